@@ -1,0 +1,65 @@
+import { Entity, Index, ManyToOne, PrimaryKey, PrimaryKeyProp, Property, Ref } from '@mikro-orm/core';
+import { Field, Int, ObjectType } from 'type-graphql';
+import { YearMonthScalar } from '../common/scalars';
+import { Procedure } from '../procedures/procedure.entity';
+import { Sourced } from '../provenance/sourced.entity';
+import { Unit } from '../units/unit.entity';
+
+/**
+ * Dossier counts for one unit, procedure and month: the national-scale fact table (~10M rows).
+ * The key leads with the month so period scans and rollup refreshes read contiguous ranges;
+ * narrow integer columns keep rows small.
+ */
+@ObjectType({ description: 'Dossier (hồ sơ) counts for one unit, procedure and month.' })
+@Entity({ tableName: 'filing_stat' })
+@Index({ properties: ['unit', 'month'] })
+export class FilingStat extends Sourced {
+  [PrimaryKeyProp]?: ['month', 'unit', 'procedure'];
+
+  @Field(() => YearMonthScalar)
+  @PrimaryKey({ type: 'date' })
+  month!: string;
+
+  @ManyToOne(() => Unit, { primary: true, ref: true })
+  unit!: Ref<Unit>;
+
+  @ManyToOne(() => Procedure, { primary: true, ref: true })
+  procedure!: Ref<Procedure>;
+
+  @Field(() => Int, { description: 'Dossiers received through every channel.' })
+  @Property({ type: 'integer' })
+  received!: number;
+
+  @Field(() => Int)
+  @Property({ type: 'integer' })
+  receivedOnline!: number;
+
+  @Field(() => Int, { description: 'Received through the public postal service (BCCI).' })
+  @Property({ type: 'integer', default: 0 })
+  receivedPostal: number = 0;
+
+  @Field(() => Int)
+  @Property({ type: 'integer', default: 0 })
+  resolvedOnTime: number = 0;
+
+  @Field(() => Int)
+  @Property({ type: 'integer', default: 0 })
+  resolvedLate: number = 0;
+
+  @Field(() => Int, { description: 'Dossiers with a fee obligation.' })
+  @Property({ type: 'integer', default: 0 })
+  withFee: number = 0;
+
+  @Field(() => Int)
+  @Property({ type: 'integer', default: 0 })
+  paidOnline: number = 0;
+
+  @Field(() => Int, { description: 'Dossiers synchronised to the national portal (DVCQG).' })
+  @Property({ type: 'integer', default: 0 })
+  syncedNational: number = 0;
+
+  @Field(() => Int, { description: 'Received in person: received less online and postal.' })
+  get receivedInPerson(): number {
+    return this.received - this.receivedOnline - this.receivedPostal;
+  }
+}

@@ -1,0 +1,42 @@
+import { GraphQLResolveInfo } from 'graphql';
+import { Args, ArgsType, Ctx, Field, FieldResolver, Info, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { Connection, PageArgs } from '../common/pagination';
+import { Procedure } from '../procedures/procedure.entity';
+import { Provenance, provenanceOf } from '../provenance/provenance.type';
+import { GatewayContext } from '../server/context';
+import { Unit } from '../units/unit.entity';
+import { FilingStat } from './filing-stat.entity';
+import { FilingStatFilter } from './filing.inputs';
+import { FilingService } from './filing.service';
+
+@ObjectType()
+export class FilingStatConnection extends Connection(FilingStat) {}
+
+@ArgsType()
+class FilingStatsArgs extends PageArgs {
+  @Field(() => FilingStatFilter, { nullable: true })
+  filter?: FilingStatFilter;
+}
+
+@Resolver(() => FilingStat)
+export class FilingStatResolver {
+  @Query(() => FilingStatConnection, { description: 'Monthly filing statistics, ordered by month, unit, procedure.' })
+  filingStats(@Args() { filter, ...page }: FilingStatsArgs, @Ctx() ctx: GatewayContext, @Info() info: GraphQLResolveInfo) {
+    return new FilingService(ctx.em).list(filter ?? {}, page, info);
+  }
+
+  @FieldResolver(() => Unit)
+  unit(@Root() stat: FilingStat, @Ctx() ctx: GatewayContext) {
+    return ctx.loaders.unitById.load(stat.unit.id);
+  }
+
+  @FieldResolver(() => Procedure)
+  procedure(@Root() stat: FilingStat, @Ctx() ctx: GatewayContext) {
+    return ctx.loaders.procedureById.load(stat.procedure.id);
+  }
+
+  @FieldResolver(() => Provenance)
+  provenance(@Root() stat: FilingStat, @Ctx() ctx: GatewayContext) {
+    return provenanceOf(stat, ctx);
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * The interchange format: one batch of facts, as JSON (the GraphQL mutation and `npm run import`
+ * read the same shape) or as CSV files holding one section each. Codes identify units and
+ * procedures; a unit code is read at the fact's date, since codes are reused after mergers.
+ */
+export interface SectorRow {
+  code: string;
+  name: string;
+}
+
+export interface ProcedureRow {
+  code: string;
+  name: string;
+  /** Sector code. */
+  sector: string;
+  tier: string;
+  eligibleFullOnline?: boolean;
+  essential?: boolean;
+}
+
+export interface ServiceLevelRow {
+  unit: string;
+  procedure: string;
+  taxonomy: string;
+  level: string;
+  /** First day the level is in force, YYYY-MM-DD. */
+  from: string;
+  integratedNational?: boolean | null;
+}
+
+export interface FilingRow {
+  unit: string;
+  procedure: string;
+  /** YYYY-MM */
+  month: string;
+  received: number;
+  receivedOnline: number;
+  receivedPostal?: number;
+  resolvedOnTime?: number;
+  resolvedLate?: number;
+  withFee?: number;
+  paidOnline?: number;
+  syncedNational?: number;
+}
+
+export interface PlanRow {
+  unit: string;
+  year: number;
+  documentNumber?: string | null;
+  title?: string | null;
+  issuedOn?: string | null;
+  dueOn?: string | null;
+}
+
+export interface Batch {
+  sectors?: SectorRow[];
+  procedures?: ProcedureRow[];
+  services?: ServiceLevelRow[];
+  filings?: FilingRow[];
+  plans?: PlanRow[];
+}
+
+export const SECTIONS = ['sectors', 'procedures', 'services', 'filings', 'plans'] as const;
+export type Section = (typeof SECTIONS)[number];
+
+export const FILING_COUNTS = [
+  'received', 'receivedOnline', 'receivedPostal', 'resolvedOnTime', 'resolvedLate', 'withFee', 'paidOnline', 'syncedNational',
+] as const;
+
+export function batchSize(batch: Batch): number {
+  return SECTIONS.reduce((n, s) => n + (batch[s]?.length ?? 0), 0);
+}

@@ -1,0 +1,187 @@
+import { FieldProblem } from '../common/errors';
+import { LEVELS, LevelTaxonomy } from '../services/service-level.entity';
+import { ProcedureTier } from '../procedures/procedure.entity';
+import { Batch, batchSize, FILING_COUNTS, SECTIONS } from './batch';
+
+/** At most this many problems are listed; a batch with more is usually one systematic mistake. */
+export const MAX_PROBLEMS = 1000;
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const MONTH = /^(\d{4})-(0[1-9]|1[0-2])$/;
+
+export function isDate(v: unknown): v is string {
+  if (typeof v !== 'string' || !DATE.test(v)) return false;
+  const d = new Date(`${v}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === v;
+}
+
+class Problems {
+  readonly list: FieldProblem[] = [];
+  total = 0;
+  add(field: string, reason: string): void {
+    this.total += 1;
+    if (this.list.length < MAX_PROBLEMS) this.list.push({ field, reason });
+  }
+}
+
+function text(p: Problems, at: string, v: unknown, max: number, required = true): boolean {
+  if (v === undefined || v === null || v === '') {
+    if (required) p.add(at, 'is required');
+    return !required;
+  }
+  if (typeof v !== 'string') return p.add(at, 'must be a string'), false;
+  if (v.length > max) return p.add(at, `is longer than ${max} characters`), false;
+  return true;
+}
+
+function count(p: Problems, at: string, v: unknown, required: boolean): boolean {
+  if (v === undefined || v === null) {
+    if (required) p.add(at, 'is required');
+    return !required;
+  }
+  if (typeof v !== 'number' || !Number.isInteger(v)) return p.add(at, `must be a whole number, got ${JSON.stringify(v)}`), false;
+  if (v < 0) return p.add(at, `must not be negative, got ${v}`), false;
+  if (v > 2_000_000_000) return p.add(at, 'is too large'), false;
+  return true;
+}
+
+function optionalBool(p: Problems, at: string, v: unknown): void {
+  if (v !== undefined && v !== null && typeof v !== 'boolean') p.add(at, 'must be true or false');
+}
+
+function date(p: Problems, at: string, v: unknown, required: boolean): void {
+  if (v === undefined || v === null || v === '') {
+    if (required) p.add(at, 'is required');
+    return;
+  }
+  if (!isDate(v)) p.add(at, `must be a date YYYY-MM-DD, got ${JSON.stringify(v)}`);
+}
+
+/** Flags rows whose natural key repeats within the batch (naming each repeat and its first place). */
+function duplicates<T>(p: Problems, section: string, rows: T[], keyOf: (r: T) => string | undefined): void {
+  const seen = new Map<string, number>();
+  rows.forEach((r, i) => {
+    const k = keyOf(r);
+    if (k === undefined) return;
+    const first = seen.get(k);
+    if (first !== undefined) p.add(`${section}[${i}]`, `duplicates ${section}[${first}] (same key ${k})`);
+    else seen.set(k, i);
+  });
+}
+
+export interface ValidationLimits {
+  maxRows: number;
+}
+
+/**
+ * Checks a batch's shape and the rules each row must obey on its own (no database needed):
+ * required fields, types, counts, dates, levels in their taxonomy, duplicates. References
+ * (unit and procedure codes) and scope are checked by the ingest service against the database.
+ */
+export function validateBatch(batch: unknown, limits: ValidationLimits): { problems: FieldProblem[]; total: number } {
+  const p = new Problems();
+  if (typeof batch !== 'object' || batch === null || Array.isArray(batch)) {
+    p.add('batch', 'must be an object with sections ' + SECTIONS.join(', '));
+    return { problems: p.list, total: p.total };
+  }
+  const b = batch as Record<string, unknown>;
+  for (const k of Object.keys(b)) {
+    if (!(SECTIONS as readonly string[]).includes(k)) p.add(k, `is not a section (expected ${SECTIONS.join(', ')})`);
+  }
+  for (const s of SECTIONS) {
+    if (b[s] !== undefined && b[s] !== null && !Array.isArray(b[s])) p.add(s, 'must be a list');
+  }
+  if (p.total > 0) return { problems: p.list, total: p.total };
+  const typed = b as Batch;
+  const size = batchSize(typed);
+  if (size === 0) p.add('batch', 'is empty: no rows in any section');
+  if (size > limits.maxRows) p.add('batch', `has ${size} rows, more than the limit of ${limits.maxRows}: split it`);
+  if (p.total > 0) return { problems: p.list, total: p.total };
+
+  const tiers = Object.values(ProcedureTier) as string[];
+  const taxonomies = Object.values(LevelTaxonomy) as string[];
+
+  (typed.sectors ?? []).forEach((r, i) => {
+    const at = `sectors[${i}]`;
+    if (!isObject(p, at, r)) return;
+    text(p, `${at}.code`, r.code, 64);
+    text(p, `${at}.name`, r.name, 500);
+  });
+  duplicates(p, 'sectors', typed.sectors ?? [], (r) => (isRecord(r) ? String(r.code) : undefined));
+
+  (typed.procedures ?? []).forEach((r, i) => {
+    const at = `procedures[${i}]`;
+    if (!isObject(p, at, r)) return;
+    text(p, `${at}.code`, r.code, 32);
+    text(p, `${at}.name`, r.name, 2000);
+    text(p, `${at}.sector`, r.sector, 64);
+    if (!tiers.includes(r.tier)) p.add(`${at}.tier`, `must be one of ${tiers.join(', ')}, got ${JSON.stringify(r.tier)}`);
+    optionalBool(p, `${at}.eligibleFullOnline`, r.eligibleFullOnline);
+    optionalBool(p, `${at}.essential`, r.essential);
+  });
+  duplicates(p, 'procedures', typed.procedures ?? [], (r) => (isRecord(r) ? String(r.code) : undefined));
+
+  (typed.services ?? []).forEach((r, i) => {
+    const at = `services[${i}]`;
+    if (!isObject(p, at, r)) return;
+    text(p, `${at}.unit`, r.unit, 32);
+    text(p, `${at}.procedure`, r.procedure, 32);
+    date(p, `${at}.from`, r.from, true);
+    optionalBool(p, `${at}.integratedNational`, r.integratedNational);
+    if (!taxonomies.includes(r.taxonomy)) {
+      p.add(`${at}.taxonomy`, `must be one of ${taxonomies.join(', ')}, got ${JSON.stringify(r.taxonomy)}`);
+    } else if (!LEVELS[r.taxonomy as LevelTaxonomy].includes(String(r.level))) {
+      p.add(`${at}.level`, `level ${JSON.stringify(r.level)} does not exist in ${r.taxonomy} (allowed: ${LEVELS[r.taxonomy as LevelTaxonomy].join(', ')})`);
+    }
+  });
+  duplicates(p, 'services', typed.services ?? [], (r) => (isRecord(r) ? `${r.unit}/${r.procedure}/${r.from}` : undefined));
+
+  (typed.filings ?? []).forEach((r, i) => {
+    const at = `filings[${i}]`;
+    if (!isObject(p, at, r)) return;
+    text(p, `${at}.unit`, r.unit, 32);
+    text(p, `${at}.procedure`, r.procedure, 32);
+    if (typeof r.month !== 'string' || !MONTH.test(r.month)) p.add(`${at}.month`, `must be a month YYYY-MM, got ${JSON.stringify(r.month)}`);
+    let ok = true;
+    for (const c of FILING_COUNTS) ok = count(p, `${at}.${c}`, r[c], c === 'received' || c === 'receivedOnline') && ok;
+    if (!ok) return;
+    const received = r.received;
+    const online = r.receivedOnline;
+    const postal = r.receivedPostal ?? 0;
+    if (online > received) p.add(`${at}.receivedOnline`, `${online} online is more than ${received} received`);
+    else if (online + postal > received) p.add(`${at}.receivedPostal`, `online ${online} + postal ${postal} is more than ${received} received`);
+    const resolved = (r.resolvedOnTime ?? 0) + (r.resolvedLate ?? 0);
+    if (resolved > received) p.add(`${at}.resolvedOnTime`, `resolved (on time + late = ${resolved}) is more than ${received} received`);
+    if ((r.withFee ?? 0) > received) p.add(`${at}.withFee`, `${r.withFee} with a fee is more than ${received} received`);
+    if ((r.paidOnline ?? 0) > (r.withFee ?? 0)) p.add(`${at}.paidOnline`, `${r.paidOnline} paid online is more than ${r.withFee ?? 0} with a fee`);
+    if ((r.syncedNational ?? 0) > received) p.add(`${at}.syncedNational`, `${r.syncedNational} synced is more than ${received} received`);
+  });
+  duplicates(p, 'filings', typed.filings ?? [], (r) => (isRecord(r) ? `${r.unit}/${r.procedure}/${r.month}` : undefined));
+
+  (typed.plans ?? []).forEach((r, i) => {
+    const at = `plans[${i}]`;
+    if (!isObject(p, at, r)) return;
+    text(p, `${at}.unit`, r.unit, 32);
+    if (typeof r.year !== 'number' || !Number.isInteger(r.year) || r.year < 2000 || r.year > 2100) p.add(`${at}.year`, `must be a year between 2000 and 2100, got ${JSON.stringify(r.year)}`);
+    text(p, `${at}.documentNumber`, r.documentNumber, 64, false);
+    text(p, `${at}.title`, r.title, 2000, false);
+    date(p, `${at}.issuedOn`, r.issuedOn, false);
+    date(p, `${at}.dueOn`, r.dueOn, false);
+    if (r.issuedOn && !r.documentNumber) p.add(`${at}.documentNumber`, 'is required when issuedOn is given');
+  });
+  duplicates(p, 'plans', typed.plans ?? [], (r) => (isRecord(r) ? `${r.unit}/${r.year}` : undefined));
+
+  return { problems: p.list, total: p.total };
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function isObject(p: Problems, at: string, v: unknown): boolean {
+  if (!isRecord(v)) {
+    p.add(at, 'must be an object');
+    return false;
+  }
+  return true;
+}

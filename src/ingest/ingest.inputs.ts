@@ -1,0 +1,73 @@
+import { ArrayMaxSize, IsOptional } from 'class-validator';
+import { Field, InputType, Int } from 'type-graphql';
+import { LevelTaxonomy } from '../services/service-level.entity';
+import { ProcedureTier } from '../procedures/procedure.entity';
+import { FilingRow, PlanRow, ProcedureRow, SectorRow, ServiceLevelRow } from './batch';
+
+/*
+ * Row inputs mirror the interchange format (batch.ts). Their rules (counts, dates, levels in a
+ * taxonomy, duplicates, references) are checked by the ingest core, the same code that checks
+ * files, so that every problem is reported with its row and field, all at once.
+ */
+
+@InputType()
+export class SectorInput implements SectorRow {
+  @Field() code!: string;
+  @Field() name!: string;
+}
+
+@InputType()
+export class ProcedureInput implements ProcedureRow {
+  @Field() code!: string;
+  @Field() name!: string;
+  @Field({ description: 'Sector code.' }) sector!: string;
+  @Field(() => ProcedureTier) tier!: ProcedureTier;
+  @Field({ nullable: true, defaultValue: true }) eligibleFullOnline?: boolean;
+  @Field({ nullable: true, defaultValue: false }) essential?: boolean;
+}
+
+@InputType({ description: "A service's online level as reported, in force from a date." })
+export class ServiceLevelInput implements ServiceLevelRow {
+  @Field({ description: 'Unit code, read on the date `from`.' }) unit!: string;
+  @Field({ description: 'Procedure code.' }) procedure!: string;
+  @Field(() => LevelTaxonomy) taxonomy!: LevelTaxonomy;
+  @Field({ description: '"1".."4" (decree43) or "info" | "partial" | "full" (decree42).' }) level!: string;
+  @Field({ description: 'YYYY-MM-DD' }) from!: string;
+  @Field({ nullable: true }) integratedNational?: boolean;
+}
+
+@InputType({ description: 'Dossier counts for a unit, procedure and month.' })
+export class FilingInput implements FilingRow {
+  @Field({ description: 'Unit code, read on the first day of `month`.' }) unit!: string;
+  @Field() procedure!: string;
+  @Field({ description: 'YYYY-MM' }) month!: string;
+  @Field(() => Int) received!: number;
+  @Field(() => Int) receivedOnline!: number;
+  @Field(() => Int, { nullable: true }) receivedPostal?: number;
+  @Field(() => Int, { nullable: true }) resolvedOnTime?: number;
+  @Field(() => Int, { nullable: true }) resolvedLate?: number;
+  @Field(() => Int, { nullable: true }) withFee?: number;
+  @Field(() => Int, { nullable: true }) paidOnline?: number;
+  @Field(() => Int, { nullable: true }) syncedNational?: number;
+}
+
+@InputType()
+export class PlanInput implements PlanRow {
+  @Field({ description: 'Unit code, read on issuedOn (else dueOn, else 1 January of year).' }) unit!: string;
+  @Field(() => Int) year!: number;
+  @Field({ nullable: true }) documentNumber?: string;
+  @Field({ nullable: true }) title?: string;
+  @Field({ nullable: true, description: 'YYYY-MM-DD' }) issuedOn?: string;
+  @Field({ nullable: true, description: 'YYYY-MM-DD' }) dueOn?: string;
+}
+
+const MAX_ROWS = 200_000;
+
+@InputType({ description: 'A batch of facts, written whole or not at all.' })
+export class IngestBatchInput {
+  @Field(() => [SectorInput], { nullable: true }) @IsOptional() @ArrayMaxSize(MAX_ROWS) sectors?: SectorInput[];
+  @Field(() => [ProcedureInput], { nullable: true }) @IsOptional() @ArrayMaxSize(MAX_ROWS) procedures?: ProcedureInput[];
+  @Field(() => [ServiceLevelInput], { nullable: true }) @IsOptional() @ArrayMaxSize(MAX_ROWS) services?: ServiceLevelInput[];
+  @Field(() => [FilingInput], { nullable: true }) @IsOptional() @ArrayMaxSize(MAX_ROWS) filings?: FilingInput[];
+  @Field(() => [PlanInput], { nullable: true }) @IsOptional() @ArrayMaxSize(MAX_ROWS) plans?: PlanInput[];
+}

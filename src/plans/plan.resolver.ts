@@ -1,0 +1,36 @@
+import { GraphQLResolveInfo } from 'graphql';
+import { Args, ArgsType, Ctx, Field, FieldResolver, Info, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { Connection, PageArgs } from '../common/pagination';
+import { Provenance, provenanceOf } from '../provenance/provenance.type';
+import { GatewayContext } from '../server/context';
+import { Unit } from '../units/unit.entity';
+import { Plan } from './plan.entity';
+import { PlanFilter } from './plan.inputs';
+import { PlanService } from './plan.service';
+
+@ObjectType()
+export class PlanConnection extends Connection(Plan) {}
+
+@ArgsType()
+class PlansArgs extends PageArgs {
+  @Field(() => PlanFilter, { nullable: true })
+  filter?: PlanFilter;
+}
+
+@Resolver(() => Plan)
+export class PlanResolver {
+  @Query(() => PlanConnection, { description: 'Yearly plans, ordered by year and unit.' })
+  plans(@Args() { filter, ...page }: PlansArgs, @Ctx() ctx: GatewayContext, @Info() info: GraphQLResolveInfo) {
+    return new PlanService(ctx.em).list(filter ?? {}, page, info);
+  }
+
+  @FieldResolver(() => Unit)
+  unit(@Root() plan: Plan, @Ctx() ctx: GatewayContext) {
+    return ctx.loaders.unitById.load(plan.unit.id);
+  }
+
+  @FieldResolver(() => Provenance)
+  provenance(@Root() plan: Plan, @Ctx() ctx: GatewayContext) {
+    return provenanceOf(plan, ctx);
+  }
+}

@@ -1,0 +1,41 @@
+import { GraphQLResolveInfo } from 'graphql';
+import { Args, ArgsType, Ctx, Field, FieldResolver, Info, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { Connection, PageArgs } from '../common/pagination';
+import { Provenance, provenanceOf } from '../provenance/provenance.type';
+import { GatewayContext } from '../server/context';
+import { Procedure } from './procedure.entity';
+import { ProcedureFilter } from './procedure.inputs';
+import { ProcedureService } from './procedure.service';
+import { Sector } from './sector.entity';
+
+@ObjectType()
+export class ProcedureConnection extends Connection(Procedure) {}
+
+@ArgsType()
+class ProceduresArgs extends PageArgs {
+  @Field(() => ProcedureFilter, { nullable: true })
+  filter?: ProcedureFilter;
+}
+
+@Resolver(() => Procedure)
+export class ProcedureResolver {
+  @Query(() => ProcedureConnection, { description: 'The procedure catalogue, ordered by code.' })
+  procedures(@Args() { filter, ...page }: ProceduresArgs, @Ctx() ctx: GatewayContext, @Info() info: GraphQLResolveInfo) {
+    return new ProcedureService(ctx.em).list(filter ?? {}, page, info);
+  }
+
+  @Query(() => [Sector], { description: 'All sectors, ordered by code.' })
+  sectors(@Ctx() ctx: GatewayContext) {
+    return new ProcedureService(ctx.em).sectors();
+  }
+
+  @FieldResolver(() => Sector)
+  sector(@Root() procedure: Procedure, @Ctx() ctx: GatewayContext) {
+    return ctx.loaders.sectorById.load(procedure.sector.id);
+  }
+
+  @FieldResolver(() => Provenance)
+  provenance(@Root() procedure: Procedure, @Ctx() ctx: GatewayContext) {
+    return provenanceOf(procedure, ctx);
+  }
+}

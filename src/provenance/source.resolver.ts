@@ -1,0 +1,37 @@
+import { IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
+import { Args, ArgsType, Ctx, Field, FieldResolver, Int, Query, Resolver, Root } from 'type-graphql';
+import { GatewayContext } from '../server/context';
+import { IngestRun } from './ingest-run.entity';
+import { Source } from './source.entity';
+
+@ArgsType()
+class RunsArgs {
+  @Field({ nullable: true })
+  @IsOptional() @IsString() @Length(1, 64)
+  sourceCode?: string;
+
+  @Field(() => Int, { defaultValue: 20, description: 'Most recent first, at most 200.' })
+  @IsInt() @Min(1) @Max(200)
+  last: number = 20;
+}
+
+@Resolver(() => Source)
+export class SourceResolver {
+  @Query(() => [Source], { description: 'Every data source, ordered by code.' })
+  sources(@Ctx() ctx: GatewayContext) {
+    return ctx.em.find(Source, {}, { orderBy: { code: 'asc' } });
+  }
+
+  @Query(() => [IngestRun], { description: 'Recent ingest runs, newest first.' })
+  ingestRuns(@Args() { sourceCode, last }: RunsArgs, @Ctx() ctx: GatewayContext) {
+    return ctx.em.find(IngestRun, sourceCode ? { source: { code: sourceCode } } : {}, { orderBy: { id: 'desc' }, limit: last });
+  }
+}
+
+@Resolver(() => IngestRun)
+export class IngestRunResolver {
+  @FieldResolver(() => Source)
+  source(@Root() run: IngestRun, @Ctx() ctx: GatewayContext) {
+    return ctx.loaders.sourceById.load(run.source.id);
+  }
+}

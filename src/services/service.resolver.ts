@@ -1,0 +1,71 @@
+import { IsDateString, IsOptional } from 'class-validator';
+import { GraphQLResolveInfo } from 'graphql';
+import { Args, ArgsType, Ctx, Field, FieldResolver, Info, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { Connection, PageArgs } from '../common/pagination';
+import { LocalDateScalar } from '../common/scalars';
+import { Procedure } from '../procedures/procedure.entity';
+import { Provenance, provenanceOf } from '../provenance/provenance.type';
+import { GatewayContext } from '../server/context';
+import { Unit } from '../units/unit.entity';
+import { today } from '../units/unit.service';
+import { ServiceLevel } from './service-level.entity';
+import { Service } from './service.entity';
+import { ServiceFilter } from './service.inputs';
+import { ServiceService } from './service.service';
+
+@ObjectType()
+export class ServiceConnection extends Connection(Service) {}
+
+@ArgsType()
+class ServicesArgs extends PageArgs {
+  @Field(() => ServiceFilter, { nullable: true })
+  filter?: ServiceFilter;
+}
+
+@ArgsType()
+class LevelArgs {
+  @Field(() => LocalDateScalar, { nullable: true, description: 'The date (default today).' })
+  @IsOptional() @IsDateString({ strict: true })
+  at?: string;
+}
+
+@Resolver(() => Service)
+export class ServiceResolver {
+  @Query(() => ServiceConnection, { description: 'Services (unit × procedure), paged.' })
+  services(@Args() { filter, ...page }: ServicesArgs, @Ctx() ctx: GatewayContext, @Info() info: GraphQLResolveInfo) {
+    return new ServiceService(ctx.em).list(filter ?? {}, page, info);
+  }
+
+  @FieldResolver(() => Unit)
+  unit(@Root() service: Service, @Ctx() ctx: GatewayContext) {
+    return ctx.loaders.unitById.load(service.unit.id);
+  }
+
+  @FieldResolver(() => Procedure)
+  procedure(@Root() service: Service, @Ctx() ctx: GatewayContext) {
+    return ctx.loaders.procedureById.load(service.procedure.id);
+  }
+
+  @FieldResolver(() => ServiceLevel, { nullable: true, description: 'The online level in force on a date, as reported (null: none reported yet).' })
+  level(@Root() service: Service, @Args() { at }: LevelArgs, @Ctx() ctx: GatewayContext) {
+    return ctx.loaders.levelAt.load(`${service.id}|${at ?? today()}`);
+  }
+
+  @FieldResolver(() => [ServiceLevel], { description: 'Every level reported, oldest first.' })
+  levelHistory(@Root() service: Service, @Ctx() ctx: GatewayContext) {
+    return ctx.loaders.levelHistory.load(service.id);
+  }
+
+  @FieldResolver(() => Provenance)
+  provenance(@Root() service: Service, @Ctx() ctx: GatewayContext) {
+    return provenanceOf(service, ctx);
+  }
+}
+
+@Resolver(() => ServiceLevel)
+export class ServiceLevelResolver {
+  @FieldResolver(() => Provenance)
+  provenance(@Root() level: ServiceLevel, @Ctx() ctx: GatewayContext) {
+    return provenanceOf(level, ctx);
+  }
+}

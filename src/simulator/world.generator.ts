@@ -1,0 +1,329 @@
+import { DECREE42_MONTH, MONTHS_SUPPORTED, REFORM_MONTH, dayIso, isoDayToIndex } from './calendar.util';
+import { generateCatalogue } from './catalogue.generator';
+import { Rng, hash2, hash3, hash4, hashString } from './prng';
+import { loadReferenceUnits, type ReferenceProvince } from './reference-data.loader';
+import {
+  LEVEL_FULL,
+  LEVEL_INFO,
+  LEVEL_PARTIAL,
+  isOnlineLevel,
+  type Plan,
+  type Procedure,
+  type ProvinceParams,
+  type ScaleSpec,
+  type Sector,
+  type SimService,
+  type SimUnit,
+  type UnitEra,
+} from './simulator.types';
+
+/**
+ * Builds the static part of the world from (seed, scale): units from the real 2025 reference data,
+ * the procedure catalogue, every service with its dated level history, and the yearly plans.
+ * Dossiers are not built here: they are derived on demand (dossier.generator.ts).
+ */
+
+export interface WorldData {
+  readonly seed: number;
+  readonly scale: ScaleSpec;
+  readonly sectors: readonly Sector[];
+  readonly procedures: readonly Procedure[];
+  /** Sorted by code, then era (old first). */
+  readonly units: readonly SimUnit[];
+  /** Sorted by unit (as `units`), then procedure code. */
+  readonly services: readonly SimService[];
+  readonly servicesByUnit: ReadonlyMap<string, readonly SimService[]>;
+  /** Every service whose unit lies in the province code (both eras, communes included). */
+  readonly servicesByProvinceCode: ReadonlyMap<string, readonly SimService[]>;
+  readonly plans: readonly Plan[];
+}
+
+const AVERAGE_COMMUNES_PER_PROVINCE = 10_047 / 63;
+const OLD_LAST_MONTH = REFORM_MONTH - 1;
+const NEW_LAST_MONTH = MONTHS_SUPPORTED - 1;
+
+const PLAN_DUE_DATES: Readonly<Record<number, string>> = {
+  2019: '2019-04-30',
+  2020: '2020-03-31',
+  2021: '2021-09-10', // MIC letter: plans for 2021 due by 10 September 2021 (domain.md 7)
+  2022: '2022-03-31',
+  2023: '2023-03-31',
+  2024: '2024-03-31',
+  2025: '2025-03-31',
+  2026: '2025-12-31',
+};
+
+/** Simulated deadlines for yearly plans (only 2021 is a documented date). */
+export function planDueDate(year: number): string | undefined {
+  return PLAN_DUE_DATES[year];
+}
+
+const PLAN_TITLES: readonly string[] = [
+  'Kế hoạch phát triển dịch vụ công trực tuyến năm',
+  'Kế hoạch cung cấp dịch vụ công trực tuyến năm',
+  'Kế hoạch chuyển đổi số và phát triển dịch vụ công trực tuyến năm',
+];
+
+function provinceParams(seed: number, code: string): ProvinceParams {
+  const rng = new Rng(hash3(seed, hashString('province-params'), hashString(code)));
+  const laggard = rng.chance(0.12);
+  return {
+    level4Midpoint: 26 + rng.next() * 24 + (laggard ? 12 : 0),
+    onlineAffinity: 0.6 + rng.next() * 0.7,
+    lateRate: 0.03 + rng.next() * 0.12,
+  };
+}
+
+/** The dates a service of (unit code, procedure) reaches level 2, 3 and 4 / full (month indexes). */
+interface Timeline {
+  readonly t2: number;
+  readonly t3: number;
+  readonly t4: number;
+  /** Under Decree 42: month the service becomes full (some level-4 services were reclassified partial). */
+  readonly tFull: number;
+  readonly integratedLag: number;
+}
+
+function serviceTimeline(seed: number, unitCode: string, proc: Procedure, params: ProvinceParams): Timeline {
+  const rng = new Rng(hash4(seed, hashString('timeline'), hashString(unitCode), proc.index));
+  const mid = params.level4Midpoint;
+  // A few pioneers were already at level 4 in 2018; the rest follow an S-curve around `mid`.
+  const pioneer = rng.chance(0.03);
+  const t4 = !proc.eligibleFullOnline ? Infinity : pioneer ? -1 : Math.round(mid + 6 * rng.logistic());
+  // Level 3 came years earlier: in 2018 about 45% of provincial services were at level 3 or 4.
+  const t3 = Math.min(t4, Math.round(mid - 36 + 8 * rng.logistic()));
+  const t2 = Math.min(t3, Math.round(-8 + 6 * rng.logistic()));
+  const reclassified = rng.chance(0.1);
+  const tFull = !proc.eligibleFullOnline
+    ? Infinity
+    : reclassified && t4 < DECREE42_MONTH
+      ? DECREE42_MONTH + 3 + rng.int(18)
+      : t4;
+  return { t2, t3, t4, tFull, integratedLag: rng.int(18) };
+}
+
+function decree43At(t: Timeline, mi: number): number {
+  return mi >= t.t4 ? 4 : mi >= t.t3 ? 3 : mi >= t.t2 ? 2 : 1;
+}
+
+function decree42At(t: Timeline, mi: number): number {
+  return mi >= t.tFull ? LEVEL_FULL : mi >= t.t3 ? LEVEL_PARTIAL : LEVEL_INFO;
+}
+
+function levelAtMonth(t: Timeline, mi: number): number {
+  return mi < DECREE42_MONTH ? decree43At(t, mi) : decree42At(t, mi);
+}
+
+/** Flat [month, level, ...] pairs: a row whenever the level (or its taxonomy) changes. */
+function levelHistory(t: Timeline, firstMonth: number, lastMonth: number): number[] {
+  const candidates = new Set<number>([firstMonth]);
+  for (const c of [t.t2, t.t3, t.t4, t.tFull, DECREE42_MONTH]) {
+    if (Number.isFinite(c) && c > firstMonth && c <= lastMonth) candidates.add(c);
+  }
+  const months = [...candidates].sort((a, b) => a - b);
+  const out: number[] = [];
+  let previous = -1;
+  for (const mi of months) {
+    const level = levelAtMonth(t, mi);
+    if (level !== previous) out.push(mi, level);
+    previous = level;
+  }
+  return out;
+}
+
+function firstOnlineMonth(t: Timeline, firstMonth: number): number {
+  return Math.max(firstMonth, t.t3);
+}
+
+/** Picks the procedures a province offers: every essential one plus a seeded sample of the rest. */
+function provinceProcedureSet(seed: number, code: string, procedures: readonly Procedure[], range: readonly [number, number]): Procedure[] {
+  const rng = new Rng(hash3(seed, hashString('province-services'), hashString(code)));
+  const target = Math.min(procedures.length, rng.between(range[0], range[1]));
+  const chosen = procedures.filter((p) => p.essential);
+  const others = rng.shuffle(procedures.filter((p) => !p.essential));
+  for (const p of others) {
+    if (chosen.length >= target) break;
+    chosen.push(p);
+  }
+  return chosen.sort((a, b) => a.index - b.index);
+}
+
+function communeProcedureSet(seed: number, code: string, procedures: readonly Procedure[], range: readonly [number, number]): Procedure[] {
+  const rng = new Rng(hash3(seed, hashString('commune-services'), hashString(code)));
+  const commune = procedures.filter((p) => p.tier === 'commune');
+  const target = Math.min(commune.length, rng.between(range[0], range[1]));
+  const essential = commune.filter((p) => p.essential);
+  const others = rng.shuffle(commune.filter((p) => !p.essential));
+  return [...essential, ...others].slice(0, target).sort((a, b) => a.index - b.index);
+}
+
+interface UnitDraft {
+  unit: SimUnit;
+  procedures: Procedure[];
+  /** The unit whose timelines it inherits (new provinces continue their seat's systems). */
+  timelineCode: string;
+  monthlyVolume: number;
+}
+
+function includedOldProvinces(scale: ScaleSpec, all: readonly ReferenceProvince[]): ReferenceProvince[] {
+  if (scale.oldProvinces === 'all') return [...all];
+  const wanted = new Set(scale.oldProvinces);
+  const found = all.filter((p) => wanted.has(p.code));
+  if (found.length !== wanted.size) throw new Error(`unknown old province code in scale ${scale.name}`);
+  return found;
+}
+
+export function buildWorldData(seed: number, scale: ScaleSpec): WorldData {
+  const ref = loadReferenceUnits();
+  const { sectors, procedures } = generateCatalogue(seed, scale.procedureCount);
+  const oldIncluded = includedOldProvinces(scale, ref.oldProvinces);
+  const oldCodes = new Set(oldIncluded.map((p) => p.code));
+  // A new province is simulated when its seat (the old province whose code it keeps) is.
+  const newIncluded = ref.newProvinces.filter((p) => oldCodes.has(p.code));
+  const communesByOld = new Map(ref.oldProvinces.map((p) => [p.code, p.communes.length]));
+  const communeProvinces = new Set(scale.communeServices.provinces);
+
+  const drafts: UnitDraft[] = [];
+  const addProvince = (p: ReferenceProvince, era: UnitEra): void => {
+    const old = era === 'old';
+    const communes = old ? p.communes.length : p.related.reduce((sum, r) => sum + (communesByOld.get(r.code) ?? 0), 0);
+    const params = provinceParams(seed, p.code);
+    const weight = communes / AVERAGE_COMMUNES_PER_PROVINCE;
+    const unit: SimUnit = {
+      key: `${p.code}@${era}`,
+      code: p.code,
+      name: p.name,
+      kind: 'province',
+      provinceCode: p.code,
+      era,
+      validFrom: old ? null : '2025-07-01',
+      validTo: old ? '2025-06-30' : null,
+      firstMonth: old ? 0 : REFORM_MONTH,
+      lastMonth: old ? OLD_LAST_MONTH : NEW_LAST_MONTH,
+      weight,
+      params,
+    };
+    drafts.push({
+      unit,
+      procedures: provinceProcedureSet(seed, p.code, procedures, scale.servicesPerProvince),
+      timelineCode: p.code,
+      monthlyVolume: scale.dossiersPerProvinceMonth * weight,
+    });
+    if (!communeProvinces.has(p.code)) return;
+    for (const c of p.communes.slice(0, scale.communeServices.communesPerProvince)) {
+      const cu: SimUnit = {
+        ...unit,
+        key: `${c.code}@${era}`,
+        code: c.code,
+        name: c.name,
+        kind: 'commune',
+        weight: scale.dossiersPerCommuneMonth / scale.dossiersPerProvinceMonth,
+      };
+      drafts.push({
+        unit: cu,
+        procedures: communeProcedureSet(seed, c.code, procedures, scale.communeServices.servicesPerCommune),
+        // A commune's timelines are its own; new communes continue the old commune holding the code.
+        timelineCode: c.code,
+        monthlyVolume: scale.dossiersPerCommuneMonth,
+      });
+    }
+  };
+  for (const p of oldIncluded) addProvince(p, 'old');
+  for (const p of newIncluded) addProvince(p, 'new');
+
+  drafts.sort((a, b) => (a.unit.code < b.unit.code ? -1 : a.unit.code > b.unit.code ? 1 : a.unit.era === 'old' ? -1 : 1));
+
+  const services: SimService[] = [];
+  const servicesByUnit = new Map<string, SimService[]>();
+  const servicesByProvinceCode = new Map<string, SimService[]>();
+  for (const d of drafts) {
+    const u = d.unit;
+    const old = u.era === 'old';
+    const volumeRng = new Rng(hash3(seed, hashString('volume'), hashString(u.key)));
+    const factors = d.procedures.map((p) => p.popularity * Math.exp(0.5 * volumeRng.normal()));
+    const totalFactor = factors.reduce((a, b) => a + b, 0) || 1;
+    const list: SimService[] = [];
+    d.procedures.forEach((proc, localIndex) => {
+      const svcRng = new Rng(hash4(seed, hashString('service'), hashString(u.key), proc.index));
+      // A few services appear during the period (new procedures); the rest exist from the start.
+      const firstMonth = old ? (svcRng.chance(0.08) ? 1 + svcRng.int(OLD_LAST_MONTH - 6) : 0) : REFORM_MONTH;
+      const timeline = serviceTimeline(seed, d.timelineCode, proc, u.params);
+      const levels = levelHistory(timeline, firstMonth, u.lastMonth);
+      const online = firstOnlineMonth(timeline, firstMonth);
+      // DVCQG opened in December 2019 (month 23); services join it some months after going online.
+      const integratedFrom = Number.isFinite(online) ? Math.max(23, online + timeline.integratedLag, firstMonth) : Infinity;
+      const svc: SimService = {
+        index: services.length,
+        unit: u,
+        procedure: proc,
+        localIndex,
+        firstMonth,
+        lastMonth: u.lastMonth,
+        levels,
+        integratedFrom,
+        key: hash2(hashString(u.key), proc.index),
+        baseVolume: (d.monthlyVolume * factors[localIndex]) / totalFactor,
+      };
+      services.push(svc);
+      list.push(svc);
+    });
+    servicesByUnit.set(u.key, list);
+    const byProvince = servicesByProvinceCode.get(u.provinceCode) ?? [];
+    byProvince.push(...list);
+    servicesByProvinceCode.set(u.provinceCode, byProvince);
+  }
+
+  const units = drafts.map((d) => d.unit);
+  const plans = buildPlans(seed, units.filter((u) => u.kind === 'province'));
+  return { seed, scale, sectors, procedures, units, services, servicesByUnit, servicesByProvinceCode, plans };
+}
+
+/** Level in force at a month, or 0 when the service does not exist then. */
+export function serviceLevelAt(svc: SimService, mi: number): number {
+  if (mi < svc.firstMonth || mi > svc.lastMonth) return 0;
+  const lv = svc.levels;
+  let level = 0;
+  for (let k = 0; k < lv.length && lv[k] <= mi; k += 2) level = lv[k + 1];
+  return level;
+}
+
+/** Month the level in force at `mi` took effect. */
+export function serviceLevelSince(svc: SimService, mi: number): number {
+  const lv = svc.levels;
+  let since = svc.firstMonth;
+  for (let k = 0; k < lv.length && lv[k] <= mi; k += 2) since = lv[k];
+  return since;
+}
+
+export function isIntegratedAt(svc: SimService, mi: number): boolean {
+  return mi >= svc.integratedFrom && isOnlineLevel(serviceLevelAt(svc, mi));
+}
+
+/** Old provinces plan for 2019-2025; the new ones for 2026. Some are late, a few never issue. */
+function buildPlans(seed: number, provinces: readonly SimUnit[]): Plan[] {
+  const plans: Plan[] = [];
+  for (const u of provinces) {
+    const years = u.era === 'old' ? [2019, 2020, 2021, 2022, 2023, 2024, 2025] : [2026];
+    const laggard = u.params.level4Midpoint > 50;
+    for (const year of years) {
+      const rng = new Rng(hash4(seed, hashString('plan'), hashString(u.key), year));
+      const due = isoDayToIndex(PLAN_DUE_DATES[year]);
+      const r = rng.next();
+      if (r < (laggard ? 0.12 : 0.04)) continue; // never issued
+      const late = r > (laggard ? 0.6 : 0.8);
+      const earliest = isoDayToIndex(`${year - 1}-11-15`);
+      const issued = late ? due + 1 + rng.int(100) : Math.max(earliest, due - 3 - rng.int(150));
+      plans.push({
+        agencyCode: u.code,
+        agencyName: u.name,
+        agencyKey: u.key,
+        year,
+        documentNumber: `${rng.between(5, 420)}/KH-UBND`,
+        title: `${rng.pick(PLAN_TITLES)} ${year}`,
+        issuedDate: dayIso(issued),
+        dueDate: PLAN_DUE_DATES[year],
+      });
+    }
+  }
+  return plans;
+}

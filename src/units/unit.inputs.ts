@@ -1,0 +1,31 @@
+import { IsDateString, IsOptional, IsString, Length, MaxLength } from 'class-validator';
+import { Field, ID, InputType } from 'type-graphql';
+import { LocalDateScalar } from '../common/scalars';
+import { UnitKind } from './unit.entity';
+
+@InputType({ description: 'Filters for units; all given filters must hold.' })
+export class UnitFilter {
+  @Field(() => UnitKind, { nullable: true })
+  @IsOptional()
+  kind?: UnitKind;
+
+  @Field({ nullable: true, description: 'Exact statistical or agency code.' })
+  @IsOptional() @IsString() @Length(1, 32)
+  code?: string;
+
+  @Field({ nullable: true, description: 'Part of the name, accent- and case-insensitive: "tay ninh" finds "Tây Ninh".' })
+  @IsOptional() @IsString() @Length(1, 100)
+  name?: string;
+
+  @Field(() => ID, { nullable: true, description: 'Only the children of this unit (by id).' })
+  @IsOptional() @MaxLength(12)
+  parentId?: string;
+
+  @Field({ nullable: true, description: 'Only the children of the unit with this code (valid at validAt, or today).' })
+  @IsOptional() @IsString() @Length(1, 32)
+  parentCode?: string;
+
+  @Field(() => LocalDateScalar, { nullable: true, description: 'Only units that exist on this date.' })
+  @IsOptional() @IsDateString({ strict: true })
+  validAt?: string;
+}

@@ -1,0 +1,69 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import DataLoader from 'dataloader';
+import { byIdLoader } from '../common/by-id.loader';
+import { LineageType } from './unit-lineage.entity';
+import { Unit } from './unit.entity';
+
+export interface UnitLinkRow {
+  unit: Unit;
+  type: LineageType;
+  effectiveOn: string;
+}
+
+/** Groups keys "id|date" by date so one statement answers every key of a date. */
+export function byDate(keys: readonly string[]): Map<string, number[]> {
+  const groups = new Map<string, number[]>();
+  for (const k of keys) {
+    const [id, date] = k.split('|');
+    const list = groups.get(date) ?? [];
+    list.push(Number(id));
+    groups.set(date, list);
+  }
+  return groups;
+}
+
+/** Per-request loaders for units and their relations: one statement per batch, never one per row. */
+export function createUnitLoaders(em: EntityManager) {
+  const unitById = byIdLoader(em, Unit);
+
+  /** Key "parentId|date" (date may be empty: every child ever). */
+  const childrenByParent = new DataLoader<string, Unit[]>(async (keys) => {
+    const result = new Map<string, Unit[]>();
+    for (const [date, parents] of byDate(keys)) {
+      const where = date
+        ? { parent: { $in: parents }, $and: [{ $or: [{ validFrom: null }, { validFrom: { $lte: date } }] }, { $or: [{ validTo: null }, { validTo: { $gte: date } }] }] }
+        : { parent: { $in: parents } };
+      const rows = await em.find(Unit, where, { orderBy: { code: 'asc', id: 'asc' } });
+      for (const u of rows) {
+        const k = `${u.parent!.id}|${date}`;
+        const list = result.get(k) ?? [];
+        list.push(u);
+        result.set(k, list);
+      }
+    }
+    return keys.map((k) => result.get(k) ?? []);
+  });
+
+  const links = (direction: 'predecessors' | 'successors') =>
+    new DataLoader<number, UnitLinkRow[]>(async (ids) => {
+      const [self, other] = direction === 'predecessors' ? ['successor_id', 'predecessor_id'] : ['predecessor_id', 'successor_id'];
+      const rows = await em.getConnection().execute<{ self: number; other: number; type: LineageType; effective_on: string }[]>(
+        `SELECT ${self} AS self, ${other} AS other, type, to_char(effective_on, 'YYYY-MM-DD') AS effective_on
+         FROM unit_lineage WHERE ${self} IN (?) ORDER BY ${other}`,
+        [[...ids]],
+      );
+      const units = await unitById.loadMany([...new Set(rows.map((r) => r.other))]);
+      const byId = new Map(units.filter((u): u is Unit => u instanceof Unit).map((u) => [u.id, u]));
+      const grouped = new Map<number, UnitLinkRow[]>();
+      for (const r of rows) {
+        const list = grouped.get(r.self) ?? [];
+        list.push({ unit: byId.get(r.other)!, type: r.type, effectiveOn: r.effective_on });
+        grouped.set(r.self, list);
+      }
+      return ids.map((id) => grouped.get(id) ?? []);
+    });
+
+  return { unitById, childrenByParent, predecessors: links('predecessors'), successors: links('successors') };
+}
+
+export type UnitLoaders = ReturnType<typeof createUnitLoaders>;

@@ -1,0 +1,49 @@
+import { EntityManager, FilterQuery } from '@mikro-orm/postgresql';
+import { GraphQLResolveInfo } from 'graphql';
+import { badUserInput } from '../common/errors';
+import { paginate } from '../common/paginate';
+import { ConnectionResult, PageArgs } from '../common/pagination';
+import { foldVietnamese } from '../common/text';
+import { UnitFilter } from './unit.inputs';
+import { Unit } from './unit.entity';
+
+export function today(): string {
+  return new Date().toISOString().slice(0, 10);
+}
+
+/** Units that exist on `date`: open-ended validity on either side counts. */
+export function validOn(date: string): FilterQuery<Unit> {
+  return { $and: [{ $or: [{ validFrom: null }, { validFrom: { $lte: date } }] }, { $or: [{ validTo: null }, { validTo: { $gte: date } }] }] };
+}
+
+/** Escapes LIKE wildcards so a user's "%" or "_" matches literally. */
+function likeContains(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+export class UnitService {
+  constructor(private readonly em: EntityManager) {}
+
+  /** The unit holding `code` on `date`: codes are reused across the 2025 merger, so the date matters. */
+  async findByCode(code: string, date: string = today()): Promise<Unit | null> {
+    return this.em.findOne(Unit, { $and: [{ code }, validOn(date)] });
+  }
+
+  async list(filter: UnitFilter, page: PageArgs, info: GraphQLResolveInfo): Promise<ConnectionResult<Unit>> {
+    const where: FilterQuery<Unit>[] = [];
+    if (filter.kind) where.push({ kind: filter.kind });
+    if (filter.code) where.push({ code: filter.code });
+    if (filter.name) where.push({ nameSearch: { $like: likeContains(foldVietnamese(filter.name)) } });
+    if (filter.validAt) where.push(validOn(filter.validAt));
+    if (filter.parentId) {
+      if (!/^\d+$/.test(filter.parentId)) throw badUserInput('Invalid parentId', [{ field: 'filter.parentId', reason: 'not a unit id' }]);
+      where.push({ parent: Number(filter.parentId) });
+    }
+    if (filter.parentCode) {
+      const parent = await this.findByCode(filter.parentCode, filter.validAt ?? today());
+      if (!parent) throw badUserInput('Unknown parent unit', [{ field: 'filter.parentCode', reason: `no unit with code ${filter.parentCode} on ${filter.validAt ?? today()}` }]);
+      where.push({ parent: parent.id });
+    }
+    return paginate(this.em, Unit, { $and: where }, { code: 'asc', id: 'asc' }, page, info);
+  }
+}
