@@ -11,8 +11,8 @@ export function badUserInput(message: string, problems: FieldProblem[] = []): Gr
   return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', problems } });
 }
 
-export function unauthenticated(message = 'A valid API key is required (header Authorization: Bearer <key>).'): GraphQLError {
-  return new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED' } });
+export function unauthenticated(message = 'A valid API key is required (header Authorization: Bearer <key>).', httpStatus?: number): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', ...(httpStatus ? { http: { status: httpStatus } } : {}) } });
 }
 
 export function forbidden(message: string, problems: FieldProblem[] = []): GraphQLError {

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { Client } from 'pg';
 
 export interface EmbeddedOptions {
   dataDir: string;
@@ -64,19 +65,39 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
     await pg.initialise();
     fs.writeFileSync(credentialsFile, JSON.stringify({ password }), { mode: 0o600 });
   }
+  // A gateway already running on this cluster: share it (CLIs next to `npm start`) and leave it running.
+  const url = `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${opts.port}/${opts.database}`;
+  if (initialised && (await answers(opts.port, password))) {
+    await ensureDatabase(opts.port, password, opts.database);
+    return { url, stop: async () => undefined };
+  }
   try {
     await pg.start();
   } catch (e) {
     throw new Error(`embedded PostgreSQL did not start on port ${opts.port} (is another instance using it? set EMBEDDED_PG_PORT): ${String(e ?? 'exited')}`);
   }
-  const client = pg.getPgClient('postgres', '127.0.0.1');
+  await ensureDatabase(opts.port, password, opts.database);
+  return { url, stop: () => pg.stop() };
+}
+
+async function answers(port: number, password: string): Promise<boolean> {
+  const client = new Client({ host: '127.0.0.1', port, user: 'postgres', password, database: 'postgres', connectionTimeoutMillis: 1000 });
+  try {
+    await client.connect();
+    await client.end();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function ensureDatabase(port: number, password: string, database: string): Promise<void> {
+  const client = new Client({ host: '127.0.0.1', port, user: 'postgres', password, database: 'postgres' });
   await client.connect();
   try {
-    const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [opts.database]);
-    if (exists.rowCount === 0) await client.query(`CREATE DATABASE "${opts.database}"`);
+    const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    if (exists.rowCount === 0) await client.query(`CREATE DATABASE "${database}"`);
   } finally {
     await client.end();
   }
-  const url = `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${opts.port}/${opts.database}`;
-  return { url, stop: () => pg.stop() };
 }

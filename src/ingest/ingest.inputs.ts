@@ -1,11 +1,10 @@
 import { ArrayMaxSize, IsOptional } from 'class-validator';
 import { Field, InputType, Int } from 'type-graphql';
-import { LevelTaxonomy } from '../services/service-level.entity';
-import { ProcedureTier } from '../procedures/procedure.entity';
 import { FilingRow, PlanRow, ProcedureRow, SectorRow, ServiceLevelRow } from './batch';
 
 /*
- * Row inputs mirror the interchange format (batch.ts). Their rules (counts, dates, levels in a
+ * Row inputs mirror the interchange format (batch.ts) exactly, codes in lower case as in files, so
+ * one JSON batch works for both the mutation and `npm run import`. Their rules (counts, dates, levels in a
  * taxonomy, duplicates, references) are checked by the ingest core, the same code that checks
  * files, so that every problem is reported with its row and field, all at once.
  */
@@ -21,7 +20,7 @@ export class ProcedureInput implements ProcedureRow {
   @Field() code!: string;
   @Field() name!: string;
   @Field({ description: 'Sector code.' }) sector!: string;
-  @Field(() => ProcedureTier) tier!: ProcedureTier;
+  @Field({ description: 'central | province | district | commune' }) tier!: string;
   @Field({ nullable: true, defaultValue: true }) eligibleFullOnline?: boolean;
   @Field({ nullable: true, defaultValue: false }) essential?: boolean;
 }
@@ -30,7 +29,7 @@ export class ProcedureInput implements ProcedureRow {
 export class ServiceLevelInput implements ServiceLevelRow {
   @Field({ description: 'Unit code, read on the date `from`.' }) unit!: string;
   @Field({ description: 'Procedure code.' }) procedure!: string;
-  @Field(() => LevelTaxonomy) taxonomy!: LevelTaxonomy;
+  @Field({ description: 'decree43 | decree42' }) taxonomy!: string;
   @Field({ description: '"1".."4" (decree43) or "info" | "partial" | "full" (decree42).' }) level!: string;
   @Field({ description: 'YYYY-MM-DD' }) from!: string;
   @Field({ nullable: true }) integratedNational?: boolean;

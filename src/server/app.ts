@@ -43,7 +43,7 @@ export function contextFactory(opts: AppOptions) {
         if (!m) throw new InvalidKeyError('expected "Authorization: Bearer <key>"');
         caller = await keys.authenticate(m[1]);
       } catch (e) {
-        if (e instanceof InvalidKeyError) throw unauthenticated(`Invalid API key: ${e.message}`);
+        if (e instanceof InvalidKeyError) throw unauthenticated(`Invalid API key: ${e.message}`, 401);
         throw e;
       }
     }

@@ -1,5 +1,9 @@
 import { writeTimestamp } from './calendar.util';
 
+// Math functions bound once at module level: under jest every global lookup (Math) goes through
+// the vm context's interceptor and costs ~100x more, which made the suite crawl.
+const { floor, max } = Math;
+
 /**
  * Grows a Buffer of ASCII text. The dossier feed writes its JSON straight into one of these: per
  * dossier JS strings made the young generation churn (each page's strings survive until the page
@@ -20,7 +24,7 @@ export class AsciiWriter {
 
   private ensure(extra: number): void {
     if (this.pos + extra <= this.buf.length) return;
-    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + extra));
+    const next = Buffer.allocUnsafe(max(this.buf.length * 2, this.pos + extra));
     this.buf.copy(next, 0, 0, this.pos);
     this.buf = next;
   }
@@ -73,10 +77,10 @@ export class AsciiWriter {
       return this;
     }
     let digits = 0;
-    for (let v = value; v >= 1; v = Math.floor(v / 10)) digits++;
+    for (let v = value; v >= 1; v = floor(v / 10)) digits++;
     let pos = this.pos + digits;
     this.pos = pos;
-    for (let v = value; v >= 1; v = Math.floor(v / 10)) buf[--pos] = 48 + (v % 10);
+    for (let v = value; v >= 1; v = floor(v / 10)) buf[--pos] = 48 + (v % 10);
     return this;
   }
 

@@ -11,6 +11,10 @@ import { Rng, hash3, hash4, poisson } from './prng';
 import { isFullLevel, isOnlineLevel, type SimService } from './simulator.types';
 import { isIntegratedAt, serviceLevelAt } from './world.generator';
 
+// Math functions bound once at module level: under jest every global lookup (Math) goes through
+// the vm context's interceptor and costs ~100x more, which made the suite crawl.
+const { floor, max, min } = Math;
+
 /**
  * Dossiers, derived on demand. A dossier is identified by (service, month received, index i) and
  * every attribute is a pure function of (seed, service key, month, i), so the national portal's
@@ -42,7 +46,7 @@ const H2300 = 23 * 3600;
 const MONTH_FACTOR = new Float64Array(MONTHS_SUPPORTED);
 const SEASON = [1.05, 0.75, 1.0, 1.0, 1.0, 0.95, 1.0, 1.0, 0.95, 1.0, 1.05, 1.1];
 for (let m = 0; m < MONTHS_SUPPORTED; m++) {
-  let f = (0.75 + 0.5 * Math.min(m, 95) / 95) * SEASON[m % 12];
+  let f = (0.75 + 0.5 * min(m, 95) / 95) * SEASON[m % 12];
   if (m === 27) f *= 0.6; // 2020-04 lockdown
   if (m === 43) f *= 0.55; // 2021-08
   if (m === 44) f *= 0.6; // 2021-09
@@ -161,8 +165,8 @@ export class DossierModel {
     }
     const rng = this.rng.reset(hash3(this.seed, svc.key, month));
     const n = poisson(svc.baseVolume * MONTH_FACTOR[month], rng);
-    const n2 = Math.min(n, Math.floor(n * 0.03 + rng.next()));
-    const n1 = Math.min(n - n2, Math.floor(n * 0.2 + rng.next()));
+    const n2 = min(n, floor(n * 0.03 + rng.next()));
+    const n1 = min(n - n2, floor(n * 0.2 + rng.next()));
     out[0] = n - n1 - n2;
     out[1] = n1;
     out[2] = n2;
@@ -182,7 +186,7 @@ export class DossierModel {
     out.svc = svc;
     out.month = month;
     out.level = level;
-    out.pOnline = isOnlineLevel(level) ? Math.min(0.95, (full ? 0.08 + 0.62 * progress : 0.04 + 0.36 * progress) * params.onlineAffinity) : 0;
+    out.pOnline = isOnlineLevel(level) ? min(0.95, (full ? 0.08 + 0.62 * progress : 0.04 + 0.36 * progress) * params.onlineAffinity) : 0;
     out.pPostal = 0.03 + 0.02 * progress;
     out.pLate = params.lateRate * (1 - 0.7 * progress);
     out.pPay = 0.05 + 0.75 * progress;
@@ -210,34 +214,34 @@ export class DossierModel {
     let received: number;
     if (channel === CHANNEL_ONLINE) {
       // Online filings arrive any day, 06:00-23:30.
-      received = (ctx.firstDay + Math.floor(d1 * ctx.dayCount)) * DAY + H0600 + Math.floor(d2 * 63_000);
+      received = (ctx.firstDay + floor(d1 * ctx.dayCount)) * DAY + H0600 + floor(d2 * 63_000);
     } else {
       // Desks and post offices: working days, 07:30-17:00.
       const wd = ctx.workDays;
-      received = wd[Math.floor(d1 * wd.length)] * DAY + H0730 + Math.floor(d2 * 34_200);
+      received = wd[floor(d1 * wd.length)] * DAY + H0730 + floor(d2 * 34_200);
     }
-    const rDay = Math.floor(received / DAY);
+    const rDay = floor(received / DAY);
 
     const a = rng.next();
     const b = rng.next();
     let resolvedAt: number;
     if (segment === 0) {
       const remaining = ctx.firstDay + ctx.dayCount - 1 - rDay;
-      const dd = Math.min(remaining, Math.floor(a * (ctx.procDays + 4)));
+      const dd = min(remaining, floor(a * (ctx.procDays + 4)));
       if (dd <= 0) {
-        const room = Math.min(10_800, DAY - 1 - (received - rDay * DAY) - 60);
-        resolvedAt = received + 60 + Math.floor(b * room);
+        const room = min(10_800, DAY - 1 - (received - rDay * DAY) - 60);
+        resolvedAt = received + 60 + floor(b * room);
       } else {
-        resolvedAt = (rDay + dd) * DAY + H0730 + Math.floor(b * 36_000);
+        resolvedAt = (rDay + dd) * DAY + H0730 + floor(b * 36_000);
       }
     } else {
       const mm = ctx.month + segment;
-      const day = monthFirstDayIndex(mm) + Math.floor(a * Math.min(monthDayCount(mm), 20));
-      resolvedAt = day * DAY + H0730 + Math.floor(b * 36_000);
+      const day = monthFirstDayIndex(mm) + floor(a * min(monthDayCount(mm), 20));
+      resolvedAt = day * DAY + H0730 + floor(b * 36_000);
     }
     // A third of the systems post results in batches (17:30, 23:00): many dossiers share a timestamp.
     if (rng.next() < 0.3) {
-      const day = Math.floor(resolvedAt / DAY);
+      const day = floor(resolvedAt / DAY);
       const tod = resolvedAt - day * DAY;
       if (tod < H1730) resolvedAt = day * DAY + H1730;
       else if (tod < H2300) resolvedAt = day * DAY + H2300;
@@ -245,14 +249,14 @@ export class DossierModel {
 
     const late = rng.next() < ctx.pLate;
     const lateCut = rng.next();
-    const nominal = Math.max((rDay + ctx.procDays) * DAY + H1700, received + 3600);
+    const nominal = max((rDay + ctx.procDays) * DAY + H1700, received + 3600);
     let due: number;
     if (late) {
-      due = nominal < resolvedAt ? nominal : received + Math.floor((resolvedAt - received) * (0.3 + 0.5 * lateCut));
+      due = nominal < resolvedAt ? nominal : received + floor((resolvedAt - received) * (0.3 + 0.5 * lateCut));
     } else if (nominal >= resolvedAt) {
       due = nominal;
     } else {
-      const day = Math.floor(resolvedAt / DAY);
+      const day = floor(resolvedAt / DAY);
       due = resolvedAt - day * DAY <= H1700 ? day * DAY + H1700 : (day + 1) * DAY + H1700;
     }
 

@@ -17,6 +17,10 @@ import {
   type UnitEra,
 } from './simulator.types';
 
+// Math functions bound once at module level: under jest every global lookup (Math) goes through
+// the vm context's interceptor and costs ~100x more, which made the suite crawl.
+const { exp, max, min, round } = Math;
+
 /**
  * Builds the static part of the world from (seed, scale): units from the real 2025 reference data,
  * the procedure catalogue, every service with its dated level history, and the yearly plans.
@@ -89,10 +93,10 @@ function serviceTimeline(seed: number, unitCode: string, proc: Procedure, params
   const mid = params.level4Midpoint;
   // A few pioneers were already at level 4 in 2018; the rest follow an S-curve around `mid`.
   const pioneer = rng.chance(0.03);
-  const t4 = !proc.eligibleFullOnline ? Infinity : pioneer ? -1 : Math.round(mid + 6 * rng.logistic());
+  const t4 = !proc.eligibleFullOnline ? Infinity : pioneer ? -1 : round(mid + 6 * rng.logistic());
   // Level 3 came years earlier: in 2018 about 45% of provincial services were at level 3 or 4.
-  const t3 = Math.min(t4, Math.round(mid - 36 + 8 * rng.logistic()));
-  const t2 = Math.min(t3, Math.round(-8 + 6 * rng.logistic()));
+  const t3 = min(t4, round(mid - 36 + 8 * rng.logistic()));
+  const t2 = min(t3, round(-8 + 6 * rng.logistic()));
   const reclassified = rng.chance(0.1);
   const tFull = !proc.eligibleFullOnline
     ? Infinity
@@ -132,13 +136,13 @@ function levelHistory(t: Timeline, firstMonth: number, lastMonth: number): numbe
 }
 
 function firstOnlineMonth(t: Timeline, firstMonth: number): number {
-  return Math.max(firstMonth, t.t3);
+  return max(firstMonth, t.t3);
 }
 
 /** Picks the procedures a province offers: every essential one plus a seeded sample of the rest. */
 function provinceProcedureSet(seed: number, code: string, procedures: readonly Procedure[], range: readonly [number, number]): Procedure[] {
   const rng = new Rng(hash3(seed, hashString('province-services'), hashString(code)));
-  const target = Math.min(procedures.length, rng.between(range[0], range[1]));
+  const target = min(procedures.length, rng.between(range[0], range[1]));
   const chosen = procedures.filter((p) => p.essential);
   const others = rng.shuffle(procedures.filter((p) => !p.essential));
   for (const p of others) {
@@ -151,7 +155,7 @@ function provinceProcedureSet(seed: number, code: string, procedures: readonly P
 function communeProcedureSet(seed: number, code: string, procedures: readonly Procedure[], range: readonly [number, number]): Procedure[] {
   const rng = new Rng(hash3(seed, hashString('commune-services'), hashString(code)));
   const commune = procedures.filter((p) => p.tier === 'commune');
-  const target = Math.min(commune.length, rng.between(range[0], range[1]));
+  const target = min(commune.length, rng.between(range[0], range[1]));
   const essential = commune.filter((p) => p.essential);
   const others = rng.shuffle(commune.filter((p) => !p.essential));
   return [...essential, ...others].slice(0, target).sort((a, b) => a.index - b.index);
@@ -240,7 +244,7 @@ export function buildWorldData(seed: number, scale: ScaleSpec): WorldData {
     const u = d.unit;
     const old = u.era === 'old';
     const volumeRng = new Rng(hash3(seed, hashString('volume'), hashString(u.key)));
-    const factors = d.procedures.map((p) => p.popularity * Math.exp(0.5 * volumeRng.normal()));
+    const factors = d.procedures.map((p) => p.popularity * exp(0.5 * volumeRng.normal()));
     const totalFactor = factors.reduce((a, b) => a + b, 0) || 1;
     const list: SimService[] = [];
     d.procedures.forEach((proc, localIndex) => {
@@ -251,7 +255,7 @@ export function buildWorldData(seed: number, scale: ScaleSpec): WorldData {
       const levels = levelHistory(timeline, firstMonth, u.lastMonth);
       const online = firstOnlineMonth(timeline, firstMonth);
       // DVCQG opened in December 2019 (month 23); services join it some months after going online.
-      const integratedFrom = Number.isFinite(online) ? Math.max(23, online + timeline.integratedLag, firstMonth) : Infinity;
+      const integratedFrom = Number.isFinite(online) ? max(23, online + timeline.integratedLag, firstMonth) : Infinity;
       const svc: SimService = {
         index: services.length,
         unit: u,
@@ -312,7 +316,7 @@ function buildPlans(seed: number, provinces: readonly SimUnit[]): Plan[] {
       if (r < (laggard ? 0.12 : 0.04)) continue; // never issued
       const late = r > (laggard ? 0.6 : 0.8);
       const earliest = isoDayToIndex(`${year - 1}-11-15`);
-      const issued = late ? due + 1 + rng.int(100) : Math.max(earliest, due - 3 - rng.int(150));
+      const issued = late ? due + 1 + rng.int(100) : max(earliest, due - 3 - rng.int(150));
       plans.push({
         agencyCode: u.code,
         agencyName: u.name,

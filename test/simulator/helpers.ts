@@ -61,7 +61,7 @@ export interface FeedResponse {
 }
 
 export async function feedPage(sim: RunningSimulator, province: string, token: string, query: Record<string, string | number>): Promise<FeedResponse> {
-  const qs = new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)]));
+  const qs = new URLSearchParams(Object.fromEntries(Object.entries(query).map(([k, v]) => [k, String(v)])));
   const res = await fetch(`${sim.url}/igate/${province}/api/dossiers?${qs.toString()}`, { headers: { authorization: `Bearer ${token}` } });
   if (res.status !== 200) throw new Error(`feed ${res.status}: ${await res.text()}`);
   return (await res.json()) as FeedResponse;

@@ -4,7 +4,7 @@ import { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print } from 'graphql';
 import { Client } from 'pg';
 import { ApiKeyService, NewKey } from '../../src/auth/api-key.service';
-import { loadConfig } from '../../src/config/config';
+import { GatewayConfig, loadConfig } from '../../src/config/config';
 import { connect, Database } from '../../src/db/database';
 import { startApp, RunningApp } from '../../src/server/app';
 import { createLogger } from '../../src/server/logger';
@@ -45,9 +45,9 @@ export interface TestGateway {
 }
 
 /** The real gateway (schema, context, auth, error masking) on a random loopback port, over a fresh database. */
-export async function startTestGateway(): Promise<TestGateway> {
+export async function startTestGateway(overrides: Partial<GatewayConfig> = {}): Promise<TestGateway> {
   const db = await createTestDatabase();
-  const config = loadConfig({}, { port: 0, host: '127.0.0.1', databaseUrl: db.url, logLevel: 'silent', statementTimeoutMs: 5000 });
+  const config = loadConfig({}, { port: 0, host: '127.0.0.1', databaseUrl: db.url, logLevel: 'silent', statementTimeoutMs: 5000, ...overrides });
   const app = await startApp({ config, db, schema: await createSchema(), logger: createLogger('silent') });
   return {
     db,
@@ -69,4 +69,15 @@ export async function startTestGateway(): Promise<TestGateway> {
       await db.close();
     },
   };
+}
+
+/** Row counts of every table a batch writes: equal before and after means nothing was written. */
+export async function factCounts(db: Database): Promise<Record<string, number>> {
+  const [row] = await db.sql.query<Record<string, string>>(
+    `SELECT (SELECT count(*) FROM sector) AS sector, (SELECT count(*) FROM procedure) AS procedure,
+            (SELECT count(*) FROM service) AS service, (SELECT count(*) FROM service_level) AS service_level,
+            (SELECT count(*) FROM filing_stat) AS filing_stat, (SELECT count(*) FROM plan) AS plan,
+            (SELECT count(*) FROM fact_revision) AS fact_revision`,
+  );
+  return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, Number(v)]));
 }
