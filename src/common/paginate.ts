@@ -1,3 +1,4 @@
+import { Cursor } from '@mikro-orm/core';
 import { EntityManager, FilterQuery, QueryOrderMap } from '@mikro-orm/postgresql';
 import { GraphQLResolveInfo } from 'graphql';
 import { badUserInput } from './errors';
@@ -13,14 +14,18 @@ export async function paginate<T extends object>(
   info: GraphQLResolveInfo,
 ): Promise<ConnectionResult<T>> {
   const withCount = selects(info, 'totalCount');
-  let cursor;
-  try {
-    cursor = await em.findByCursor(entity, where, { first: page.first, after: page.after, orderBy, includeCount: withCount } as never);
-  } catch (e) {
-    if (page.after && e instanceof Error && /cursor/i.test(e.message)) {
+  if (page.after !== undefined) {
+    let keys: unknown;
+    try {
+      keys = Cursor.decode(page.after);
+    } catch {
+      keys = undefined;
+    }
+    // A cursor holds the ordering keys of the last row: one value per orderBy column.
+    if (!Array.isArray(keys) || keys.length !== Object.keys(orderBy).length) {
       throw badUserInput('Invalid cursor', [{ field: 'after', reason: 'not a cursor returned by this query' }]);
     }
-    throw e;
   }
+  const cursor = await em.findByCursor(entity, where, { first: page.first, after: page.after, orderBy, includeCount: withCount } as never);
   return toConnection(cursor, withCount);
 }

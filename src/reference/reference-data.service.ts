@@ -130,6 +130,8 @@ interface TargetRow {
 
 function checksum(): string {
   const h = crypto.createHash('sha256');
+  // Bump when the way the files are turned into rows changes, so existing databases reload.
+  h.update('loader-v2');
   for (const f of ['admin-units-2025/splits.json', 'admin-units-2025/merges.json', 'ministries.json', 'targets.json']) {
     h.update(fs.readFileSync(path.join(referenceDir(), f)));
   }
@@ -176,7 +178,7 @@ export async function loadReferenceData(sql: Sql): Promise<ReferenceSummary> {
 
     // Units without parents first, then by depth, so every parent id is known when a child is written.
     const ids = new Map<string, number>();
-    const depth = (u: UnitRow) => (u.kind === 'nation' ? 0 : u.kind === 'commune' ? 2 : 1);
+    const depth = (u: UnitRow) => (u.kind === 'nation' ? 0 : u.kind === 'commune' || u.kind === 'district' ? 2 : 1);
     for (const level of [0, 1, 2]) {
       const rows = units.filter((u) => depth(u) === level);
       const inserted = await tx.query<{ id: number; code: string; valid_from: string | null }>(
