@@ -1,0 +1,71 @@
+import { spawn } from 'node:child_process';
+import net from 'node:net';
+import path from 'node:path';
+import { createTestDatabase, startTestGateway } from '../support/harness';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const srv = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+describe('HTTP server', () => {
+  it('reports health, masks internal errors and binds to loopback', async () => {
+    const gw = await startTestGateway();
+    try {
+      const health = await fetch(gw.app.url.replace('/graphql', '/health'));
+      expect(health.status).toBe(200);
+      expect(await health.json()).toEqual({ status: 'ok', database: 'up' });
+      expect(gw.app.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/graphql$/);
+
+      // A database failure mid-request: the client sees a generic error, never SQL or a stack.
+      await gw.db.sql.query('ALTER TABLE sector RENAME TO sector_gone');
+      const res = await gw.gql('{ sectors { code } }');
+      await gw.db.sql.query('ALTER TABLE sector_gone RENAME TO sector');
+      expect(res.errors).toEqual([expect.objectContaining({ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } })]);
+      expect(JSON.stringify(res.errors)).not.toMatch(/relation|select|sector_gone|stacktrace|\.ts/i);
+    } finally {
+      await gw.stop();
+    }
+  });
+
+  it('starts from the command line, serves, and stops cleanly on SIGTERM', async () => {
+    const db = await createTestDatabase();
+    await db.close();
+    const port = await freePort();
+    const child = spawn(process.execPath, [path.join(__dirname, '../../dist/src/main.js')], {
+      env: { ...process.env, DATABASE_URL: db.url, PORT: String(port), SYNC_ON_START: 'false', LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    try {
+      for (let i = 0; i < 100 && !out.includes('"ready"'); i++) await new Promise((r) => setTimeout(r, 100));
+      expect(out).toContain('"msg":"ready"');
+      const health = await fetch(`http://127.0.0.1:${port}/health`);
+      expect(health.status).toBe(200);
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      expect(out).toContain('SIGTERM: draining requests and stopping');
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
+  it('fails fast on invalid configuration', async () => {
+    const child = spawn(process.execPath, [path.join(__dirname, '../../dist/src/main.js')], {
+      env: { ...process.env, PORT: 'eighty', DATABASE_URL: 'mysql://nope' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(code).toBe(2);
+    expect(err).toContain('PORT must be an integer, got "eighty"');
+  });
+});
