@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { Command } from 'commander';
+import { runCli } from '../common/cli';
 import { loadConfig } from '../config/config';
 import { openDatabase } from '../db/database';
 import { loadReferenceData } from '../reference/reference-data.service';
@@ -58,13 +59,4 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (e: unknown) => {
-    const code = (e as { code?: string }).code;
-    if (code === 'commander.helpDisplayed' || code === 'commander.help' || code === 'commander.version') process.exit(0);
-    if (typeof code === 'string' && code.startsWith('commander.')) process.exit(2);
-    console.error(`api-key failed: ${e instanceof Error ? e.message : String(e)}`);
-    process.exit(2);
-  },
-);
+runCli('api-key', main);

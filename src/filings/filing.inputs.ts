@@ -1,21 +1,10 @@
-import { IsDateString, IsOptional, IsString, Length, Matches } from 'class-validator';
+import { IsOptional, Matches } from 'class-validator';
 import { Field, InputType } from 'type-graphql';
-import { LocalDateScalar, YearMonthScalar } from '../common/scalars';
+import { YearMonthScalar } from '../common/scalars';
+import { UnitProcedureFilter } from '../common/unit-procedure.filter';
 
-@InputType()
-export class FilingStatFilter {
-  @Field({ nullable: true, description: 'The unit holding this code on `unitAt` (default: the first day of `from`, else today).' })
-  @IsOptional() @IsString() @Length(1, 32)
-  unitCode?: string;
-
-  @Field(() => LocalDateScalar, { nullable: true })
-  @IsOptional() @IsDateString({ strict: true })
-  unitAt?: string;
-
-  @Field({ nullable: true })
-  @IsOptional() @IsString() @Length(1, 32)
-  procedureCode?: string;
-
+@InputType({ description: 'Filing statistics of a unit (read at unitAt, default the first day of `from`, else today), a procedure, a period.' })
+export class FilingStatFilter extends UnitProcedureFilter {
   @Field(() => YearMonthScalar, { nullable: true, description: 'First month, inclusive.' })
   @IsOptional() @Matches(/^\d{4}-\d{2}$/)
   from?: string;
