@@ -1,6 +1,10 @@
 import { spawn } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
+import { loadConfig } from '../../src/config/config';
+import { startApp } from '../../src/server/app';
+import { createLogger } from '../../src/server/logger';
+import { createSchema } from '../../src/server/schema';
 import { createTestDatabase, startTestGateway } from '../support/harness';
 
 function freePort(): Promise<number> {
@@ -29,6 +33,24 @@ describe('HTTP server', () => {
       expect(JSON.stringify(res.errors)).not.toMatch(/relation|select|sector_gone|stacktrace|\.ts/i);
     } finally {
       await gw.stop();
+    }
+  });
+
+  it('answers 503 on /health until start-up is done', async () => {
+    const db = await createTestDatabase();
+    let ready = false;
+    const config = loadConfig({}, { port: 0, databaseUrl: db.url, logLevel: 'silent' });
+    const app = await startApp({ config, db, schema: await createSchema(), logger: createLogger('silent'), isReady: () => ready });
+    try {
+      const url = app.url.replace('/graphql', '/health');
+      const starting = await fetch(url);
+      expect(starting.status).toBe(503);
+      expect(await starting.json()).toEqual({ status: 'starting', database: 'up' });
+      ready = true;
+      expect((await fetch(url)).status).toBe(200);
+    } finally {
+      await app.close();
+      await db.close();
     }
   });
 
