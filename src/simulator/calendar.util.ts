@@ -17,7 +17,6 @@ export const REFORM_MONTH = 90;
 /** Default clock: every month up to 2025-12 has happened. */
 export const DEFAULT_END_MONTH = 95;
 export const SECONDS_PER_DAY = 86_400;
-export const LOCAL_UTC_OFFSET_SECONDS = 7 * 3600;
 
 const BASE_UTC_MS = Date.UTC(BASE_YEAR, 0, 1);
 const DAY_COUNT = round((Date.UTC(BASE_YEAR + 14, 0, 1) - BASE_UTC_MS) / 86_400_000);

@@ -1,4 +1,3 @@
-import type { FaultController as FaultControllerType } from './fault.controller';
 import { FaultController } from './fault.controller';
 import type { SimulatorConfig } from './http.util';
 import { SimulatorServer } from './simulator.server';
@@ -33,7 +32,7 @@ export interface RunningSimulator {
   port: number;
   /** Stops the server and destroys every connection (hanging fault connections included). */
   close(): Promise<void>;
-  faults: FaultControllerType;
+  faults: FaultController;
   world: SimulatedWorld;
 }
 
@@ -68,3 +67,4 @@ export type { ScaleSpec, Procedure, Sector, SimService, SimUnit, Plan } from './
 export { SCALES } from './simulator.types';
 export { EXPORT_HEADER } from './export.routes';
 export { encodeCursor, decodeCursor } from './igate.routes';
+export type { SimulatorConfig } from './http.util';

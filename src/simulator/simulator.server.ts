@@ -5,7 +5,8 @@ import { exportRoute } from './export.routes';
 import { FaultController, parseFaultSpec, type FaultSpec, type FaultState } from './fault.controller';
 import { jsonResponse, textResponse, type RouteHandler, type SimContext, type SimRequest, type SimResponse, type SimulatorConfig } from './http.util';
 import { dossiersRoute, igateUnauthorized, tokenRoute } from './igate.routes';
-import { CORRECTION_KINDS, type CorrectionKind, type SimulatedWorld } from './world.model';
+import type { DossierRecord } from './dossier.generator';
+import { CORRECTION_KINDS, type CorrectionKind, type DossierCorrection, type SimulatedWorld } from './world.model';
 
 /**
  * The HTTP server: node:http, no framework, so the simulator controls every byte (content-length
@@ -61,6 +62,10 @@ export function truncateCsv(body: Buffer): Buffer {
   const start = lineStarts[k];
   const stop = k + 1 < lineStarts.length ? lineStarts[k + 1] - 2 : body.length - 2;
   return body.subarray(0, start + Math.max(1, Math.floor((stop - start) / 2)));
+}
+
+function correctionView(c: DossierCorrection): { provinceCode: string; maHoSo: string; kind: CorrectionKind; record: DossierRecord } {
+  return { provinceCode: c.provinceCode, maHoSo: c.maHoSo, kind: c.kind, record: c.record };
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
@@ -292,14 +297,14 @@ export class SimulatorServer {
         }
       }
       if (path === '/__corrections') {
-        if (method === 'GET') return jsonResponse(200, { corrections: this.world.allCorrections() });
+        if (method === 'GET') return jsonResponse(200, { corrections: this.world.allCorrections().map(correctionView) });
         if (method === 'POST') {
           const b = (req.body ?? {}) as { maHoSo?: unknown; kind?: unknown };
           if (typeof b.maHoSo !== 'string') return jsonResponse(400, { error: 'maHoSo is required' });
           if (b.kind !== undefined && !CORRECTION_KINDS.includes(b.kind as CorrectionKind)) {
             return jsonResponse(400, { error: `kind must be one of ${CORRECTION_KINDS.join(', ')}` });
           }
-          return jsonResponse(201, this.world.correctDossier(b.maHoSo, b.kind as CorrectionKind | undefined));
+          return jsonResponse(201, correctionView(this.world.correctDossier(b.maHoSo, b.kind as CorrectionKind | undefined)));
         }
       }
       return jsonResponse(404, { error: 'not_found', path });

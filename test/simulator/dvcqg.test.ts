@@ -1,5 +1,5 @@
 import { startSimulator, type RunningSimulator } from '../../src/simulator';
-import { COUNT_FIELDS, DVCQG_TOKEN, dvcqg, dvcqgAll, emptyCounts, rowCounts, type ProcessingRow } from './helpers';
+import { COUNT_FIELDS, DVCQG_TOKEN, dvcqg, dvcqgAll, emptyCounts, monthsBetween, rowCounts, type ProcessingRow } from './helpers';
 
 interface ProvisionRow {
   agencyCode: string;
@@ -92,6 +92,26 @@ describe('DVCQG reporting API', () => {
     const rows = await dvcqgAll<ProvisionRow>(sim, 'service-provision', { timeType: 'month', year: 2022, month: 7, rootDepartmentId: '72' });
     const row = rows.find((r) => r.agencyCode === svc?.unit.code && r.procedureCode === svc?.procedure.code);
     expect(row?.levelSince).toBe('2022-07-01');
+  });
+
+  it('service-provision with onlyChanged replays the level history from one snapshot', async () => {
+    const key = (r: ProvisionRow): string => `${r.agencyCode}|${r.agencyValidTo}|${r.procedureCode}`;
+    const state = new Map<string, string>();
+    for (const r of await dvcqgAll<ProvisionRow>(sim, 'service-provision', { timeType: 'month', year: 2018, month: 1, rootDepartmentId: '72' })) state.set(key(r), `${r.level}@${r.levelSince}`);
+    let changes = 0;
+    for (const { year, month } of monthsBetween(2018, 2, 2025, 6)) {
+      const changed = await dvcqgAll<ProvisionRow>(sim, 'service-provision', { timeType: 'month', year, month, rootDepartmentId: '72', onlyChanged: true });
+      for (const r of changed) {
+        expect(r.levelSince).toBe(`${year}-${String(month).padStart(2, '0')}-01`);
+        state.set(key(r), `${r.level}@${r.levelSince}`);
+      }
+      changes += changed.length;
+      if (month === 6 || month === 12) {
+        const full = await dvcqgAll<ProvisionRow>(sim, 'service-provision', { timeType: 'month', year, month, rootDepartmentId: '72' });
+        expect(new Map(full.map((r) => [key(r), `${r.level}@${r.levelSince}`]))).toEqual(state);
+      }
+    }
+    expect(changes).toBeGreaterThan(50);
   });
 
   it('dossier-processing: quarter and year rows are sums of month rows', async () => {
