@@ -12,20 +12,24 @@ export interface Gateway {
   stop(): Promise<void>;
 }
 
+/** Start-up work may return its own shutdown (run after requests are drained, before the database closes). */
+export type StartupWork = (db: Database) => Promise<void | (() => Promise<void>)>;
+
 /**
  * Starts the whole gateway: database (embedded unless DATABASE_URL), migrations, reference data,
  * the HTTP server, then the start-up work (first sync); /health answers 503 until that is done.
  */
-export async function startGateway(config: GatewayConfig, logger: Logger, startupWork?: (db: Database) => Promise<void>): Promise<Gateway> {
+export async function startGateway(config: GatewayConfig, logger: Logger, startupWork?: StartupWork): Promise<Gateway> {
   const db = await openDatabase(config, (m) => logger.info(m));
   let app: RunningApp | undefined;
+  let cleanup: void | (() => Promise<void>);
   try {
     const ref = await loadReferenceData(db.sql);
     if (ref.loaded) logger.info(ref, 'reference data loaded');
     let ready = false;
     app = await startApp({ config, db, schema: await createSchema(), logger, isReady: () => ready });
     logger.info(`GraphQL at ${app.url}`);
-    if (startupWork) await startupWork(db);
+    if (startupWork) cleanup = await startupWork(db);
     ready = true;
     logger.info('ready');
   } catch (e) {
@@ -39,6 +43,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger, startu
     db,
     async stop() {
       await running.close();
+      if (cleanup) await cleanup().catch((e: unknown) => logger.error({ err: e }, 'start-up work shutdown failed'));
       await db.close();
     },
   };

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { ConfigError, loadConfig } from './config/config';
 import { startGateway } from './gateway';
 import { createLogger } from './server/logger';
+import { startFederation } from './sync/sync.runtime';
 
 async function main(): Promise<void> {
   let config;
@@ -15,7 +16,8 @@ async function main(): Promise<void> {
     throw e;
   }
   const logger = createLogger(config.logLevel);
-  const gateway = await startGateway(config, logger);
+  // Sources from the registry, the portal simulator when they point at it, a first sync, the scheduler.
+  const gateway = await startGateway(config, logger, async (db) => (await startFederation({ config, db, logger })).stop);
 
   let stopping = false;
   const stop = (signal: string) => {

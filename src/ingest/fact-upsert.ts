@@ -12,7 +12,7 @@ export interface FactTable {
   factType: FactType;
   /** Natural key columns (the table has a unique constraint on exactly these). */
   keys: { column: string; type: string; json: string }[];
-  values: { column: string; type: string; json: string }[];
+  values: { column: string; type: string; json: string; fill?: string }[];
 }
 
 export interface UpsertCounts {
@@ -35,65 +35,124 @@ export async function copyRows(tx: SqlClient, table: string, columns: string[], 
   queryCounter.record(`COPY ${table}`);
   const stream = tx.client.query(copyFrom(`COPY ${table} (${columns.join(', ')}) FROM STDIN (FORMAT csv)`));
   const chunks = function* () {
-    for (let i = 0; i < rows.length; i += 5000) yield stringify(rows.slice(i, i + 5000));
+    // csv-stringify writes false as an empty field, which COPY reads as NULL: spell booleans out.
+    for (let i = 0; i < rows.length; i += 5000) yield stringify(rows.slice(i, i + 5000), { cast: { boolean: (v) => (v ? 't' : 'f') } });
   };
   await pipeline(Readable.from(chunks()), stream);
 }
 
+/** Options of a staged apply. */
+export interface ApplyOptions {
+  /**
+   * Value columns the source does not report (NULL in the stage): the current value is kept, and a
+   * new fact gets the column's `fill`. E.g. a statistics export has no "synced to DVCQG" column.
+   */
+  keepMissing?: string[];
+}
+
+/** Creates the temporary table a fact table's rows (already resolved to ids) are staged in; dropped at commit. */
+export async function createFactStage(tx: SqlClient, spec: FactTable, name = `tmp_${spec.table}`): Promise<string> {
+  const cols = [...spec.keys, ...spec.values];
+  await tx.query(`CREATE TEMP TABLE ${name} (${cols.map((c) => `${c.column} ${c.type}`).join(', ')}) ON COMMIT DROP`);
+  return name;
+}
+
 /**
  * Writes `rows` (already resolved to ids) into a fact table in a few set-based statements:
- * COPY into a temporary table, then one upsert that also records what it replaces or rejects.
+ * COPY into a temporary table, then the staged apply below.
+ */
+export async function upsertFacts(tx: SqlClient, spec: FactTable, rows: unknown[][], run: RunContext): Promise<UpsertCounts> {
+  if (rows.length === 0) return { inserted: 0, updated: 0, corrected: 0, outranked: 0 };
+  const tmp = await createFactStage(tx, spec);
+  await copyRows(tx, tmp, [...spec.keys, ...spec.values].map((c) => c.column), rows);
+  return applyFactStage(tx, spec, tmp, run);
+}
+
+/**
+ * Applies the rows staged in `tmp` (one per key) to the fact table, and drops `tmp`.
  *
  * Rules: identical values change nothing (so a batch sent twice writes nothing the second time);
  * a different value from a source of equal or higher precedence replaces the old one, which is
  * kept in fact_revision ('corrected' from the same source, 'outranked' from another); a value from
- * a lower-precedence source is not applied and is itself kept as 'outranked'.
+ * a lower-precedence source is not applied and is itself kept as 'outranked' (once: the same
+ * losing value sent again is not recorded again). An identical value from a higher-precedence
+ * source takes the fact over (source and run change, no revision), so that a later change from
+ * the lower source cannot override what the higher one said.
+ *
+ * Writers of one fact table take a transaction-scoped advisory lock first: the diff is then
+ * exact until commit, and new facts go in with a plain INSERT, which costs half an
+ * INSERT ... ON CONFLICT on large stages (bench:sync).
  */
-export async function upsertFacts(tx: SqlClient, spec: FactTable, rows: unknown[][], run: RunContext): Promise<UpsertCounts> {
-  if (rows.length === 0) return { inserted: 0, updated: 0, corrected: 0, outranked: 0 };
-  const tmp = `tmp_${spec.table}`;
-  const cols = [...spec.keys, ...spec.values];
-  await tx.query(`CREATE TEMP TABLE ${tmp} (${cols.map((c) => `${c.column} ${c.type}`).join(', ')}) ON COMMIT DROP`);
-  await copyRows(tx, tmp, cols.map((c) => c.column), rows);
-
+export async function applyFactStage(tx: SqlClient, spec: FactTable, tmp: string, run: RunContext, opts: ApplyOptions = {}): Promise<UpsertCounts> {
+  await tx.query(`SELECT pg_advisory_xact_lock(hashtext('dvc-gateway:facts'), hashtext($1))`, [spec.table]);
+  // Temporary tables are never auto-analysed; without statistics a large stage gets nested loops.
+  await tx.query(`ANALYZE ${tmp}`);
+  const diff = `diff_${spec.table}`;
   const keyCols = spec.keys.map((k) => k.column);
   const valCols = spec.values.map((v) => v.column);
+  const keep = new Set(opts.keepMissing ?? []);
+  const valueExpr = (v: FactTable['values'][number]) => (keep.has(v.column) ? `COALESCE(t.${v.column}, f.${v.column}, ${v.fill ?? 'NULL'})` : `t.${v.column}`);
+  const newVals = `(${spec.values.map(valueExpr).join(', ')})`;
+  const oldVals = `(${valCols.map((c) => `f.${c}`).join(', ')})`;
   const json = (alias: string, list: FactTable['keys']) => `jsonb_build_object(${list.map((c) => `'${c.json}', ${alias}.${c.column}`).join(', ')})`;
+  await tx.query(
+    `CREATE TEMP TABLE ${diff} ON COMMIT DROP AS
+     SELECT ${keyCols.map((c) => `t.${c}`).join(', ')}, ${spec.values.map((v) => `${valueExpr(v)} AS ${v.column}`).join(', ')},
+            f.source_id AS old_source, f.run_id AS old_run, s.precedence AS old_prec, (f.source_id IS NULL) AS is_new,
+            ${json('f', spec.values)} AS old_value, ${newVals} IS DISTINCT FROM ${oldVals} AS changed
+     FROM ${tmp} t
+     LEFT JOIN ${spec.table} f USING (${keyCols.join(', ')})
+     LEFT JOIN source s ON s.id = f.source_id
+     WHERE f.source_id IS NULL OR ${newVals} IS DISTINCT FROM ${oldVals} OR s.precedence < $1`,
+    [run.precedence],
+  );
   const [counts] = await tx.query<{ inserted: string; updated: string; corrected: string; outranked: string }>(
-    `WITH diff AS (
-       SELECT t.*, f.source_id AS old_source, f.run_id AS old_run, s.precedence AS old_prec, (f.source_id IS NULL) AS is_new,
-              ${json('f', spec.values)} AS old_value
-       FROM ${tmp} t
-       LEFT JOIN ${spec.table} f USING (${keyCols.join(', ')})
-       LEFT JOIN source s ON s.id = f.source_id
-       WHERE f.source_id IS NULL OR (${valCols.map((c) => `t.${c}`).join(', ')}) IS DISTINCT FROM (${valCols.map((c) => `f.${c}`).join(', ')})
-     ),
-     applied AS (
-       INSERT INTO ${spec.table} (${[...keyCols, ...valCols].join(', ')}, source_id, run_id, updated_at)
-       SELECT ${[...keyCols, ...valCols].join(', ')}, $1::int, $2::int, now() FROM diff WHERE is_new OR old_prec <= $3
-       ON CONFLICT (${keyCols.join(', ')}) DO UPDATE SET
-         ${valCols.map((c) => `${c} = excluded.${c}`).join(', ')}, source_id = excluded.source_id, run_id = excluded.run_id, updated_at = excluded.updated_at
-       RETURNING (xmax = 0) AS inserted
-     ),
-     revised AS (
-       INSERT INTO fact_revision (fact_type, fact_key, reason, value, value_source_id, value_run_id, run_id)
-       SELECT '${spec.factType}', ${json('diff', spec.keys)},
+    `SELECT count(*) FILTER (WHERE is_new) AS inserted,
+            count(*) FILTER (WHERE NOT is_new AND old_prec <= $1) AS updated,
+            count(*) FILTER (WHERE NOT is_new AND changed AND old_prec <= $1) AS corrected,
+            count(*) FILTER (WHERE NOT is_new AND changed AND old_prec > $1) AS outranked
+     FROM ${diff}`,
+    [run.precedence],
+  );
+  const result = { inserted: Number(counts.inserted), updated: Number(counts.updated), corrected: Number(counts.corrected), outranked: Number(counts.outranked) };
+
+  if (result.corrected + result.outranked > 0) {
+    await tx.query(
+      `INSERT INTO fact_revision (fact_type, fact_key, reason, value, value_source_id, value_run_id, run_id)
+       SELECT '${spec.factType}', ${json('d', spec.keys)},
               (CASE WHEN old_prec <= $3 AND old_source = $1 THEN 'corrected' ELSE 'outranked' END)::revision_reason,
-              CASE WHEN old_prec <= $3 THEN old_value ELSE ${json('diff', spec.values)} END,
+              CASE WHEN old_prec <= $3 THEN old_value ELSE ${json('d', spec.values)} END,
               CASE WHEN old_prec <= $3 THEN old_source ELSE $1 END,
               CASE WHEN old_prec <= $3 THEN old_run ELSE $2 END,
               $2
-       FROM diff WHERE NOT is_new
-       RETURNING reason
-     )
-     SELECT (SELECT count(*) FROM applied WHERE inserted) AS inserted,
-            (SELECT count(*) FROM applied WHERE NOT inserted) AS updated,
-            (SELECT count(*) FROM diff WHERE NOT is_new AND old_prec <= $3) AS corrected,
-            (SELECT count(*) FROM diff WHERE NOT is_new AND old_prec > $3) AS outranked`,
-    [run.sourceId, run.runId, run.precedence],
-  );
+       FROM ${diff} d
+       WHERE NOT is_new AND changed
+         AND NOT (old_prec > $3 AND EXISTS (
+           SELECT 1 FROM fact_revision r
+           WHERE r.fact_type = '${spec.factType}' AND r.fact_key = ${json('d', spec.keys)} AND r.reason = 'outranked'
+             AND r.value_source_id = $1 AND r.value = ${json('d', spec.values)}))`,
+      [run.sourceId, run.runId, run.precedence],
+    );
+  }
+  if (result.updated > 0) {
+    await tx.query(`ANALYZE ${diff}`);
+    await tx.query(
+      `UPDATE ${spec.table} f SET ${valCols.map((c) => `${c} = d.${c}`).join(', ')}, source_id = $1, run_id = $2, updated_at = now()
+       FROM ${diff} d
+       WHERE ${keyCols.map((c) => `f.${c} = d.${c}`).join(' AND ')} AND NOT d.is_new AND d.old_prec <= $3`,
+      [run.sourceId, run.runId, run.precedence],
+    );
+  }
+  if (result.inserted > 0) {
+    await tx.query(
+      `INSERT INTO ${spec.table} (${[...keyCols, ...valCols].join(', ')}, source_id, run_id, updated_at)
+       SELECT ${[...keyCols, ...valCols].join(', ')}, $1::int, $2::int, now() FROM ${diff} WHERE is_new`,
+      [run.sourceId, run.runId],
+    );
+  }
+  await tx.query(`DROP TABLE ${diff}`);
   await tx.query(`DROP TABLE ${tmp}`);
-  return { inserted: Number(counts.inserted), updated: Number(counts.updated), corrected: Number(counts.corrected), outranked: Number(counts.outranked) };
+  return result;
 }
 
 export const FILING_TABLE: FactTable = {
@@ -107,12 +166,12 @@ export const FILING_TABLE: FactTable = {
   values: [
     { column: 'received', type: 'int', json: 'received' },
     { column: 'received_online', type: 'int', json: 'receivedOnline' },
-    { column: 'received_postal', type: 'int', json: 'receivedPostal' },
-    { column: 'resolved_on_time', type: 'int', json: 'resolvedOnTime' },
-    { column: 'resolved_late', type: 'int', json: 'resolvedLate' },
-    { column: 'with_fee', type: 'int', json: 'withFee' },
-    { column: 'paid_online', type: 'int', json: 'paidOnline' },
-    { column: 'synced_national', type: 'int', json: 'syncedNational' },
+    { column: 'received_postal', type: 'int', fill: '0', json: 'receivedPostal' },
+    { column: 'resolved_on_time', type: 'int', fill: '0', json: 'resolvedOnTime' },
+    { column: 'resolved_late', type: 'int', fill: '0', json: 'resolvedLate' },
+    { column: 'with_fee', type: 'int', fill: '0', json: 'withFee' },
+    { column: 'paid_online', type: 'int', fill: '0', json: 'paidOnline' },
+    { column: 'synced_national', type: 'int', fill: '0', json: 'syncedNational' },
   ],
 };
 

@@ -1,3 +1,4 @@
+import { refreshRollups } from '../aggregates/rollup.service';
 import { Caller, unitsOutOfScope } from '../auth/api-key.service';
 import { FieldProblem } from '../common/errors';
 import { Sql, SqlClient } from '../db/sql';
@@ -69,6 +70,8 @@ export class IngestService {
         const [src] = await tx.query<{ precedence: number }>('SELECT precedence FROM source WHERE id = $1', [opts.sourceId]);
         const ctx: RunContext = { runId: run.id, sourceId: opts.sourceId, precedence: src.precedence };
         const written = await this.write(tx, batch, refs, ctx);
+        // Keep the aggregate rollups exact: recompute the cells this batch touched, in the same transaction.
+        await refreshRollups(tx);
         await tx.query(
           `UPDATE ingest_run SET status = 'succeeded', finished_at = now(), rows_written = $2 WHERE id = $1`,
           [run.id, written.rowsWritten],

@@ -15,21 +15,14 @@ class RunsArgs {
   last: number = 20;
 }
 
-@Resolver(() => Source)
-export class SourceResolver {
-  @Query(() => [Source], { description: 'Every data source, ordered by code.' })
-  sources(@Ctx() ctx: GatewayContext) {
-    return ctx.em.find(Source, {}, { orderBy: { code: 'asc' } });
-  }
-
+// The sources query lives in src/sources/source.resolver.ts (with health, freshness and runs).
+@Resolver(() => IngestRun)
+export class IngestRunResolver {
   @Query(() => [IngestRun], { description: 'Recent ingest runs, newest first.' })
   ingestRuns(@Args() { sourceCode, last }: RunsArgs, @Ctx() ctx: GatewayContext) {
     return ctx.em.find(IngestRun, sourceCode ? { source: { code: sourceCode } } : {}, { orderBy: { id: 'desc' }, limit: last });
   }
-}
 
-@Resolver(() => IngestRun)
-export class IngestRunResolver {
   @FieldResolver(() => Source)
   source(@Root() run: IngestRun, @Ctx() ctx: GatewayContext) {
     return ctx.loaders.sourceById.load(run.source.id);

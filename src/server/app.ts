@@ -12,6 +12,7 @@ import { Database } from '../db/database';
 import { GatewayContext } from './context';
 import { createLoaders } from './loaders';
 import { Logger } from './logger';
+import { queryCostPlugin } from './query-cost';
 
 export interface RunningApp {
   url: string;
@@ -60,7 +61,8 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     introspection: true,
     includeStacktraceInErrorResponses: false,
     formatError: (formatted, error) => formatError(formatted, error, (e) => opts.logger.error({ err: e }, 'request failed')),
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer: server })],
+    // The cost check rejects abusive operations after validation, before any resolver (or SQL) runs.
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer: server }), queryCostPlugin()],
   });
   await apollo.start();
 

@@ -1,0 +1,121 @@
+import 'reflect-metadata';
+import { ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
+import { createLogger } from '../src/server/logger';
+import { applyRegistry, parseRegistry, resolveSources } from '../src/sources/source-registry.service';
+import { SyncService } from '../src/sync/sync.service';
+import { benchDatabase } from './bench-db';
+
+/**
+ * `npm run bench:sync`: syncs the dossier feeds of the national-scale simulator (63 provinces,
+ * ~6.3M dossiers; BENCH_PROVINCES=01,79 limits it) through the gateway's sync (HTTP paging, JSON,
+ * code resolution, the dossier store, monthly statistics through the ingest core, one transaction
+ * per feed), then, in the same run, a plain COPY of the same dossier rows into a table with the
+ * same primary key. Prints dossiers per second for both and the gateway's peak RSS. The simulator
+ * runs in its own process (it is the upstream, not the gateway).
+ *
+ * BENCH_CONCURRENCY (default 2): feeds synced at once.
+ */
+async function startSimulatorProcess(): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, [path.join(__dirname, '../src/simulator/simulator.cli.js'), '--scale', 'national', '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /"url":"([^"]+)"/.exec(out);
+      if (m) resolve(m[1]);
+    });
+    child.on('exit', (code) => reject(new Error(`simulator exited with ${code}`)));
+  });
+  return { url, child };
+}
+
+async function main(): Promise<void> {
+  const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 2);
+  let peakRss = process.memoryUsage().rss;
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50);
+  const sim = await startSimulatorProcess();
+  const { db, cleanup } = await benchDatabase();
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dvc-bench-sync-'));
+  try {
+    const agencies = (await (await fetch(`${sim.url}/dvcqg/api/v1/catalogue/agencies?pageSize=5000`, { headers: { authorization: 'Bearer sim-dvcqg-token' } })).json()) as {
+      data: { items: { provinceCode: string }[] };
+    };
+    const all = [...new Set(agencies.data.items.map((a) => a.provinceCode))].sort();
+    const provinces = process.env.BENCH_PROVINCES ? process.env.BENCH_PROVINCES.split(',') : all;
+    const registry = parseRegistry({
+      sources: [
+        { code: 'catalogue', kind: 'dvcqg', name: 'catalogue', baseUrl: '${SIMULATOR_URL}/dvcqg/api/v1', credentials: { token: 'DVCQG_TOKEN' }, precedence: 300, units: ['*'], options: { parts: ['catalogue'] } },
+        ...provinces.map((p) => ({
+          code: `igate-${p}`, kind: 'dossier_feed', name: `feed ${p}`, baseUrl: `\${SIMULATOR_URL}/igate/${p}`,
+          credentials: { clientId: 'IGATE_CLIENT_ID', clientSecret: 'IGATE_CLIENT_SECRET' }, precedence: 200, units: [p], options: { pageSize: 5000 },
+        })),
+      ],
+    });
+    const sources = resolveSources(registry, { SIMULATOR_URL: sim.url }, {});
+    await applyRegistry(db.sql, sources);
+    const sync = new SyncService(db.sql, sources, createLogger('warn'), {});
+    const cat = await sync.sync('catalogue');
+    if (cat.status !== 'succeeded') throw new Error(`catalogue: ${cat.error}`);
+
+    const feeds = sources.filter((s) => s.kind === 'dossier_feed').map((s) => s.code);
+    // Peak memory is measured from here: the sync, not the set-up (reference data, catalogue).
+    const rssAtStart = process.memoryUsage().rss;
+    peakRss = rssAtStart;
+    let next = 0;
+    let dossiers = 0;
+    let filings = 0;
+    const started = process.hrtime.bigint();
+    const worker = async () => {
+      while (next < feeds.length) {
+        const code = feeds[next++];
+        const o = await sync.sync(code, { trigger: 'bench' });
+        if (o.status !== 'succeeded') throw new Error(`${code}: ${o.error}`);
+        dossiers += o.rowsRead;
+        filings += o.rowsWritten;
+        process.stdout.write(`\r${code}: ${o.rowsRead} dossiers in ${o.seconds.toFixed(1)} s; ${dossiers.toLocaleString('en-US')} so far   `);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, feeds.length) }, worker));
+    const syncSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+    process.stdout.write('\n');
+    const syncPeak = peakRss;
+
+    // Baseline: the same dossier rows, written to a file, COPYed into a table with the same primary key.
+    const file = path.join(tmp, 'dossiers.csv');
+    await db.sql.withClient(async (c) => {
+      await pipeline(c.client.query(copyTo('COPY (SELECT source_id, code, unit_id, procedure_id, month, modified, flags FROM dossier) TO STDOUT (FORMAT csv)')), fs.createWriteStream(file));
+    });
+    await db.sql.query('CREATE TABLE bench_copy (LIKE dossier INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING INDEXES)');
+    await db.sql.query('CHECKPOINT');
+    const copyStarted = process.hrtime.bigint();
+    await db.sql.transaction(async (tx) => {
+      await pipeline(fs.createReadStream(file), tx.client.query(copyFrom('COPY bench_copy (source_id, code, unit_id, procedure_id, month, modified, flags) FROM STDIN (FORMAT csv)')));
+    });
+    const copySeconds = Number(process.hrtime.bigint() - copyStarted) / 1e9;
+    const [{ n }] = await db.sql.query<{ n: string }>('SELECT count(*) AS n FROM bench_copy');
+    clearInterval(sampler);
+
+    const rate = (count: number, s: number) => Math.round(count / s).toLocaleString('en-US');
+    const mb = (b: number) => `${Math.round(b / 1048576)} MB`;
+    console.log(`provinces: ${provinces.length} (feeds synced ${Math.min(concurrency, feeds.length)} at a time), on ${os.cpus().length} CPUs`);
+    console.log(`gateway sync (HTTP pages, JSON, codes, dossier store, monthly statistics via the ingest core): ${dossiers.toLocaleString('en-US')} dossiers in ${syncSeconds.toFixed(1)} s = ${rate(dossiers, syncSeconds)} dossiers/s; ${filings.toLocaleString('en-US')} filing rows written`);
+    console.log(`baseline plain COPY of the same ${Number(n).toLocaleString('en-US')} dossier rows (same primary key):  ${copySeconds.toFixed(1)} s = ${rate(Number(n), copySeconds)} dossiers/s`);
+    console.log(`ratio gateway / COPY: ${(copySeconds / syncSeconds).toFixed(2)} (target: 0.5 or more)`);
+    console.log(`gateway peak RSS during the sync: ${mb(syncPeak)} (target: under 300 MB; ${mb(rssAtStart)} when it began); whole process, set-up included: ${mb(process.resourceUsage().maxRSS * 1024)}`);
+  } finally {
+    clearInterval(sampler);
+    sim.child.kill('SIGTERM');
+    fs.rmSync(tmp, { recursive: true, force: true });
+    await cleanup();
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});

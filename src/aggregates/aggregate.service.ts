@@ -1,0 +1,250 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import { badUserInput, FieldProblem } from '../common/errors';
+import { Sql } from '../db/sql';
+import { Source } from '../provenance/source.entity';
+import { today } from '../units/unit.service';
+import { UnitKind } from '../units/unit.entity';
+import { AggregateInput } from './aggregate.inputs';
+import { AggregateSpec, buildAggregateQuery, BuiltQuery } from './aggregate-query.builder';
+import { AggregateResult, AggregateRow, MeasureValue, Period, UnitRef } from './aggregate.types';
+import { AggregateDimension as D, Grain, GRAIN_MONTHS, PeriodGrain, SUPPORTED_GRAINS, UnitView, VIEW_LEVELS } from './dimensions';
+import { AggregateMeasure, MEASURES } from './measures';
+import { runReadQuery } from './read-query';
+
+/** Most periods a stock series (stock measures by PERIOD) may span. */
+export const MAX_STOCK_PERIODS = 120;
+
+/** Last day of a month "YYYY-MM". */
+export function monthEnd(month: string): string {
+  const [y, m] = month.split('-').map(Number);
+  return new Date(Date.UTC(y, m, 0)).toISOString().slice(0, 10);
+}
+
+/** Adds months to a first-of-month date "YYYY-MM-01". */
+export function addMonths(date: string, months: number): string {
+  const [y, m] = date.split('-').map(Number);
+  return new Date(Date.UTC(y, m - 1 + months, 1)).toISOString().slice(0, 10);
+}
+
+export function periodOf(grain: Grain, start: string): Period {
+  const end = new Date(Date.UTC(Number(start.slice(0, 4)), Number(start.slice(5, 7)) - 1 + GRAIN_MONTHS[grain], 0)).toISOString().slice(0, 10);
+  const year = start.slice(0, 4);
+  const label = grain === PeriodGrain.YEAR ? year
+    : grain === PeriodGrain.QUARTER ? `${year}-Q${Math.floor((Number(start.slice(5, 7)) - 1) / 3) + 1}`
+      : start.slice(0, 7);
+  return { grain, label, start, end };
+}
+
+const names = (ms: AggregateMeasure[]) => ms.map((m) => m.toUpperCase()).join(', ');
+
+/** Checks what the schema cannot (combinations), and settles every default. */
+export function toSpec(q: AggregateInput, now: string = today()): AggregateSpec {
+  const problems: FieldProblem[] = [];
+  const add = (field: string, reason: string) => problems.push({ field, reason });
+  const groupBy = q.groupBy ?? [];
+  const filter = q.filter ?? {};
+
+  if (!(SUPPORTED_GRAINS as readonly PeriodGrain[]).includes(q.periodGrain)) {
+    add('query.periodGrain', `filing statistics are monthly: the finest grain is MONTH (then QUARTER, YEAR), not ${q.periodGrain.toUpperCase()}`);
+  }
+  const from = q.period?.from;
+  const to = q.period?.to;
+  if (from && to && from > to) add('query.period', `from ${from} is after to ${to}`);
+
+  const used = new Set<AggregateMeasure>([...q.measures, ...(q.having ?? []).map((h) => h.measure)]);
+  for (const o of q.orderBy ?? []) if (o.measure) used.add(o.measure);
+  const byKind = (k: string) => [...used].filter((m) => MEASURES[m].kind === k);
+  const flows = byKind('flow');
+  const stocks = byKind('stock');
+  const hybrids = byKind('hybrid');
+  const byPeriod = groupBy.includes(D.PERIOD);
+
+  if (q.asOf) {
+    if (hybrids.length > 0) {
+      add('query.asOf', `${names(hybrids)} is measured over the period, on the services online on its last day: give period, not asOf`);
+    } else if (stocks.length === 0) {
+      add('query.asOf', `asOf applies to stock measures (service counts, level shares, DVCQG integration); ${names(flows)} ${flows.length > 1 ? 'are flows' : 'is a flow'} summed over a period: give period instead`);
+    } else if (byPeriod) {
+      add('query.asOf', 'grouped by PERIOD, stock measures are taken on the last day of each period: drop asOf or the PERIOD dimension');
+    }
+  }
+  if (byPeriod && stocks.length + hybrids.length > 0) {
+    if (!from || !to) {
+      add('query.period', `stock measures (${names([...stocks, ...hybrids])}) by PERIOD need both period.from and period.to: they are taken on the last day of each period`);
+    } else if ((SUPPORTED_GRAINS as readonly PeriodGrain[]).includes(q.periodGrain)) {
+      const months = (Number(to.slice(0, 4)) - Number(from.slice(0, 4))) * 12 + Number(to.slice(5, 7)) - Number(from.slice(5, 7)) + 1;
+      if (months / GRAIN_MONTHS[q.periodGrain as Grain] > MAX_STOCK_PERIODS) {
+        add('query.period', `stock measures by PERIOD are limited to ${MAX_STOCK_PERIODS} periods; use a coarser periodGrain or a shorter period`);
+      }
+    }
+  }
+  const needsLevels = stocks.length + hybrids.length > 0 || groupBy.includes(D.LEVEL) || filter.levels !== undefined;
+  if (needsLevels && !q.levels) {
+    add('query.levels', 'service levels are read here: choose the taxonomy (DECREE43, DECREE42, MAPPED_TO_DECREE43 or MAPPED_TO_DECREE42)');
+  }
+  if (filter.levels && q.levels) {
+    const allowed = VIEW_LEVELS[q.levels];
+    const bad = filter.levels.filter((l) => !allowed.includes(l));
+    if (bad.length > 0) add('query.filter.levels', `${bad.join(', ')} not a level of ${q.levels.toUpperCase()} (${allowed.join(', ')})`);
+  }
+  (q.orderBy ?? []).forEach((o, i) => {
+    if ((o.measure === undefined) === (o.dimension === undefined)) add(`query.orderBy[${i}]`, 'give either a measure or a dimension');
+    else if (o.dimension && !groupBy.includes(o.dimension)) add(`query.orderBy[${i}].dimension`, `${o.dimension.toUpperCase()} is not in groupBy`);
+  });
+  if (problems.length > 0) throw badUserInput(`Invalid aggregate: ${problems.map((p) => p.reason).join('; ')}`, problems);
+
+  const stockDate = q.asOf ?? (to ? monthEnd(to) : now);
+  return {
+    measures: q.measures,
+    groupBy,
+    unitTier: q.unitTier,
+    grain: q.periodGrain as Grain,
+    from: from ? `${from}-01` : undefined,
+    to: to ? `${to}-01` : undefined,
+    stockDate,
+    levels: q.levels,
+    current: q.unitView === UnitView.CURRENT_UNITS,
+    filter: {
+      unitIds: filter.unitIds?.map(Number),
+      unitCodes: filter.unitCodes,
+      unitsAt: filter.unitsAt ?? now,
+      provinceCodes: filter.provinceCodes,
+      unitKinds: filter.unitKinds,
+      sectorCodes: filter.sectorCodes,
+      procedureCodes: filter.procedureCodes,
+      essential: filter.essential ?? undefined,
+      eligible: filter.eligible ?? undefined,
+      levels: filter.levels,
+    },
+    having: q.having ?? [],
+    orderBy: q.orderBy ?? [],
+    limit: q.limit,
+    preferRollups: q.preferRollups,
+  };
+}
+
+/** What the statement returns (one JSON document). */
+interface RawResult {
+  rows: Record<string, unknown>[];
+  total: number;
+  ranked: number;
+  /** Raw source rows (column names), mapped to entities by the ORM. */
+  sources: Record<string, unknown>[];
+  lastIngestAt: string | null;
+  firstMonth: string | null;
+  lastMonth: string | null;
+  /** Whether facts changed since the last rollup refresh (the base tables answered). */
+  stale: boolean | null;
+  missing: {
+    unitCodes?: string[]; unitIds?: number[]; closedUnits?: { id: number; code: string; validTo: string }[];
+    provinceCodes?: string[]; closedProvinces?: { id: number; code: string; validTo: string }[];
+    sectorCodes?: string[]; procedureCodes?: string[];
+  };
+}
+
+export interface AggregateOutcome extends AggregateResult {
+  /** Rank of each row by spec.rankBy (internal, for KPIs), and how many rows had a value. */
+  ranks: (number | null)[];
+  ranked: number;
+}
+
+const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+
+function unitRef(row: Record<string, unknown>, prefix: string): UnitRef | null {
+  if (row[`${prefix}_id`] === null || row[`${prefix}_id`] === undefined) return null;
+  return {
+    id: String(row[`${prefix}_id`]), code: String(row[`${prefix}_code`]), name: String(row[`${prefix}_name`]), kind: row[`${prefix}_kind`] as UnitKind,
+    validFrom: (row[`${prefix}_from`] as string | null) ?? null, validTo: (row[`${prefix}_to`] as string | null) ?? null,
+  };
+}
+
+/** The aggregate engine: validates, builds one statement, runs it under the timeout, shapes the rows. */
+export class AggregateService {
+  constructor(private readonly sql: Sql, private readonly em: EntityManager, private readonly timeoutMs: number) {}
+
+  async aggregate(input: AggregateInput): Promise<AggregateOutcome> {
+    return this.run(toSpec(input));
+  }
+
+  /** For callers that build specs themselves (KPIs). */
+  async run(spec: AggregateSpec): Promise<AggregateOutcome> {
+    const built = buildAggregateQuery(spec);
+    const [{ result }] = await runReadQuery<{ result: RawResult }>(this.sql, built.text, built.params, this.timeoutMs);
+    this.checkFilters(spec, result);
+    return this.shape(spec, built, result);
+  }
+
+  /** Filters naming nothing are mistakes worth telling, not empty results. */
+  private checkFilters(spec: AggregateSpec, r: RawResult): void {
+    const problems: FieldProblem[] = [];
+    const m = r.missing;
+    const tier = spec.unitTier.toUpperCase();
+    const at = spec.filter.unitsAt;
+    for (const c of m.unitCodes ?? []) problems.push({ field: 'query.filter.unitCodes', reason: `no ${tier} with code ${c} on ${at} (codes are read on filter.unitsAt)` });
+    for (const i of m.unitIds ?? []) problems.push({ field: 'query.filter.unitIds', reason: `no ${tier} with id ${i}` });
+    for (const c of m.provinceCodes ?? []) problems.push({ field: 'query.filter.provinceCodes', reason: `no PROVINCE with code ${c} on ${at} (codes are read on filter.unitsAt)` });
+    if (spec.current) {
+      for (const u of m.closedUnits ?? []) problems.push({ field: 'query.filter', reason: `unit ${u.code} (id ${u.id}) closed on ${u.validTo}: with CURRENT_UNITS its figures belong to its successor; filter on today's units` });
+      for (const u of m.closedProvinces ?? []) problems.push({ field: 'query.filter.provinceCodes', reason: `province ${u.code} closed on ${u.validTo}: with CURRENT_UNITS its figures belong to its successor; filter on today's provinces` });
+    }
+    for (const c of m.sectorCodes ?? []) problems.push({ field: 'query.filter.sectorCodes', reason: `unknown sector code ${c}` });
+    for (const c of m.procedureCodes ?? []) problems.push({ field: 'query.filter.procedureCodes', reason: `unknown procedure code ${c}` });
+    if (problems.length > 0) throw badUserInput(`Invalid aggregate filter: ${problems.map((p) => p.reason).join('; ')}`, problems);
+  }
+
+  private shape(spec: AggregateSpec, built: BuiltQuery, r: RawResult): AggregateOutcome {
+    const rows: AggregateRow[] = r.rows.map((row) => {
+      const measures: MeasureValue[] = spec.measures.map((measure) => {
+        const i = built.measureIndex.get(measure)!;
+        const ratio = MEASURES[measure].denominator !== undefined;
+        return {
+          measure,
+          value: num(row[`m${i}_v`]),
+          numerator: ratio ? num(row[`m${i}_n`]) : null,
+          denominator: ratio ? num(row[`m${i}_d`]) : null,
+        };
+      });
+      const byMeasure = new Map(measures.map((mv) => [mv.measure, mv]));
+      const g = spec.groupBy;
+      return {
+        dimensions: {
+          unit: g.includes(D.UNIT) ? unitRef(row, 'u') : null,
+          province: g.includes(D.PROVINCE) ? unitRef(row, 'p') : null,
+          unitKind: g.includes(D.UNIT_KIND) ? (row.d_kind as UnitKind | null) : null,
+          sector: g.includes(D.SECTOR) && row.s_id !== null ? { id: String(row.s_id), code: String(row.s_code), name: String(row.s_name) } : null,
+          procedure: g.includes(D.PROCEDURE) && row.pr_id !== null ? { id: String(row.pr_id), code: String(row.pr_code), name: String(row.pr_name) } : null,
+          essential: g.includes(D.ESSENTIAL) ? (row.d_essential as boolean | null) : null,
+          eligible: g.includes(D.ELIGIBLE) ? (row.d_eligible as boolean | null) : null,
+          level: g.includes(D.LEVEL) ? (row.d_level as string | null) : null,
+          period: g.includes(D.PERIOD) && row.d_period ? periodOf(spec.grain, String(row.d_period)) : null,
+        },
+        measures,
+        byMeasure,
+        includesPartialMerges: row.partial === true,
+      };
+    });
+    const byPeriod = spec.groupBy.includes(D.PERIOD);
+    return {
+      rows,
+      totalRows: Number(r.total),
+      truncated: !spec.focusUnitIds && Number(r.total) > rows.length,
+      coverage: {
+        from: spec.from ?? null,
+        to: spec.to ?? null,
+        asOf: built.streams.stock && !byPeriod ? spec.stockDate : null,
+        firstMonthWithData: r.firstMonth,
+        lastMonthWithData: r.lastMonth,
+        lastIngestAt: r.lastIngestAt ? new Date(r.lastIngestAt) : null,
+      },
+      // Whole rows, mapped like any ORM read: Source's fields stay in one place (its entity).
+      sources: r.sources.map((row) => this.em.map(Source, row)),
+      levels: spec.levels ?? null,
+      unitView: spec.current ? UnitView.CURRENT_UNITS : UnitView.AS_REPORTED,
+      answeredFromRollups: r.stale === false
+        && (!built.streams.flow || built.flowRollup !== undefined) && (!built.streams.stock || built.stockRollup !== undefined),
+      ranks: r.rows.map((row) => num(row.rank_value)),
+      ranked: Number(r.ranked),
+    };
+  }
+}
+

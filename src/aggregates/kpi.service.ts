@@ -1,0 +1,189 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import { badUserInput } from '../common/errors';
+import { Sql } from '../db/sql';
+import { Comparison, Indicator, Target } from '../plans/target.entity';
+import { today } from '../units/unit.service';
+import { UnitKind } from '../units/unit.entity';
+import { AggregateInput } from './aggregate.inputs';
+import { addMonths, AggregateService, monthEnd, periodOf, toSpec } from './aggregate.service';
+import { UnitRef } from './aggregate.types';
+import { AggregateDimension as D, Grain, GRAIN_MONTHS, LevelView, PeriodGrain, SUPPORTED_GRAINS, UnitView } from './dimensions';
+import { Kpi, KpiPoint, TargetAssessment } from './kpi.types';
+import { INDICATOR_MEASURE, MEASURES } from './measures';
+import { PlanComplianceService } from './plan-compliance.service';
+import { runReadQuery } from './read-query';
+
+export interface KpiRequest {
+  indicator: Indicator;
+  unitCode: string;
+  unitAt?: string;
+  period?: { from?: string; to?: string };
+  asOf?: string;
+  levels?: LevelView;
+  unitView: UnitView;
+  trendPeriods: number;
+  trendGrain: PeriodGrain;
+  planYear?: number;
+}
+
+/** Whether a ratio num/den meets a threshold, in exact integer arithmetic (thresholds have 4 decimals). */
+export function assess(num: number | null, den: number | null, threshold: number, comparison: Comparison): { met: boolean | null; gapPoints: number | null } {
+  if (num === null || den === null || den === 0) return { met: null, gapPoints: null };
+  const t = Math.round(threshold * 10_000);
+  const scaled = num * 10_000;
+  const short = comparison === Comparison.AT_LEAST ? t * den - scaled : scaled - t * den;
+  // short / den is in units of 1/10000 of the ratio; a percentage point is 100 of them.
+  return { met: short <= 0, gapPoints: short <= 0 ? 0 : Math.round((short / den / 100) * 1e9) / 1e9 };
+}
+
+const monthOf = (date: string) => date.slice(0, 7);
+
+/** Start month of the grain bucket holding `month` ("YYYY-MM"). */
+function bucketStart(month: string, grain: Grain): string {
+  const m = Number(month.slice(5, 7));
+  const first = Math.floor((m - 1) / GRAIN_MONTHS[grain]) * GRAIN_MONTHS[grain] + 1;
+  return `${month.slice(0, 4)}-${String(first).padStart(2, '0')}`;
+}
+
+/** KPIs: an indicator for a unit, against its targets, ranked among peers, with its trend. */
+export class KpiService {
+  private readonly engine: AggregateService;
+
+  constructor(private readonly sql: Sql, private readonly em: EntityManager, private readonly timeoutMs: number) {
+    this.engine = new AggregateService(sql, em, timeoutMs);
+  }
+
+  async kpi(req: KpiRequest): Promise<Kpi> {
+    const measure = INDICATOR_MEASURE[req.indicator];
+    const kind = measure ? MEASURES[measure].kind : 'stock';
+    if (!(SUPPORTED_GRAINS as readonly PeriodGrain[]).includes(req.trendGrain)) {
+      throw badUserInput('Invalid trendGrain', [{ field: 'trendGrain', reason: `filing statistics are monthly: the finest grain is MONTH, not ${req.trendGrain.toUpperCase()}` }]);
+    }
+    if (kind !== 'stock' && req.asOf) {
+      throw badUserInput(`${req.indicator.toUpperCase()} is measured over a period, not on a date: give period, not asOf`, [
+        { field: 'asOf', reason: `${req.indicator.toUpperCase()} is a flow indicator: asOf applies to stock indicators (level shares, DVCQG integration, plan issuance)` },
+      ]);
+    }
+    if (kind !== 'stock' && !req.period?.to) {
+      throw badUserInput(`${req.indicator.toUpperCase()} is measured over a period: give period (at least period.to)`, [
+        { field: 'period.to', reason: 'required for a flow indicator' },
+      ]);
+    }
+    if (req.period?.from && req.period.to && req.period.from > req.period.to) {
+      throw badUserInput('Empty period', [{ field: 'period', reason: `from ${req.period.from} is after to ${req.period.to}` }]);
+    }
+    const date = req.asOf ?? (req.period?.to ? monthEnd(req.period.to) : today());
+    const current = req.unitView === UnitView.CURRENT_UNITS;
+    const unit = await this.unit(req.unitCode, req.unitAt ?? (current ? today() : date), current);
+    const targets = (await this.em.find(Target, { indicator: req.indicator }, { orderBy: { deadline: 'asc', code: 'asc' } }))
+      .filter((t) => t.scopeKinds.includes(unit.kind));
+    if (req.indicator === Indicator.PLAN_ISSUED) return this.planKpi(req, unit, date, targets);
+
+    const base = {
+      measures: [measure!],
+      levels: req.levels,
+      unitView: req.unitView,
+      unitTier: unit.kind,
+      period: req.period,
+      asOf: kind === 'stock' ? req.asOf : undefined,
+      limit: 1,
+    };
+    const mainSpec = toSpec(Object.assign(new AggregateInput(), { ...base, groupBy: [D.UNIT] }));
+    const eligibleSpec = targets.some((t) => t.eligibleOnly)
+      ? toSpec(Object.assign(new AggregateInput(), { ...base, filter: { unitIds: [unit.id], eligible: true } }))
+      : undefined;
+    let trendSpec;
+    const points: string[] = [];
+    if (req.trendPeriods > 0) {
+      const grain = req.trendGrain as Grain;
+      const last = bucketStart(monthOf(date), grain);
+      for (let i = req.trendPeriods - 1; i >= 0; i--) points.push(addMonths(`${last}-01`, -i * GRAIN_MONTHS[grain]));
+      trendSpec = toSpec(Object.assign(new AggregateInput(), {
+        ...base, asOf: undefined, groupBy: [D.PERIOD], periodGrain: req.trendGrain, limit: req.trendPeriods,
+        period: { from: monthOf(points[0]), to: monthOf(date) }, filter: { unitIds: [unit.id] },
+      }));
+    }
+    const [main, eligible, trend] = await Promise.all([
+      this.engine.run({ ...mainSpec, rankBy: { measure: measure!, higherIsBetter: true }, focusUnitIds: [Number(unit.id)] }),
+      eligibleSpec ? this.engine.run(eligibleSpec) : undefined,
+      trendSpec ? this.engine.run(trendSpec) : undefined,
+    ]);
+    const mine = main.rows[0]?.measures[0];
+    const value = mine?.value ?? null;
+    const numerator = mine?.numerator ?? 0;
+    const denominator = mine?.denominator ?? 0;
+    const eligibleValue = eligible?.rows[0]?.measures[0];
+    const assessments: TargetAssessment[] = targets.map((target) => {
+      const v = target.eligibleOnly ? eligibleValue : mine;
+      const n = v?.numerator ?? 0;
+      const d = v?.denominator ?? 0;
+      return {
+        target, value: v?.value ?? null, numerator: n, denominator: d,
+        ...assess(n, d, Number(target.threshold), target.comparison), deadlinePassed: target.deadline < date,
+      };
+    });
+    const byStart = new Map((trend?.rows ?? []).map((r) => [r.dimensions.period!.start, r.measures[0]]));
+    const trendPoints: KpiPoint[] = points.map((start) => {
+      const m = byStart.get(start);
+      return { period: periodOf(req.trendGrain as Grain, start), value: m?.value ?? null, numerator: m?.numerator ?? 0, denominator: m?.denominator ?? 0 };
+    });
+    return {
+      indicator: req.indicator,
+      unit,
+      value,
+      numerator,
+      denominator,
+      from: kind === 'stock' ? null : req.period?.from ?? null,
+      to: kind === 'stock' ? null : req.period?.to ?? null,
+      asOf: date,
+      levels: req.levels ?? null,
+      unitView: req.unitView,
+      targets: assessments,
+      rank: main.ranks[0] ?? null,
+      peerCount: main.ranked,
+      trend: trendPoints,
+      includesPartialMerges: main.rows[0]?.includesPartialMerges ?? false,
+      sources: main.sources,
+    };
+  }
+
+  /** The unit holding `code` on `at`; with CURRENT_UNITS, it must exist today. */
+  private async unit(code: string, at: string, current: boolean): Promise<UnitRef & { kind: UnitKind }> {
+    const [u] = await runReadQuery<{ id: number; code: string; name: string; kind: UnitKind; valid_from: string | null; valid_to: string | null }>(this.sql,
+      `SELECT id, code, name, kind, to_char(valid_from, 'YYYY-MM-DD') AS valid_from, to_char(valid_to, 'YYYY-MM-DD') AS valid_to FROM unit
+       WHERE code = $1 AND (valid_from IS NULL OR valid_from <= $2::date) AND (valid_to IS NULL OR valid_to >= $2::date)`,
+      [code, at], this.timeoutMs);
+    if (!u) throw badUserInput('Unknown unit', [{ field: 'unitCode', reason: `no unit with code ${code} on ${at} (codes are read on unitAt)` }]);
+    if (current && u.valid_to !== null) {
+      throw badUserInput('Not a current unit', [{ field: 'unitCode', reason: `${code} closed on ${u.valid_to}: with CURRENT_UNITS ask for its successor` }]);
+    }
+    return { id: String(u.id), code: u.code, name: u.name, kind: u.kind, validFrom: u.valid_from, validTo: u.valid_to };
+  }
+
+  /** Plan issuance: 1 or 0 for a unit; for the nation, the share of units in the targets' scope that issued. */
+  private async planKpi(req: KpiRequest, unit: UnitRef, date: string, targets: Target[]): Promise<Kpi> {
+    const year = req.planYear ?? Number(date.slice(0, 4));
+    const svc = new PlanComplianceService(this.sql, this.timeoutMs);
+    let numerator: number;
+    let denominator: number;
+    if (unit.kind === UnitKind.NATION) {
+      const c = await svc.compliance(year, date, [UnitKind.PROVINCE, UnitKind.MINISTRY]);
+      numerator = c.counts.issued;
+      denominator = c.counts.units;
+    } else {
+      const c = await svc.compliance(year, date, [unit.kind], undefined, [Number(unit.id)]);
+      numerator = c.counts.issued;
+      denominator = c.counts.units;
+    }
+    const value = denominator === 0 ? null : numerator / denominator;
+    const yearTargets = targets.filter((t) => t.planYear === undefined || t.planYear === null || t.planYear === year);
+    return {
+      indicator: req.indicator, unit, value, numerator, denominator, from: null, to: null, asOf: date, levels: null, unitView: req.unitView,
+      targets: yearTargets.map((target) => ({
+        target, value, numerator, denominator, ...assess(numerator, denominator, Number(target.threshold), target.comparison),
+        deadlinePassed: target.deadline < date,
+      })),
+      rank: null, peerCount: 0, trend: [], includesPartialMerges: false, sources: [],
+    };
+  }
+}

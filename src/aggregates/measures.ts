@@ -1,0 +1,108 @@
+import { registerEnumType } from 'type-graphql';
+import { Indicator } from '../plans/target.entity';
+
+/** Everything an aggregate can compute: counts, and the indicators of domain.md section 6 as ratios of sums. */
+export enum AggregateMeasure {
+  DOSSIERS_RECEIVED = 'dossiers_received',
+  DOSSIERS_ONLINE = 'dossiers_online',
+  DOSSIERS_IN_PERSON = 'dossiers_in_person',
+  DOSSIERS_POSTAL = 'dossiers_postal',
+  DOSSIERS_RESOLVED = 'dossiers_resolved',
+  DOSSIERS_ON_TIME = 'dossiers_on_time',
+  DOSSIERS_LATE = 'dossiers_late',
+  DOSSIERS_WITH_FEE = 'dossiers_with_fee',
+  DOSSIERS_PAID_ONLINE = 'dossiers_paid_online',
+  DOSSIERS_SYNCED = 'dossiers_synced',
+  SERVICES = 'services',
+  SERVICES_ONLINE = 'services_online',
+  SERVICES_FULL_ONLINE = 'services_full_online',
+  SERVICES_INTEGRATED = 'services_integrated',
+  LEVEL4_SHARE = 'level4_share',
+  LEVEL34_SHARE = 'level34_share',
+  SERVICES_WITH_ONLINE_FILINGS = 'services_with_online_filings',
+  ONLINE_DOSSIER_RATE = 'online_dossier_rate',
+  ON_TIME_RATE = 'on_time_rate',
+  ONLINE_PAYMENT_RATE = 'online_payment_rate',
+  DVCQG_INTEGRATION = 'dvcqg_integration',
+}
+
+/**
+ * flow: summed over the months of the period. stock: counted on a date (asOf, or the last day of
+ * each period). hybrid: services online at the end of the period, with filings during it.
+ */
+export type MeasureKind = 'flow' | 'stock' | 'hybrid';
+
+export interface MeasureDef {
+  kind: MeasureKind;
+  /** SQL over the grouped columns (see GROUPED_COLUMNS); the value for counts, the numerator for ratios. */
+  numerator: string;
+  /** Present for ratios: value = numerator / denominator, null when the denominator is 0. */
+  denominator?: string;
+  description: string;
+}
+
+/** Sums every aggregate row carries, whichever measures were asked for. */
+export const FLOW_COLUMNS = [
+  'received', 'received_online', 'received_postal', 'resolved_on_time', 'resolved_late', 'with_fee', 'paid_online', 'synced_national',
+] as const;
+export const STOCK_COLUMNS = ['services', 'services_online', 'services_full', 'services_integrated', 'services_online_with_filings'] as const;
+export const GROUPED_COLUMNS = [...FLOW_COLUMNS, ...STOCK_COLUMNS] as const;
+
+export const MEASURES: Record<AggregateMeasure, MeasureDef> = {
+  [AggregateMeasure.DOSSIERS_RECEIVED]: { kind: 'flow', numerator: 'received', description: 'Dossiers received through every channel.' },
+  [AggregateMeasure.DOSSIERS_ONLINE]: { kind: 'flow', numerator: 'received_online', description: 'Dossiers received online.' },
+  [AggregateMeasure.DOSSIERS_IN_PERSON]: { kind: 'flow', numerator: '(received - received_online - received_postal)', description: 'Dossiers received in person (received less online and postal).' },
+  [AggregateMeasure.DOSSIERS_POSTAL]: { kind: 'flow', numerator: 'received_postal', description: 'Dossiers received through the public postal service (BCCI).' },
+  [AggregateMeasure.DOSSIERS_RESOLVED]: { kind: 'flow', numerator: '(resolved_on_time + resolved_late)', description: 'Dossiers resolved (on time or late).' },
+  [AggregateMeasure.DOSSIERS_ON_TIME]: { kind: 'flow', numerator: 'resolved_on_time', description: 'Dossiers resolved on time.' },
+  [AggregateMeasure.DOSSIERS_LATE]: { kind: 'flow', numerator: 'resolved_late', description: 'Dossiers resolved late.' },
+  [AggregateMeasure.DOSSIERS_WITH_FEE]: { kind: 'flow', numerator: 'with_fee', description: 'Dossiers with a fee obligation.' },
+  [AggregateMeasure.DOSSIERS_PAID_ONLINE]: { kind: 'flow', numerator: 'paid_online', description: 'Dossiers whose fee was paid online.' },
+  [AggregateMeasure.DOSSIERS_SYNCED]: { kind: 'flow', numerator: 'synced_national', description: 'Dossiers synchronised to the national portal (DVCQG).' },
+  [AggregateMeasure.SERVICES]: { kind: 'stock', numerator: 'services', description: 'Services in scope: those with a level in force (in the chosen taxonomy) on the date, at units that exist on it.' },
+  [AggregateMeasure.SERVICES_ONLINE]: { kind: 'stock', numerator: 'services_online', description: 'Online services: level 3 or 4, partial or full.' },
+  [AggregateMeasure.SERVICES_FULL_ONLINE]: { kind: 'stock', numerator: 'services_full', description: 'Full-online services: level 4, full (toàn trình).' },
+  [AggregateMeasure.SERVICES_INTEGRATED]: { kind: 'stock', numerator: 'services_integrated', description: 'Online services integrated on the national portal (DVCQG).' },
+  [AggregateMeasure.LEVEL4_SHARE]: { kind: 'stock', numerator: 'services_full', denominator: 'services', description: 'Full-online (level 4) services / services in scope.' },
+  [AggregateMeasure.LEVEL34_SHARE]: { kind: 'stock', numerator: 'services_online', denominator: 'services', description: 'Online (level 3 or 4) services / services in scope.' },
+  [AggregateMeasure.SERVICES_WITH_ONLINE_FILINGS]: {
+    kind: 'hybrid', numerator: 'services_online_with_filings', denominator: 'services_online',
+    description: 'Online services with at least one online dossier in the period / online services (both on the last day of the period).',
+  },
+  [AggregateMeasure.ONLINE_DOSSIER_RATE]: { kind: 'flow', numerator: 'received_online', denominator: 'received', description: 'Dossiers received online / all dossiers received.' },
+  [AggregateMeasure.ON_TIME_RATE]: { kind: 'flow', numerator: 'resolved_on_time', denominator: '(resolved_on_time + resolved_late)', description: 'Dossiers resolved on time / dossiers resolved.' },
+  [AggregateMeasure.ONLINE_PAYMENT_RATE]: { kind: 'flow', numerator: 'paid_online', denominator: 'with_fee', description: 'Dossiers paid online / dossiers with a fee obligation.' },
+  [AggregateMeasure.DVCQG_INTEGRATION]: { kind: 'stock', numerator: 'services_integrated', denominator: 'services_online', description: 'Online services integrated on DVCQG / online services.' },
+};
+
+registerEnumType(AggregateMeasure, {
+  name: 'AggregateMeasure',
+  description: 'Measures of an aggregate. Ratios are ratios of sums over each row (never averages of unit ratios) and come with numerator and denominator; a zero denominator gives a null value.',
+  valuesConfig: Object.fromEntries(
+    Object.entries(AggregateMeasure).map(([name, value]) => {
+      const def = MEASURES[value];
+      const kind = def.kind === 'flow' ? 'Flow over the period' : def.kind === 'stock' ? 'Stock on a date' : 'Over the period';
+      return [name, { description: `${def.description} ${kind}.` }];
+    }),
+  ),
+});
+
+/** The aggregate measure computing each indicator (plan issuance has its own service). */
+export const INDICATOR_MEASURE: Partial<Record<Indicator, AggregateMeasure>> = {
+  [Indicator.LEVEL4_SHARE]: AggregateMeasure.LEVEL4_SHARE,
+  [Indicator.LEVEL34_SHARE]: AggregateMeasure.LEVEL34_SHARE,
+  [Indicator.SERVICES_WITH_ONLINE_FILINGS]: AggregateMeasure.SERVICES_WITH_ONLINE_FILINGS,
+  [Indicator.ONLINE_DOSSIER_RATE]: AggregateMeasure.ONLINE_DOSSIER_RATE,
+  [Indicator.ON_TIME_RATE]: AggregateMeasure.ON_TIME_RATE,
+  [Indicator.ONLINE_PAYMENT_RATE]: AggregateMeasure.ONLINE_PAYMENT_RATE,
+  [Indicator.DVCQG_INTEGRATION]: AggregateMeasure.DVCQG_INTEGRATION,
+};
+
+export function isRatio(m: AggregateMeasure): boolean {
+  return MEASURES[m].denominator !== undefined;
+}
+
+/** Whether the measure reads service levels (so a level taxonomy must be chosen). */
+export function usesLevels(m: AggregateMeasure): boolean {
+  return MEASURES[m].kind !== 'flow';
+}

@@ -1,0 +1,221 @@
+import { queryCounter } from '../db/query-counter';
+import { Sql, SqlClient } from '../db/sql';
+import { AggregateDimension as D } from './dimensions';
+import { FLOW_COLUMNS } from './measures';
+
+/** Filters an aggregate can carry, by what they constrain (to decide whether a rollup covers them). */
+export type FilterKey = 'unit' | 'province' | 'unitKinds' | 'sector' | 'procedure' | 'essential' | 'eligible' | 'levels';
+
+/**
+ * A precomputed rollup the engine may answer from. Every rollup is keyed by the reporting unit's
+ * top-level unit (province or ministry: `l1_id`) and its counterpart in today's units
+ * (`cur_l1_id`), so it covers the UNIT dimension at tiers nation, province and ministry only.
+ */
+export interface RollupDef {
+  table: string;
+  stream: 'flow' | 'stock';
+  dims: ReadonlySet<D>;
+  filters: ReadonlySet<FilterKey>;
+  /** Whether rows carry sector_id and essential (the procedure attributes beyond eligibility). */
+  sector: boolean;
+}
+
+const UNIT_DIMS = [D.PERIOD, D.UNIT, D.PROVINCE, D.UNIT_KIND];
+const UNIT_FILTERS: FilterKey[] = ['unit', 'province', 'unitKinds'];
+
+/** Smallest first: the engine takes the first that covers a query. */
+export const ROLLUPS: readonly RollupDef[] = [
+  { table: 'filing_rollup_l1', stream: 'flow', dims: new Set(UNIT_DIMS), filters: new Set(UNIT_FILTERS), sector: false },
+  {
+    table: 'filing_rollup_sector', stream: 'flow', sector: true,
+    dims: new Set([...UNIT_DIMS, D.SECTOR, D.ESSENTIAL, D.ELIGIBLE]),
+    filters: new Set<FilterKey>([...UNIT_FILTERS, 'sector', 'essential', 'eligible']),
+  },
+  {
+    table: 'service_stock_rollup_l1', stream: 'stock', sector: false,
+    dims: new Set([...UNIT_DIMS, D.ELIGIBLE, D.LEVEL]),
+    filters: new Set<FilterKey>([...UNIT_FILTERS, 'eligible', 'levels']),
+  },
+  {
+    table: 'service_stock_rollup_sector', stream: 'stock', sector: true,
+    dims: new Set([...UNIT_DIMS, D.ELIGIBLE, D.LEVEL, D.SECTOR, D.ESSENTIAL]),
+    filters: new Set<FilterKey>([...UNIT_FILTERS, 'eligible', 'levels', 'sector', 'essential']),
+  },
+];
+
+/**
+ * Unit keys of a rollup row, per unit (13k rows, not per fact). Only ambiguity at the tiers a
+ * rollup covers (nation, province, ministry) is kept.
+ */
+const unitKeysCte = (l1s: string) => `um AS (
+  SELECT unit_id, valid_from, valid_to, l1_id, cur_l1_id, kind AS unit_kind, cur_kind AS cur_unit_kind,
+    ARRAY(SELECT k FROM unnest(partial_kinds) k WHERE k IN ('nation', 'province', 'ministry') ORDER BY k) AS partial_kinds
+  FROM unit_map WHERE (${l1s}::int[] IS NULL OR l1_id = ANY(${l1s}::int[])))`;
+const UNIT_KEY_COLUMNS = ['l1_id', 'cur_l1_id', 'unit_kind', 'cur_unit_kind', 'partial_kinds'];
+
+function flowRefresh(r: RollupDef): string {
+  const keyCols = ['month', 'source_id', ...UNIT_KEY_COLUMNS, ...(r.sector ? ['sector_id', 'essential', 'eligible'] : [])];
+  const keySel = ['f.month', 'f.source_id', ...UNIT_KEY_COLUMNS.map((c) => `m.${c}`), ...(r.sector ? ['p.sector_id', 'p.essential', 'p.eligible_full_online'] : [])];
+  return `INSERT INTO ${r.table} (${keyCols.join(', ')}, rows, ${FLOW_COLUMNS.join(', ')})
+    WITH ${unitKeysCte('$2')}
+    SELECT ${keySel.join(', ')}, count(*), ${FLOW_COLUMNS.map((c) => `sum(f.${c})`).join(', ')}
+    FROM filing_stat f JOIN um m ON m.unit_id = f.unit_id ${r.sector ? 'JOIN procedure p ON p.id = f.procedure_id' : ''}
+    WHERE ($1::date[] IS NULL OR f.month = ANY($1::date[]))
+      AND ($3::date[] IS NULL OR (f.month, m.l1_id) IN (SELECT * FROM unnest($3::date[], $4::int[])))
+    GROUP BY ${keyCols.map((_, i) => i + 1).join(', ')}`;
+}
+
+/**
+ * Run-length encodes each key's service count over time: every level row is a span
+ * [valid_from, next valid_from) clipped to its unit's validity; +1/-1 at the span ends, summed
+ * per key and date, give the count between consecutive change dates.
+ */
+function stockRefresh(r: RollupDef): string {
+  const keys = ['source_id', 'l1_id', 'cur_l1_id', 'unit_kind', 'cur_unit_kind', 'partial_kinds', 'eligible', 'taxonomy', 'level', 'integrated',
+    ...(r.sector ? ['sector_id', 'essential'] : [])];
+  const k = keys.join(', ');
+  return `INSERT INTO ${r.table} (valid_from, valid_to, ${k}, services)
+    WITH ${unitKeysCte('$1')},
+    spans AS (
+      SELECT sl.source_id, m.l1_id, m.cur_l1_id, m.unit_kind, m.cur_unit_kind, m.partial_kinds,
+        p.eligible_full_online AS eligible, sl.taxonomy, sl.level, sl.integrated_national AS integrated
+        ${r.sector ? ', p.sector_id, p.essential' : ''},
+        greatest(sl.valid_from, coalesce(m.valid_from, '-infinity'::date)) AS f,
+        least(coalesce(lead(sl.valid_from) OVER (PARTITION BY sl.service_id ORDER BY sl.valid_from), 'infinity'::date),
+              coalesce(m.valid_to + 1, 'infinity'::date)) AS t
+      FROM service_level sl JOIN service s ON s.id = sl.service_id JOIN um m ON m.unit_id = s.unit_id
+      JOIN procedure p ON p.id = s.procedure_id
+    ),
+    ev AS (
+      SELECT ${k}, f AS at, 1 AS delta FROM spans WHERE f < t
+      UNION ALL
+      SELECT ${k}, t AS at, -1 AS delta FROM spans WHERE f < t AND t <> 'infinity'::date
+    ),
+    net AS (SELECT ${k}, at, sum(delta) AS delta FROM ev GROUP BY ${k}, at HAVING sum(delta) <> 0),
+    run AS (
+      SELECT ${k}, at, lead(at) OVER w AS next_at, sum(delta) OVER w AS services
+      FROM net WINDOW w AS (PARTITION BY ${k} ORDER BY at)
+    )
+    SELECT at, next_at, ${k}, services FROM run WHERE services <> 0`;
+}
+
+export interface RollupScope {
+  /** Months ("YYYY-MM" or "YYYY-MM-DD") whose filing figures changed; omitted: every month. */
+  months?: string[];
+  /** Units whose facts changed (filings or service levels); omitted: every unit. */
+  unitIds?: number[];
+  /** Refresh the filing rollups (default true). */
+  filings?: boolean;
+  /** Refresh the service stock rollups (default true). Service levels are not monthly: a unit's whole history is redone. */
+  services?: boolean;
+}
+
+export interface RollupRefreshResult {
+  filingRows: number;
+  stockRows: number;
+  ms: number;
+}
+
+/** Which flow cells to recompute: all, the cross product of months and top-level units, or (month, unit) pairs. */
+interface FlowCells { months: string[] | null; l1s: number[] | null; pairs: { months: string[]; l1s: number[] } | null }
+
+/** Runs an INSERT ... SELECT and returns how many rows it wrote (counted like any statement). */
+async function insertCount(tx: SqlClient, text: string, params: unknown[]): Promise<number> {
+  queryCounter.record(text);
+  const res = await tx.client.query(text, params);
+  return res.rowCount ?? 0;
+}
+
+const monthDate = (m: string) => (m.length === 7 ? `${m}-01` : `${m.slice(0, 7)}-01`);
+
+async function refreshFlows(tx: SqlClient, c: FlowCells): Promise<number> {
+  let rows = 0;
+  const params = [c.months, c.l1s, c.pairs?.months ?? null, c.pairs?.l1s ?? null];
+  for (const r of ROLLUPS.filter((x) => x.stream === 'flow')) {
+    // DELETE rather than TRUNCATE even for a rebuild: readers keep their snapshot instead of waiting.
+    await tx.query(`DELETE FROM ${r.table} WHERE ($1::date[] IS NULL OR month = ANY($1::date[])) AND ($2::int[] IS NULL OR l1_id = ANY($2::int[]))
+      AND ($3::date[] IS NULL OR (month, l1_id) IN (SELECT * FROM unnest($3::date[], $4::int[])))`, params);
+    rows += await insertCount(tx, flowRefresh(r), params);
+  }
+  return rows;
+}
+
+async function refreshStocks(tx: SqlClient, l1s: number[] | null): Promise<number> {
+  let rows = 0;
+  for (const r of ROLLUPS.filter((x) => x.stream === 'stock')) {
+    await tx.query(`DELETE FROM ${r.table} WHERE $1::int[] IS NULL OR l1_id = ANY($1::int[])`, [l1s]);
+    rows += await insertCount(tx, stockRefresh(r), [l1s]);
+  }
+  return rows;
+}
+
+/**
+ * Brings the rollups up to date. Without a scope, recomputes what the fact-table triggers listed
+ * in rollup_dirty since the last refresh (every writer is covered, whoever it is) and empties
+ * that list: this is the call for the end of an ingest or sync transaction. With a scope,
+ * recomputes those months and units (`{}`: everything, see rebuildRollups) and clears what it
+ * covered from the list.
+ *
+ * Call it inside the transaction that wrote the facts, so base tables and rollups are committed
+ * together; given the pool, it opens its own transaction. Refreshes are serialised by an advisory
+ * lock, so each sees the facts the previous one committed. Until a refresh, aggregates read the
+ * base tables (same results, slower).
+ */
+export async function refreshRollups(db: Sql | SqlClient, scope?: RollupScope): Promise<RollupRefreshResult> {
+  if (db instanceof Sql) return db.transaction((tx) => refreshRollups(tx, scope));
+  const started = Date.now();
+  await db.query(`SELECT pg_advisory_xact_lock(hashtext('dvc-gateway:rollups'))`);
+  let filingRows = 0;
+  let stockRows = 0;
+  if (scope === undefined) {
+    const [q] = await db.query<{ ids: string[] | null; flow_all: boolean; stock_all: boolean; flow: boolean; stock: boolean }>(
+      `SELECT array_agg(id) AS ids, coalesce(bool_or(kind = 'flow' AND unit_id = 0), false) AS flow_all,
+         coalesce(bool_or(kind = 'stock' AND unit_id = 0), false) AS stock_all,
+         coalesce(bool_or(kind = 'flow'), false) AS flow, coalesce(bool_or(kind = 'stock'), false) AS stock
+       FROM rollup_dirty`);
+    if (!q.ids) return { filingRows, stockRows, ms: Date.now() - started };
+    if (q.flow_all) filingRows = await refreshFlows(db, { months: null, l1s: null, pairs: null });
+    else if (q.flow) {
+      const [c] = await db.query<{ months: string[]; l1s: number[] }>(
+        `SELECT array_agg(month) AS months, array_agg(l1_id) AS l1s FROM (
+           SELECT DISTINCT to_char(d.month, 'YYYY-MM-DD') AS month, m.l1_id FROM rollup_dirty d JOIN unit_map m ON m.unit_id = d.unit_id
+           WHERE d.kind = 'flow' AND d.id = ANY($1::bigint[])) x`, [q.ids]);
+      if (c.months) filingRows = await refreshFlows(db, { months: null, l1s: null, pairs: c });
+    }
+    if (q.stock_all) stockRows = await refreshStocks(db, null);
+    else if (q.stock) {
+      const [c] = await db.query<{ l1s: number[] | null }>(
+        `SELECT array_agg(DISTINCT m.l1_id) AS l1s FROM rollup_dirty d JOIN unit_map m ON m.unit_id = d.unit_id
+         WHERE d.kind = 'stock' AND d.id = ANY($1::bigint[])`, [q.ids]);
+      if (c.l1s) stockRows = await refreshStocks(db, c.l1s);
+    }
+    await db.query('DELETE FROM rollup_dirty WHERE id = ANY($1::bigint[])', [q.ids]);
+    return { filingRows, stockRows, ms: Date.now() - started };
+  }
+
+  let l1s: number[] | null = null;
+  if (scope.unitIds) {
+    const [row] = await db.query<{ l1s: number[] | null }>('SELECT array_agg(DISTINCT l1_id) AS l1s FROM unit_map WHERE unit_id = ANY($1::int[])', [scope.unitIds]);
+    l1s = row.l1s ?? [];
+  }
+  const months = scope.months ? [...new Set(scope.months.map(monthDate))] : null;
+  if ((scope.filings ?? true) && (months === null || months.length > 0) && (l1s === null || l1s.length > 0)) {
+    filingRows = await refreshFlows(db, { months, l1s, pairs: null });
+    // What this covered is no longer stale.
+    await db.query(`DELETE FROM rollup_dirty d WHERE d.kind = 'flow'
+      AND ((d.unit_id = 0 AND $1::date[] IS NULL AND $2::int[] IS NULL)
+        OR (($1::date[] IS NULL OR d.month = ANY($1::date[])) AND ($2::int[] IS NULL OR d.unit_id IN (SELECT unit_id FROM unit_map WHERE l1_id = ANY($2::int[])))))`,
+    [months, l1s]);
+  }
+  if ((scope.services ?? true) && (l1s === null || l1s.length > 0)) {
+    stockRows = await refreshStocks(db, l1s);
+    await db.query(`DELETE FROM rollup_dirty d WHERE d.kind = 'stock'
+      AND ($1::int[] IS NULL OR d.unit_id IN (SELECT unit_id FROM unit_map WHERE l1_id = ANY($1::int[])))`, [l1s]);
+  }
+  return { filingRows, stockRows, ms: Date.now() - started };
+}
+
+/** Rebuilds every rollup from the base tables (after bulk loads with triggers off, or reference changes). */
+export function rebuildRollups(db: Sql | SqlClient): Promise<RollupRefreshResult> {
+  return refreshRollups(db, {});
+}

@@ -1,0 +1,88 @@
+import { Logger } from '../server/logger';
+import { IngestSession } from '../ingest/ingest-session';
+import { ResolvedSource } from '../sources/source-registry.service';
+import { HttpClient } from './http.client';
+
+export interface SyncProgress {
+  /** What is being read, e.g. "dossiers", "levels 2021-03". */
+  phase: string;
+  done: number;
+  total?: number;
+  /** Unit of done/total: "dossiers", "months", "rows". */
+  unit: string;
+}
+
+/** Everything a connector needs for one run; it stages what it reads into `session`. */
+export interface ConnectorContext {
+  source: ResolvedSource & { id: number };
+  session: IngestSession;
+  http: HttpClient;
+  /** The state saved by the last successful run ({} on a full sync). */
+  state: Record<string, unknown>;
+  full: boolean;
+  credential(name: string): string;
+  progress(p: SyncProgress): void;
+  log: Logger;
+}
+
+export interface ConnectorResult {
+  /** Saved with the data (same transaction) for the next run to resume from. */
+  state: Record<string, unknown>;
+  detail?: Record<string, unknown>;
+  /** Rows written, when the connector wrote facts itself (else the session counts them). */
+  rowsWritten?: number;
+}
+
+/**
+ * Reads one source's own format and maps it into the unified model through the ingest core.
+ * A connector throws on anything it cannot trust; the sync then writes nothing.
+ */
+export interface Connector {
+  /** Value columns this source never reports (kept from other sources, see applyFactStage). */
+  readonly keepMissing?: Partial<Record<'services' | 'filings', string[]>>;
+  run(ctx: ConnectorContext): Promise<ConnectorResult>;
+}
+
+/** A month as "YYYY-MM" ↔ an index (months since 0000-01), for stepping through periods. */
+export const monthIndex = (m: string): number => Number(m.slice(0, 4)) * 12 + Number(m.slice(5, 7)) - 1;
+export const monthLabel = (i: number): string => `${Math.floor(i / 12)}-${String((i % 12) + 1).padStart(2, '0')}`;
+
+/** The current month in Asia/Ho_Chi_Minh (UTC+7, no DST). */
+export function currentMonth(now = Date.now()): string {
+  return new Date(now + 7 * 3_600_000).toISOString().slice(0, 7);
+}
+
+/** Number option from the registry with a default. */
+export function intOption(options: Record<string, unknown>, name: string, fallback: number): number {
+  const v = options[name];
+  return typeof v === 'number' && Number.isInteger(v) ? v : fallback;
+}
+
+export function stringOption(options: Record<string, unknown>, name: string, fallback: string): string {
+  const v = options[name];
+  return typeof v === 'string' ? v : fallback;
+}
+
+/**
+ * Fetches `count` items with up to `concurrency` requests in flight, and hands the results to
+ * `consume` strictly in order (so order-dependent logic stays simple while requests overlap).
+ */
+export async function orderedPool<T>(count: number, concurrency: number, fetch: (i: number) => Promise<T>, consume: (value: T, i: number) => Promise<void> | void): Promise<void> {
+  const inflight = new Map<number, Promise<T>>();
+  let next = 0;
+  const launch = () => {
+    while (next < count && inflight.size < Math.max(1, concurrency)) {
+      const i = next++;
+      const p = fetch(i);
+      p.catch(() => undefined); // consumed (and rethrown) in order below
+      inflight.set(i, p);
+    }
+  };
+  launch();
+  for (let i = 0; i < count; i++) {
+    const value = await inflight.get(i)!;
+    inflight.delete(i);
+    launch();
+    await consume(value, i);
+  }
+}

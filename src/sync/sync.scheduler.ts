@@ -1,0 +1,113 @@
+import PgBoss from 'pg-boss';
+import { Logger } from '../server/logger';
+import { SyncOutcome, SyncService } from './sync.service';
+
+export interface SyncJob {
+  code: string;
+  trigger: string;
+  full?: boolean;
+}
+
+export interface JobState {
+  id: string;
+  state: 'created' | 'retry' | 'active' | 'completed' | 'cancelled' | 'failed';
+  outcome?: SyncOutcome;
+}
+
+const TIMEZONE = 'Asia/Ho_Chi_Minh';
+
+/** One pg-boss queue per source: a pg-boss (v10) schedule belongs to a queue. */
+export const queueOf = (code: string): string => `sync__${code}`;
+
+/**
+ * Scheduled and on-demand syncs on pg-boss (its own `pgboss` schema in the gateway's database),
+ * so that every gateway process shares the work. Each source has a queue with the 'stately'
+ * policy and the source code as singleton key: at most one run active and one waiting per source
+ * across all processes (a request while one waits joins it). The sync's own advisory lock is the
+ * second guard (the CLI does not go through the queue).
+ */
+export class SyncScheduler {
+  private boss?: PgBoss;
+  private readonly workers = new Map<string, string>();
+
+  constructor(
+    private readonly databaseUrl: string,
+    private readonly sync: SyncService,
+    private readonly log: Logger,
+    private readonly opts: { pollingIntervalSeconds?: number } = {},
+  ) {}
+
+  async start(): Promise<void> {
+    const boss = new PgBoss({ connectionString: this.databaseUrl, schema: 'pgboss', max: 3, application_name: 'dvc-gateway-sync' });
+    boss.on('error', (e: Error) => this.log.warn({ err: e.message }, 'job queue error'));
+    await boss.start();
+    this.boss = boss;
+    const known = new Set<string>();
+    for (const s of this.sync.sources) {
+      const queue = queueOf(s.code);
+      known.add(queue);
+      // A run may take long at national scale; pg-boss would otherwise expire it after 15 minutes.
+      await boss.createQueue(queue, { name: queue, policy: 'stately', retryLimit: 0, expireInSeconds: 6 * 3600 });
+      if (s.schedule) await boss.schedule(queue, s.schedule, { code: s.code, trigger: 'schedule' }, { tz: TIMEZONE, singletonKey: s.code });
+      else await boss.unschedule(queue);
+      const id = await boss.work<SyncJob>(queue, { pollingIntervalSeconds: this.opts.pollingIntervalSeconds ?? 10 }, async ([job]) =>
+        this.sync.sync(job.data.code, { trigger: job.data.trigger, full: job.data.full }),
+      );
+      this.workers.set(s.code, id);
+    }
+    // Sources that left the registry stop being scheduled.
+    for (const sched of await boss.getSchedules()) if (sched.name.startsWith('sync__') && !known.has(sched.name)) await boss.unschedule(sched.name);
+    this.log.info({ sources: this.sync.sources.length, scheduled: this.sync.sources.filter((s) => s.schedule).length }, 'sync scheduler started');
+  }
+
+  get running(): boolean {
+    return this.boss !== undefined;
+  }
+
+  /**
+   * Queues a sync of `code` and returns its job id. When one is already waiting for that source,
+   * that job is returned instead (requests coalesce).
+   */
+  async enqueue(code: string, trigger: string, full = false): Promise<string> {
+    const boss = this.required();
+    const queue = queueOf(code);
+    const id = await boss.send(queue, { code, trigger, full } satisfies SyncJob, { singletonKey: code });
+    const worker = this.workers.get(code);
+    if (worker) boss.notifyWorker(worker);
+    if (id) return id;
+    const rows = await boss.getDb().executeSql(
+      `SELECT id FROM pgboss.job WHERE name = $1 AND singleton_key = $2 AND state IN ('created', 'retry', 'active') ORDER BY state, created_on DESC LIMIT 1`,
+      [queue, code],
+    ) as { rows: { id: string }[] };
+    if (!rows.rows[0]) throw new Error(`could not queue a sync of ${code}`);
+    return rows.rows[0].id;
+  }
+
+  async job(code: string, id: string): Promise<JobState | null> {
+    const job = await this.required().getJobById<SyncJob>(queueOf(code), id, { includeArchive: true });
+    if (!job) return null;
+    return { id, state: job.state, outcome: job.state === 'completed' ? (job.output as SyncOutcome) : undefined };
+  }
+
+  /** Waits until the job ends or `timeoutMs` passes; returns its last state. */
+  async waitFor(code: string, id: string, timeoutMs: number): Promise<JobState | null> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const s = await this.job(code, id);
+      if (!s || ['completed', 'failed', 'cancelled'].includes(s.state) || Date.now() >= deadline) return s;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
+  /** Stops taking jobs and waits (up to 30 s) for those running. */
+  async stop(): Promise<void> {
+    const boss = this.boss;
+    this.boss = undefined;
+    await boss?.stop({ graceful: true, wait: true, timeout: 30_000 });
+  }
+
+  private required(): PgBoss {
+    if (!this.boss) throw new Error('the sync scheduler is not running');
+    return this.boss;
+  }
+}

@@ -1,0 +1,167 @@
+import { Connector, SyncProgress } from '../connectors/connector';
+import { DossierFeedConnector } from '../connectors/dossier-feed.connector';
+import { DvcqgConnector } from '../connectors/dvcqg.connector';
+import { DEFAULT_HTTP, HttpClient } from '../connectors/http.client';
+import { StatsExportConnector } from '../connectors/stats-export.connector';
+import { intOption } from '../connectors/connector';
+import { Sql } from '../db/sql';
+import { IngestSession, SessionBusy } from '../ingest/ingest-session';
+import { BatchRejected } from '../ingest/ingest.service';
+import { SourceKind } from '../provenance/source.entity';
+import { Logger } from '../server/logger';
+import { credentialOf, ensureDossierPartition, ResolvedSource } from '../sources/source-registry.service';
+
+export type SyncStatus = 'succeeded' | 'rejected' | 'failed' | 'busy';
+
+export interface SyncOutcome {
+  code: string;
+  status: SyncStatus;
+  runId?: number;
+  rowsRead: number;
+  rowsWritten: number;
+  /** Why it did not succeed (also the source's lastError). */
+  error?: string;
+  seconds: number;
+}
+
+export interface SyncRunOptions {
+  /** Ignore the saved cursor and read the source from its beginning. */
+  full?: boolean;
+  /** What started the run (recorded in the run's detail): start, schedule, api, cli. */
+  trigger?: string;
+  onProgress?: (code: string, p: SyncProgress) => void;
+}
+
+export class UnknownSourceError extends Error {}
+
+/** Consecutive failures after which a source is 'failing' rather than 'degraded' (option failingAfter). */
+const FAILING_AFTER = 3;
+
+export function connectorFor(kind: SourceKind): Connector {
+  switch (kind) {
+    case SourceKind.DVCQG:
+      return new DvcqgConnector();
+    case SourceKind.DOSSIER_FEED:
+      return new DossierFeedConnector();
+    case SourceKind.STATS_EXPORT:
+      return new StatsExportConnector();
+    default:
+      throw new UnknownSourceError(`no connector for sources of kind ${kind}`);
+  }
+}
+
+/**
+ * Runs syncs: one source at a time per source (a transaction-scoped advisory lock, so two
+ * processes never sync one source at once), everything a run reads applied in one transaction or
+ * not at all, the run recorded in ingest_run, and the source's health and cursor kept up to date.
+ */
+export class SyncService {
+  private readonly byCode: Map<string, ResolvedSource>;
+
+  constructor(
+    private readonly sql: Sql,
+    readonly sources: ResolvedSource[],
+    private readonly log: Logger,
+    private readonly env: NodeJS.ProcessEnv = process.env,
+  ) {
+    this.byCode = new Map(sources.map((s) => [s.code, s]));
+  }
+
+  has(code: string): boolean {
+    return this.byCode.has(code);
+  }
+
+  /** Sources in the order a full sync runs them: highest precedence first (the national catalogue before the feeds that name its procedures). */
+  ordered(): ResolvedSource[] {
+    return [...this.sources].sort((a, b) => b.precedence - a.precedence || a.code.localeCompare(b.code));
+  }
+
+  async syncAll(opts: SyncRunOptions & { concurrency?: number } = {}): Promise<SyncOutcome[]> {
+    const list = this.ordered();
+    const outcomes: SyncOutcome[] = new Array(list.length);
+    let next = 0;
+    const worker = async () => {
+      while (next < list.length) {
+        const i = next++;
+        outcomes[i] = await this.sync(list[i].code, opts);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, opts.concurrency ?? 1) }, worker));
+    return outcomes;
+  }
+
+  async sync(code: string, opts: SyncRunOptions = {}): Promise<SyncOutcome> {
+    const source = this.byCode.get(code);
+    if (!source) throw new UnknownSourceError(`no source ${code} in the registry`);
+    const started = Date.now();
+    const seconds = () => (Date.now() - started) / 1000;
+    const [row] = await this.sql.query<{ id: number; sync_state: Record<string, unknown> }>('SELECT id, sync_state FROM source WHERE code = $1', [code]);
+    if (!row) throw new UnknownSourceError(`source ${code} is not in the database: apply the registry first`);
+    if (source.kind === SourceKind.DOSSIER_FEED) await ensureDossierPartition(this.sql, row.id);
+    const connector = connectorFor(source.kind);
+
+    let session: IngestSession;
+    try {
+      session = await IngestSession.open(this.sql, {
+        sourceId: row.id,
+        kind: 'sync',
+        unitCodes: source.units,
+        lock: { name: 'dvc-gateway:sync', id: row.id },
+        keepMissing: connector.keepMissing,
+        detail: { trigger: opts.trigger ?? 'api', full: !!opts.full },
+      });
+    } catch (e) {
+      if (e instanceof SessionBusy) return { code, status: 'busy', rowsRead: 0, rowsWritten: 0, error: `a sync of ${code} is already running`, seconds: seconds() };
+      throw e;
+    }
+    await this.sql.query('UPDATE source SET last_attempt_at = now() WHERE id = $1', [row.id]);
+    const o = source.options;
+    const http = new HttpClient({
+      timeoutMs: intOption(o, 'timeoutMs', DEFAULT_HTTP.timeoutMs),
+      retries: intOption(o, 'retries', DEFAULT_HTTP.retries),
+      retryBaseMs: intOption(o, 'retryBaseMs', DEFAULT_HTTP.retryBaseMs),
+      retryMaxMs: intOption(o, 'retryMaxMs', DEFAULT_HTTP.retryMaxMs),
+    });
+    const log = this.log.child({ source: code, run: session.runId });
+    log.info({ full: !!opts.full, trigger: opts.trigger }, 'sync started');
+    try {
+      const result = await connector.run({
+        source: { ...source, id: row.id },
+        session,
+        http,
+        state: opts.full ? {} : row.sync_state ?? {},
+        full: !!opts.full,
+        credential: (name) => credentialOf(source, name, this.env),
+        progress: (p) => opts.onProgress?.(code, p),
+        log,
+      });
+      const committed = await session.commit({
+        // The cursor moves with the data it covers: both or neither.
+        before: (tx) => tx.query('UPDATE source SET sync_state = $2 WHERE id = $1', [row.id, JSON.stringify(result.state)]).then(() => undefined),
+        rowsWritten: result.rowsWritten,
+        detail: { ...result.detail, http: http.stats },
+      });
+      await this.sql.query(
+        `UPDATE source SET status = 'healthy', last_success_at = now(), last_rows = $2, last_error = NULL, consecutive_failures = 0 WHERE id = $1`,
+        [row.id, committed.rowsRead],
+      );
+      log.info({ rowsRead: committed.rowsRead, rowsWritten: committed.rowsWritten, seconds: seconds() }, 'sync succeeded');
+      return { code, status: 'succeeded', runId: session.runId, rowsRead: committed.rowsRead, rowsWritten: committed.rowsWritten, seconds: seconds() };
+    } catch (e) {
+      await session.fail(e, { http: http.stats });
+      const rejected = e instanceof BatchRejected;
+      const reason = rejected
+        ? `rejected, nothing written: ${e.total} problem(s): ${e.problems.slice(0, 3).map((p) => `${p.field}: ${p.reason}`).join('; ')}`
+        : `failed, nothing written: ${e instanceof Error ? e.message : String(e)}`;
+      const failingAfter = intOption(o, 'failingAfter', FAILING_AFTER);
+      await this.sql.query(
+        `UPDATE source SET consecutive_failures = consecutive_failures + 1, last_error = $2,
+           status = (CASE WHEN consecutive_failures + 1 >= $3 THEN 'failing' ELSE 'degraded' END)::source_status
+         WHERE id = $1`,
+        [row.id, reason.slice(0, 2000), failingAfter],
+      );
+      log.warn({ err: e instanceof Error ? e.message : String(e), seconds: seconds() }, 'sync did not succeed');
+      return { code, status: rejected ? 'rejected' : 'failed', runId: session.runId, rowsRead: session.rowsRead, rowsWritten: 0, error: reason, seconds: seconds() };
+    }
+  }
+}
