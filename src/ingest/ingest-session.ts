@@ -1,4 +1,5 @@
 import { PoolClient } from 'pg';
+import { refreshRollups } from '../aggregates/rollup.service';
 import { FieldProblem } from '../common/errors';
 import { Sql, SqlClient } from '../db/sql';
 import { Batch, Section, SECTIONS } from './batch';
@@ -304,8 +305,12 @@ export class IngestSession {
    * Applies what is staged (if not done yet), runs `before` in the transaction (e.g. saving the
    * source's cursor with its data), marks the run succeeded and commits.
    */
-  async commit(opts: { before?: (tx: SqlClient) => Promise<void>; rowsWritten?: number; detail?: Record<string, unknown> } = {}): Promise<SessionResult> {
+  async commit(opts: { before?: (tx: SqlClient) => Promise<void>; rowsWritten?: number; detail?: Record<string, unknown>; deferRollups?: boolean } = {}): Promise<SessionResult> {
     await this.applyStaged();
+    // The aggregate rollups follow the facts, in the same transaction (as for a pushed batch),
+    // unless the caller refreshes them once after a bulk of runs (aggregates read the base tables
+    // while rollup_dirty lists stale cells, so a deferred refresh never gives wrong answers).
+    if (!opts.deferRollups) await refreshRollups(this.tx);
     if (opts.before) await opts.before(this.tx);
     const changed = (c: UpsertCounts) => c.inserted + c.updated;
     const r = this.result;

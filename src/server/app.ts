@@ -60,6 +60,8 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     schema: opts.schema,
     introspection: true,
     includeStacktraceInErrorResponses: false,
+    // main.ts owns shutdown (drain, scheduler, database); Apollo's own handler would re-raise the signal.
+    stopOnTerminationSignals: false,
     formatError: (formatted, error) => formatError(formatted, error, (e) => opts.logger.error({ err: e }, 'request failed')),
     // The cost check rejects abusive operations after validation, before any resolver (or SQL) runs.
     plugins: [ApolloServerPluginDrainHttpServer({ httpServer: server }), queryCostPlugin()],

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { SingleBar } from 'cli-progress';
 import { Command } from 'commander';
 import pino from 'pino';
+import { refreshRollups } from '../aggregates/rollup.service';
 import { runCli } from '../common/cli';
 import { loadConfig } from '../config/config';
 import { SyncProgress } from '../connectors/connector';
@@ -96,11 +97,15 @@ async function main(argv: string[]): Promise<number> {
     const codes = program.args.length > 0 ? program.args : service.ordered().map((s) => s.code);
     const outcomes: SyncOutcome[] = [];
     for (const code of codes) {
-      const o = await service.sync(code, { full: opts.full, trigger: 'cli', onProgress: (c, p) => reporter.progress(c, p) });
+      const o = await service.sync(code, { full: opts.full, trigger: 'cli', onProgress: (c, p) => reporter.progress(c, p), deferRollups: codes.length > 1 });
       reporter.done();
       outcomes.push(o);
       const what = o.status === 'succeeded' ? `read ${o.rowsRead}, wrote ${o.rowsWritten}` : o.error;
       console.log(`${code}: ${o.status}${o.runId ? ` (run ${o.runId})` : ''} in ${o.seconds.toFixed(1)} s: ${what}`);
+    }
+    if (codes.length > 1 && outcomes.some((o) => o.status === 'succeeded')) {
+      const r = await refreshRollups(db.sql);
+      console.log(`aggregate rollups refreshed in ${(r.ms / 1000).toFixed(1)} s`);
     }
     return outcomes.every((o) => o.status === 'succeeded') ? 0 : 1;
   } finally {

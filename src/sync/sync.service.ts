@@ -1,3 +1,4 @@
+import { refreshRollups } from '../aggregates/rollup.service';
 import { Connector, SyncProgress } from '../connectors/connector';
 import { DossierFeedConnector } from '../connectors/dossier-feed.connector';
 import { DvcqgConnector } from '../connectors/dvcqg.connector';
@@ -30,6 +31,11 @@ export interface SyncRunOptions {
   /** What started the run (recorded in the run's detail): start, schedule, api, cli. */
   trigger?: string;
   onProgress?: (code: string, p: SyncProgress) => void;
+  /**
+   * Leave the aggregate rollups to a later refreshRollups (syncAll does one at the end): each
+   * refresh rescans the facts of the provinces touched, which dominated bulk first loads.
+   */
+  deferRollups?: boolean;
 }
 
 export class UnknownSourceError extends Error {}
@@ -76,6 +82,7 @@ export class SyncService {
     return [...this.sources].sort((a, b) => b.precedence - a.precedence || a.code.localeCompare(b.code));
   }
 
+  /** Syncs every source, then refreshes the aggregate rollups once for all of them. */
   async syncAll(opts: SyncRunOptions & { concurrency?: number } = {}): Promise<SyncOutcome[]> {
     const list = this.ordered();
     const outcomes: SyncOutcome[] = new Array(list.length);
@@ -83,10 +90,14 @@ export class SyncService {
     const worker = async () => {
       while (next < list.length) {
         const i = next++;
-        outcomes[i] = await this.sync(list[i].code, opts);
+        outcomes[i] = await this.sync(list[i].code, { ...opts, deferRollups: true });
       }
     };
     await Promise.all(Array.from({ length: Math.max(1, opts.concurrency ?? 1) }, worker));
+    if (!opts.deferRollups && outcomes.some((o) => o.status === 'succeeded')) {
+      const r = await refreshRollups(this.sql);
+      this.log.info({ filingRows: r.filingRows, stockRows: r.stockRows, ms: r.ms }, 'aggregate rollups refreshed');
+    }
     return outcomes;
   }
 
@@ -140,6 +151,7 @@ export class SyncService {
         before: (tx) => tx.query('UPDATE source SET sync_state = $2 WHERE id = $1', [row.id, JSON.stringify(result.state)]).then(() => undefined),
         rowsWritten: result.rowsWritten,
         detail: { ...result.detail, http: http.stats },
+        deferRollups: opts.deferRollups,
       });
       await this.sql.query(
         `UPDATE source SET status = 'healthy', last_success_at = now(), last_rows = $2, last_error = NULL, consecutive_failures = 0 WHERE id = $1`,

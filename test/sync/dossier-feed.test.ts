@@ -33,6 +33,10 @@ describe('dossier feed connector (iGate style)', () => {
     );
     expect(names).toEqual([{ month: '2025-06', name: 'Tỉnh Long An' }, { month: '2025-07', name: 'Tỉnh Tây Ninh' }]);
     expect((await sourceRow(w.db, 'igate-80')).sync_state).toEqual({ modifiedFrom: expect.stringMatching(/^\d{14}$/), afterId: expect.any(String) });
+    // The aggregate rollups were brought up to date in the same transaction.
+    expect(await w.db.sql.query('SELECT * FROM rollup_dirty')).toEqual([]);
+    const [rollup] = await w.db.sql.query<{ n: string }>('SELECT sum(received) AS n FROM filing_rollup_l1');
+    expect(Number(rollup.n)).toBe(w.sim.world.feed.total('80'));
   });
 
   it('re-syncing reads from the saved position and changes nothing', async () => {
