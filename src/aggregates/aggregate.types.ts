@@ -99,19 +99,24 @@ export class AggregateDimensions {
   period?: Period | null;
 }
 
+/** The parts of a ratio of sums, shared by every type that reports an indicator. */
+@ObjectType({ simpleResolvers: true })
+export abstract class RatioParts {
+  @Field(() => Float, { nullable: true })
+  numerator!: number | null;
+
+  @Field(() => Float, { nullable: true })
+  denominator!: number | null;
+}
+
 @ObjectType({ simpleResolvers: true, description: 'A measure of a row. Counts have a value only; ratios also their numerator and denominator (value null when the denominator is 0).' })
-export class MeasureValue {
+export class MeasureValue extends RatioParts {
   @Field(() => AggregateMeasure)
   measure!: AggregateMeasure;
 
   @Field(() => Float, { nullable: true })
   value!: number | null;
 
-  @Field(() => Float, { nullable: true })
-  numerator!: number | null;
-
-  @Field(() => Float, { nullable: true })
-  denominator!: number | null;
 }
 
 @ObjectType({ simpleResolvers: true, description: 'One group of an aggregate.' })

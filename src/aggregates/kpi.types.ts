@@ -2,22 +2,17 @@ import { Field, Float, Int, ObjectType } from 'type-graphql';
 import { LocalDateScalar, YearMonthScalar } from '../common/scalars';
 import { Indicator, Target } from '../plans/target.entity';
 import { Source } from '../provenance/source.entity';
-import { UnitRef, Period } from './aggregate.types';
+import { Period, RatioParts, UnitRef } from './aggregate.types';
 import { LevelView, UnitView } from './dimensions';
 
 @ObjectType({ simpleResolvers: true, description: 'An indicator judged against one target.' })
-export class TargetAssessment {
+export class TargetAssessment extends RatioParts {
   @Field(() => Target)
   target!: Target;
 
   @Field(() => Float, { nullable: true, description: 'The value judged: over eligible services only when the target says so (eligibleOnly), else the KPI value.' })
   value!: number | null;
 
-  @Field(() => Float, { nullable: true })
-  numerator!: number | null;
-
-  @Field(() => Float, { nullable: true })
-  denominator!: number | null;
 
   @Field(() => Boolean, { nullable: true, description: 'Whether the value meets the threshold (a value exactly at it meets at_least and at_most); null without a value.' })
   met!: boolean | null;
@@ -30,22 +25,17 @@ export class TargetAssessment {
 }
 
 @ObjectType({ simpleResolvers: true, description: 'The indicator over one period of the trend.' })
-export class KpiPoint {
+export class KpiPoint extends RatioParts {
   @Field(() => Period)
   period!: Period;
 
   @Field(() => Float, { nullable: true })
   value!: number | null;
 
-  @Field(() => Float, { nullable: true })
-  numerator!: number | null;
-
-  @Field(() => Float, { nullable: true })
-  denominator!: number | null;
 }
 
 @ObjectType({ simpleResolvers: true, description: 'An indicator for one unit (the nation, a ministry, a province, a commune) against the targets that apply to it.' })
-export class Kpi {
+export class Kpi extends RatioParts {
   @Field(() => Indicator)
   indicator!: Indicator;
 
@@ -55,11 +45,6 @@ export class Kpi {
   @Field(() => Float, { nullable: true, description: 'Null when the denominator is 0 (no data).' })
   value!: number | null;
 
-  @Field(() => Float, { nullable: true })
-  numerator!: number | null;
-
-  @Field(() => Float, { nullable: true })
-  denominator!: number | null;
 
   @Field(() => YearMonthScalar, { nullable: true, description: 'Period of a flow indicator.' })
   from!: string | null;
