@@ -30,8 +30,9 @@ export class UnitRef {
   validTo?: string | null;
 }
 
-@ObjectType({ simpleResolvers: true, description: 'A sector named in an aggregate row.' })
-export class SectorRef {
+/** Id, code and name: how an aggregate row names a catalogue entry. */
+@ObjectType({ simpleResolvers: true })
+export abstract class CatalogueRef {
   @Field(() => ID)
   id!: string;
 
@@ -41,18 +42,12 @@ export class SectorRef {
   @Field()
   name!: string;
 }
+
+@ObjectType({ simpleResolvers: true, description: 'A sector named in an aggregate row.' })
+export class SectorRef extends CatalogueRef {}
 
 @ObjectType({ simpleResolvers: true, description: 'A procedure named in an aggregate row.' })
-export class ProcedureRef {
-  @Field(() => ID)
-  id!: string;
-
-  @Field()
-  code!: string;
-
-  @Field()
-  name!: string;
-}
+export class ProcedureRef extends CatalogueRef {}
 
 @ObjectType({ simpleResolvers: true, description: 'A month, quarter or year.' })
 export class Period {
