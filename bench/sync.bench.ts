@@ -35,6 +35,43 @@ async function startSimulatorProcess(): Promise<{ url: string; child: ChildProce
   return { url, child };
 }
 
+/** Busy and total CPU jiffies of the whole machine (Linux /proc/stat), to say how loaded the cores were. */
+function cpuTicks(): { busy: number; total: number } | null {
+  try {
+    const [cpu] = fs.readFileSync('/proc/stat', 'utf8').split('\n');
+    const f = cpu.trim().split(/\s+/).slice(1).map(Number);
+    const total = f.reduce((a, b) => a + b, 0);
+    return { busy: total - f[3] - (f[4] ?? 0), total };
+  } catch {
+    return null;
+  }
+}
+
+/** CPU seconds used so far by this process, the simulator, and PostgreSQL's processes (Linux /proc; live processes only). */
+function cpuByRole(simPid: number | undefined): Record<'gateway' | 'simulator' | 'postgres', number> {
+  const out = { gateway: 0, simulator: 0, postgres: 0 };
+  const tick = 100; // USER_HZ
+  try {
+    for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+      let stat: string;
+      try {
+        stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      } catch {
+        continue;
+      }
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const seconds = (Number(f[11]) + Number(f[12])) / tick;
+      if (Number(pid) === process.pid) out.gateway += seconds;
+      else if (Number(pid) === simPid) out.simulator += seconds;
+      else if (comm === 'postgres') out.postgres += seconds;
+    }
+  } catch {
+    // not Linux: no split
+  }
+  return out;
+}
+
 async function main(): Promise<void> {
   const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 3);
   let peakRss = process.memoryUsage().rss;
@@ -78,6 +115,8 @@ async function main(): Promise<void> {
     let dossiers = 0;
     let filings = 0;
     const started = process.hrtime.bigint();
+    const cpuAtStart = cpuTicks();
+    const rolesAtStart = cpuByRole(sim.child.pid);
     const worker = async () => {
       while (next < feeds.length) {
         const code = feeds[next++];
@@ -90,6 +129,8 @@ async function main(): Promise<void> {
     };
     await Promise.all(Array.from({ length: Math.min(concurrency, feeds.length) }, worker));
     const syncSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const cpuAtEnd = cpuTicks();
+    const rolesAtEnd = cpuByRole(sim.child.pid);
     process.stdout.write('\n');
     // A bulk load refreshes the aggregates' rollups once, at the end (as syncAll does).
     const rollups = await refreshRollups(db.sql);
@@ -97,15 +138,15 @@ async function main(): Promise<void> {
 
     // Baseline: the same dossier rows, written to a file, COPYed into a table keyed like the dossier
     // store (unique on source and MaHoSo), the key maintained as rows arrive: a plain COPY.
-    const file = path.join(tmp, 'dossiers.csv');
+    const file = path.join(tmp, 'dossiers.copy');
     await db.sql.withClient(async (c) => {
-      await pipeline(c.client.query(copyTo('COPY (SELECT source_id, code, unit_id, procedure_id, month, modified, flags FROM dossier) TO STDOUT (FORMAT csv)')), fs.createWriteStream(file));
+      await pipeline(c.client.query(copyTo('COPY (SELECT source_id, code, unit_id, procedure_id, month, modified, flags FROM dossier) TO STDOUT')), fs.createWriteStream(file));
     });
     await db.sql.query('CREATE TABLE bench_copy (LIKE dossier INCLUDING DEFAULTS INCLUDING CONSTRAINTS, PRIMARY KEY (source_id, code))');
     await db.sql.query('CHECKPOINT');
     const copyStarted = process.hrtime.bigint();
     await db.sql.transaction(async (tx) => {
-      await pipeline(fs.createReadStream(file), tx.client.query(copyFrom('COPY bench_copy (source_id, code, unit_id, procedure_id, month, modified, flags) FROM STDIN (FORMAT csv)')));
+      await pipeline(fs.createReadStream(file), tx.client.query(copyFrom('COPY bench_copy (source_id, code, unit_id, procedure_id, month, modified, flags) FROM STDIN')));
     });
     const copySeconds = Number(process.hrtime.bigint() - copyStarted) / 1e9;
     const [{ n }] = await db.sql.query<{ n: string }>('SELECT count(*) AS n FROM bench_copy');
@@ -116,6 +157,11 @@ async function main(): Promise<void> {
     console.log(`provinces: ${provinces.length} (feeds synced ${Math.min(concurrency, feeds.length)} at a time), on ${os.cpus().length} CPUs`);
     console.log(`gateway sync (HTTP pages, JSON, codes, dossier store, monthly statistics via the ingest core): ${dossiers.toLocaleString('en-US')} dossiers in ${syncSeconds.toFixed(1)} s = ${rate(dossiers, syncSeconds)} dossiers/s; ${filings.toLocaleString('en-US')} filing rows written`);
     console.log(`baseline plain COPY of the same ${Number(n).toLocaleString('en-US')} dossier rows (key source + MaHoSo):  ${copySeconds.toFixed(1)} s = ${rate(Number(n), copySeconds)} dossiers/s`);
+    if (cpuAtStart && cpuAtEnd) {
+      const busy = (cpuAtEnd.busy - cpuAtStart.busy) / (cpuAtEnd.total - cpuAtStart.total);
+      const per = (r: keyof typeof rolesAtEnd) => `${r} ${((rolesAtEnd[r] - rolesAtStart[r]) * 1e6 / dossiers).toFixed(1)} µs`;
+      console.log(`CPU busy during the sync: ${Math.round(busy * 100)}% of ${os.cpus().length} cores; CPU per dossier: ${per('gateway')}, ${per('simulator')}, ${per('postgres')} (the machine is shared)`);
+    }
     console.log(`ratio gateway / COPY: ${(copySeconds / syncSeconds).toFixed(2)} (target: 0.5 or more)`);
     console.log(`then the aggregate rollups, refreshed once for the whole load: ${(rollups.ms / 1000).toFixed(1)} s (${rollups.filingRows.toLocaleString('en-US')} filing, ${rollups.stockRows.toLocaleString('en-US')} stock rows)`);
     console.log(`gateway peak RSS during the sync: ${mb(syncPeak)} (target: under 300 MB; ${mb(rssAtStart)} when it began); whole process, set-up included: ${mb(process.resourceUsage().maxRSS * 1024)}`);

@@ -25,6 +25,8 @@ const BASE_SETTINGS: Record<string, string> = {
   maintenance_work_mem: '256MB',
   max_wal_size: '2GB',
   max_connections: '100',
+  wal_level: 'minimal',
+  max_wal_senders: '0',
 };
 
 /**
