@@ -6,6 +6,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { refreshRollups } from '../src/aggregates/rollup.service';
+import { loadConfig } from '../src/config/config';
 import { createLogger } from '../src/server/logger';
 import { applyRegistry, parseRegistry, resolveSources } from '../src/sources/source-registry.service';
 import { SyncService } from '../src/sync/sync.service';
@@ -19,7 +20,7 @@ import { benchDatabase } from './bench-db';
  * the dossier store (unique on source and MaHoSo). Prints dossiers per second for both and the gateway's peak RSS. The simulator
  * runs in its own process (it is the upstream, not the gateway).
  *
- * BENCH_CONCURRENCY (default 3): feeds synced at once; BENCH_PAGE_SIZE (default 5000): dossiers per page.
+ * SYNC_CONCURRENCY (the gateway's setting, default 4): feeds synced at once; BENCH_PAGE_SIZE (default 5000): dossiers per page.
  */
 async function startSimulatorProcess(): Promise<{ url: string; child: ChildProcess }> {
   const child = spawn(process.execPath, [path.join(__dirname, '../src/simulator/simulator.cli.js'), '--scale', 'national', '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -73,7 +74,8 @@ function cpuByRole(simPid: number | undefined): Record<'gateway' | 'simulator' |
 }
 
 async function main(): Promise<void> {
-  const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 3);
+  // The gateway's own limit (SYNC_CONCURRENCY, default 4) decides how many feeds sync at once.
+  const concurrency = loadConfig().syncConcurrency;
   let peakRss = process.memoryUsage().rss;
   let atPeak = process.memoryUsage();
   const sampler = setInterval(() => {
@@ -84,7 +86,7 @@ async function main(): Promise<void> {
     }
   }, 50);
   const sim = await startSimulatorProcess();
-  const { db, cleanup } = await benchDatabase();
+  const { db, cleanup } = await benchDatabase(concurrency + 2);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dvc-bench-sync-'));
   try {
     const agencies = (await (await fetch(`${sim.url}/dvcqg/api/v1/catalogue/agencies?pageSize=5000`, { headers: { authorization: 'Bearer sim-dvcqg-token' } })).json()) as {
@@ -103,7 +105,7 @@ async function main(): Promise<void> {
     });
     const sources = resolveSources(registry, { SIMULATOR_URL: sim.url }, {});
     await applyRegistry(db.sql, sources);
-    const sync = new SyncService(db.sql, sources, createLogger('warn'), {});
+    const sync = new SyncService(db.sql, sources, createLogger('warn'), {}, { concurrency });
     const cat = await sync.sync('catalogue');
     if (cat.status !== 'succeeded') throw new Error(`catalogue: ${cat.error}`);
 
@@ -111,23 +113,21 @@ async function main(): Promise<void> {
     // Peak memory is measured from here: the sync, not the set-up (reference data, catalogue).
     const rssAtStart = process.memoryUsage().rss;
     peakRss = rssAtStart;
-    let next = 0;
     let dossiers = 0;
     let filings = 0;
     const started = process.hrtime.bigint();
     const cpuAtStart = cpuTicks();
     const rolesAtStart = cpuByRole(sim.child.pid);
-    const worker = async () => {
-      while (next < feeds.length) {
-        const code = feeds[next++];
+    // Every feed asked for at once, as a schedule firing for all of them would: the service's limit queues them.
+    await Promise.all(
+      feeds.map(async (code) => {
         const o = await sync.sync(code, { trigger: 'bench', deferRollups: true });
         if (o.status !== 'succeeded') throw new Error(`${code}: ${o.error}`);
         dossiers += o.rowsRead;
         filings += o.rowsWritten;
         process.stdout.write(`\r${code}: ${o.rowsRead} dossiers in ${o.seconds.toFixed(1)} s; ${dossiers.toLocaleString('en-US')} so far   `);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(concurrency, feeds.length) }, worker));
+      }),
+    );
     const syncSeconds = Number(process.hrtime.bigint() - started) / 1e9;
     const cpuAtEnd = cpuTicks();
     const rolesAtEnd = cpuByRole(sim.child.pid);

@@ -39,6 +39,15 @@ export class GatewayConfig {
   @IsInt() @Min(1) @Max(100)
   poolSize = 10;
 
+  /**
+   * Source syncs run at once in this process (scheduled, requested or at start); more wait their
+   * turn. Each holds a connection for its transaction and borrows another now and then, so at
+   * least one must stay free (checked below); the default leaves two, for queries. Four keep two
+   * cores busy at national scale (bench:sync).
+   */
+  @IsInt() @Min(1) @Max(32)
+  syncConcurrency = 4;
+
   /** Sync every configured source before serving (the demo start). */
   @IsBoolean()
   syncOnStart = true;
@@ -74,12 +83,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   c.maxBatchRows = int('MAX_BATCH_ROWS', env.MAX_BATCH_ROWS, c.maxBatchRows);
   c.statementTimeoutMs = int('STATEMENT_TIMEOUT_MS', env.STATEMENT_TIMEOUT_MS, c.statementTimeoutMs);
   c.poolSize = int('DB_POOL_SIZE', env.DB_POOL_SIZE, c.poolSize);
+  c.syncConcurrency = int('SYNC_CONCURRENCY', env.SYNC_CONCURRENCY, Math.max(1, Math.min(c.syncConcurrency, c.poolSize - 2)));
   c.syncOnStart = bool('SYNC_ON_START', env.SYNC_ON_START, c.syncOnStart);
   c.sourcesFile = env.SOURCES_FILE || undefined;
   Object.assign(c, overrides);
   const errors = validateSync(c);
-  if (errors.length > 0) {
-    const lines = errors.flatMap((e) => Object.values(e.constraints ?? {}).map((m) => `  - ${e.property}: ${m}`));
+  const lines = errors.flatMap((e) => Object.values(e.constraints ?? {}).map((m) => `  - ${e.property}: ${m}`));
+  if (errors.length === 0 && c.syncConcurrency >= c.poolSize) {
+    lines.push(`  - syncConcurrency: must be below poolSize (each sync borrows a second connection), got ${c.syncConcurrency} with poolSize ${c.poolSize}`);
+  }
+  if (lines.length > 0) {
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   return c;

@@ -48,6 +48,12 @@ const SYNCED = 1 << 6;
 
 const DOSSIER_COLUMNS = 'source_id, code, unit_id, procedure_id, month, modified, flags';
 
+/** Staged dossiers per COPY statement (about a page.s worth waits in memory). */
+const STAGE_BATCH = 5000;
+
+/** Rows as COPY text, one per line. */
+const copyLines = (rows: string[]) => (rows.length === 0 ? '' : `${rows.join('\n')}\n`);
+
 /** Streams ready-made COPY text (PostgreSQL's text format) into a table. */
 async function copyText(tx: SqlClient, table: string, columns: string, text: string): Promise<void> {
   if (text.length === 0) return;
@@ -150,10 +156,15 @@ export class DossierFeedConnector implements Connector {
     let staged = 0;
     let total: number | undefined;
     const rows = new RowWriter(units, procedures, ctx);
+    const stagedRows: string[] = [];
+    const flushStaged = async () => {
+      await copyText(tx, 'stg_dossier', 'code, unit_id, procedure_id, month, modified, flags', copyLines(stagedRows));
+      stagedRows.length = 0;
+    };
     let label = `dossier page ${++pageNo}`;
     let prefetched: Promise<Buffer> | null = fetchRaw(pos, label);
     // Everything a page gives, so the page itself is unreachable once read (see fetchRaw).
-    const take = (page: FeedPage): { count: number; last: Position | null; directText: string; stagedText: string; direct: number; staged: number } => {
+    const take = (page: FeedPage): { count: number; last: Position | null; directText: string; stagedRows: string[]; direct: number } => {
       const count = page.content.length;
       total ??= page.totalElements;
       if (firstLoad && !bloom) bloom = new BloomFilter(Math.max(count, total ?? 0));
@@ -167,11 +178,14 @@ export class DossierFeedConnector implements Connector {
       label = `dossier page ${++pageNo}`;
       prefetched = count < size ? null : fetchRaw(last, label);
       direct += part.direct;
-      staged += part.staged;
+      staged += part.stagedRows.length;
       if (session.problemCount >= 1000) break; // systematic: the run is rejected below, no need to read on
       if (session.problemCount === 0) {
         await copyText(tx, partition, DOSSIER_COLUMNS, part.directText);
-        await copyText(tx, 'stg_dossier', 'code, unit_id, procedure_id, month, modified, flags', part.stagedText);
+        // On a first load few dossiers are staged (a repeat, or a Bloom false positive): they wait
+        // for a full COPY's worth rather than cost a statement per page.
+        for (const r of part.stagedRows) stagedRows.push(r);
+        if (stagedRows.length >= STAGE_BATCH) await flushStaged();
       }
       read += count;
       session.rowsRead = read;
@@ -179,6 +193,7 @@ export class DossierFeedConnector implements Connector {
       ctx.progress({ phase: 'dossiers', done: read, total, unit: 'dossiers' });
     }
     session.assertValid();
+    await flushStaged();
 
     // A first load COPYed into a bare partition: its unique index is built now, in one sorted pass.
     await tx.query(`CREATE UNIQUE INDEX IF NOT EXISTS ${partition}_code ON ${partition} (code)`);
@@ -256,8 +271,7 @@ export class DossierFeedConnector implements Connector {
       if (bloom && !bloom.add(d.MaHoSo)) directRows.push(prefix + row);
       else stagedRows.push(row);
     }
-    const text = (list: string[]) => (list.length === 0 ? '' : `${list.join('\n')}\n`);
-    return { directText: text(directRows), stagedText: text(stagedRows), direct: directRows.length, staged: stagedRows.length };
+    return { directText: copyLines(directRows), stagedRows, direct: directRows.length };
   }
 }
 

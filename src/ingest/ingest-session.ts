@@ -316,7 +316,7 @@ export class IngestSession {
     const r = this.result;
     const rowsWritten = opts.rowsWritten ?? r.sectors + r.procedures + changed(r.services) + changed(r.filings) + changed(r.plans);
     await this.tx.query(
-      `UPDATE ingest_run SET status = 'succeeded', finished_at = now(), rows_read = $2, rows_written = $3, detail = coalesce(detail, '{}'::jsonb) || $4::jsonb WHERE id = $1`,
+      `UPDATE ingest_run SET status = 'succeeded', finished_at = clock_timestamp(), rows_read = $2, rows_written = $3, detail = coalesce(detail, '{}'::jsonb) || $4::jsonb WHERE id = $1`,
       [this.runId, this.rowsRead, rowsWritten, JSON.stringify({ ...opts.detail, facts: { sectors: r.sectors, procedures: r.procedures, services: r.services, filings: r.filings, plans: r.plans } })],
     );
     await this.tx.query('COMMIT');

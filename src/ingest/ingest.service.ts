@@ -73,7 +73,7 @@ export class IngestService {
         // Keep the aggregate rollups exact: recompute the cells this batch touched, in the same transaction.
         await refreshRollups(tx);
         await tx.query(
-          `UPDATE ingest_run SET status = 'succeeded', finished_at = now(), rows_written = $2 WHERE id = $1`,
+          `UPDATE ingest_run SET status = 'succeeded', finished_at = clock_timestamp(), rows_written = $2 WHERE id = $1`,
           [run.id, written.rowsWritten],
         );
         return written;

@@ -216,7 +216,7 @@ export async function loadReferenceData(sql: Sql): Promise<ReferenceSummary> {
       );
     }
     await tx.query(
-      `UPDATE ingest_run SET status = 'succeeded', finished_at = now(), rows_written = $2
+      `UPDATE ingest_run SET status = 'succeeded', finished_at = clock_timestamp(), rows_written = $2
        WHERE source_id = $1 AND kind = 'reference' AND status = 'running'`,
       [sourceId, units.length + lineage.length + targets.length],
     );

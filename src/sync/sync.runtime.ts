@@ -65,7 +65,7 @@ export async function startFederation(opts: FederationOptions): Promise<Federati
   try {
     const sources = resolveSources(entries, vars, env);
     await applyRegistry(opts.db.sql, sources);
-    const sync = new SyncService(opts.db.sql, sources, log, env);
+    const sync = new SyncService(opts.db.sql, sources, log, env, { concurrency: opts.config.syncConcurrency });
     setSyncRuntime({ sync });
     if (opts.config.syncOnStart) {
       const started = Date.now();
@@ -111,10 +111,11 @@ export async function requestSync(rt: SyncRuntime, code: string, opts: { wait: b
     if (job?.state === 'failed' || job?.state === 'cancelled') return { status: 'failed', jobId, error: `the sync job ${job.state}` };
     return { status: job?.state === 'active' ? 'running' : 'queued', jobId };
   }
+  const waiting = rt.sync.saturated;
   const run = rt.sync.sync(code, { trigger: 'api', full: opts.full });
   if (!opts.wait) {
     run.catch(() => undefined);
-    return { status: 'running' };
+    return { status: waiting ? 'queued' : 'running' };
   }
   const outcome = await run;
   return { status: outcome.status, outcome, error: outcome.error };

@@ -1,3 +1,4 @@
+import pLimit from 'p-limit';
 import { refreshRollups } from '../aggregates/rollup.service';
 import { Connector, SyncProgress } from '../connectors/connector';
 import { DossierFeedConnector } from '../connectors/dossier-feed.connector';
@@ -63,14 +64,25 @@ export function connectorFor(kind: SourceKind): Connector {
  */
 export class SyncService {
   private readonly byCode: Map<string, ResolvedSource>;
+  /** Bounds the runs in this process, whoever starts them (schedule, API, start, syncAll). */
+  private readonly limit: pLimit.Limit;
+  readonly concurrency: number;
 
   constructor(
     private readonly sql: Sql,
     readonly sources: ResolvedSource[],
     private readonly log: Logger,
     private readonly env: NodeJS.ProcessEnv = process.env,
+    opts: { concurrency?: number } = {},
   ) {
     this.byCode = new Map(sources.map((s) => [s.code, s]));
+    this.concurrency = Math.max(1, opts.concurrency ?? 1);
+    this.limit = pLimit(this.concurrency);
+  }
+
+  /** Whether a run asked for now would wait for a free slot. */
+  get saturated(): boolean {
+    return this.limit.activeCount >= this.concurrency;
   }
 
   has(code: string): boolean {
@@ -82,18 +94,20 @@ export class SyncService {
     return [...this.sources].sort((a, b) => b.precedence - a.precedence || a.code.localeCompare(b.code));
   }
 
-  /** Syncs every source, then refreshes the aggregate rollups once for all of them. */
-  async syncAll(opts: SyncRunOptions & { concurrency?: number } = {}): Promise<SyncOutcome[]> {
+  /**
+   * Syncs every source, then refreshes the aggregate rollups once for all of them. Sources run by
+   * precedence tier, highest first (the national catalogue names the procedures the feeds use),
+   * the sources of one tier side by side within the concurrency limit.
+   */
+  async syncAll(opts: SyncRunOptions = {}): Promise<SyncOutcome[]> {
     const list = this.ordered();
     const outcomes: SyncOutcome[] = new Array(list.length);
-    let next = 0;
-    const worker = async () => {
-      while (next < list.length) {
-        const i = next++;
-        outcomes[i] = await this.sync(list[i].code, { ...opts, deferRollups: true });
-      }
-    };
-    await Promise.all(Array.from({ length: Math.max(1, opts.concurrency ?? 1) }, worker));
+    for (let start = 0; start < list.length; ) {
+      let end = start;
+      while (end < list.length && list[end].precedence === list[start].precedence) end++;
+      await Promise.all(list.slice(start, end).map(async (s, k) => (outcomes[start + k] = await this.sync(s.code, { ...opts, deferRollups: true }))));
+      start = end;
+    }
     if (!opts.deferRollups && outcomes.some((o) => o.status === 'succeeded')) {
       const r = await refreshRollups(this.sql);
       this.log.info({ filingRows: r.filingRows, stockRows: r.stockRows, ms: r.ms }, 'aggregate rollups refreshed');
@@ -101,7 +115,13 @@ export class SyncService {
     return outcomes;
   }
 
-  async sync(code: string, opts: SyncRunOptions = {}): Promise<SyncOutcome> {
+  /** Syncs one source (waiting for a free slot under the concurrency limit first). */
+  sync(code: string, opts: SyncRunOptions = {}): Promise<SyncOutcome> {
+    if (!this.byCode.has(code)) return Promise.reject(new UnknownSourceError(`no source ${code} in the registry`));
+    return this.limit(() => this.run(code, opts));
+  }
+
+  private async run(code: string, opts: SyncRunOptions): Promise<SyncOutcome> {
     const source = this.byCode.get(code);
     if (!source) throw new UnknownSourceError(`no source ${code} in the registry`);
     const started = Date.now();

@@ -90,4 +90,12 @@ describe('HTTP server', () => {
     expect(code).toBe(2);
     expect(err).toContain('PORT must be an integer, got "eighty"');
   });
+
+  it('rejects more syncs at once than the database pool can serve', () => {
+    expect(() => loadConfig({ DB_POOL_SIZE: '4', SYNC_CONCURRENCY: '4' })).toThrow(/syncConcurrency: must be below poolSize .* got 4 with poolSize 4/);
+    expect(() => loadConfig({ SYNC_CONCURRENCY: '0' })).toThrow(/syncConcurrency/);
+    // Unset, it follows a small pool down rather than fail.
+    expect(loadConfig({ DB_POOL_SIZE: '4' }).syncConcurrency).toBe(2);
+    expect(loadConfig({}).syncConcurrency).toBe(4);
+  });
 });

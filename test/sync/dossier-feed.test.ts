@@ -1,3 +1,5 @@
+import { createLogger } from '../../src/server/logger';
+import { SyncService } from '../../src/sync/sync.service';
 import { factCounts } from '../support/harness';
 import { factDigest, feedTruth, provinceFilings, sourceId, sourceRow, syncWorld, SyncWorld } from './helpers';
 
@@ -151,5 +153,21 @@ describe('dossier feed connector (iGate style)', () => {
   it('never runs one source twice at once', async () => {
     const [a, b] = await Promise.all([w.sync.sync('igate-80'), w.sync.sync('igate-80')]);
     expect([a.status, b.status].sort()).toEqual(['busy', 'succeeded']);
+    // Another gateway process (its own service, same database) is refused the same way.
+    const other = new SyncService(w.db.sql, w.sources, createLogger('silent'), {}, { concurrency: 1 });
+    const [c, d] = await Promise.all([w.sync.sync('igate-80'), other.sync('igate-80')]);
+    expect([c.status, d.status].sort()).toEqual(['busy', 'succeeded']);
+  });
+
+  it('runs at most SYNC_CONCURRENCY syncs at once in a process; the others wait their turn', async () => {
+    const one = new SyncService(w.db.sql, w.sources, createLogger('silent'), {}, { concurrency: 1 });
+    const outcomes = await Promise.all([one.sync('igate-72', { full: true }), one.sync('igate-80', { full: true })]);
+    expect(outcomes.map((o) => o.status)).toEqual(['succeeded', 'succeeded']);
+    const runs = await w.db.sql.query<{ started: Date; finished: Date }>(
+      'SELECT started_at AS started, finished_at AS finished FROM ingest_run WHERE id = ANY($1) ORDER BY started_at',
+      [outcomes.map((o) => o.runId)],
+    );
+    expect(runs).toHaveLength(2);
+    expect(runs[1].started.getTime()).toBeGreaterThanOrEqual(runs[0].finished.getTime());
   });
 });

@@ -36,7 +36,8 @@ export async function syncWorld(specs: EntrySpec[], sim: SimulatorOptions = {}):
   const simulator = await startSimulator({ port: 0, ...sim });
   const sources = resolveSources(parseRegistry({ sources: specs.map(entry) }), { SIMULATOR_URL: simulator.url }, {});
   await applyRegistry(db.sql, sources);
-  const sync = new SyncService(db.sql, sources, createLogger('silent'), {});
+  // Two runs at once (the test database's pool has four connections; each run may use two).
+  const sync = new SyncService(db.sql, sources, createLogger('silent'), {}, { concurrency: 2 });
   return {
     db,
     sim: simulator,
