@@ -46,6 +46,34 @@ export async function copyRows(tx: SqlClient, table: string, columns: string[], 
   await pipeline(Readable.from(chunks()), stream);
 }
 
+/** What a fact writer may touch: facts of these units (by id or code, with all their versions), or anything. */
+export type FactScope = { unitIds: number[] } | { unitCodes: string[] } | 'all';
+
+const FACT_LOCK = `hashtext('dvc-gateway:facts')`;
+
+/**
+ * Takes, for the rest of the transaction, the locks a fact writer needs before its first write
+ * (applyFactStage relies on them): one per top-level unit (province or ministry) its units fall
+ * under, so syncs of different provinces apply side by side while two writers of one province
+ * take turns, and the diff and "fresh" checks below stay exact until commit. A writer of
+ * everything holds key 0 exclusively; the others hold it shared, then their keys in ascending
+ * order, all in one call: no two writers can wait for each other in a cycle. Call it once per
+ * transaction (a second call with other units could wait on a writer that waits on this one).
+ */
+export async function lockFactScope(tx: SqlClient, scope: FactScope): Promise<void> {
+  if (scope === 'all' || ('unitCodes' in scope && scope.unitCodes.includes('*'))) {
+    await tx.query(`SELECT pg_advisory_xact_lock(${FACT_LOCK}, 0)`);
+    return;
+  }
+  await tx.query(`SELECT pg_advisory_xact_lock_shared(${FACT_LOCK}, 0)`);
+  const [where, values] = 'unitIds' in scope ? ['u.id = ANY($1::int[])', scope.unitIds] : ['u.code = ANY($1::text[])', scope.unitCodes];
+  await tx.query(
+    `SELECT count(pg_advisory_xact_lock(${FACT_LOCK}, l1)) FROM (
+       SELECT DISTINCT coalesce(m.l1_id, u.id) AS l1 FROM unit u LEFT JOIN unit_map m ON m.unit_id = u.id WHERE ${where} ORDER BY 1) x`,
+    [values],
+  );
+}
+
 /** Options of a staged apply. */
 export interface ApplyOptions {
   /**
@@ -84,12 +112,11 @@ export async function upsertFacts(tx: SqlClient, spec: FactTable, rows: unknown[
  * source takes the fact over (source and run change, no revision), so that a later change from
  * the lower source cannot override what the higher one said.
  *
- * Writers of one fact table take a transaction-scoped advisory lock first: the diff is then
- * exact until commit, and new facts go in with a plain INSERT, which costs half an
- * INSERT ... ON CONFLICT on large stages (bench:sync).
+ * The caller holds lockFactScope for the stage's units: the diff is then exact until commit, and
+ * new facts go in with a plain INSERT, which costs half an INSERT ... ON CONFLICT on large stages
+ * (bench:sync).
  */
 export async function applyFactStage(tx: SqlClient, spec: FactTable, tmp: string, run: RunContext, opts: ApplyOptions = {}): Promise<UpsertCounts> {
-  await tx.query(`SELECT pg_advisory_xact_lock(hashtext('dvc-gateway:facts'), hashtext($1))`, [spec.table]);
   // The fact tables live in memory: priced for disks (random_page_cost 4), joining a stage of
   // 40k rows to a 2.5M-row fact table scanned all of it per feed (bench:sync) instead of probing
   // its key index. For this apply only; restored below.

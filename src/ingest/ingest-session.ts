@@ -4,7 +4,7 @@ import { FieldProblem } from '../common/errors';
 import { Sql, SqlClient } from '../db/sql';
 import { Batch, Section, SECTIONS } from './batch';
 import { isDate, MAX_PROBLEMS, validateBatch } from './batch.validator';
-import { applyFactStage, copyRows, createFactStage, FactTable, FILING_TABLE, PLAN_TABLE, RunContext, SERVICE_LEVEL_TABLE, UpsertCounts } from './fact-upsert';
+import { applyFactStage, copyRows, createFactStage, FactTable, FILING_TABLE, lockFactScope, PLAN_TABLE, RunContext, SERVICE_LEVEL_TABLE, UpsertCounts } from './fact-upsert';
 import { BatchRejected } from './ingest.service';
 
 export interface SessionOptions {
@@ -163,8 +163,18 @@ export class IngestSession {
     this.created.add(section);
   }
 
+  private scopeLocked = false;
+  /** The fact locks of the source's scope, at the first write (the streaming before it holds none). */
+  private async lockScope(): Promise<void> {
+    if (this.scopeLocked) return;
+    this.scopeLocked = true;
+    const codes = this.opts.unitCodes;
+    await lockFactScope(this.tx, codes && codes.length > 0 ? { unitCodes: codes } : 'all');
+  }
+
   /** Applies rows already resolved to ids and staged in `tmp` (see createFactStage) to a fact table. */
   async applyFacts(spec: FactTable, tmp: string): Promise<UpsertCounts> {
+    await this.lockScope();
     const counts = await applyFactStage(this.tx, spec, tmp, this.run);
     const target = spec === FILING_TABLE ? this.result.filings : spec === PLAN_TABLE ? this.result.plans : this.result.services;
     add(target, counts);
@@ -214,6 +224,7 @@ export class IngestSession {
     const sections = (['services', 'filings', 'plans'] as const).filter((s) => this.created.has(s));
     for (const s of sections) await this.resolve(s);
     this.assertValid();
+    if (sections.length > 0) await this.lockScope();
 
     if (sections.includes('services')) {
       await tx.query(

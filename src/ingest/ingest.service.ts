@@ -4,7 +4,7 @@ import { FieldProblem } from '../common/errors';
 import { Sql, SqlClient } from '../db/sql';
 import { Batch, batchSize, FilingRow, PlanRow, ServiceLevelRow } from './batch';
 import { MAX_PROBLEMS, validateBatch } from './batch.validator';
-import { FILING_TABLE, PLAN_TABLE, RunContext, SERVICE_LEVEL_TABLE, upsertFacts, UpsertCounts } from './fact-upsert';
+import { FILING_TABLE, lockFactScope, PLAN_TABLE, RunContext, SERVICE_LEVEL_TABLE, upsertFacts, UpsertCounts } from './fact-upsert';
 
 /** Why a batch was refused: each problem names the row and field. Nothing of the batch was written. */
 export class BatchRejected extends Error {
@@ -230,6 +230,8 @@ export class IngestService {
       for (const r of rows) procedureIds.set(r.code, r.id);
     }
 
+    const units = [...new Set([...refs.serviceUnits, ...refs.filingUnits, ...refs.planUnits] as number[])];
+    if (units.length > 0) await lockFactScope(tx, { unitIds: units });
     const services = await this.writeServices(tx, batch.services ?? [], refs.serviceUnits as number[], procedureIds, ctx);
     const filings = await upsertFacts(
       tx,
