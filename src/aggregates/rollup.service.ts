@@ -180,7 +180,8 @@ export async function refreshRollups(db: Sql | SqlClient, scope?: RollupScope): 
         `SELECT array_agg(month) AS months, array_agg(l1_id) AS l1s FROM (
            SELECT DISTINCT to_char(d.month, 'YYYY-MM-DD') AS month, m.l1_id FROM rollup_dirty d JOIN unit_map m ON m.unit_id = d.unit_id
            WHERE d.kind = 'flow' AND d.id = ANY($1::bigint[])) x`, [q.ids]);
-      if (c.months) filingRows = await refreshFlows(db, { months: null, l1s: null, pairs: c });
+      // The pairs' top-level units also narrow the unit map, so the facts are read by unit (their key's lead).
+      if (c.months) filingRows = await refreshFlows(db, { months: null, l1s: [...new Set(c.l1s)], pairs: c });
     }
     if (q.stock_all) stockRows = await refreshStocks(db, null);
     else if (q.stock) {

@@ -1,4 +1,4 @@
-import { Entity, Index, ManyToOne, PrimaryKey, PrimaryKeyProp, Property, Ref } from '@mikro-orm/core';
+import { Entity, ManyToOne, PrimaryKey, PrimaryKeyProp, Property, Ref } from '@mikro-orm/core';
 import { Field, Int, ObjectType } from 'type-graphql';
 import { YearMonthScalar } from '../common/scalars';
 import { Procedure } from '../procedures/procedure.entity';
@@ -9,12 +9,12 @@ import { Unit } from '../units/unit.entity';
 
 /**
  * Dossier counts for one unit, procedure and month: the national-scale fact table (~10M rows).
- * The key leads with the month so period scans and rollup refreshes read contiguous ranges;
- * narrow integer columns keep rows small.
+ * In the database the key is (unit_id, month, procedure_id): a sync writes one province's units
+ * at a time into one region of the index, and reads by unit and period use it (migration
+ * Migration20261202000000_filing_key); narrow integer columns keep rows small.
  */
 @ObjectType({ description: 'Dossier (hồ sơ) counts for one unit, procedure and month.' })
 @Entity({ tableName: 'filing_stat' })
-@Index({ properties: ['unit', 'month'] })
 export class FilingStat implements Sourced {
   [PrimaryKeyProp]?: ['month', 'unit', 'procedure'];
 
