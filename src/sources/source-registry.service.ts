@@ -140,6 +140,31 @@ export function needsSimulator(entries: RegistryEntry[]): boolean {
   return entries.some((e) => e.baseUrl.includes(SIMULATOR_PLACEHOLDER));
 }
 
+/**
+ * The simulator a running gateway on this database uses, if it answers: the registry's simulator
+ * URLs as that gateway last applied them, with their path taken off. Lets `npm run sync` beside
+ * `npm start` read the same simulated portals (and leave the URLs it shows as they are).
+ */
+export async function runningSimulatorUrl(sql: Sql, entries: RegistryEntry[]): Promise<string | undefined> {
+  const templated = entries.filter((e) => e.baseUrl.startsWith(SIMULATOR_PLACEHOLDER));
+  if (templated.length === 0) return undefined;
+  const rows = await sql.query<{ code: string; base_url: string }>('SELECT code, base_url FROM source WHERE code = ANY($1)', [templated.map((e) => e.code)]);
+  for (const row of rows) {
+    const suffix = templated.find((e) => e.code === row.code)!.baseUrl.slice(SIMULATOR_PLACEHOLDER.length);
+    if (!row.base_url.endsWith(suffix)) continue;
+    const root = row.base_url.slice(0, row.base_url.length - suffix.length);
+    if (!/^http:\/\/(127\.0\.0\.1|localhost|\[::1\]):\d+$/.test(root)) continue; // only a loopback simulator
+    try {
+      const res = await fetch(`${root}/__health`, { signal: AbortSignal.timeout(1000) });
+      if (res.ok && typeof ((await res.json()) as { seed?: unknown }).seed === 'number') return root;
+    } catch {
+      // not running any more
+    }
+    return undefined;
+  }
+  return undefined;
+}
+
 /** Substitutes ${VAR} placeholders from `vars` (then the environment); an unset one is an error. */
 export function resolveSources(entries: RegistryEntry[], vars: Record<string, string | undefined> = {}, env: NodeJS.ProcessEnv = process.env): ResolvedSource[] {
   return entries.map((e) => {
@@ -148,6 +173,7 @@ export function resolveSources(entries: RegistryEntry[], vars: Record<string, st
       if (!v) throw new RegistryError(`source ${e.code}: baseUrl needs \${${name}}, which is not set`);
       return v.replace(/\/+$/, '');
     });
+    if (!isHttpUrl(url)) throw new RegistryError(`source ${e.code}: baseUrl resolves to "${url}", not an http(s) URL (check the variables it names)`);
     return { ...e, url: url.replace(/\/+$/, ''), simulated: e.baseUrl.includes(SIMULATOR_PLACEHOLDER) };
   });
 }

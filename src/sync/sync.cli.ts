@@ -9,7 +9,7 @@ import { SyncProgress } from '../connectors/connector';
 import { openDatabase } from '../db/database';
 import { loadReferenceData } from '../reference/reference-data.service';
 import { RunningSimulator, startSimulator } from '../simulator';
-import { applyRegistry, defaultSourcesFile, needsSimulator, readRegistryFile, RegistryError, resolveSources } from '../sources/source-registry.service';
+import { applyRegistry, defaultSourcesFile, needsSimulator, readRegistryFile, RegistryError, resolveSources, runningSimulatorUrl } from '../sources/source-registry.service';
 import { SyncOutcome, SyncService } from './sync.service';
 
 /** Progress on a terminal: one bar per source. */
@@ -80,16 +80,23 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
 
+  const db = await openDatabase(config);
   let simulator: RunningSimulator | undefined;
   const vars: Record<string, string> = {};
-  if (needsSimulator(entries) && !process.env.SIMULATOR_URL) {
-    simulator = await startSimulator({ scale: 'small', port: 0 });
-    vars.SIMULATOR_URL = simulator.url;
-    console.log(`portal simulator (small scale) at ${simulator.url}; set SIMULATOR_URL to use another`);
-  }
-  const db = await openDatabase(config);
   const reporter = process.stdout.isTTY ? barReporter() : lineReporter();
   try {
+    if (needsSimulator(entries) && !process.env.SIMULATOR_URL) {
+      // The simulator of a gateway running on this database (npm start), else one of our own.
+      const running = await runningSimulatorUrl(db.sql, entries);
+      if (running) {
+        vars.SIMULATOR_URL = running;
+        console.log(`portal simulator of the running gateway at ${running}`);
+      } else {
+        simulator = await startSimulator({ scale: 'small', port: 0 });
+        vars.SIMULATOR_URL = simulator.url;
+        console.log(`portal simulator (small scale) at ${simulator.url}; set SIMULATOR_URL to use another`);
+      }
+    }
     await loadReferenceData(db.sql);
     const sources = resolveSources(entries, vars);
     await applyRegistry(db.sql, sources);

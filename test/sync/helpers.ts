@@ -70,11 +70,12 @@ export interface SourceRow {
   sync_state: Record<string, unknown>;
   last_success_at: Date | null;
   last_attempt_at: Date | null;
+  base_url: string;
 }
 
 export async function sourceRow(db: Database, code: string): Promise<SourceRow> {
   const [row] = await db.sql.query<SourceRow>(
-    'SELECT status, last_error, last_rows, consecutive_failures, sync_state, last_success_at, last_attempt_at FROM source WHERE code = $1',
+    'SELECT status, last_error, last_rows, consecutive_failures, sync_state, last_success_at, last_attempt_at, base_url FROM source WHERE code = $1',
     [code],
   );
   return row;

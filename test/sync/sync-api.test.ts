@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ApiKeyService } from '../../src/auth/api-key.service';
 import { createLogger } from '../../src/server/logger';
+import { parseRegistry, resolveSources } from '../../src/sources/source-registry.service';
 import { SyncScheduler } from '../../src/sync/sync.scheduler';
 import { setSyncRuntime } from '../../src/sync/sync.runtime';
 import { entry, EntrySpec, serve, Served, sourceRow, syncWorld, SyncWorld } from './helpers';
@@ -91,14 +92,23 @@ describe('sync over GraphQL, on the job queue, and from the command line', () =>
     expect((await sourceRow(w.db, 'igate-95')).status).toBe('healthy');
   });
 
+  it('refuses a registry whose URLs do not resolve to http(s) URLs, naming the source', () => {
+    const entries = parseRegistry({ sources: SPECS.map(entry) });
+    expect(() => resolveSources(entries, {}, {})).toThrow('source catalogue: baseUrl needs ${SIMULATOR_URL}, which is not set');
+    expect(() => resolveSources(entries, { SIMULATOR_URL: 'localhost:4100' }, {})).toThrow(/source catalogue: baseUrl resolves to "localhost:4100\/dvcqg\/api\/v1", not an http\(s\) URL/);
+    expect(resolveSources(entries, { SIMULATOR_URL: 'http://127.0.0.1:4100/' }, {})[1].url).toBe('http://127.0.0.1:4100/igate/95');
+  });
+
   it('npm run sync: plain progress lines when not on a terminal, exit 0 when every sync succeeded', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dvc-sync-cli-'));
     const file = path.join(dir, 'sources.json');
     fs.writeFileSync(file, JSON.stringify({ sources: SPECS.map(entry) }));
-    const run = (args: string[]) =>
+    const run = (args: string[], simulatorUrl: string | null = w.sim.url) =>
       new Promise<{ code: number | null; out: string }>((resolve) => {
+        const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: w.db.url, SOURCES_FILE: file, SIMULATOR_URL: simulatorUrl ?? undefined, LOG_LEVEL: 'silent' };
+        if (simulatorUrl === null) delete env.SIMULATOR_URL;
         const child = spawn(process.execPath, [path.join(__dirname, '../../dist/src/sync/sync.cli.js'), ...args], {
-          env: { ...process.env, DATABASE_URL: w.db.url, SOURCES_FILE: file, SIMULATOR_URL: w.sim.url, LOG_LEVEL: 'silent' },
+          env,
           stdio: ['ignore', 'pipe', 'pipe'],
         });
         let out = '';
@@ -112,6 +122,13 @@ describe('sync over GraphQL, on the job queue, and from the command line', () =>
       expect(ok.out).toMatch(/^igate-95: dossiers \d+\/\d+ dossiers$/m);
       expect(ok.out).toMatch(/^igate-95: succeeded \(run \d+\) in [\d.]+ s: read \d+, wrote \d+$/m);
       expect(ok.code).toBe(0);
+      // Without SIMULATOR_URL, beside a running gateway: its simulator (found through the URLs it
+      // applied to the registry) is used, and the URLs the gateway shows stay as they are.
+      const before = (await sourceRow(w.db, 'igate-95')).base_url;
+      const beside = await run(['igate-95'], null);
+      expect(beside.out).toContain(`portal simulator of the running gateway at ${w.sim.url}`);
+      expect(beside.code).toBe(0);
+      expect((await sourceRow(w.db, 'igate-95')).base_url).toBe(before);
       const usage = await run(['nope']);
       expect(usage).toMatchObject({ code: 2, out: expect.stringContaining('unknown source(s): nope') });
       const list = await run(['--list']);
