@@ -55,10 +55,10 @@ const STAGE_BATCH = 5000;
 const copyLines = (rows: string[]) => (rows.length === 0 ? '' : `${rows.join('\n')}\n`);
 
 /** Streams ready-made COPY text (PostgreSQL's text format) into a table. */
-async function copyText(tx: SqlClient, table: string, columns: string, text: string): Promise<void> {
+async function copyText(tx: SqlClient, table: string, columns: string, text: string, freeze = false): Promise<void> {
   if (text.length === 0) return;
   queryCounter.record(`COPY ${table}`);
-  await pipeline(Readable.from([text]), tx.client.query(copyFrom(`COPY ${table} (${columns}) FROM STDIN`)));
+  await pipeline(Readable.from([text]), tx.client.query(copyFrom(`COPY ${table} (${columns}) FROM STDIN${freeze ? ' WITH (FREEZE)' : ''}`)));
 }
 
 // COPY's text format (tab-separated) parses faster than CSV in PostgreSQL; a MaHoSo is escaped
@@ -181,7 +181,9 @@ export class DossierFeedConnector implements Connector {
       staged += part.stagedRows.length;
       if (session.problemCount >= 1000) break; // systematic: the run is rejected below, no need to read on
       if (session.problemCount === 0) {
-        await copyText(tx, partition, DOSSIER_COLUMNS, part.directText);
+        // FREEZE (allowed: the partition was truncated in this transaction): rows go in already
+        // visible to all, so vacuum has nothing to do on them later, while other feeds sync.
+        await copyText(tx, partition, DOSSIER_COLUMNS, part.directText, firstLoad);
         // On a first load few dossiers are staged (a repeat, or a Bloom false positive): they wait
         // for a full COPY's worth rather than cost a statement per page.
         for (const r of part.stagedRows) stagedRows.push(r);
