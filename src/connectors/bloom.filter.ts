@@ -1,38 +1,42 @@
 /**
- * A Bloom filter over strings: "maybe seen" or "certainly not seen", in about 10 bits per item
- * (1% false positives). Used to tell, while streaming, which dossiers may already have been
- * written earlier in the same run, without keeping their numbers.
+ * A Bloom filter over strings: "maybe seen" or "certainly not seen", in about 16 bits per item.
+ * Used to tell, while streaming, which dossiers may already have been written earlier in the same
+ * run, without keeping their numbers.
+ *
+ * Register-blocked: a key's four bits all lie in one 32-bit word, so an add reads and writes one
+ * word and hashes the key once (a classic filter with seven scattered probes cost 0.5-0.9 us per
+ * dossier, bench:sync). At 16 bits per item about 1% of new keys read as "maybe seen"; those only
+ * take the slower, exact path.
  */
 export class BloomFilter {
-  private readonly bits: Uint32Array;
-  private readonly size: number;
+  private readonly words: Uint32Array;
+  private readonly shift: number;
 
-  constructor(expected: number, private readonly hashes = 7) {
-    this.size = Math.max(1024, Math.ceil(expected * 10));
-    this.bits = new Uint32Array(Math.ceil(this.size / 32));
+  constructor(expected: number) {
+    // A power of two of words, at least 16 bits per expected item.
+    let log2 = 10;
+    while (2 ** log2 * 32 < expected * 16) log2++;
+    this.words = new Uint32Array(2 ** log2);
+    this.shift = 32 - log2;
   }
 
   /** Adds `key`; returns whether it may have been added before. */
   add(key: string): boolean {
-    // Two FNV-1a style hashes, combined (Kirsch–Mitzenmacher) into `hashes` positions.
-    let h1 = 0x811c9dc5;
-    let h2 = 0x01000193;
-    for (let i = 0; i < key.length; i++) {
-      const c = key.charCodeAt(i);
-      h1 = Math.imul(h1 ^ c, 0x01000193);
-      h2 = Math.imul(h2 ^ c, 0x5bd1e995);
-    }
-    h2 = (h2 ^ (h2 >>> 15)) | 1;
-    let seen = true;
-    for (let k = 0; k < this.hashes; k++) {
-      const bit = ((h1 + Math.imul(k, h2)) >>> 0) % this.size;
-      const word = bit >>> 5;
-      const mask = 1 << (bit & 31);
-      if ((this.bits[word] & mask) === 0) {
-        seen = false;
-        this.bits[word] |= mask;
-      }
-    }
-    return seen;
+    // FNV-1a, then a murmur3 finaliser for well-mixed bits.
+    let h = 0x811c9dc5;
+    for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+    h ^= h >>> 16;
+    h = Math.imul(h, 0x85ebca6b);
+    h ^= h >>> 13;
+    h = Math.imul(h, 0xc2b2ae35);
+    h ^= h >>> 16;
+    // Four 5-bit fields of the hash pick the bits; the high bits of its golden-ratio product pick
+    // the word (independent of those fields: low product bits depend on low hash bits only).
+    const bits = (1 << (h & 31)) | (1 << ((h >>> 5) & 31)) | (1 << ((h >>> 10) & 31)) | (1 << ((h >>> 15) & 31));
+    const at = Math.imul(h, 0x9e3779b1) >>> this.shift;
+    const word = this.words[at];
+    if ((word & bits) === bits) return true;
+    this.words[at] = word | bits;
+    return false;
   }
 }

@@ -266,11 +266,13 @@ export class DossierFeedConnector implements Connector {
   private toCopyText(page: FeedPage, rows: RowWriter, sid: number, bloom: BloomFilter | null) {
     const directRows: string[] = [];
     const stagedRows: string[] = [];
-    const prefix = `${sid}\t`;
+    const lead = `${sid}\t`;
     for (const d of page.content) {
-      const row = rows.row(d);
+      // Decided first, so each row is built once, with its source_id or without.
+      const direct = bloom !== null && !bloom.add(d.MaHoSo);
+      const row = rows.row(d, direct ? lead : '');
       if (row === null) continue;
-      if (bloom && !bloom.add(d.MaHoSo)) directRows.push(prefix + row);
+      if (direct) directRows.push(row);
       else stagedRows.push(row);
     }
     return { directText: copyLines(directRows), stagedRows, direct: directRows.length };
@@ -287,7 +289,7 @@ function isTimestamp(s: unknown): s is string {
   return true;
 }
 
-/** Turns dossiers into CSV rows of the dossier table (without source_id), resolving codes; records a problem for a dossier it cannot take. */
+/** Turns dossiers into COPY text rows of the dossier table, resolving codes; records a problem for a dossier it cannot take. */
 class RowWriter {
   private readonly months = new Map<string, string>();
 
@@ -297,7 +299,8 @@ class RowWriter {
     private readonly ctx: ConnectorContext,
   ) {}
 
-  row(d: FeedDossier): string | null {
+  /** The row, after `lead` (the source_id column when it goes straight into the partition). */
+  row(d: FeedDossier, lead: string): string | null {
     const bad = (reason: string) => (this.ctx.session.problem(`dossier ${d.MaHoSo}`, reason), null);
     const unitCode = d.MaXa || d.MaHuyen || d.MaTinh;
     const received = d.NgayTiepNhan;
@@ -331,7 +334,7 @@ class RowWriter {
       month = `${ym.slice(0, 4)}-${ym.slice(4, 6)}-01`;
       this.months.set(ym, month);
     }
-    return `${copyField(d.MaHoSo)}\t${unit.id}\t${procedure}\t${month}\t${d.NgayCapNhat}\t${flags}`;
+    return `${lead}${copyField(d.MaHoSo)}\t${unit.id}\t${procedure}\t${month}\t${d.NgayCapNhat}\t${flags}`;
   }
 }
 
