@@ -1,5 +1,9 @@
-import { GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
-import { buildSchema, NonEmptyArray } from 'type-graphql';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import DataLoader from 'dataloader';
+import {
+  GraphQLInputType, GraphQLSchema, isEnumType, isInputObjectType, isInterfaceType, isListType, isNonNullType, isObjectType, lexicographicSortSchema, parse, printSchema,
+} from 'graphql';
+import { buildSchema, createResolversMap, NonEmptyArray } from 'type-graphql';
 import { AggregateResolver, AggregateRowResolver } from '../aggregates/aggregate.resolver';
 import { KpiResolver } from '../aggregates/kpi.resolver';
 import { PlanComplianceResolver } from '../aggregates/plan-compliance.resolver';
@@ -13,6 +17,7 @@ import { ServiceLevelResolver, ServiceResolver } from '../services/service.resol
 import { FactRevisionResolver, FilingStatRevisionResolver, SourceResolver } from '../sources/source.resolver';
 import { SyncResolver } from '../sync/sync.resolver';
 import { UnitResolver } from '../units/unit.resolver';
+import { GatewayContext } from './context';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const resolvers: NonEmptyArray<Function> = [
@@ -21,9 +26,61 @@ export const resolvers: NonEmptyArray<Function> = [
   KpiResolver, PlanComplianceResolver, FactRevisionResolver, FilingStatRevisionResolver, SyncResolver,
 ];
 
+/** Entities a federation router may ask this subgraph for, by id (`@key(fields: "id")`), through the request's loaders. */
+type Reference = { id: string };
+const load = (loader: (ctx: GatewayContext) => DataLoader<number, unknown>) => (ref: Reference, ctx: GatewayContext) => loader(ctx).load(Number(ref.id));
+const REFERENCES: Record<string, (ref: Reference, ctx: GatewayContext) => Promise<unknown>> = {
+  Unit: load((c) => c.loaders.unitById),
+  Procedure: load((c) => c.loaders.procedureById),
+  Sector: load((c) => c.loaders.sectorById),
+  Service: load((c) => c.loaders.serviceById),
+  Source: load((c) => c.loaders.sourceById),
+};
+
+const FEDERATION_LINK = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])';
+
+/**
+ * The schema, served as an Apollo Federation 2 subgraph: the types above carry `@key`, and the
+ * router's `_service` and `_entities` fields come with it, so integrators can compose dvc-gateway
+ * into their own supergraph. Everything else is the type-graphql schema unchanged.
+ */
 export async function createSchema(): Promise<GraphQLSchema> {
   // validate: type-graphql 2 leaves class-validator off unless asked.
-  return buildSchema({ resolvers, validate: { forbidUnknownValues: false }, emitSchemaFile: false });
+  const schema = await buildSchema({ resolvers, validate: { forbidUnknownValues: false }, emitSchemaFile: false });
+  const map = createResolversMap(schema) as Record<string, Record<string, unknown>>;
+  for (const [type, resolve] of Object.entries(REFERENCES)) map[type] = { ...map[type], __resolveReference: resolve };
+  // The keys are added to the printed SDL (type-graphql's @Directive leaves types without fields
+  // in the AST federation reads).
+  const entities = new RegExp(`^type (${Object.keys(REFERENCES).join('|')}) \\{`, 'gm');
+  const sdl = printSchema(schema).replace(entities, 'type $1 @key(fields: "id") {');
+  return withInternalEnumDefaults(buildSubgraphSchema([{ typeDefs: parse(`${FEDERATION_LINK}\n${sdl}`), resolvers: map as never }]));
+}
+
+/**
+ * Rebuilt from SDL, argument and input-field defaults hold enum *names* ("MONTH"), parsed before
+ * the resolver map gave the enums their internal values ("month"); resolvers would get the name.
+ * Turns every enum default back into the internal value.
+ */
+function withInternalEnumDefaults(schema: GraphQLSchema): GraphQLSchema {
+  const internal = (type: GraphQLInputType, value: unknown): unknown => {
+    if (value === undefined || value === null) return value;
+    if (isNonNullType(type)) return internal(type.ofType, value);
+    if (isListType(type)) return Array.isArray(value) ? value.map((v) => internal(type.ofType, v)) : internal(type.ofType, value);
+    if (isEnumType(type) && typeof value === 'string') return type.getValue(value)?.value ?? value;
+    if (isInputObjectType(type) && typeof value === 'object') {
+      const fields = type.getFields();
+      return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, fields[k] ? internal(fields[k].type, v) : v]));
+    }
+    return value;
+  };
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (isObjectType(type) || isInterfaceType(type)) {
+      for (const field of Object.values(type.getFields())) for (const arg of field.args) arg.defaultValue = internal(arg.type, arg.defaultValue);
+    } else if (isInputObjectType(type)) {
+      for (const field of Object.values(type.getFields())) field.defaultValue = internal(field.type, field.defaultValue);
+    }
+  }
+  return schema;
 }
 
 export const SCHEMA_HEADER = '# Generated from the code by `npm run schema:emit`. Do not edit: CI checks it (`npm run schema:check`).\n\n';

@@ -1,5 +1,6 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
+import { byIdLoader } from '../common/by-id.loader';
 import { byDate } from '../units/unit.loader';
 import { ServiceLevel } from './service-level.entity';
 import { Service } from './service.entity';
@@ -44,5 +45,5 @@ export function createServiceLoaders(em: EntityManager) {
     return serviceIds.map((id) => grouped.get(id) ?? []);
   });
 
-  return { servicesByUnit, levelAt, levelHistory };
+  return { serviceById: byIdLoader(em, Service), servicesByUnit, levelAt, levelHistory };
 }
