@@ -46,9 +46,10 @@ const FEE = 1 << 4;
 const PAID_ONLINE = 1 << 5;
 const SYNCED = 1 << 6;
 
-const DOSSIER_COLUMNS = 'source_id, code, unit_id, procedure_id, month, modified, flags';
+const STAGED_COLUMNS = 'code, unit_id, procedure_id, month, modified, flags';
+const DOSSIER_COLUMNS = `source_id, ${STAGED_COLUMNS}`;
 
-/** Staged dossiers per COPY statement (about a page.s worth waits in memory). */
+/** Staged dossiers per COPY statement (about a page's worth waits in memory). */
 const STAGE_BATCH = 5000;
 
 /** Rows as COPY text, one per line. */
@@ -158,7 +159,7 @@ export class DossierFeedConnector implements Connector {
     const rows = new RowWriter(units, procedures, ctx);
     const stagedRows: string[] = [];
     const flushStaged = async () => {
-      await copyText(tx, 'stg_dossier', 'code, unit_id, procedure_id, month, modified, flags', copyLines(stagedRows));
+      await copyText(tx, 'stg_dossier', STAGED_COLUMNS, copyLines(stagedRows));
       stagedRows.length = 0;
     };
     let label = `dossier page ${++pageNo}`;
@@ -216,7 +217,7 @@ export class DossierFeedConnector implements Connector {
         );
       }
       await tx.query(
-        `INSERT INTO ${partition} (${DOSSIER_COLUMNS}) SELECT $1::int, code, unit_id, procedure_id, month, modified, flags FROM stg_latest
+        `INSERT INTO ${partition} (${DOSSIER_COLUMNS}) SELECT $1::int, ${STAGED_COLUMNS} FROM stg_latest
          ON CONFLICT (code) DO UPDATE SET unit_id = excluded.unit_id, procedure_id = excluded.procedure_id, month = excluded.month,
            modified = excluded.modified, flags = excluded.flags
          WHERE ${partition}.modified <= excluded.modified

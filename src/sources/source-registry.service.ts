@@ -149,18 +149,18 @@ export async function runningSimulatorUrl(sql: Sql, entries: RegistryEntry[]): P
   const templated = entries.filter((e) => e.baseUrl.startsWith(SIMULATOR_PLACEHOLDER));
   if (templated.length === 0) return undefined;
   const rows = await sql.query<{ code: string; base_url: string }>('SELECT code, base_url FROM source WHERE code = ANY($1)', [templated.map((e) => e.code)]);
-  for (const row of rows) {
-    const suffix = templated.find((e) => e.code === row.code)!.baseUrl.slice(SIMULATOR_PLACEHOLDER.length);
-    if (!row.base_url.endsWith(suffix)) continue;
-    const root = row.base_url.slice(0, row.base_url.length - suffix.length);
-    if (!/^http:\/\/(127\.0\.0\.1|localhost|\[::1\]):\d+$/.test(root)) continue; // only a loopback simulator
-    try {
-      const res = await fetch(`${root}/__health`, { signal: AbortSignal.timeout(1000) });
-      if (res.ok && typeof ((await res.json()) as { seed?: unknown }).seed === 'number') return root;
-    } catch {
-      // not running any more
-    }
-    return undefined;
+  // Any one of them gives the root: the URL as applied, less the path the registry puts after it.
+  const root = rows
+    .map((row) => ({ url: row.base_url, suffix: templated.find((e) => e.code === row.code)!.baseUrl.slice(SIMULATOR_PLACEHOLDER.length) }))
+    .filter(({ url, suffix }) => url.endsWith(suffix))
+    .map(({ url, suffix }) => url.slice(0, url.length - suffix.length))
+    .find((r) => /^http:\/\/(127\.0\.0\.1|localhost|\[::1\]):\d+$/.test(r)); // only a loopback simulator
+  if (!root) return undefined;
+  try {
+    const res = await fetch(`${root}/__health`, { signal: AbortSignal.timeout(1000) });
+    if (res.ok && typeof ((await res.json()) as { seed?: unknown }).seed === 'number') return root;
+  } catch {
+    // not running any more
   }
   return undefined;
 }

@@ -66,7 +66,7 @@ export class SyncService {
   private readonly byCode: Map<string, ResolvedSource>;
   /** Bounds the runs in this process, whoever starts them (schedule, API, start, syncAll). */
   private readonly limit: pLimit.Limit;
-  readonly concurrency: number;
+  private readonly concurrency: number;
 
   constructor(
     private readonly sql: Sql,
