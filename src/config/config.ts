@@ -54,7 +54,72 @@ export class GatewayConfig {
 
   @IsOptional() @IsString()
   sourcesFile?: string;
+
+  // --- Protection against abusive requests (issue 8). Every limit is a setting, none a constant. ---
+
+  /** Largest cost of one operation: about one unit per value a response could hold (server/query-cost.ts). */
+  @IsInt() @Min(1) @Max(1_000_000_000)
+  maxQueryCost = 1_000_000;
+
+  /** Deepest field nesting, fragments expanded; introspection counts. */
+  @IsInt() @Min(1) @Max(1000)
+  maxQueryDepth = 12;
+
+  /** Aliased fields in one operation, fragments expanded. */
+  @IsInt() @Min(0) @Max(100_000)
+  maxQueryAliases = 30;
+
+  /** Lexical tokens in one document (Apollo Router's default is 15,000): checked while parsing. */
+  @IsInt() @Min(100) @Max(10_000_000)
+  maxQueryTokens = 15_000;
+
+  /** Largest request body for queries, in bytes, checked from Content-Length before reading. */
+  @IsInt() @Min(1024) @Max(1024 * 1024 * 1024)
+  maxQueryBytes = 1024 * 1024;
+
+  /**
+   * Largest request body for an ingest push (a mutation with an API key), in bytes. Derived from
+   * MAX_BATCH_ROWS unless set: INGEST_BYTES_PER_ROW bytes a row, room for the longest filing rows.
+   */
+  @IsInt() @Min(1024) @Max(4 * 1024 * 1024 * 1024)
+  maxIngestBytes = 200_000 * 320;
+
+  /** Requests one client (API key, or else address) may send per rate-limit window; 0 turns rate limiting off. */
+  @IsInt() @Min(0) @Max(10_000_000)
+  rateLimitMax = 600;
+
+  @IsInt() @Min(1000) @Max(24 * 3600 * 1000)
+  rateLimitWindowMs = 60_000;
+
+  /** Whether introspection queries are answered (off hides the schema from anonymous clients). */
+  @IsBoolean()
+  introspection = true;
+
+  /** Whether a browser GET of /graphql shows the landing page. */
+  @IsBoolean()
+  landingPage = true;
+
+  /** Years accepted in dates and months, inclusive: anything outside is a typo (year 0000, 20255). */
+  @IsInt() @Min(1) @Max(9999)
+  minYear = 1945;
+
+  @IsInt() @Min(1) @Max(9999)
+  maxYear = 2100;
+
+  /** Database reconnection backoff: first wait and longest wait, in milliseconds. */
+  @IsInt() @Min(10) @Max(600_000)
+  dbRetryMinMs = 250;
+
+  @IsInt() @Min(10) @Max(3_600_000)
+  dbRetryMaxMs = 15_000;
+
+  /** How often runs left RUNNING by a dead process are looked for and closed as abandoned. */
+  @IsInt() @Min(1000) @Max(24 * 3600 * 1000)
+  abandonedRunCheckMs = 60_000;
 }
+
+/** Bytes of JSON an ingest row may take, for the derived MAX_INGEST_BYTES (a long filing row is about 250). */
+export const INGEST_BYTES_PER_ROW = 320;
 
 export class ConfigError extends Error {}
 
@@ -86,12 +151,29 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   c.syncConcurrency = int('SYNC_CONCURRENCY', env.SYNC_CONCURRENCY, Math.max(1, Math.min(c.syncConcurrency, c.poolSize - 2)));
   c.syncOnStart = bool('SYNC_ON_START', env.SYNC_ON_START, c.syncOnStart);
   c.sourcesFile = env.SOURCES_FILE || undefined;
+  c.maxQueryCost = int('MAX_QUERY_COST', env.MAX_QUERY_COST, c.maxQueryCost);
+  c.maxQueryDepth = int('MAX_QUERY_DEPTH', env.MAX_QUERY_DEPTH, c.maxQueryDepth);
+  c.maxQueryAliases = int('MAX_QUERY_ALIASES', env.MAX_QUERY_ALIASES, c.maxQueryAliases);
+  c.maxQueryTokens = int('MAX_QUERY_TOKENS', env.MAX_QUERY_TOKENS, c.maxQueryTokens);
+  c.maxQueryBytes = int('MAX_QUERY_BYTES', env.MAX_QUERY_BYTES, c.maxQueryBytes);
+  c.maxIngestBytes = int('MAX_INGEST_BYTES', env.MAX_INGEST_BYTES, c.maxBatchRows * INGEST_BYTES_PER_ROW);
+  c.rateLimitMax = int('RATE_LIMIT_MAX', env.RATE_LIMIT_MAX, c.rateLimitMax);
+  c.rateLimitWindowMs = int('RATE_LIMIT_WINDOW_MS', env.RATE_LIMIT_WINDOW_MS, c.rateLimitWindowMs);
+  c.introspection = bool('INTROSPECTION', env.INTROSPECTION, c.introspection);
+  c.landingPage = bool('LANDING_PAGE', env.LANDING_PAGE, c.landingPage);
+  c.minYear = int('MIN_YEAR', env.MIN_YEAR, c.minYear);
+  c.maxYear = int('MAX_YEAR', env.MAX_YEAR, c.maxYear);
+  c.dbRetryMinMs = int('DB_RETRY_MIN_MS', env.DB_RETRY_MIN_MS, c.dbRetryMinMs);
+  c.dbRetryMaxMs = int('DB_RETRY_MAX_MS', env.DB_RETRY_MAX_MS, c.dbRetryMaxMs);
+  c.abandonedRunCheckMs = int('ABANDONED_RUN_CHECK_MS', env.ABANDONED_RUN_CHECK_MS, c.abandonedRunCheckMs);
   Object.assign(c, overrides);
   const errors = validateSync(c);
   const lines = errors.flatMap((e) => Object.values(e.constraints ?? {}).map((m) => `  - ${e.property}: ${m}`));
   if (errors.length === 0 && c.syncConcurrency >= c.poolSize) {
     lines.push(`  - syncConcurrency: must be below poolSize (each sync borrows a second connection), got ${c.syncConcurrency} with poolSize ${c.poolSize}`);
   }
+  if (errors.length === 0 && c.minYear > c.maxYear) lines.push(`  - minYear: must not exceed maxYear, got ${c.minYear} > ${c.maxYear}`);
+  if (errors.length === 0 && c.dbRetryMinMs > c.dbRetryMaxMs) lines.push(`  - dbRetryMinMs: must not exceed dbRetryMaxMs, got ${c.dbRetryMinMs} > ${c.dbRetryMaxMs}`);
   if (lines.length > 0) {
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
