@@ -19,6 +19,8 @@ export interface GatewayChild {
   /** Seconds from spawn to /health 200 (migrations, reference data, first sync). */
   startSeconds: number;
   logFile: string;
+  /** The embedded cluster's folder (its postmaster.pid names PostgreSQL's processes). */
+  dataDir: string;
   /** SIGTERM, then waits (bounded) for a clean exit; removes the temporary folder. */
   stop(): Promise<void>;
 }
@@ -135,6 +137,7 @@ export async function startGatewayChild(label: string, env: NodeJS.ProcessEnv = 
     env: childEnv,
     startSeconds: (Date.now() - started) / 1000,
     logFile,
+    dataDir,
     stop: cleanup,
   };
 }
@@ -151,3 +154,34 @@ export function memoryOf(pid: number): { peak: number; current: number } | undef
 }
 
 export const mb = (bytes: number) => `${Math.round(bytes / 1048576)} MB`;
+
+/** CPU seconds (user + system) of one process from /proc/<pid>/stat, and its parent's pid. */
+function procStat(pid: number): { seconds: number; ppid: number } | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { seconds: (Number(f[11]) + Number(f[12])) / 100, ppid: Number(f[1]) };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * CPU seconds used so far by the gateway process and by its embedded PostgreSQL (the postmaster
+ * and its children only: other PostgreSQL servers on a shared machine are not counted). Live
+ * processes only (a backend that exited takes its time with it), so read it before stopping.
+ */
+export function cpuByRole(child: GatewayChild): { gateway: number; postgres: number } {
+  const gateway = procStat(child.pid)?.seconds ?? NaN;
+  const pm = postmasterPid(child.dataDir);
+  let postgres = 0;
+  if (pm) {
+    postgres += procStat(pm)?.seconds ?? 0;
+    for (const d of fs.readdirSync('/proc')) {
+      if (!/^\d+$/.test(d)) continue;
+      const s = procStat(Number(d));
+      if (s && s.ppid === pm) postgres += s.seconds;
+    }
+  }
+  return { gateway, postgres };
+}

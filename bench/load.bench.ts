@@ -2,7 +2,7 @@ import autocannon from 'autocannon';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { Rng } from '../src/simulator/prng';
-import { mb, memoryOf, startGatewayChild } from './gateway-child.runner';
+import { cpuByRole, mb, memoryOf, startGatewayChild } from './gateway-child.runner';
 import { LatencyRecorder, percentiles } from './load/latency.recorder';
 import { pickKind, READ_MIX } from './load/read-mix.definition';
 
@@ -15,6 +15,7 @@ import { pickKind, READ_MIX } from './load/read-mix.definition';
  *
  * RATE_LIMIT_MAX=0: the per-client rate limit (600/min by default) would otherwise turn a load
  * from one address into 429s. Every request goes to 127.0.0.1. LOAD_SEED varies the draw.
+ * "in flight": sent and not answered when the run stopped (at most one per connection; more would be timeouts).
  * LOAD_GATEWAY_ENV='{"DB_POOL_SIZE":"20"}' passes extra settings to the gateway (experiments).
  */
 const SECONDS = Number(process.env.LOAD_SECONDS ?? 60);
@@ -63,6 +64,7 @@ async function main(): Promise<void> {
     const recorder = new LatencyRecorder(READ_MIX.map((k) => k.name));
     const rss = sampleRss(gw.pid);
     const cpuStart = process.cpuUsage();
+    const rolesStart = cpuByRole(gw);
     const instance = autocannon({
       url: `${gw.origin}/graphql`,
       connections: CONNECTIONS,
@@ -89,8 +91,9 @@ async function main(): Promise<void> {
     const peakDuringLoad = rss.stop();
     const mem = memoryOf(gw.pid);
     const benchCpu = process.cpuUsage(cpuStart);
+    const rolesEnd = cpuByRole(gw);
 
-    const header = ['kind', 'share', 'requests', 'errors', 'non-2xx', 'unanswered', 'p50', 'p90', 'p99', 'max'];
+    const header = ['kind', 'share', 'requests', 'errors', 'non-2xx', 'in flight', 'p50', 'p90', 'p99', 'max'];
     const rows = [header];
     let failing = 0;
     for (const [name, s] of recorder.kinds()) {
@@ -110,7 +113,11 @@ async function main(): Promise<void> {
     console.log('');
     console.log(`throughput: ${(all.length / result.duration).toFixed(1)} requests/s (${result.requests.total} answered in ${result.duration.toFixed(1)} s); autocannon: ${result.errors} connection errors (${result.timeouts} timeouts), ${result.non2xx} non-2xx`);
     console.log(`gateway RSS: peak during the load ${mb(peakDuringLoad)} (sampled every 200 ms); VmHWM ${mem ? mb(mem.peak) : '?'} over the process's life (start-up sync included); the in-process simulator's world is part of both; PostgreSQL's processes are not`);
-    console.log(`load generator CPU: ${((benchCpu.user + benchCpu.system) / 1e6).toFixed(1)} s over ${result.duration.toFixed(0)} s (it shares the cores)`);
+    const perReq = (s: number) => `${((s * 1000) / Math.max(1, all.length)).toFixed(1)} ms`;
+    const gwCpu = rolesEnd.gateway - rolesStart.gateway;
+    const pgCpu = rolesEnd.postgres - rolesStart.postgres;
+    const genCpu = (benchCpu.user + benchCpu.system) / 1e6;
+    console.log(`CPU over the run (${os.cpus().length} cores × ${result.duration.toFixed(0)} s = ${(os.cpus().length * result.duration).toFixed(0)} s available): gateway ${gwCpu.toFixed(1)} s (${perReq(gwCpu)}/request), PostgreSQL ${pgCpu.toFixed(1)} s (${perReq(pgCpu)}/request; live backends only), load generator ${genCpu.toFixed(1)} s`);
     for (const [name, s] of recorder.kinds()) for (const ex of s.examples) console.log(`  ${name} error: ${ex}`);
     const errors = totals.e + totals.n + result.errors;
     const peak = Math.max(peakDuringLoad, mem?.peak ?? 0);
