@@ -1,3 +1,5 @@
+import { isFutureMonth, yearOf, yearProblem, YearRange } from '../common/calendar';
+import { controlCharacterProblem, escapeControlCharacters } from '../common/control-characters';
 import { FieldProblem } from '../common/errors';
 import { LEVELS, LevelTaxonomy } from '../services/service-level.entity';
 import { ProcedureTier } from '../procedures/procedure.entity';
@@ -18,9 +20,10 @@ export function isDate(v: unknown): v is string {
 class Problems {
   readonly list: FieldProblem[] = [];
   total = 0;
+  /** Field names and reasons echo the batch (keys, codes): control characters in them are escaped, as the run record is PostgreSQL text. */
   add(field: string, reason: string): void {
     this.total += 1;
-    if (this.list.length < MAX_PROBLEMS) this.list.push({ field, reason });
+    if (this.list.length < MAX_PROBLEMS) this.list.push({ field: escapeControlCharacters(field), reason: escapeControlCharacters(reason) });
   }
 }
 
@@ -31,6 +34,8 @@ function text(p: Problems, at: string, v: unknown, max: number, required = true)
   }
   if (typeof v !== 'string') return p.add(at, 'must be a string'), false;
   if (v.length > max) return p.add(at, `is longer than ${max} characters`), false;
+  const control = controlCharacterProblem(v);
+  if (control) return p.add(at, control), false;
   return true;
 }
 
@@ -49,12 +54,22 @@ function optionalBool(p: Problems, at: string, v: unknown): void {
   if (v !== undefined && v !== null && typeof v !== 'boolean') p.add(at, 'must be true or false');
 }
 
-function date(p: Problems, at: string, v: unknown, required: boolean): void {
+function date(p: Problems, at: string, v: unknown, required: boolean, years: YearRange): void {
   if (v === undefined || v === null || v === '') {
     if (required) p.add(at, 'is required');
     return;
   }
-  if (!isDate(v)) p.add(at, `must be a date YYYY-MM-DD, got ${JSON.stringify(v)}`);
+  if (!isDate(v)) return p.add(at, `must be a date YYYY-MM-DD, got ${JSON.stringify(v)}`);
+  const bad = yearProblem(yearOf(v), years);
+  if (bad) p.add(at, bad);
+}
+
+/** A filing month: real, in the sane year range, and not after the current month (Asia/Ho_Chi_Minh): figures of a month to come are a typo. */
+function month(p: Problems, at: string, v: unknown, limits: ValidationLimits): void {
+  if (typeof v !== 'string' || !MONTH.test(v)) return p.add(at, `must be a month YYYY-MM, got ${JSON.stringify(v)}`);
+  const bad = yearProblem(yearOf(v), limits.years);
+  if (bad) return p.add(at, bad);
+  if (isFutureMonth(v, limits.now)) p.add(at, `month ${v} has not ended yet (it is after the current month in Asia/Ho_Chi_Minh)`);
 }
 
 /** Flags rows whose natural key repeats within the batch (naming each repeat and its first place). */
@@ -71,6 +86,10 @@ function duplicates<T>(p: Problems, section: string, rows: T[], keyOf: (r: T) =>
 
 export interface ValidationLimits {
   maxRows: number;
+  /** Years accepted in dates, months and plan years (config MIN_YEAR / MAX_YEAR). */
+  years: YearRange;
+  /** The instant "the current month" is taken at; now unless a test fixes it. */
+  now?: Date;
 }
 
 /**
@@ -126,7 +145,7 @@ export function validateBatch(batch: unknown, limits: ValidationLimits): { probl
     if (!isObject(p, at, r)) return;
     text(p, `${at}.unit`, r.unit, 32);
     text(p, `${at}.procedure`, r.procedure, 32);
-    date(p, `${at}.from`, r.from, true);
+    date(p, `${at}.from`, r.from, true, limits.years);
     optionalBool(p, `${at}.integratedNational`, r.integratedNational);
     if (!taxonomies.includes(r.taxonomy)) {
       p.add(`${at}.taxonomy`, `must be one of ${taxonomies.join(', ')}, got ${JSON.stringify(r.taxonomy)}`);
@@ -141,7 +160,7 @@ export function validateBatch(batch: unknown, limits: ValidationLimits): { probl
     if (!isObject(p, at, r)) return;
     text(p, `${at}.unit`, r.unit, 32);
     text(p, `${at}.procedure`, r.procedure, 32);
-    if (typeof r.month !== 'string' || !MONTH.test(r.month)) p.add(`${at}.month`, `must be a month YYYY-MM, got ${JSON.stringify(r.month)}`);
+    month(p, `${at}.month`, r.month, limits);
     let ok = true;
     for (const c of FILING_COUNTS) ok = count(p, `${at}.${c}`, r[c], c === 'received' || c === 'receivedOnline') && ok;
     if (!ok) return;
@@ -162,11 +181,12 @@ export function validateBatch(batch: unknown, limits: ValidationLimits): { probl
     const at = `plans[${i}]`;
     if (!isObject(p, at, r)) return;
     text(p, `${at}.unit`, r.unit, 32);
-    if (typeof r.year !== 'number' || !Number.isInteger(r.year) || r.year < 2000 || r.year > 2100) p.add(`${at}.year`, `must be a year between 2000 and 2100, got ${JSON.stringify(r.year)}`);
+    if (typeof r.year !== 'number' || !Number.isInteger(r.year)) p.add(`${at}.year`, `must be a whole number, got ${JSON.stringify(r.year)}`);
+    else if (yearProblem(r.year, limits.years)) p.add(`${at}.year`, yearProblem(r.year, limits.years)!);
     text(p, `${at}.documentNumber`, r.documentNumber, 64, false);
     text(p, `${at}.title`, r.title, 2000, false);
-    date(p, `${at}.issuedOn`, r.issuedOn, false);
-    date(p, `${at}.dueOn`, r.dueOn, false);
+    date(p, `${at}.issuedOn`, r.issuedOn, false, limits.years);
+    date(p, `${at}.dueOn`, r.dueOn, false, limits.years);
     if (r.issuedOn && !r.documentNumber) p.add(`${at}.documentNumber`, 'is required when issuedOn is given');
   });
   duplicates(p, 'plans', typed.plans ?? [], (r) => (isRecord(r) ? `${r.unit}/${r.year}` : undefined));

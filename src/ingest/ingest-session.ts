@@ -1,5 +1,6 @@
 import { PoolClient } from 'pg';
 import { refreshRollups } from '../aggregates/rollup.service';
+import { defaultYearRange, YearRange } from '../common/calendar';
 import { FieldProblem } from '../common/errors';
 import { Sql, SqlClient } from '../db/sql';
 import { Batch, Section, SECTIONS } from './batch';
@@ -18,6 +19,10 @@ export interface SessionOptions {
   lock?: { name: string; id: number };
   /** Value columns a source does not report, per section: current values are kept (see applyFactStage). */
   keepMissing?: Partial<Record<'services' | 'filings', string[]>>;
+  /** Years accepted in dates and months (config MIN_YEAR / MAX_YEAR); the default configuration's when absent. */
+  years?: YearRange;
+  /** Most rows the session accepts over all sections (config MAX_BATCH_ROWS); unbounded when absent (connector syncs). */
+  maxRows?: number;
 }
 
 export interface SessionResult {
@@ -141,7 +146,8 @@ export class IngestSession {
       if (!rows || rows.length === 0) continue;
       const offset = this.staged[section];
       this.staged[section] += rows.length;
-      const shape = validateBatch({ [section]: rows }, { maxRows: Number.MAX_SAFE_INTEGER });
+      this.checkSize();
+      const shape = validateBatch({ [section]: rows }, { maxRows: Number.MAX_SAFE_INTEGER, years: this.opts.years ?? defaultYearRange() });
       const badAt = (rows as { unitAt?: unknown }[]).findIndex((r) => r.unitAt !== undefined && !isDate(r.unitAt));
       if (badAt >= 0) this.problem(`${section}[${offset + badAt}].unitAt`, 'must be a date YYYY-MM-DD');
       if (shape.total > 0) {
@@ -154,6 +160,15 @@ export class IngestSession {
       await this.ensureStage(section);
       await copyRows(this.tx, STAGES[section].table, ['seq', ...STAGES[section].columns.split(', ').slice(1).map((c) => c.split(' ')[0])], toStageRows(section, rows as never[], offset));
     }
+  }
+
+  private oversize = false;
+  /** Flags the session once it holds more rows than maxRows (a file import's MAX_BATCH_ROWS). */
+  private checkSize(): void {
+    const size = SECTIONS.reduce((n, s) => n + this.staged[s], 0);
+    if (this.opts.maxRows === undefined || this.oversize || size <= this.opts.maxRows) return;
+    this.oversize = true;
+    this.problem('batch', `has more than ${this.opts.maxRows} rows, the limit: split it`);
   }
 
   private readonly created = new Set<Section>();

@@ -22,6 +22,7 @@ export class IngestResolver {
         kind: 'push',
         caller: ctx.caller,
         maxRows: ctx.config.maxBatchRows,
+        years: ctx.config,
       });
       const run = await ctx.em.findOneOrFail(IngestRun, result.runId);
       return { ...result, run };

@@ -1,5 +1,6 @@
 import { refreshRollups } from '../aggregates/rollup.service';
 import { Caller, unitsOutOfScope } from '../auth/api-key.service';
+import { defaultYearRange, YearRange } from '../common/calendar';
 import { FieldProblem } from '../common/errors';
 import { Sql, SqlClient } from '../db/sql';
 import { Batch, batchSize, FilingRow, PlanRow, ServiceLevelRow } from './batch';
@@ -25,6 +26,8 @@ export interface IngestOptions {
   /** The integrator, for scope checks; undefined for trusted local callers (CLI, connectors). */
   caller?: Caller;
   maxRows: number;
+  /** Years accepted in dates and months (config MIN_YEAR / MAX_YEAR); the default configuration's when absent. */
+  years?: YearRange;
   detail?: Record<string, unknown>;
 }
 
@@ -55,7 +58,7 @@ export class IngestService {
 
   async ingest(batch: Batch, opts: IngestOptions): Promise<IngestResult> {
     const rowsRead = batchSize(batch ?? {});
-    const shape = validateBatch(batch, { maxRows: opts.maxRows });
+    const shape = validateBatch(batch, { maxRows: opts.maxRows, years: opts.years ?? defaultYearRange() });
     if (shape.total > 0) throw await this.reject('invalid', shape.problems, shape.total, opts, rowsRead);
 
     const refs = await this.resolve(batch, opts);

@@ -13,6 +13,7 @@ import { GatewayContext } from './context';
 import { createLoaders } from './loaders';
 import { Logger } from './logger';
 import { queryCostPlugin } from './query-cost';
+import { inputHygienePlugin } from './input-hygiene.plugin';
 
 export interface RunningApp {
   url: string;
@@ -64,7 +65,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     stopOnTerminationSignals: false,
     formatError: (formatted, error) => formatError(formatted, error, (e) => opts.logger.error({ err: e }, 'request failed')),
     // The cost check rejects abusive operations after validation, before any resolver (or SQL) runs.
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer: server }), queryCostPlugin()],
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer: server }), queryCostPlugin(), inputHygienePlugin(opts.config)],
   });
   await apollo.start();
 

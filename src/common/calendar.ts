@@ -1,0 +1,62 @@
+/**
+ * The calendar rules of the gateway, in one place: what "today" and "the current month" are, and
+ * which years are sane. Vietnam's portals report by local calendar (Asia/Ho_Chi_Minh), so a month
+ * starts at 00:00 in Hà Nội, not at 00:00 UTC: between 17:00 and 24:00 UTC on the last day of a
+ * month it is already the next month there.
+ */
+
+import { GatewayConfig } from '../config/config';
+
+export const GATEWAY_TIME_ZONE = 'Asia/Ho_Chi_Minh';
+
+/** The inclusive range of years accepted in dates and months (config MIN_YEAR / MAX_YEAR). */
+export interface YearRange {
+  minYear: number;
+  maxYear: number;
+}
+
+/** The range of a default configuration, for trusted callers given no configuration (benches, test fixtures). */
+export function defaultYearRange(): YearRange {
+  const { minYear, maxYear } = new GatewayConfig();
+  return { minYear, maxYear };
+}
+
+/**
+ * Formats instants as YYYY-MM-DD in Vietnam's time zone. Built per call (cheap next to any query):
+ * the IANA zone data decides the offset, so no fixed "+7" is written anywhere.
+ */
+function localDate(now: Date): string {
+  // en-CA formats as YYYY-MM-DD; the parts are read explicitly so the locale's layout does not matter.
+  const parts = new Intl.DateTimeFormat('en-CA', { timeZone: GATEWAY_TIME_ZONE, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(now);
+  const part = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
+  return `${part('year')}-${part('month')}-${part('day')}`;
+}
+
+/** Today's date in Asia/Ho_Chi_Minh, "YYYY-MM-DD". */
+export function today(now: Date = new Date()): string {
+  return localDate(now);
+}
+
+/** The current month in Asia/Ho_Chi_Minh, "YYYY-MM". */
+export function currentMonth(now: Date = new Date()): string {
+  return localDate(now).slice(0, 7);
+}
+
+/** Whether `month` ("YYYY-MM") is after the current month: a filing for it cannot have happened yet. */
+export function isFutureMonth(month: string, now: Date = new Date()): boolean {
+  // Same-width "YYYY-MM" strings compare in calendar order.
+  return month > currentMonth(now);
+}
+
+/** The year of a "YYYY-MM" or "YYYY-MM-DD" string (years have four digits in both formats). */
+export function yearOf(value: string): number {
+  return Number(value.slice(0, 4));
+}
+
+/** Why a year is outside the sane range, or undefined when it is inside. */
+export function yearProblem(year: number, range: YearRange): string | undefined {
+  if (!Number.isInteger(year) || year < range.minYear || year > range.maxYear) {
+    return `year ${year} is outside ${range.minYear}..${range.maxYear}`;
+  }
+  return undefined;
+}

@@ -1,0 +1,158 @@
+import { ApolloServerPlugin } from '@apollo/server';
+import {
+  DocumentNode, getNullableType, GraphQLInputType, GraphQLSchema, isInputObjectType, isListType, isScalarType, Kind, OperationDefinitionNode,
+  getVariableValues, isInputType, TypeInfo, typeFromAST, ValueNode, visit, visitWithTypeInfo,
+} from 'graphql';
+import { yearOf, yearProblem, YearRange } from '../common/calendar';
+import { controlCharacterProblem } from '../common/control-characters';
+import { badUserInput, FieldProblem } from '../common/errors';
+
+/**
+ * Input hygiene for every GraphQL request, checked once the operation is resolved and before any
+ * resolver (or SQL) runs: no string argument or variable, at any depth (input objects, lists,
+ * JSON values, string literals in the document), carries a control character (the rule of
+ * common/control-characters.ts), and every date or month input lies in the configured year range.
+ * One generic walk instead of a decorator per field, so a new argument is covered without anyone
+ * remembering to: PostgreSQL refuses NUL in text and a date of year 0, which surfaced as internal
+ * errors. Everything found is reported at once as BAD_USER_INPUT, naming where
+ * ("variables.batch.filings[3].unit", or the argument path "filter.search").
+ */
+
+/** At most this many problems are listed: more is one systematic mistake, and the answer stays small. */
+export const MAX_INPUT_PROBLEMS = 100;
+
+/** Scalars holding a calendar date or month, whose year is checked against the range. */
+const DATED_SCALARS = new Set(['LocalDate', 'YearMonth', 'DateTimeISO']);
+
+class ProblemList {
+  readonly list: FieldProblem[] = [];
+  total = 0;
+  add(field: string, reason: string): void {
+    this.total += 1;
+    if (this.list.length < MAX_INPUT_PROBLEMS) this.list.push({ field, reason });
+  }
+}
+
+/** A string's control characters, and for a dated scalar its year. */
+function checkLeaf(value: unknown, scalar: string | undefined, at: string, years: YearRange, problems: ProblemList): void {
+  if (typeof value === 'string') {
+    const control = controlCharacterProblem(value);
+    if (control) problems.add(at, control);
+  }
+  if (scalar === undefined || !DATED_SCALARS.has(scalar)) return;
+  const year = value instanceof Date ? value.getUTCFullYear() : typeof value === 'string' && /^\d{4}-/.test(value) ? yearOf(value) : undefined;
+  const bad = year === undefined ? undefined : yearProblem(year, years);
+  if (bad) problems.add(at, bad);
+}
+
+/** Every string (keys included) of a free-form JSON value (the JSONObject scalar). */
+function checkJson(value: unknown, at: string, years: YearRange, problems: ProblemList): void {
+  if (Array.isArray(value)) value.forEach((v, i) => checkJson(v, `${at}[${i}]`, years, problems));
+  else if (value !== null && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+      const control = controlCharacterProblem(k);
+      if (control) problems.add(at, `a key ${control}`);
+      checkJson(v, `${at}.${k}`, years, problems);
+    }
+  } else checkLeaf(value, undefined, at, years, problems);
+}
+
+/** Walks a coerced variable value along its declared type. */
+function checkValue(value: unknown, type: GraphQLInputType, at: string, years: YearRange, problems: ProblemList): void {
+  if (value === null || value === undefined) return;
+  const t = getNullableType(type);
+  if (isListType(t)) {
+    if (Array.isArray(value)) value.forEach((v, i) => checkValue(v, t.ofType, `${at}[${i}]`, years, problems));
+    else checkValue(value, t.ofType, at, years, problems);
+  } else if (isInputObjectType(t)) {
+    const fields = t.getFields();
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) if (fields[k]) checkValue(v, fields[k].type, `${at}.${k}`, years, problems);
+  } else if (typeof value === 'object' && !(value instanceof Date)) {
+    checkJson(value, at, years, problems);
+  } else {
+    checkLeaf(value, isScalarType(t) ? t.name : undefined, at, years, problems);
+  }
+}
+
+/** Walks a literal in the document along its type; variables inside it are checked with the variables. */
+function checkLiteral(node: ValueNode, type: GraphQLInputType | undefined, at: string, years: YearRange, problems: ProblemList): void {
+  const t = type ? getNullableType(type) : undefined;
+  switch (node.kind) {
+    case Kind.VARIABLE:
+    case Kind.NULL:
+      return;
+    case Kind.LIST: {
+      const item = t && isListType(t) ? t.ofType : t;
+      node.values.forEach((v, i) => checkLiteral(v, item, `${at}[${i}]`, years, problems));
+      return;
+    }
+    case Kind.OBJECT: {
+      const fields = t && isInputObjectType(t) ? t.getFields() : undefined;
+      for (const f of node.fields) {
+        const control = controlCharacterProblem(f.name.value);
+        if (control) problems.add(at, `a key ${control}`);
+        checkLiteral(f.value, fields?.[f.name.value]?.type, `${at}.${f.name.value}`, years, problems);
+      }
+      return;
+    }
+    case Kind.STRING: {
+      const item = t && isListType(t) ? getNullableType(t.ofType) : t; // a single value for a list coerces to a list of one
+      checkLeaf(node.value, item && isScalarType(item) ? item.name : undefined, at, years, problems);
+      return;
+    }
+    default:
+      return;
+  }
+}
+
+/** String literals of every argument in the document (field and directive arguments, in fragments too). */
+function checkDocument(schema: GraphQLSchema, document: DocumentNode, years: YearRange, problems: ProblemList): void {
+  const typeInfo = new TypeInfo(schema);
+  visit(
+    document,
+    visitWithTypeInfo(typeInfo, {
+      Argument(node) {
+        checkLiteral(node.value, typeInfo.getInputType() ?? undefined, node.name.value, years, problems);
+        return false; // the literal is walked above, with its path
+      },
+    }),
+  );
+}
+
+/** The request's variables, coerced as execution will coerce them, walked along their declared types. */
+function checkVariables(schema: GraphQLSchema, operation: OperationDefinitionNode, raw: Record<string, unknown> | undefined, years: YearRange, problems: ProblemList): void {
+  const definitions = operation.variableDefinitions ?? [];
+  if (definitions.length === 0) return;
+  const coerced = getVariableValues(schema, definitions, raw ?? {}, { maxErrors: 1 });
+  // Values that do not coerce are refused by execution itself, with BAD_USER_INPUT, before any resolver.
+  if (coerced.errors) return;
+  for (const def of definitions) {
+    const name = def.variable.name.value;
+    // The declared type, as the schema knows it (validation already checked it is an input type).
+    const type = typeFromAST(schema, def.type);
+    if (type && isInputType(type)) checkValue(coerced.coerced[name], type, `variables.${name}`, years, problems);
+  }
+}
+
+/** Apollo plugin: refuses an operation with a bad input value before execution, listing every one found. */
+export function inputHygienePlugin(years: YearRange): ApolloServerPlugin {
+  const range: YearRange = { minYear: years.minYear, maxYear: years.maxYear };
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ request, document, schema, operation }) {
+          if (!operation) return;
+          const problems = new ProblemList();
+          checkDocument(schema, document, range, problems);
+          checkVariables(schema, operation, request.variables, range, problems);
+          if (problems.total === 0) return;
+          const listed = problems.total > problems.list.length ? ` (first ${problems.list.length} listed)` : '';
+          const error = badUserInput(`${problems.total} bad input value(s)${listed}: see extensions.problems`, problems.list);
+          // A request that never ran: 400, like graphql's own validation errors.
+          error.extensions.http = { status: 400 };
+          throw error;
+        },
+      };
+    },
+  };
+}
