@@ -1,8 +1,57 @@
-import { Cursor } from '@mikro-orm/core';
+import { Cursor, EntityMetadata, EntityProperty, ReferenceKind } from '@mikro-orm/core';
 import { EntityManager, FilterQuery, QueryOrderMap } from '@mikro-orm/postgresql';
 import { GraphQLResolveInfo } from 'graphql';
+import { controlCharacterProblem } from './control-characters';
 import { badUserInput } from './errors';
 import { ConnectionResult, PageArgs, selects, toConnection } from './pagination';
+
+/** Largest value of each integer column type: a larger key in a forged cursor would be an SQL "out of range" error. */
+const INTEGER_MAX: Record<string, number> = { smallint: 32_767, int2: 32_767, integer: 2_147_483_647, int: 2_147_483_647, int4: 2_147_483_647, bigint: Number.MAX_SAFE_INTEGER, int8: Number.MAX_SAFE_INTEGER };
+const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/** The column a cursor key is compared with: a relation's key is the target's primary key. */
+function keyColumn(prop: EntityProperty): EntityProperty {
+  if ((prop.kind === ReferenceKind.MANY_TO_ONE || prop.kind === ReferenceKind.ONE_TO_ONE) && prop.targetMeta) {
+    return prop.targetMeta.properties[prop.targetMeta.primaryKeys[0]] ?? prop;
+  }
+  return prop;
+}
+
+/** Whether a decoded cursor key fits its column: what this gateway's own cursors hold, and nothing SQL would choke on. */
+function fitsColumn(value: unknown, prop: EntityProperty): boolean {
+  const column = keyColumn(prop);
+  const columnType = String(column.columnTypes?.[0] ?? column.type ?? '').toLowerCase();
+  if (columnType === 'date') {
+    // Dates travel as "YYYY-MM-DD"; PostgreSQL has no year 0, and the date must exist.
+    const m = typeof value === 'string' ? DATE.exec(value) : null;
+    if (!m || Number(m[1]) < 1) return false;
+    const d = new Date(`${value}T00:00:00Z`);
+    return !Number.isNaN(d.getTime()) && d.toISOString().endsWith(`${value}T00:00:00.000Z`);
+  }
+  const max = INTEGER_MAX[columnType] ?? (column.runtimeType === 'number' ? INTEGER_MAX.integer : undefined);
+  if (max !== undefined) return typeof value === 'number' && Number.isSafeInteger(value) && Math.abs(value) <= max;
+  if (column.runtimeType === 'boolean') return typeof value === 'boolean';
+  // Text keys (codes): as long as a cursor can be, and clean (PostgreSQL refuses NUL in text).
+  return typeof value === 'string' && value.length <= 512 && controlCharacterProblem(value) === undefined;
+}
+
+/**
+ * Checks a client's `after` before it reaches SQL: a cursor holds the ordering keys of the last
+ * row, one value per orderBy column, each of that column's type. Anything else (not base64 JSON,
+ * another arity, an object where a code was, a number beyond the column's range) is a forged or
+ * foreign cursor and gets BAD_USER_INPUT naming `after`, instead of an SQL error.
+ */
+function assertCursorFits(after: string, meta: EntityMetadata, orderBy: Record<string, unknown>): void {
+  let keys: unknown;
+  try {
+    keys = Cursor.decode(after);
+  } catch {
+    keys = undefined;
+  }
+  const columns = Object.keys(orderBy);
+  const ok = Array.isArray(keys) && keys.length === columns.length && columns.every((c, i) => meta.properties[c] !== undefined && fitsColumn(keys[i], meta.properties[c]));
+  if (!ok) throw badUserInput('Invalid cursor', [{ field: 'after', reason: 'not a cursor returned by this query (use pageInfo.endCursor, or null for the first page)' }]);
+}
 
 /** Keyset pagination over an entity (MikroORM's findByCursor), with a clear error for a bad cursor. */
 export async function paginate<T extends object>(
@@ -14,18 +63,9 @@ export async function paginate<T extends object>(
   info: GraphQLResolveInfo,
 ): Promise<ConnectionResult<T>> {
   const withCount = selects(info, 'totalCount');
-  if (page.after !== undefined) {
-    let keys: unknown;
-    try {
-      keys = Cursor.decode(page.after);
-    } catch {
-      keys = undefined;
-    }
-    // A cursor holds the ordering keys of the last row: one value per orderBy column.
-    if (!Array.isArray(keys) || keys.length !== Object.keys(orderBy).length) {
-      throw badUserInput('Invalid cursor', [{ field: 'after', reason: 'not a cursor returned by this query' }]);
-    }
-  }
-  const cursor = await em.findByCursor(entity, where, { first: page.first, after: page.after, orderBy, includeCount: withCount } as never);
+  // `after: null` (what a client sends for the first page, e.g. a null endCursor fed back) is the first page.
+  const after = page.after ?? undefined;
+  if (after !== undefined) assertCursorFits(after, em.getMetadata().get(entity.name), orderBy as Record<string, unknown>);
+  const cursor = await em.findByCursor(entity, where, { first: page.first, after, orderBy, includeCount: withCount } as never);
   return toConnection(cursor, withCount);
 }

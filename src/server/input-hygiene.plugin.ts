@@ -134,6 +134,17 @@ function checkVariables(schema: GraphQLSchema, operation: OperationDefinitionNod
   }
 }
 
+/**
+ * graphql-js 16 validates a subscription against a schema without a Subscription type, then
+ * execution fails with an error carrying no code (an internal error to the client): it is the
+ * client's request that cannot be answered, so it is refused here, before execution.
+ */
+function noSubscriptions() {
+  const error = badUserInput('This gateway has no subscriptions: send a query or a mutation.', [{ field: 'operation', reason: 'subscription operations are not supported' }]);
+  error.extensions.http = { status: 400 };
+  return error;
+}
+
 /** Apollo plugin: refuses an operation with a bad input value before execution, listing every one found. */
 export function inputHygienePlugin(years: YearRange): ApolloServerPlugin {
   const range: YearRange = { minYear: years.minYear, maxYear: years.maxYear };
@@ -142,6 +153,7 @@ export function inputHygienePlugin(years: YearRange): ApolloServerPlugin {
       return {
         async didResolveOperation({ request, document, schema, operation }) {
           if (!operation) return;
+          if (operation.operation === 'subscription' && !schema.getSubscriptionType()) throw noSubscriptions();
           const problems = new ProblemList();
           checkDocument(schema, document, range, problems);
           checkVariables(schema, operation, request.variables, range, problems);

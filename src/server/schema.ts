@@ -4,6 +4,7 @@ import {
   GraphQLInputType, GraphQLSchema, isEnumType, isInputObjectType, isInterfaceType, isListType, isNonNullType, isObjectType, lexicographicSortSchema, parse, printSchema,
 } from 'graphql';
 import { buildSchema, createResolversMap, NonEmptyArray } from 'type-graphql';
+import { badUserInput, FieldProblem } from '../common/errors';
 import { AggregateResolver, AggregateRowResolver } from '../aggregates/aggregate.resolver';
 import { KpiResolver } from '../aggregates/kpi.resolver';
 import { PlanComplianceResolver } from '../aggregates/plan-compliance.resolver';
@@ -37,6 +38,50 @@ const REFERENCES: Record<string, (ref: Reference, ctx: GatewayContext) => Promis
   Source: load((c) => c.loaders.sourceById),
 };
 
+/** Largest id of an entity (integer primary keys): anything beyond is not an id of ours, and SQL would refuse it. */
+const MAX_ENTITY_ID = 2_147_483_647;
+/** At most this many bad representations are listed. */
+const MAX_REFERENCE_PROBLEMS = 100;
+
+/** Why a router's representation cannot name one of our entities, or undefined when it can. */
+function referenceProblem(ref: unknown): string | undefined {
+  if (typeof ref !== 'object' || ref === null || Array.isArray(ref)) return 'must be an object { __typename, id }';
+  const { __typename: type, id } = ref as Record<string, unknown>;
+  if (typeof type !== 'string' || !Object.hasOwn(REFERENCES, type)) {
+    return `unknown __typename ${JSON.stringify(typeof type === 'string' ? type.slice(0, 64) : type ?? null)} (entities: ${Object.keys(REFERENCES).join(', ')})`;
+  }
+  const text = typeof id === 'number' ? String(id) : id;
+  if (typeof text !== 'string' || !/^[1-9]\d{0,9}$/.test(text) || Number(text) > MAX_ENTITY_ID) {
+    return `id must be a positive whole number up to ${MAX_ENTITY_ID}, got ${JSON.stringify(typeof id === 'string' ? id.slice(0, 64) : id ?? null)}`;
+  }
+  return undefined;
+}
+
+/**
+ * Checks `_entities(representations:)` before @apollo/subgraph resolves them: it answers an
+ * unknown __typename with a plain Error (an internal error to the client), and `Number(id)` of a
+ * malformed id reached SQL. Every bad representation is named, `representations[i]`.
+ */
+function withCheckedRepresentations(schema: GraphQLSchema): GraphQLSchema {
+  const field = schema.getQueryType()?.getFields()._entities;
+  const resolve = field?.resolve;
+  if (!field || !resolve) return schema;
+  field.resolve = (source, args, context, info) => {
+    const representations = (args as { representations?: unknown[] }).representations ?? [];
+    const problems: FieldProblem[] = [];
+    let total = 0;
+    representations.forEach((ref, i) => {
+      const reason = referenceProblem(ref);
+      if (!reason) return;
+      total += 1;
+      if (problems.length < MAX_REFERENCE_PROBLEMS) problems.push({ field: `representations[${i}]`, reason });
+    });
+    if (total > 0) throw badUserInput(`${total} bad entity representation(s)`, problems);
+    return resolve(source, args, context, info);
+  };
+  return schema;
+}
+
 const FEDERATION_LINK = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])';
 
 /**
@@ -53,7 +98,7 @@ export async function createSchema(): Promise<GraphQLSchema> {
   // in the AST federation reads).
   const entities = new RegExp(`^type (${Object.keys(REFERENCES).join('|')}) \\{`, 'gm');
   const sdl = printSchema(schema).replace(entities, 'type $1 @key(fields: "id") {');
-  return withInternalEnumDefaults(buildSubgraphSchema([{ typeDefs: parse(`${FEDERATION_LINK}\n${sdl}`), resolvers: map as never }]));
+  return withCheckedRepresentations(withInternalEnumDefaults(buildSubgraphSchema([{ typeDefs: parse(`${FEDERATION_LINK}\n${sdl}`), resolvers: map as never }])));
 }
 
 /**
