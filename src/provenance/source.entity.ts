@@ -53,7 +53,7 @@ export class Source {
   @Property({ type: 'integer', default: 0 })
   precedence: number = 0;
 
-  @Field({ nullable: true })
+  /** Where the source is pulled from; shown through SourceResolver.baseUrl, redacted to anonymous callers. */
   @Property({ type: 'text', nullable: true })
   baseUrl?: string;
 

@@ -1,19 +1,27 @@
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import { GraphQLSchema } from 'graphql';
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
-import { ApiKeyService, InvalidKeyError } from '../auth/api-key.service';
+import { ApiKeyService } from '../auth/api-key.service';
 import { GatewayConfig } from '../config/config';
-import { formatError, unauthenticated } from '../common/errors';
+import { formatError } from '../common/errors';
 import { Database } from '../db/database';
+import { bodyBytesOf, readJsonBody } from './body-limit.middleware';
+import { bodyLimitPlugin } from './body-limit.plugin';
+import { callerOf, identifyCaller, refuseInvalidKey } from './caller.middleware';
 import { GatewayContext } from './context';
+import { answerClientErrorsWithJson, lastResortErrorHandler, notFoundHandler } from './error.middleware';
+import { httpStatusPlugin } from './http-status.plugin';
 import { createLoaders } from './loaders';
 import { Logger } from './logger';
 import { queryCostPlugin } from './query-cost';
 import { inputHygienePlugin } from './input-hygiene.plugin';
+import { limitQuerySize } from './query-size.middleware';
+import { createRateLimiter } from './rate-limit.middleware';
 
 export interface RunningApp {
   url: string;
@@ -32,24 +40,20 @@ export interface AppOptions {
   isReady?: () => boolean;
 }
 
-/** Builds the per-request context: a forked EntityManager, fresh loaders, and the caller behind the API key. */
+/**
+ * Builds the per-request context: a forked EntityManager, fresh loaders, the caller behind the API
+ * key (authenticated earlier by identifyCaller, before the body was read) and facts about the request.
+ */
 export function contextFactory(opts: AppOptions) {
-  const keys = new ApiKeyService(opts.db.sql);
-  return async ({ req }: { req: express.Request }): Promise<GatewayContext> => {
+  return async ({ req, res }: { req: express.Request; res: express.Response }): Promise<GatewayContext> => {
     const em = opts.db.orm.em.fork();
-    const header = req.headers.authorization;
-    let caller;
-    if (header) {
-      const m = /^Bearer\s+(\S+)$/i.exec(header);
-      try {
-        if (!m) throw new InvalidKeyError('expected "Authorization: Bearer <key>"');
-        caller = await keys.authenticate(m[1]);
-      } catch (e) {
-        if (e instanceof InvalidKeyError) throw unauthenticated(`Invalid API key: ${e.message}`, 401);
-        throw e;
-      }
-    }
-    return { em, sql: opts.db.sql, loaders: createLoaders(em), caller, config: opts.config };
+    return {
+      em, sql: opts.db.sql, loaders: createLoaders(em), caller: callerOf(res), config: opts.config,
+      http: {
+        bodyBytes: bodyBytesOf(res),
+        legacyJson: req.accepts(['application/json', 'application/graphql-response+json']) !== 'application/graphql-response+json',
+      },
+    };
   };
 }
 
@@ -57,15 +61,31 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   const app = express();
   app.disable('x-powered-by');
   const server = http.createServer(app);
+  const { config } = opts;
   const apollo = new ApolloServer<GatewayContext>({
     schema: opts.schema,
+    // Off, introspection is refused by queryCostPlugin (to callers without a key) in the gateway's
+    // own words; Apollo's switch stays on so that key holders may still read the schema.
     introspection: true,
     includeStacktraceInErrorResponses: false,
+    // Plain GET queries are allowed: writes need an `Authorization: Bearer` key, which a browser never
+    // adds to a cross-site request, and the gateway sets no cookies, so a forged GET (or simple POST)
+    // runs as nobody and can only read what is public anyway. Mutations stay refused on GET (405).
+    csrfPrevention: false,
+    // A second guard behind limitQuerySize: the parser stops at the same token count.
+    parseOptions: { maxTokens: config.maxQueryTokens },
     // main.ts owns shutdown (drain, scheduler, database); Apollo's own handler would re-raise the signal.
     stopOnTerminationSignals: false,
     formatError: (formatted, error) => formatError(formatted, error, (e) => opts.logger.error({ err: e }, 'request failed')),
-    // The cost check rejects abusive operations after validation, before any resolver (or SQL) runs.
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer: server }), queryCostPlugin(), inputHygienePlugin(opts.config)],
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer: server }),
+      ...(config.landingPage ? [] : [ApolloServerPluginLandingPageDisabled()]),
+      // Cost, depth, aliases and introspection are checked after validation, before any resolver (or SQL) runs.
+      queryCostPlugin({ maxCost: config.maxQueryCost, maxDepth: config.maxQueryDepth, maxAliases: config.maxQueryAliases, introspection: config.introspection }),
+      bodyLimitPlugin(config.maxQueryBytes),
+      inputHygienePlugin(config),
+      httpStatusPlugin(),
+    ],
   });
   await apollo.start();
 
@@ -78,11 +98,21 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
       res.status(503).json({ status: 'unavailable', database: 'down' });
     }
   });
+  const rateLimiter = createRateLimiter({ max: config.rateLimitMax, windowMs: config.rateLimitWindowMs }, opts.logger);
+  // Order matters: who is calling decides the rate-limit key and the body limit; an invalid key and
+  // an over-limit client are refused before their body is read.
   app.use(
     '/graphql',
-    express.json({ limit: '64mb' }),
+    identifyCaller(new ApiKeyService(opts.db.sql)),
+    rateLimiter.middleware,
+    refuseInvalidKey(),
+    readJsonBody({ maxQueryBytes: config.maxQueryBytes, maxIngestBytes: config.maxIngestBytes }),
+    limitQuerySize({ maxQueryBytes: config.maxQueryBytes, maxQueryTokens: config.maxQueryTokens }),
     expressMiddleware(apollo, { context: contextFactory(opts) }),
   );
+  app.use(notFoundHandler());
+  app.use(lastResortErrorHandler(opts.logger));
+  answerClientErrorsWithJson(server);
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -94,6 +124,9 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     url: `http://${host}:${port}/graphql`,
     port,
     server,
-    close: () => apollo.stop(),
+    close: async () => {
+      await apollo.stop();
+      rateLimiter.close();
+    },
   };
 }

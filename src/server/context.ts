@@ -12,4 +12,13 @@ export interface GatewayContext {
   /** The integrator behind the API key, if one was presented and is valid. */
   caller?: Caller;
   config: GatewayConfig;
+  /** Facts about the HTTP request the operation came in (absent for operations run in-process). */
+  http?: RequestFacts;
+}
+
+export interface RequestFacts {
+  /** Bytes of the request body (0 for GET). */
+  bodyBytes: number;
+  /** The client reads application/json rather than application/graphql-response+json (GraphQL-over-HTTP status rules differ). */
+  legacyJson: boolean;
 }

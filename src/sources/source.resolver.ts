@@ -36,6 +36,16 @@ class RevisionArgs {
   last: number = 50;
 }
 
+/** A URL's origin with its host (and port, when it has one) masked: the scheme alone, which says how the source is reached. */
+export function redactedOrigin(url: string): string | null {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//***${u.port ? ':****' : ''}`;
+  } catch {
+    return null;
+  }
+}
+
 @Resolver(() => Source)
 export class SourceResolver {
   @Query(() => [Source], { description: 'Every data source, ordered by code, with its health and freshness.' })
@@ -51,6 +61,15 @@ export class SourceResolver {
   @FieldResolver(() => [IngestRun], { description: 'The source\'s last ingest runs (syncs, pushes, imports), newest first.' })
   runs(@Root() source: Source, @Args() { last }: LastArgs, @Ctx() ctx: GatewayContext) {
     return ctx.loaders.runsBySource.load(`${source.id}|${last}`);
+  }
+
+  @FieldResolver(() => String, {
+    nullable: true,
+    description: 'Where the source is pulled from. Callers with an API key see the full URL; others see only its scheme, with host and port redacted (e.g. "http://***:****"), since the address of an upstream system is internal.',
+  })
+  baseUrl(@Root() source: Source, @Ctx() ctx: GatewayContext): string | null {
+    if (!source.baseUrl) return null;
+    return ctx.caller ? source.baseUrl : redactedOrigin(source.baseUrl);
   }
 
   @FieldResolver(() => DateTimeScalar, { nullable: true, description: 'When the schedule next fires (null: synced on demand only, or not synced).' })
