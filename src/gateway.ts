@@ -20,7 +20,7 @@ export type StartupWork = (db: Database) => Promise<void | (() => Promise<void>)
  * the HTTP server, then the start-up work (first sync); /health answers 503 until that is done.
  */
 export async function startGateway(config: GatewayConfig, logger: Logger, startupWork?: StartupWork): Promise<Gateway> {
-  const db = await openDatabase(config, (m) => logger.info(m));
+  const db = await openDatabase(config, logger, { waitForServer: true });
   let app: RunningApp | undefined;
   let cleanup: void | (() => Promise<void>);
   try {

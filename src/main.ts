@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { ConfigError, loadConfig } from './config/config';
+import { describe, isConnectionError } from './db/database-health';
 import { startGateway } from './gateway';
 import { createLogger } from './server/logger';
 import { startFederation } from './sync/sync.runtime';
@@ -16,6 +17,7 @@ async function main(): Promise<void> {
     throw e;
   }
   const logger = createLogger(config.logLevel);
+  keepRunningThroughDatabaseErrors(logger);
   // Sources from the registry, the portal simulator when they point at it, a first sync, the scheduler.
   const gateway = await startGateway(config, logger, async (db) => (await startFederation({ config, db, logger })).stop);
 
@@ -37,6 +39,24 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+/**
+ * No database error ends the process. Every pool and client has an error listener; these are the
+ * last line: a rejected promise nobody awaited is logged, and an exception that escaped is logged
+ * and survived when it is a connection-class error (the database health recovers from those).
+ * Any other uncaught exception leaves the process in an unknown state: log it and exit.
+ */
+function keepRunningThroughDatabaseErrors(logger: ReturnType<typeof createLogger>): void {
+  process.on('unhandledRejection', (reason) => logger.error({ err: describe(reason) }, 'unhandled promise rejection (the gateway keeps running)'));
+  process.on('uncaughtException', (e) => {
+    if (isConnectionError(e)) {
+      logger.error({ err: describe(e) }, 'a database error escaped its handler (the gateway keeps running)');
+      return;
+    }
+    logger.fatal({ err: e }, 'uncaught exception');
+    process.exit(1);
+  });
 }
 
 main().catch((e: unknown) => {

@@ -1,4 +1,5 @@
 import { GraphQLError, GraphQLFormattedError } from 'graphql';
+import { isConnectionError, UNAVAILABLE_MESSAGE } from '../db/database-health';
 
 export interface FieldProblem {
   /** Where the problem is, e.g. "filings[3].receivedOnline" or "after". */
@@ -22,7 +23,7 @@ export function forbidden(message: string, problems: FieldProblem[] = []): Graph
 const CLIENT_CODES = new Set([
   'BAD_USER_INPUT', 'UNAUTHENTICATED', 'FORBIDDEN', 'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED',
   'BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED', 'OPERATION_RESOLUTION_FAILURE',
-  'QUERY_TOO_COSTLY', 'QUERY_TIMEOUT',
+  'QUERY_TOO_COSTLY', 'QUERY_TIMEOUT', 'SERVICE_UNAVAILABLE',
   'QUERY_TOO_LARGE', 'PAYLOAD_TOO_LARGE', 'INTROSPECTION_DISABLED',
 ]);
 
@@ -32,6 +33,12 @@ const CLIENT_CODES = new Set([
  */
 export function formatError(formatted: GraphQLFormattedError, error: unknown, log: (e: unknown) => void): GraphQLFormattedError {
   const code = formatted.extensions?.code;
+  // The database is down: a clear, retryable error (HTTP 503 where the error was tagged at the
+  // Sql layer or the ORM driver), always with the same message, never the driver's (hosts, SQL).
+  // Not logged per request: the database health logs the outage and each recovery attempt.
+  if (code === 'SERVICE_UNAVAILABLE' || isConnectionError(error)) {
+    return { message: UNAVAILABLE_MESSAGE, locations: formatted.locations, path: formatted.path, extensions: { code: 'SERVICE_UNAVAILABLE' } };
+  }
   if (typeof code === 'string' && CLIENT_CODES.has(code)) {
     const { stacktrace: _omit, ...extensions } = formatted.extensions ?? {};
     return { ...formatted, extensions };

@@ -1,40 +1,98 @@
 import { MikroORM } from '@mikro-orm/postgresql';
-import { Pool } from 'pg';
+import { Client, Pool } from 'pg';
+import pino, { Logger } from 'pino';
 import { GatewayConfig } from '../config/config';
+import { DatabaseHealth, describe, isConnectionError } from './database-health';
 import { EmbeddedHandle, startEmbeddedPostgres } from './embedded-postgres';
 import { ormConfig } from './mikro-orm.config';
+import { ResilientPostgreSqlDriver } from './resilient-postgresql.driver';
 import { Sql } from './sql';
 
 export interface Database {
   url: string;
   orm: MikroORM;
   sql: Sql;
+  /** Up or down, process-wide; /health, the scheduler and the abandoned-run sweep read it. */
+  health: DatabaseHealth;
   /** Closes the pools, then stops the embedded server if this process started one. */
   close(): Promise<void>;
 }
 
-/** Connects to DATABASE_URL, or starts the embedded PostgreSQL, and applies pending migrations. */
-export async function openDatabase(config: GatewayConfig, log: (msg: string) => void = () => undefined): Promise<Database> {
+export interface ConnectOptions {
+  logger?: Logger;
+  /** Recovery backoff (DB_RETRY_MIN_MS, DB_RETRY_MAX_MS); the configuration's defaults when absent. */
+  retryMinMs?: number;
+  retryMaxMs?: number;
+}
+
+export interface OpenOptions {
+  /**
+   * With DATABASE_URL, wait for a server that does not answer yet (retrying with the backoff,
+   * each attempt logged) instead of failing: the gateway may start before its database.
+   */
+  waitForServer?: boolean;
+}
+
+/**
+ * Connects to DATABASE_URL, or starts the embedded PostgreSQL, and applies pending migrations.
+ * The embedded cluster is supervised: if its postmaster dies, the health flips down and the
+ * recovery loop starts it again with backoff.
+ */
+export async function openDatabase(config: GatewayConfig, logger: Logger = pino({ level: 'silent' }), opts: OpenOptions = {}): Promise<Database> {
   let embedded: EmbeddedHandle | undefined;
   let url = config.databaseUrl;
   if (!url) {
     embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.embeddedPort, database: 'dvc_gateway' });
     url = embedded.url;
-    log(`embedded PostgreSQL on 127.0.0.1:${config.embeddedPort}, data in ${config.dataDir}`);
+    logger.info(`embedded PostgreSQL on 127.0.0.1:${config.embeddedPort}, data in ${config.dataDir}`);
   }
+  const connectOpts = { logger, retryMinMs: config.dbRetryMinMs, retryMaxMs: config.dbRetryMaxMs };
   try {
-    return await connect(url, config.poolSize, embedded);
+    if (embedded || !opts.waitForServer) return await connect(url, config.poolSize, embedded, connectOpts);
+    return await connectWhenReachable(url, config, connectOpts);
   } catch (e) {
     await embedded?.stop();
     throw e;
   }
 }
 
-export async function connect(url: string, poolSize = 10, embedded?: EmbeddedHandle): Promise<Database> {
-  const orm = await MikroORM.init(ormConfig(url, poolSize));
+/** connect(), retried with backoff while the server refuses connections (a wrong password or a bad migration fails at once). */
+async function connectWhenReachable(url: string, config: GatewayConfig, opts: ConnectOptions): Promise<Database> {
+  let wait = config.dbRetryMinMs;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await connect(url, config.poolSize, undefined, opts);
+    } catch (e) {
+      if (!isConnectionError(e)) throw e;
+      opts.logger?.warn({ attempt, retryInMs: wait, err: describe(e) }, 'database not reachable yet');
+    }
+    await new Promise((r) => setTimeout(r, wait));
+    wait = Math.min(wait * 2, config.dbRetryMaxMs);
+  }
+}
+
+export async function connect(url: string, poolSize = 10, embedded?: EmbeddedHandle, opts: ConnectOptions = {}): Promise<Database> {
+  const defaults = new GatewayConfig();
+  const log = opts.logger ?? pino({ level: 'silent' });
+  const health = new DatabaseHealth({
+    log,
+    retryMinMs: opts.retryMinMs ?? defaults.dbRetryMinMs,
+    retryMaxMs: opts.retryMaxMs ?? defaults.dbRetryMaxMs,
+    probe: () => probe(url, opts.retryMaxMs ?? defaults.dbRetryMaxMs),
+    recover: embedded?.ensureRunning,
+    action: embedded?.ensureRunning ? 'restarting the embedded PostgreSQL if it is down, then reconnecting' : 'reconnecting',
+  });
+  // The postmaster's exit is the earliest news of an outage; don't wait for a query to fail.
+  embedded?.onExit?.((why) => health.connectionLost(new Error(why)));
+  const orm = await MikroORM.init(ormConfig(url, poolSize, (msg) => log.warn({ from: 'knex' }, msg)));
+  const driver: unknown = orm.em.getDriver();
+  if (driver instanceof ResilientPostgreSqlDriver) driver.onConnectionError = (e) => health.report(e);
   const pool = new Pool({ connectionString: url, max: poolSize });
-  // An idle client's error (server restart) must not crash the process.
-  pool.on('error', () => undefined);
+  // No pg error may end the process: an idle client's error reaches the pool, a checked-out
+  // client's error reaches the client itself (node-postgres emits it there with nobody listening
+  // between queries, e.g. a sync's session connection when the server is killed: 57P01).
+  pool.on('error', (e) => health.report(e));
+  pool.on('connect', (client) => client.on('error', (e) => health.report(e)));
   try {
     await orm.getMigrator().up();
   } catch (e) {
@@ -45,11 +103,28 @@ export async function connect(url: string, poolSize = 10, embedded?: EmbeddedHan
   return {
     url,
     orm,
-    sql: new Sql(pool),
+    sql: new Sql(pool, health),
+    health,
     async close() {
+      await health.close();
       await orm.close(true);
       await pool.end();
       await embedded?.stop();
     },
   };
+}
+
+/**
+ * One fresh connection and a trivial query: whether the server answers now (pooled connections
+ * may be stale). No attempt waits longer than the longest backoff.
+ */
+async function probe(url: string, timeoutMs: number): Promise<void> {
+  const client = new Client({ connectionString: url, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+  } finally {
+    await client.end().catch(() => undefined);
+  }
 }

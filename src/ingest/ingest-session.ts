@@ -2,6 +2,7 @@ import { PoolClient } from 'pg';
 import { refreshRollups } from '../aggregates/rollup.service';
 import { defaultYearRange, YearRange } from '../common/calendar';
 import { FieldProblem } from '../common/errors';
+import { DatabaseUnavailable, describe } from '../db/database-health';
 import { Sql, SqlClient } from '../db/sql';
 import { Batch, Section, SECTIONS } from './batch';
 import { isDate, MAX_PROBLEMS, validateBatch } from './batch.validator';
@@ -97,20 +98,26 @@ export class IngestSession {
   }
 
   static async open(sql: Sql, opts: SessionOptions): Promise<IngestSession> {
-    const client = await sql.pool.connect();
-    const tx = new SqlClient(client);
+    const client = await sql.connect();
+    const tx = new SqlClient(client, sql.health);
     try {
       await tx.query('BEGIN');
       if (opts.lock) {
         const [got] = await tx.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock(hashtext($1), $2) AS ok', [opts.lock.name, opts.lock.id]);
         if (!got.ok) throw new SessionBusy(`${opts.lock.name} ${opts.lock.id} is held by another session`);
       }
-      const [src] = await tx.query<{ precedence: number }>('SELECT precedence FROM source WHERE id = $1', [opts.sourceId]);
+      // The backend holding this transaction, by pid and start (as text: microseconds survive);
+      // if this process dies, that backend goes and the abandoned-run sweep closes the run.
+      const [src] = await tx.query<{ precedence: number; pid: number; backend_start: string | null }>(
+        `SELECT precedence, pg_backend_pid() AS pid, (SELECT backend_start::text FROM pg_stat_activity WHERE pid = pg_backend_pid()) AS backend_start
+         FROM source WHERE id = $1`,
+        [opts.sourceId],
+      );
       if (!src) throw new Error(`unknown source id ${opts.sourceId}`);
       // The run row is committed on its own, so a failed or rejected session still leaves its record.
       const [run] = await sql.query<{ id: number }>(
-        `INSERT INTO ingest_run (source_id, kind, status, detail) VALUES ($1, $2, 'running', $3) RETURNING id`,
-        [opts.sourceId, opts.kind, JSON.stringify(opts.detail ?? {})],
+        `INSERT INTO ingest_run (source_id, kind, status, detail, backend_pid, backend_start) VALUES ($1, $2, 'running', $3, $4, $5::timestamptz) RETURNING id`,
+        [opts.sourceId, opts.kind, JSON.stringify(opts.detail ?? {}), src.pid, src.backend_start],
       );
       return new IngestSession(sql, client, tx, { runId: run.id, sourceId: opts.sourceId, precedence: src.precedence }, opts);
     } catch (e) {
@@ -350,26 +357,34 @@ export class IngestSession {
     return { runId: this.runId, rowsRead: this.rowsRead, rowsWritten, ...r };
   }
 
-  /** Rolls everything back and records why: 'rejected' for a BatchRejected, else 'failed'. Safe to call twice. */
-  async fail(error: unknown, detail?: Record<string, unknown>): Promise<void> {
-    if (this.done) return;
-    await this.client.query('ROLLBACK').catch(() => undefined);
-    this.finish();
+  /**
+   * Rolls everything back and records why: 'rejected' for a BatchRejected, else 'failed'. Safe to
+   * call twice. Returns whether it recorded the run: not when the abandoned-run sweep closed it
+   * first (its connection died with the database), so the source counts the failure once.
+   */
+  async fail(error: unknown, detail?: Record<string, unknown>): Promise<boolean> {
+    if (this.done) return false;
+    let broken: Error | undefined;
+    await this.client.query('ROLLBACK').catch((e: unknown) => (broken = e instanceof Error ? e : new Error(String(e))));
+    this.finish(broken);
     const rejected = error instanceof BatchRejected;
     const message = rejected
       ? [error.message, ...error.problems.slice(0, 20).map((p) => `${p.field}: ${p.reason}`)].join('\n')
+      : error instanceof DatabaseUnavailable ? `the database connection was lost: ${describe(error.cause)}`
       : error instanceof Error ? error.message : String(error);
-    await this.sql.query(
+    const recorded = await this.sql.query(
       `UPDATE ingest_run SET status = $2, finished_at = now(), rows_read = $3, rows_rejected = $4, error = $5,
-         detail = coalesce(detail, '{}'::jsonb) || $6::jsonb WHERE id = $1`,
+         detail = coalesce(detail, '{}'::jsonb) || $6::jsonb WHERE id = $1 AND status = 'running' RETURNING id`,
       [this.runId, rejected ? 'rejected' : 'failed', this.rowsRead, rejected ? error.total : 0, message.slice(0, 4000), JSON.stringify(detail ?? {})],
     );
+    return recorded.length > 0;
   }
 
-  private finish(): void {
+  /** Hands the connection back; one that could not even roll back is dropped (`broken`), not reused. */
+  private finish(broken?: Error): void {
     if (this.done) return;
     this.done = true;
-    this.client.release();
+    this.client.release(broken);
   }
 }
 

@@ -16,10 +16,13 @@ export enum RunStatus {
   SUCCEEDED = 'succeeded',
   REJECTED = 'rejected',
   FAILED = 'failed',
+  ABANDONED = 'abandoned',
 }
 registerEnumType(RunStatus, {
   name: 'RunStatus',
-  description: 'rejected: the batch failed validation and nothing was written; failed: an error stopped it and nothing was written.',
+  description:
+    'rejected: the batch failed validation and nothing was written; failed: an error stopped it and nothing was written; ' +
+    'abandoned: the process running it died (crash, kill, lost database) and nothing was written.',
 });
 
 /** One ingest: a pushed batch, an imported file, a sync of a source, or the reference load. */
@@ -62,9 +65,17 @@ export class IngestRun {
   @Property({ type: 'integer', default: 0 })
   rowsRejected: number = 0;
 
-  @Field({ nullable: true, description: 'Why the run was rejected or failed.' })
+  @Field({ nullable: true, description: 'Why the run was rejected, failed or abandoned.' })
   @Property({ type: 'text', nullable: true })
   error?: string;
+
+  /** pg_backend_pid() of the connection holding the run's transaction (the abandoned-run sweep checks it is still there). */
+  @Property({ type: 'integer', nullable: true })
+  backendPid?: number;
+
+  /** That backend's start time: pids are reused, pid and start are not. */
+  @Property({ type: 'timestamptz', nullable: true })
+  backendStart?: Date;
 
   /** Free-form detail: file name, API key name, page cursors. */
   @Property({ type: 'json', nullable: true })

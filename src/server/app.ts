@@ -91,6 +91,11 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
 
   app.get('/health', async (_req, res) => {
     const ready = opts.isReady?.() ?? true;
+    // Known to be down (the recovery loop is at work): say so at once, without a connection attempt per probe.
+    if (!opts.db.health.up) {
+      res.status(503).json({ status: 'unavailable', database: 'down' });
+      return;
+    }
     try {
       await opts.db.sql.query('SELECT 1');
       res.status(ready ? 200 : 503).json({ status: ready ? 'ok' : 'starting', database: 'up' });

@@ -4,7 +4,8 @@ import { Logger } from '../server/logger';
 import { RunningSimulator, startSimulator } from '../simulator';
 import { applyRegistry, defaultSourcesFile, needsSimulator, readRegistryFile, resolveSources } from '../sources/source-registry.service';
 import { SyncScheduler } from './sync.scheduler';
-import { SyncOutcome, SyncService } from './sync.service';
+import { AbandonedRunSweeper } from './abandoned-run.sweeper';
+import { FAILING_AFTER, SyncOutcome, SyncService } from './sync.service';
 
 /** What the sync mutation needs in this process: the sources and, when running, the job queue. */
 export interface SyncRuntime {
@@ -57,14 +58,21 @@ export async function startFederation(opts: FederationOptions): Promise<Federati
     log.info({ url: simulator.url, scale: 'small' }, 'portal simulator started in-process (set SIMULATOR_URL to use another)');
   }
   let scheduler: SyncScheduler | undefined;
+  const sweeper = new AbandonedRunSweeper({
+    sql: opts.db.sql, health: opts.db.health, log, everyMs: opts.config.abandonedRunCheckMs, failingAfter: FAILING_AFTER,
+  });
   const stop = async () => {
     setSyncRuntime(undefined);
+    await sweeper.stop();
     await scheduler?.stop().catch((e: unknown) => log.warn({ err: String(e) }, 'scheduler stop failed'));
     await simulator?.close();
   };
   try {
     const sources = resolveSources(entries, vars, env);
     await applyRegistry(opts.db.sql, sources);
+    // Runs a dead process left RUNNING are closed before the first sync, whose sources they degrade.
+    await sweeper.sweep();
+    sweeper.start();
     const sync = new SyncService(opts.db.sql, sources, log, env, { concurrency: opts.config.syncConcurrency });
     setSyncRuntime({ sync });
     if (opts.config.syncOnStart) {
@@ -77,8 +85,11 @@ export async function startFederation(opts: FederationOptions): Promise<Federati
       );
     }
     if (opts.schedule !== false) {
-      scheduler = new SyncScheduler(opts.db.url, sync, log);
-      await scheduler.start();
+      const jobs = new SyncScheduler(opts.db.url, sync, log, { health: opts.db.health });
+      await jobs.start();
+      scheduler = jobs;
+      // A job whose run was closed as abandoned, or ended while pg-boss could not hear of it, blocks its source's queue.
+      sweeper.afterSweep = async () => void (await jobs.releaseStuckJobs(opts.config.abandonedRunCheckMs));
     }
     setSyncRuntime({ sync, scheduler });
     return { sync, scheduler, simulatorUrl: simulator?.url, stop };

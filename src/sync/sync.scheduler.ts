@@ -1,4 +1,5 @@
 import PgBoss from 'pg-boss';
+import { DatabaseHealth, describe, isConnectionError } from '../db/database-health';
 import { Logger } from '../server/logger';
 import { SyncOutcome, SyncService } from './sync.service';
 
@@ -34,12 +35,23 @@ export class SyncScheduler {
     private readonly databaseUrl: string,
     private readonly sync: SyncService,
     private readonly log: Logger,
-    private readonly opts: { pollingIntervalSeconds?: number } = {},
+    private readonly opts: { pollingIntervalSeconds?: number; health?: DatabaseHealth } = {},
   ) {}
 
   async start(): Promise<void> {
     const boss = new PgBoss({ connectionString: this.databaseUrl, schema: 'pgboss', max: 3, application_name: 'dvc-gateway-sync' });
-    boss.on('error', (e: Error) => this.log.warn({ err: e.message }, 'job queue error'));
+    // pg-boss's pool and workers report here (never an unhandled 'error'). Its workers keep
+    // polling through an outage and resume when the database is back; a connection-class error
+    // tells the database health, and while it is down the repeats are only debug lines.
+    boss.on('error', (e: Error) => {
+      const health = this.opts.health;
+      if (health && isConnectionError(e)) {
+        const known = !health.up;
+        health.report(e);
+        if (known) return this.log.debug({ err: describe(e) }, 'job queue error (database down)');
+      }
+      this.log.warn({ err: describe(e) }, 'job queue error');
+    });
     await boss.start();
     this.boss = boss;
     const known = new Set<string>();
@@ -51,7 +63,7 @@ export class SyncScheduler {
       if (s.schedule) await boss.schedule(queue, s.schedule, { code: s.code, trigger: 'schedule' }, { tz: TIMEZONE, singletonKey: s.code });
       else await boss.unschedule(queue);
       const id = await boss.work<SyncJob>(queue, { pollingIntervalSeconds: this.opts.pollingIntervalSeconds ?? 10 }, async ([job]) =>
-        this.sync.sync(job.data.code, { trigger: job.data.trigger, full: job.data.full }),
+        this.sync.sync(job.data.code, { trigger: job.data.trigger, full: job.data.full, jobId: job.id }),
       );
       this.workers.set(s.code, id);
     }
@@ -97,6 +109,30 @@ export class SyncScheduler {
       if (!s || ['completed', 'failed', 'cancelled'].includes(s.state) || Date.now() >= deadline) return s;
       await new Promise((r) => setTimeout(r, 200));
     }
+  }
+
+  /**
+   * Fails the sync jobs left 'active' with no run behind them any more: the run was abandoned
+   * (its process died), or it ended more than `settledMs` ago and pg-boss never heard (the
+   * database was down when the worker tried to record the outcome). A stately queue fetches no
+   * new job of a source while one is active, so without this the source would wait for the
+   * job's expiry (hours) before its next run. Returns how many were released.
+   */
+  async releaseStuckJobs(settledMs: number): Promise<number> {
+    const boss = this.boss;
+    if (!boss) return 0;
+    const stuck = (await boss.getDb().executeSql(
+      `SELECT j.name, j.id::text AS id, r.status::text AS status FROM pgboss.job j
+       JOIN ingest_run r ON r.detail->>'job' = j.id::text
+       WHERE left(j.name, 6) = 'sync__' AND j.state = 'active'
+         AND (r.status = 'abandoned' OR (r.status <> 'running' AND r.finished_at < now() - make_interval(secs => $1::float8 / 1000)))`,
+      [settledMs],
+    )) as { rows: { name: string; id: string; status: string }[] };
+    for (const j of stuck.rows) {
+      await boss.fail(j.name, j.id, { error: `released: its run is ${j.status} but the job was still active` });
+      this.log.warn({ queue: j.name, job: j.id, run: j.status }, 'released a sync job left active by a run that ended');
+    }
+    return stuck.rows.length;
   }
 
   /** Stops taking jobs and waits (up to 30 s) for those running. */

@@ -6,6 +6,7 @@ import { DvcqgConnector } from '../connectors/dvcqg.connector';
 import { DEFAULT_HTTP, HttpClient } from '../connectors/http.client';
 import { StatsExportConnector } from '../connectors/stats-export.connector';
 import { intOption } from '../connectors/connector';
+import { DatabaseUnavailable, describe } from '../db/database-health';
 import { Sql } from '../db/sql';
 import { IngestSession, SessionBusy } from '../ingest/ingest-session';
 import { BatchRejected } from '../ingest/ingest.service';
@@ -37,12 +38,14 @@ export interface SyncRunOptions {
    * refresh rescans the facts of the provinces touched, which dominated bulk first loads.
    */
   deferRollups?: boolean;
+  /** The job-queue job running this sync, recorded with the run (the abandoned-run sweep releases the job of a dead run). */
+  jobId?: string;
 }
 
 export class UnknownSourceError extends Error {}
 
 /** Consecutive failures after which a source is 'failing' rather than 'degraded' (option failingAfter). */
-const FAILING_AFTER = 3;
+export const FAILING_AFTER = 3;
 
 export function connectorFor(kind: SourceKind): Connector {
   switch (kind) {
@@ -105,14 +108,31 @@ export class SyncService {
     for (let start = 0; start < list.length; ) {
       let end = start;
       while (end < list.length && list[end].precedence === list[start].precedence) end++;
-      await Promise.all(list.slice(start, end).map(async (s, k) => (outcomes[start + k] = await this.sync(s.code, { ...opts, deferRollups: true }))));
+      await Promise.all(list.slice(start, end).map(async (s, k) => (outcomes[start + k] = await this.syncOrFailed(s.code, { ...opts, deferRollups: true }))));
       start = end;
     }
     if (!opts.deferRollups && outcomes.some((o) => o.status === 'succeeded')) {
-      const r = await refreshRollups(this.sql);
-      this.log.info({ filingRows: r.filingRows, stockRows: r.stockRows, ms: r.ms }, 'aggregate rollups refreshed');
+      // Stale rollup cells stay listed in rollup_dirty (answers stay right), so a failed refresh is only logged.
+      try {
+        const r = await refreshRollups(this.sql);
+        this.log.info({ filingRows: r.filingRows, stockRows: r.stockRows, ms: r.ms }, 'aggregate rollups refreshed');
+      } catch (e) {
+        this.log.warn({ err: describe(e) }, 'aggregate rollup refresh failed; the next sync refreshes them');
+      }
     }
     return outcomes;
+  }
+
+  /** sync(), with an error that escaped the run (the database went away before the run opened) as a failed outcome. */
+  private async syncOrFailed(code: string, opts: SyncRunOptions): Promise<SyncOutcome> {
+    const started = Date.now();
+    try {
+      return await this.sync(code, opts);
+    } catch (e) {
+      const error = `failed, nothing written: ${e instanceof DatabaseUnavailable ? `the database connection was lost: ${describe(e.cause)}` : describe(e)}`;
+      this.log.warn({ source: code, err: error }, 'sync did not succeed');
+      return { code, status: 'failed', rowsRead: 0, rowsWritten: 0, error, seconds: (Date.now() - started) / 1000 };
+    }
   }
 
   /** Syncs one source (waiting for a free slot under the concurrency limit first). */
@@ -139,13 +159,12 @@ export class SyncService {
         unitCodes: source.units,
         lock: { name: 'dvc-gateway:sync', id: row.id },
         keepMissing: connector.keepMissing,
-        detail: { trigger: opts.trigger ?? 'api', full: !!opts.full },
+        detail: { trigger: opts.trigger ?? 'api', full: !!opts.full, ...(opts.jobId ? { job: opts.jobId } : {}) },
       });
     } catch (e) {
       if (e instanceof SessionBusy) return { code, status: 'busy', rowsRead: 0, rowsWritten: 0, error: `a sync of ${code} is already running`, seconds: seconds() };
       throw e;
     }
-    await this.sql.query('UPDATE source SET last_attempt_at = now() WHERE id = $1', [row.id]);
     const o = source.options;
     const http = new HttpClient({
       timeoutMs: intOption(o, 'timeoutMs', DEFAULT_HTTP.timeoutMs),
@@ -156,6 +175,7 @@ export class SyncService {
     const log = this.log.child({ source: code, run: session.runId });
     log.info({ full: !!opts.full, trigger: opts.trigger }, 'sync started');
     try {
+      await this.sql.query('UPDATE source SET last_attempt_at = now() WHERE id = $1', [row.id]);
       const result = await connector.run({
         source: { ...source, id: row.id },
         session,
@@ -173,25 +193,35 @@ export class SyncService {
         detail: { ...result.detail, http: http.stats },
         deferRollups: opts.deferRollups,
       });
-      await this.sql.query(
-        `UPDATE source SET status = 'healthy', last_success_at = now(), last_rows = $2, last_error = NULL, consecutive_failures = 0 WHERE id = $1`,
-        [row.id, committed.rowsRead],
-      );
+      // Committed: the run succeeded even if the database goes away before its source says so.
+      await this.sql
+        .query(
+          `UPDATE source SET status = 'healthy', last_success_at = now(), last_rows = $2, last_error = NULL, consecutive_failures = 0 WHERE id = $1`,
+          [row.id, committed.rowsRead],
+        )
+        .catch((e: unknown) => log.warn({ err: describe(e) }, 'could not mark the source healthy after its run committed'));
       log.info({ rowsRead: committed.rowsRead, rowsWritten: committed.rowsWritten, seconds: seconds() }, 'sync succeeded');
       return { code, status: 'succeeded', runId: session.runId, rowsRead: committed.rowsRead, rowsWritten: committed.rowsWritten, seconds: seconds() };
     } catch (e) {
-      await session.fail(e, { http: http.stats });
       const rejected = e instanceof BatchRejected;
       const reason = rejected
         ? `rejected, nothing written: ${e.total} problem(s): ${e.problems.slice(0, 3).map((p) => `${p.field}: ${p.reason}`).join('; ')}`
-        : `failed, nothing written: ${e instanceof Error ? e.message : String(e)}`;
-      const failingAfter = intOption(o, 'failingAfter', FAILING_AFTER);
-      await this.sql.query(
-        `UPDATE source SET consecutive_failures = consecutive_failures + 1, last_error = $2,
-           status = (CASE WHEN consecutive_failures + 1 >= $3 THEN 'failing' ELSE 'degraded' END)::source_status
-         WHERE id = $1`,
-        [row.id, reason.slice(0, 2000), failingAfter],
-      );
+        : `failed, nothing written: ${e instanceof DatabaseUnavailable ? `the database connection was lost: ${describe(e.cause)}` : e instanceof Error ? e.message : String(e)}`;
+      // The transaction is rolled back whatever happens next. Recording the failure needs the
+      // database, which may be the thing that failed: then the run stays RUNNING until the
+      // abandoned-run sweep closes it (its backend is gone) and counts it against the source.
+      try {
+        if (await session.fail(e, { http: http.stats })) {
+          await this.sql.query(
+            `UPDATE source SET consecutive_failures = consecutive_failures + 1, last_error = $2,
+               status = (CASE WHEN consecutive_failures + 1 >= $3 THEN 'failing' ELSE 'degraded' END)::source_status
+             WHERE id = $1`,
+            [row.id, reason.slice(0, 2000), intOption(o, 'failingAfter', FAILING_AFTER)],
+          );
+        }
+      } catch (recordError) {
+        log.warn({ err: describe(recordError) }, 'could not record the failed run; the abandoned-run sweep will close it');
+      }
       log.warn({ err: e instanceof Error ? e.message : String(e), seconds: seconds() }, 'sync did not succeed');
       return { code, status: rejected ? 'rejected' : 'failed', runId: session.runId, rowsRead: session.rowsRead, rowsWritten: 0, error: reason, seconds: seconds() };
     }
