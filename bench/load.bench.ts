@@ -16,6 +16,7 @@ import { pickKind, READ_MIX } from './load/read-mix.definition';
  * RATE_LIMIT_MAX=0: the per-client rate limit (600/min by default) would otherwise turn a load
  * from one address into 429s. Every request goes to 127.0.0.1. LOAD_SEED varies the draw.
  * "in flight": sent and not answered when the run stopped (at most one per connection; more would be timeouts).
+ * LOAD_KINDS=kpi,sources restricts the mix to those kinds (to cost one kind alone).
  * LOAD_GATEWAY_ENV='{"DB_POOL_SIZE":"20"}' passes extra settings to the gateway (experiments).
  */
 const SECONDS = Number(process.env.LOAD_SECONDS ?? 60);
@@ -23,6 +24,7 @@ const CONNECTIONS = Number(process.env.LOAD_CONNECTIONS ?? 100);
 const SEED = Number(process.env.LOAD_SEED ?? 8);
 /** A request slower than this counts as an error (autocannon's timeout, seconds). */
 const TIMEOUT_S = 30;
+const MIX = process.env.LOAD_KINDS ? READ_MIX.filter((k) => process.env.LOAD_KINDS!.split(',').includes(k.name)) : READ_MIX;
 const TARGET_P99_MS = 1000;
 const TARGET_RSS = 250 * 1048576;
 
@@ -51,6 +53,7 @@ function table(rows: string[][]): string {
 }
 
 async function main(): Promise<void> {
+  if (MIX.length === 0) throw new Error(`LOAD_KINDS names no kind of ${READ_MIX.map((k) => k.name).join(', ')}`);
   if (!(SECONDS > 0 && SECONDS <= 3600) || !(CONNECTIONS >= 1 && CONNECTIONS <= 2000)) {
     throw new Error('LOAD_SECONDS must be in 1..3600 and LOAD_CONNECTIONS in 1..2000');
   }
@@ -61,7 +64,7 @@ async function main(): Promise<void> {
     const atReady = memoryOf(gw.pid);
     console.log(`gateway pid ${gw.pid} healthy in ${gw.startSeconds.toFixed(1)} s; RSS ${atReady ? mb(atReady.current) : '?'} (peak so far ${atReady ? mb(atReady.peak) : '?'}, the start-up sync included)`);
     const rng = new Rng(SEED);
-    const recorder = new LatencyRecorder(READ_MIX.map((k) => k.name));
+    const recorder = new LatencyRecorder(MIX.map((k) => k.name));
     const rss = sampleRss(gw.pid);
     const cpuStart = process.cpuUsage();
     const rolesStart = cpuByRole(gw);
@@ -76,7 +79,7 @@ async function main(): Promise<void> {
         headers: { 'content-type': 'application/json', accept: 'application/json' },
         // Called just before each request is written (the client's previous one answered): a weighted draw.
         setupRequest: (req, context: RequestContext) => {
-          const kind = pickKind(rng);
+          const kind = pickKind(rng, MIX);
           context.kind = kind.name;
           context.start = performance.now();
           recorder.sent(kind.name);
@@ -99,7 +102,7 @@ async function main(): Promise<void> {
     for (const [name, s] of recorder.kinds()) {
       const [p50, p90, p99, max] = percentiles(s.latencies, [50, 90, 99, 100]);
       if (p99 > TARGET_P99_MS || s.graphqlErrors + s.non2xx > 0) failing++;
-      const weight = READ_MIX.find((k) => k.name === name)!.weight;
+      const weight = Math.round((100 * MIX.find((k) => k.name === name)!.weight) / MIX.reduce((t, k) => t + k.weight, 0));
       rows.push([name, `${weight}%`, String(s.answered), String(s.graphqlErrors), String(s.non2xx), String(s.sent - s.answered), fmt(p50), fmt(p90), fmt(p99), fmt(max)]);
     }
     const all = recorder.all();
