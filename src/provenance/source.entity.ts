@@ -92,7 +92,7 @@ export class Source {
   @Property({ type: 'integer', nullable: true })
   lastRows?: number;
 
-  @Field({ nullable: true, description: 'Why the last sync failed; null once a sync succeeds.' })
+  /** Why the last sync failed; shown through SourceResolver.lastError, addresses redacted to anonymous callers. */
   @Property({ type: 'text', nullable: true })
   lastError?: string;
 

@@ -59,7 +59,9 @@ export function lastResortErrorHandler(logger: Logger): express.ErrorRequestHand
   return (err: unknown, req, res, _next) => {
     const status = clientStatus(err) ?? 500;
     const kind = err instanceof Error ? err.name : typeof err;
-    logger.warn({ method: req.method, path: req.path, status, kind }, 'request failed outside GraphQL');
+    const line = { method: req.method, path: req.path.slice(0, 200), status, kind };
+    if (status === 500) logger.error(line, 'request failed outside GraphQL');
+    else logger.warn(line, 'request failed outside GraphQL');
     if (status === 500) sendJsonError(req, res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
     else sendJsonError(req, res, status, 'BAD_REQUEST', `The request could not be processed (HTTP ${status}).`);
   };

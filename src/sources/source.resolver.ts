@@ -46,6 +46,18 @@ export function redactedOrigin(url: string): string | null {
   }
 }
 
+/**
+ * Addresses in a free-text message (an upstream's error excerpt, a network error) masked the same
+ * way: URLs down to their scheme, IP addresses and `localhost` with their ports.
+ */
+export function redactAddresses(text: string): string {
+  return text
+    .replace(/\b([a-z][a-z0-9+.-]*:)\/\/[^\s"'<>]+/gi, (_m, scheme: string) => `${scheme}//***`)
+    .replace(/\[[0-9a-f.]*:[0-9a-f:.]*\](:\d+)?/gi, '***')
+    .replace(/\b\d{1,3}(\.\d{1,3}){3}(:\d+)?\b/g, '***')
+    .replace(/\blocalhost(:\d+)?\b/gi, '***');
+}
+
 @Resolver(() => Source)
 export class SourceResolver {
   @Query(() => [Source], { description: 'Every data source, ordered by code, with its health and freshness.' })
@@ -70,6 +82,15 @@ export class SourceResolver {
   baseUrl(@Root() source: Source, @Ctx() ctx: GatewayContext): string | null {
     if (!source.baseUrl) return null;
     return ctx.caller ? source.baseUrl : redactedOrigin(source.baseUrl);
+  }
+
+  @FieldResolver(() => String, {
+    nullable: true,
+    description: 'Why the last sync failed; null once a sync succeeds. Callers without an API key see addresses in it (URLs, IP addresses) redacted.',
+  })
+  lastError(@Root() source: Source, @Ctx() ctx: GatewayContext): string | null {
+    if (!source.lastError) return null;
+    return ctx.caller ? source.lastError : redactAddresses(source.lastError);
   }
 
   @FieldResolver(() => DateTimeScalar, { nullable: true, description: 'When the schedule next fires (null: synced on demand only, or not synced).' })

@@ -13,7 +13,7 @@ describe('GraphQL over HTTP', () => {
     const failed = results.filter((r) => r.status !== 'ok').map((r) => `${r.status} ${r.id} ${r.name}: ${'reason' in r ? r.reason : ''}`);
     expect(failed).toEqual([]);
     expect(results.length).toBeGreaterThanOrEqual(61);
-    const counts = { ok: 0, warn: 0, error: 0 };
+    const counts: Record<string, number> = { ok: 0, warn: 0, error: 0 };
     for (const r of results) counts[r.status] += 1;
     expect(counts).toEqual({ ok: results.length, warn: 0, error: 0 });
   });

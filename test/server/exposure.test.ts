@@ -1,4 +1,4 @@
-import { redactedOrigin } from '../../src/sources/source.resolver';
+import { redactAddresses, redactedOrigin } from '../../src/sources/source.resolver';
 import { startTestGateway, TestGateway } from '../support/harness';
 
 describe('Source.baseUrl', () => {
@@ -22,6 +22,15 @@ describe('Source.baseUrl', () => {
     const key = await gw.createKey({ name: 'exposure', unitCodes: ['72'] });
     const res = await gw.gql(SOURCE, undefined, key);
     expect(res.data).toEqual({ source: { code: 'igate-test', baseUrl: 'http://10.20.30.40:8080/igate/80?token=x' } });
+  });
+
+  it('redacts addresses in lastError for anonymous callers', async () => {
+    await gw.db.sql.query(`UPDATE source SET last_error = $1 WHERE code = 'igate-test'`, ['igate-test page 3: HTTP 502: upstream http://10.20.30.40:8080/igate/80 unreachable (connect ECONNREFUSED 10.20.30.40:8080) (gave up after 4 attempts)']);
+    const anon = await gw.gql('{ source(code: "igate-test") { lastError } }');
+    expect(anon.data.source.lastError).toBe('igate-test page 3: HTTP 502: upstream http://*** unreachable (connect ECONNREFUSED ***) (gave up after 4 attempts)');
+    const key = await gw.createKey({ name: 'exposure-errors', unitCodes: ['72'] });
+    expect((await gw.gql('{ source(code: "igate-test") { lastError } }', undefined, key)).data.source.lastError).toMatch(/10\.20\.30\.40:8080/);
+    expect(redactAddresses('filings[3] at [::1]:4100 and localhost:5432, 2025-06-30T12:30')).toBe('filings[3] at *** and ***, 2025-06-30T12:30');
   });
 
   it('redacts any URL to its scheme', () => {
