@@ -67,6 +67,8 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     // Off, introspection is refused by queryCostPlugin (to callers without a key) in the gateway's
     // own words; Apollo's switch stays on so that key holders may still read the schema.
     introspection: true,
+    // With introspection off, validation errors do not suggest field names either ("Did you mean...").
+    hideSchemaDetailsFromClientErrors: !config.introspection,
     includeStacktraceInErrorResponses: false,
     // Plain GET queries are allowed: writes need an `Authorization: Bearer` key, which a browser never
     // adds to a cross-site request, and the gateway sets no cookies, so a forged GET (or simple POST)

@@ -54,6 +54,10 @@ describe('introspection and landing page switched off', () => {
       expect(res.data).toBeUndefined();
       expect(res.errors).toEqual([{ message: 'Introspection is switched off on this gateway; callers with an API key may still read the schema.', extensions: { code: 'INTROSPECTION_DISABLED' } }]);
     }
+    // Nor do validation errors hint at field names.
+    const typo = await gw.gql('{ unitz { code } }');
+    expect(typo.errors![0].extensions!.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(typo.errors![0].message).not.toMatch(/Did you mean/);
     // __typename is not introspection: clients need it.
     expect((await gw.gql('{ __typename }')).data).toEqual({ __typename: 'Query' });
   });
