@@ -1,6 +1,7 @@
 import { GraphQLError } from 'graphql';
 import { runReadQuery } from '../../src/aggregates/read-query';
 import { formatError } from '../../src/common/errors';
+import { loadConfig } from '../../src/config/config';
 import { queryCounter } from '../../src/db/query-counter';
 import { startTestGateway, TestGateway } from '../support/harness';
 import { AGGREGATE, loadFixture } from './fixture';
@@ -102,14 +103,17 @@ describe('query cost', () => {
   });
 
   it('rejects deep queries and too many aliases', async () => {
-    const deep = '{ unit(code: "80") { parent { parent { parent { parent { parent { parent { parent { parent { parent { parent { parent { parent { code } } } } } } } } } } } } } }';
+    // Limits as configured by default (MAX_QUERY_DEPTH, MAX_QUERY_ALIASES): the query goes two past.
+    const { maxQueryDepth, maxQueryAliases } = loadConfig({});
+    const parents = maxQueryDepth;
+    const deep = `{ unit(code: "80") { ${'parent { '.repeat(parents)}code${' }'.repeat(parents)} } }`;
     queryCounter.reset();
     const d = await gw.gql(deep);
     expect(queryCounter.total).toBe(0);
-    expect(d.errors![0]).toMatchObject({ message: 'Query depth 14 exceeds the limit of 12: flatten the query.', extensions: { code: 'QUERY_TOO_COSTLY' } });
-    const many = `{ ${Array.from({ length: 31 }, (_, i) => `s${i}: sectors { code }`).join(' ')} }`;
+    expect(d.errors![0]).toMatchObject({ message: `Query depth ${maxQueryDepth + 2} exceeds the limit of ${maxQueryDepth}: flatten the query.`, extensions: { code: 'QUERY_TOO_COSTLY' } });
+    const many = `{ ${Array.from({ length: maxQueryAliases + 1 }, (_, i) => `s${i}: sectors { code }`).join(' ')} }`;
     const a = await gw.gql(many);
-    expect(a.errors![0].extensions).toMatchObject({ code: 'QUERY_TOO_COSTLY', aliases: 31, maxAliases: 30 });
+    expect(a.errors![0].extensions).toMatchObject({ code: 'QUERY_TOO_COSTLY', aliases: maxQueryAliases + 1, maxAliases: maxQueryAliases });
   });
 
   it('lets a full-size aggregate and introspection through', async () => {
