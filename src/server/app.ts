@@ -70,9 +70,11 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     // With introspection off, validation errors do not suggest field names either ("Did you mean...").
     hideSchemaDetailsFromClientErrors: !config.introspection,
     includeStacktraceInErrorResponses: false,
-    // Plain GET queries are allowed: writes need an `Authorization: Bearer` key, which a browser never
-    // adds to a cross-site request, and the gateway sets no cookies, so a forged GET (or simple POST)
-    // runs as nobody and can only read what is public anyway. Mutations stay refused on GET (405).
+    // Plain GET queries are allowed (no preflight header asked for). Cross-site request forgery rides
+    // on credentials a browser attaches by itself (cookies, HTTP authentication), and the gateway has
+    // none: it sets no cookies, and writes need an `Authorization: Bearer` key, which a cross-site page
+    // does not have and the browser never adds. A forged request runs as nobody and reads only what is
+    // public anyway. Mutations stay refused on GET (405); POST bodies must be JSON (415 otherwise).
     csrfPrevention: false,
     // A second guard behind limitQuerySize: the parser stops at the same token count.
     parseOptions: { maxTokens: config.maxQueryTokens },
