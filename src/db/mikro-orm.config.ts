@@ -37,6 +37,9 @@ export function ormConfig(clientUrl: string, poolSize = 10, warn?: (message: str
     forceUtcTimezone: true,
     // Relations are loaded by our own per-request DataLoaders; nothing lazy behind our back.
     allowGlobalContext: false,
+    // Compiled code runs the compiled migrations even when started from a ts-jest test (MikroORM
+    // would see TS_JEST in the inherited environment and look for .js files among the sources).
+    preferTs: !compiled,
     migrations: {
       tableName: 'mikro_orm_migrations',
       path: path.join(root, compiled ? 'dist/migrations' : 'migrations'),

@@ -1,0 +1,117 @@
+import fs from 'node:fs';
+import { clusterClient, createSyncKey, freePort, GatewayProcess, HttpAnswer, isAlive, postmasterPid, stopCluster, tempDir, waitFor } from './gateway-process';
+
+/**
+ * Issue 8, item 1: kill -9 of the embedded postmaster while requests keep coming. The gateway
+ * must answer 503 (/health says the database is down, GraphQL says SERVICE_UNAVAILABLE with no
+ * internals), restart the cluster by itself, serve again, and never exit. Real processes only.
+ */
+describe('database outage: the embedded PostgreSQL killed under traffic', () => {
+  let dir: string;
+  let gw: GatewayProcess | undefined;
+
+  beforeAll(() => {
+    dir = tempDir('dvc-resilience-outage-');
+  });
+
+  afterAll(async () => {
+    await gw?.stop('SIGTERM').catch(() => undefined);
+    await stopCluster(`${dir}/pg`);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('answers 503 while the database is down, restarts it, serves again and never exits', async () => {
+    const dataDir = `${dir}/pg`;
+    const pgPort = await freePort();
+    gw = await GatewayProcess.start({
+      DATA_DIR: dataDir,
+      EMBEDDED_PG_PORT: String(pgPort),
+      SYNC_ON_START: 'false',
+      DB_RETRY_MIN_MS: '100',
+      DB_RETRY_MAX_MS: '1000',
+      // A sweep every second, so one runs between the restart and the end of the test.
+      ABANDONED_RUN_CHECK_MS: '1000',
+    });
+    const g = gw;
+    expect(await g.health()).toEqual({ status: 200, body: { status: 'ok', database: 'up' } });
+
+    // Traffic: health checks and GraphQL reads, four at a time, until told to stop.
+    const health: HttpAnswer[] = [];
+    const reads: HttpAnswer[] = [];
+    let stopTraffic = false;
+    const loop = async (send: () => Promise<HttpAnswer>, into: HttpAnswer[]) => {
+      while (!stopTraffic) {
+        into.push(await send().catch((e: unknown) => ({ status: 0, body: String(e) })));
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    };
+    const traffic = Promise.all([
+      loop(() => g.health(), health),
+      loop(() => g.health(), health),
+      loop(() => g.gql('{ sectors { code } units(first: 3) { nodes { code } } }'), reads),
+      loop(() => g.gql('{ sources { code status } }'), reads),
+    ]);
+    try {
+      await waitFor('some answers before the kill', () => reads.length >= 4 && health.length >= 4, 10_000);
+      const killed = postmasterPid(dataDir)!;
+      expect(killed).toBeGreaterThan(0);
+      process.kill(killed, 'SIGKILL');
+
+      // Down, then up again: the answers say so in that order.
+      await waitFor('/health to say the database is down', () => health.some((h) => h.status === 503 && h.body?.database === 'down'), 20_000);
+      const downAt = health.findIndex((h) => h.status === 503);
+      await waitFor('/health to answer 200 again', () => health.slice(downAt).some((h) => h.status === 200), 40_000);
+      const upAt = downAt + health.slice(downAt).findIndex((h) => h.status === 200);
+      const readsBefore = reads.length;
+      await waitFor('a GraphQL read to answer again', () => reads.slice(readsBefore).some((r) => r.status === 200 && r.body?.data?.sectors), 20_000);
+
+      expect(health[downAt].body).toEqual({ status: 'unavailable', database: 'down' });
+      expect(health.slice(upAt).every((h) => h.status === 200)).toBe(true);
+      // The cluster runs again under a new postmaster, started by the gateway.
+      const restarted = postmasterPid(dataDir)!;
+      expect(restarted).not.toBe(killed);
+      expect(isAlive(restarted)).toBe(true);
+    } finally {
+      stopTraffic = true;
+      await traffic;
+    }
+
+    // While down, GraphQL said so: 503, SERVICE_UNAVAILABLE, the same short message, no internals.
+    const unavailable = reads.filter((r) => r.status === 503);
+    expect(unavailable.length).toBeGreaterThan(0);
+    for (const r of unavailable) {
+      expect(r.body.errors.length).toBeGreaterThan(0);
+      for (const e of r.body.errors) expect(e).toMatchObject({ message: 'The database is unavailable at the moment; try again shortly.', extensions: { code: 'SERVICE_UNAVAILABLE' } });
+    }
+    const text = JSON.stringify(unavailable);
+    expect(text).not.toMatch(/select|ECONNREFUSED|127\.0\.0\.1|postmaster|stacktrace|\.ts:|\.js:/i);
+    // No other kind of failure reached a client.
+    expect(reads.filter((r) => r.status !== 200 && r.status !== 503)).toEqual([]);
+    expect(health.filter((h) => h.status !== 200 && h.status !== 503)).toEqual([]);
+
+    // The process never exited, and logged the outage and each recovery attempt.
+    expect(g.alive).toBe(true);
+    expect(g.logs).toMatch(/"msg":"database unavailable: requests get 503 until it answers again"/);
+    expect(g.logs).toMatch(/"attempt":1,"msg":"database recovery: restarting the embedded PostgreSQL/);
+    expect(g.logs).toMatch(/"msg":"database available again"/);
+
+    // The job queue works again too: a sync asked for through pg-boss runs and is recorded.
+    const key = await createSyncKey(dataDir, pgPort);
+    const db = await clusterClient(dataDir, pgPort);
+    try {
+      const res = await g.gql('mutation { syncSource(code: "dvcqg") { state error run { status } source { status } } }', key);
+      expect(res.body.errors).toBeUndefined();
+      expect(res.body.data.syncSource).toMatchObject({ state: 'SUCCEEDED', run: { status: 'SUCCEEDED' }, source: { status: 'HEALTHY' } });
+      const [run] = (await db.query(`SELECT detail->>'job' AS job FROM ingest_run r JOIN source s ON s.id = r.source_id WHERE s.code = 'dvcqg' ORDER BY r.id DESC LIMIT 1`)).rows;
+      expect(run.job).toMatch(/^[0-9a-f-]{36}$/);
+    } finally {
+      await db.end();
+    }
+    expect(g.alive).toBe(true);
+
+    // And it still stops cleanly, taking the restarted cluster down with it.
+    const restarted = postmasterPid(dataDir)!;
+    expect(await g.stop('SIGTERM')).toEqual({ code: 0, signal: null });
+    await waitFor('the restarted postmaster to stop with the gateway', () => !isAlive(restarted), 15_000);
+  });
+});
