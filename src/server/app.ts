@@ -122,6 +122,9 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   app.use(notFoundHandler());
   app.use(lastResortErrorHandler(opts.logger));
   answerClientErrorsWithJson(server);
+  // Requests with `Expect: 100-continue` go through the app like any other: readJsonBody sends the
+  // 100 once the body is wanted, so a refused upload (too large, bad key, rate limited) is never sent.
+  server.on('checkContinue', (req, res) => app(req, res));
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

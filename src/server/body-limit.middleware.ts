@@ -63,6 +63,10 @@ export function readJsonBody(limits: BodyLimits): express.RequestHandler {
     const declared = req.headers['content-length'];
     if (declared !== undefined && Number(declared) > limit) return tooLarge();
 
+    // A client that asked to wait (Expect: 100-continue, as curl does for large uploads) sends its
+    // body only now, once every check that could refuse it has passed.
+    if (/100-continue/i.test(req.headers.expect ?? '')) res.writeContinue();
+
     const chunks: Buffer[] = [];
     let size = 0;
     const stop = () => {

@@ -80,6 +80,16 @@ describe('request hygiene', () => {
     expect(expectJsonError(keyed, 413, 'PAYLOAD_TOO_LARGE')).toMatch(/larger than the 65536 bytes allowed/);
   });
 
+  it('asks for the body of an Expect: 100-continue upload only once it passes every check', async () => {
+    const refused = await rawRequest(app.url, { headers: { ...json, expect: '100-continue', 'content-length': String(QUERY_LIMIT + 1) }, headersOnly: true, awaitContinue: true });
+    expectJsonError(refused, 413, 'PAYLOAD_TOO_LARGE');
+    expect(refused.continued).toBe(false);
+    const body = JSON.stringify({ query: '{ __typename }' });
+    const accepted = await rawRequest(app.url, { headers: { ...json, expect: '100-continue', 'content-length': String(Buffer.byteLength(body)) }, body, awaitContinue: true });
+    expect(accepted.continued).toBe(true);
+    expect(accepted.json()).toEqual({ data: { __typename: 'Query' } });
+  });
+
   it('refuses a chunked body as soon as it grows past the limit', async () => {
     // An endless body: only a limit enforced while reading can answer it.
     function* endless() {

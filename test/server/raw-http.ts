@@ -5,6 +5,8 @@ export interface RawResponse {
   status: number;
   headers: http.IncomingHttpHeaders;
   text: string;
+  /** Whether the server answered 100 Continue first. */
+  continued: boolean;
   json(): any;
 }
 
@@ -18,6 +20,8 @@ export interface RawRequest {
   chunks?: Iterable<Buffer>;
   /** Send the headers and nothing else: the server must answer without the body. */
   headersOnly?: boolean;
+  /** With `Expect: 100-continue`: send the body only when the server says 100 Continue. */
+  awaitContinue?: boolean;
 }
 
 /** One request with node:http, for what fetch will not send (wrong Content-Length, chunked bodies, raw bytes). */
@@ -25,18 +29,23 @@ export function rawRequest(url: string, r: RawRequest): Promise<RawResponse> {
   const u = new URL(url);
   return new Promise((resolve, reject) => {
     const req = http.request({ host: u.hostname, port: u.port, path: r.path ?? u.pathname + u.search, method: r.method ?? 'POST', headers: r.headers, agent: false });
+    let continued = false;
+    req.on('continue', () => {
+      continued = true;
+      if (r.awaitContinue && !r.headersOnly) req.end(r.body);
+    });
     req.on('response', (res) => {
       const parts: Buffer[] = [];
       res.on('data', (c: Buffer) => parts.push(c));
       res.on('end', () => {
         const text = Buffer.concat(parts).toString('utf8');
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json: () => JSON.parse(text) });
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, continued, json: () => JSON.parse(text) });
       });
       res.on('error', reject);
     });
     // The server may close the connection while we are still sending: the response is what counts.
     req.on('error', (e) => (req.destroyed && (e as NodeJS.ErrnoException).code === 'EPIPE' ? undefined : reject(e)));
-    if (r.headersOnly) {
+    if (r.headersOnly || r.awaitContinue) {
       req.flushHeaders();
       return;
     }
