@@ -52,12 +52,16 @@ export interface BuiltQuery {
   measureIndex: Map<AggregateMeasure, number>;
 }
 
-/** Collects parameters: user values never enter the SQL text. */
+/**
+ * Collects parameters: user values never enter the SQL text. Numbering starts after `offset`, so
+ * that several built queries can share one statement (see combineQueries).
+ */
 class Params {
   readonly values: unknown[] = [];
+  constructor(private readonly offset = 0) {}
   add(value: unknown, cast?: string): string {
     this.values.push(value);
-    return `$${this.values.length}${cast ? `::${cast}` : ''}`;
+    return `$${this.offset + this.values.length}${cast ? `::${cast}` : ''}`;
   }
 }
 
@@ -314,8 +318,8 @@ function streamSql(spec: AggregateSpec, s: StreamSource, p: Params, stream: 'flo
 }
 
 /** Builds the one statement answering an aggregate: facts, grouping, measures, order and metadata. */
-export function buildAggregateQuery(spec: AggregateSpec): BuiltQuery {
-  const p = new Params();
+export function buildAggregateQuery(spec: AggregateSpec, paramOffset = 0): BuiltQuery {
+  const p = new Params(paramOffset);
   const all = new Set<AggregateMeasure>([...spec.measures, ...spec.having.map((h) => h.measure)]);
   for (const o of spec.orderBy) if (o.measure) all.add(o.measure);
   if (spec.rankBy) all.add(spec.rankBy.measure);
@@ -496,4 +500,22 @@ SELECT json_build_object(
     streams: { flow: needsFlow, stock: needsStock },
     measureIndex: index,
   };
+}
+
+/**
+ * Several aggregates as one statement (`SELECT (q0) AS r0, (q1) AS r1, …`): one pool checkout and
+ * one round trip instead of one each, and one snapshot for all of them. A KPI asks three (its
+ * value with rank, the eligible-only value, the trend); run apart they held three connections and
+ * nine round trips (bench:load, kpi kind).
+ */
+export function combineQueries(specs: AggregateSpec[]): { text: string; params: unknown[]; built: BuiltQuery[] } {
+  const built: BuiltQuery[] = [];
+  const params: unknown[] = [];
+  for (const spec of specs) {
+    const b = buildAggregateQuery(spec, params.length);
+    params.push(...b.params);
+    built.push(b);
+  }
+  const text = `SELECT ${built.map((b, i) => `(${b.text}) AS r${i}`).join(',\n')}`;
+  return { text, params, built };
 }

@@ -5,7 +5,7 @@ import { Source } from '../provenance/source.entity';
 import { today } from '../units/unit.service';
 import { UnitKind } from '../units/unit.entity';
 import { AggregateInput } from './aggregate.inputs';
-import { AggregateSpec, buildAggregateQuery, BuiltQuery } from './aggregate-query.builder';
+import { AggregateSpec, buildAggregateQuery, BuiltQuery, combineQueries } from './aggregate-query.builder';
 import { AggregateResult, AggregateRow, MeasureValue, Period, UnitRef } from './aggregate.types';
 import { AggregateDimension as D, Grain, GRAIN_MONTHS, PeriodGrain, SUPPORTED_GRAINS, UnitView, VIEW_LEVELS } from './dimensions';
 import { AggregateMeasure, MEASURES } from './measures';
@@ -172,6 +172,17 @@ export class AggregateService {
     const [{ result }] = await runReadQuery<{ result: RawResult }>(this.sql, built.text, built.params, this.timeoutMs);
     this.checkFilters(spec, result);
     return this.shape(spec, built, result);
+  }
+
+  /** Several specs in one statement (one connection, one round trip), outcomes in the same order. */
+  async runMany(specs: AggregateSpec[]): Promise<AggregateOutcome[]> {
+    const { text, params, built } = combineQueries(specs);
+    const [row] = await runReadQuery<Record<string, RawResult>>(this.sql, text, params, this.timeoutMs);
+    return specs.map((spec, i) => {
+      const result = row[`r${i}`];
+      this.checkFilters(spec, result);
+      return this.shape(spec, built[i], result);
+    });
   }
 
   /** Filters naming nothing are mistakes worth telling, not empty results. */

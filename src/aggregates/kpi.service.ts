@@ -4,6 +4,7 @@ import { Sql } from '../db/sql';
 import { Comparison, Indicator, Target } from '../plans/target.entity';
 import { today } from '../units/unit.service';
 import { UnitKind } from '../units/unit.entity';
+import { AggregateSpec } from './aggregate-query.builder';
 import { AggregateInput } from './aggregate.inputs';
 import { addMonths, AggregateService, monthEnd, periodOf, toSpec } from './aggregate.service';
 import { UnitRef } from './aggregate.types';
@@ -11,7 +12,6 @@ import { AggregateDimension as D, Grain, GRAIN_MONTHS, LevelView, PeriodGrain, S
 import { Kpi, KpiPoint, TargetAssessment } from './kpi.types';
 import { INDICATOR_MEASURE, MEASURES } from './measures';
 import { PlanComplianceService } from './plan-compliance.service';
-import { runReadQuery } from './read-query';
 
 export interface KpiRequest {
   indicator: Indicator;
@@ -74,9 +74,12 @@ export class KpiService {
     }
     const date = req.asOf ?? (req.period?.to ? monthEnd(req.period.to) : today());
     const current = req.unitView === UnitView.CURRENT_UNITS;
-    const unit = await this.unit(req.unitCode, req.unitAt ?? (current ? today() : date), current);
-    const targets = (await this.em.find(Target, { indicator: req.indicator }, { orderBy: { deadline: 'asc', code: 'asc' } }))
-      .filter((t) => t.scopeKinds.includes(unit.kind));
+    // The unit and the indicator's targets are independent: asked side by side (two pools, one wait).
+    const [unit, allTargets] = await Promise.all([
+      this.unit(req.unitCode, req.unitAt ?? (current ? today() : date), current),
+      this.em.find(Target, { indicator: req.indicator }, { orderBy: { deadline: 'asc', code: 'asc' } }),
+    ]);
+    const targets = allTargets.filter((t) => t.scopeKinds.includes(unit.kind));
     if (req.indicator === Indicator.PLAN_ISSUED) return this.planKpi(req, unit, date, targets);
 
     const base = {
@@ -103,11 +106,15 @@ export class KpiService {
         period: { from: monthOf(points[0]), to: monthOf(date) }, filter: { unitIds: [unit.id] },
       }));
     }
-    const [main, eligible, trend] = await Promise.all([
-      this.engine.run({ ...mainSpec, rankBy: { measure: measure!, higherIsBetter: true }, focusUnitIds: [Number(unit.id)] }),
-      eligibleSpec ? this.engine.run(eligibleSpec) : undefined,
-      trendSpec ? this.engine.run(trendSpec) : undefined,
-    ]);
+    // One statement for the value, the eligible-only value and the trend: under load each
+    // statement apart waited for its own pooled connection (bench:load, kpi kind).
+    const specs: AggregateSpec[] = [{ ...mainSpec, rankBy: { measure: measure!, higherIsBetter: true }, focusUnitIds: [Number(unit.id)] }];
+    if (eligibleSpec) specs.push(eligibleSpec);
+    if (trendSpec) specs.push(trendSpec);
+    const outcomes = await this.engine.runMany(specs);
+    const main = outcomes[0];
+    const eligible = eligibleSpec ? outcomes[1] : undefined;
+    const trend = trendSpec ? outcomes[outcomes.length - 1] : undefined;
     const mine = main.rows[0]?.measures[0];
     const value = mine?.value ?? null;
     const numerator = mine?.numerator ?? 0;
@@ -149,10 +156,11 @@ export class KpiService {
 
   /** The unit holding `code` on `at`; with CURRENT_UNITS, it must exist today. */
   private async unit(code: string, at: string, current: boolean): Promise<UnitRef & { kind: UnitKind }> {
-    const [u] = await runReadQuery<{ id: number; code: string; name: string; kind: UnitKind; valid_from: string | null; valid_to: string | null }>(this.sql,
+    // One indexed lookup by code: no statement timeout (and its BEGIN/SET/COMMIT round trips) needed.
+    const [u] = await this.sql.query<{ id: number; code: string; name: string; kind: UnitKind; valid_from: string | null; valid_to: string | null }>(
       `SELECT id, code, name, kind, to_char(valid_from, 'YYYY-MM-DD') AS valid_from, to_char(valid_to, 'YYYY-MM-DD') AS valid_to FROM unit
        WHERE code = $1 AND (valid_from IS NULL OR valid_from <= $2::date) AND (valid_to IS NULL OR valid_to >= $2::date)`,
-      [code, at], this.timeoutMs);
+      [code, at]);
     if (!u) throw badUserInput('Unknown unit', [{ field: 'unitCode', reason: `no unit with code ${code} on ${at} (codes are read on unitAt)` }]);
     if (current && u.valid_to !== null) {
       throw badUserInput('Not a current unit', [{ field: 'unitCode', reason: `${code} closed on ${u.valid_to}: with CURRENT_UNITS ask for its successor` }]);
