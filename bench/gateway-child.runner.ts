@@ -102,7 +102,9 @@ export async function startGatewayChild(label: string, env: NodeJS.ProcessEnv = 
   const logFile = path.join(tmp, 'gateway.log');
   const log = fs.openSync(logFile, 'a');
   const started = Date.now();
-  const child = spawn(process.execPath, [path.join(root, 'dist/src/main.js')], { cwd: root, env: childEnv, stdio: ['ignore', log, log] });
+  // BENCH_GATEWAY_NODE_ARGS: node flags for the gateway (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof), for experiments.
+  const nodeArgs = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, path.join(root, 'dist/src/main.js')], { cwd: root, env: childEnv, stdio: ['ignore', log, log] });
   fs.closeSync(log);
   const origin = `http://127.0.0.1:${port}`;
   const cleanup = async () => {
