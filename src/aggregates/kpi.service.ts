@@ -2,7 +2,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { badUserInput } from '../common/errors';
 import { Sql } from '../db/sql';
 import { Comparison, Indicator, Target } from '../plans/target.entity';
-import { today } from '../units/unit.service';
+import { today } from '../common/calendar';
 import { UnitKind } from '../units/unit.entity';
 import { AggregateSpec } from './aggregate-query.builder';
 import { AggregateInput } from './aggregate.inputs';

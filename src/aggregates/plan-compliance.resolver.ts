@@ -3,7 +3,7 @@ import { Args, ArgsType, Ctx, Field, Int, Query, Resolver } from 'type-graphql';
 import { LocalDateScalar } from '../common/scalars';
 import { GatewayContext } from '../server/context';
 import { UnitKind } from '../units/unit.entity';
-import { today } from '../units/unit.service';
+import { today } from '../common/calendar';
 import { PlanComplianceService } from './plan-compliance.service';
 import { PlanCompliance, PlanStatus } from './plan-compliance.types';
 

@@ -47,10 +47,6 @@ export interface Connector {
 export const monthIndex = (m: string): number => Number(m.slice(0, 4)) * 12 + Number(m.slice(5, 7)) - 1;
 export const monthLabel = (i: number): string => `${Math.floor(i / 12)}-${String((i % 12) + 1).padStart(2, '0')}`;
 
-/** The current month in Asia/Ho_Chi_Minh (UTC+7, no DST). */
-export function currentMonth(now = Date.now()): string {
-  return new Date(now + 7 * 3_600_000).toISOString().slice(0, 7);
-}
 
 /** Number option from the registry with a default. */
 export function intOption(options: Record<string, unknown>, name: string, fallback: number): number {

@@ -1,5 +1,6 @@
 import { FilingRow, PlanRow, ProcedureRow, ServiceLevelRow } from '../ingest/batch';
-import { Connector, ConnectorContext, ConnectorResult, currentMonth, intOption, monthIndex, monthLabel, orderedPool, stringOption } from './connector';
+import { currentMonth } from '../common/calendar';
+import { Connector, ConnectorContext, ConnectorResult, intOption, monthIndex, monthLabel, orderedPool, stringOption } from './connector';
 import { TransientError } from './http.client';
 
 /** The agency fields every national-portal row starts with (docs/simulator.md, DVCQG). */

@@ -1,6 +1,7 @@
 import { parse } from 'csv-parse/sync';
 import { FilingRow, ServiceLevelRow } from '../ingest/batch';
-import { Connector, ConnectorContext, ConnectorResult, currentMonth, intOption, monthIndex, monthLabel, orderedPool, stringOption } from './connector';
+import { currentMonth } from '../common/calendar';
+import { Connector, ConnectorContext, ConnectorResult, intOption, monthIndex, monthLabel, orderedPool, stringOption } from './connector';
 import { TransientError } from './http.client';
 
 /** The export's columns (docs/simulator.md, c), by their Vietnamese headers. */

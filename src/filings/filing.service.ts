@@ -4,7 +4,8 @@ import { badUserInput } from '../common/errors';
 import { paginate } from '../common/paginate';
 import { ConnectionResult, PageArgs } from '../common/pagination';
 import { monthToDate } from '../common/scalars';
-import { today, UnitService } from '../units/unit.service';
+import { today } from '../common/calendar';
+import { UnitService } from '../units/unit.service';
 import { FilingStat } from './filing-stat.entity';
 import { FilingStatFilter } from './filing.inputs';
 

@@ -7,7 +7,7 @@ import { Procedure } from '../procedures/procedure.entity';
 import { Provenance, provenanceOf } from '../provenance/provenance.type';
 import { GatewayContext } from '../server/context';
 import { Unit } from '../units/unit.entity';
-import { today } from '../units/unit.service';
+import { today } from '../common/calendar';
 import { ServiceLevel } from './service-level.entity';
 import { Service } from './service.entity';
 import { ServiceFilter } from './service.inputs';

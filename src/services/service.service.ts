@@ -3,7 +3,8 @@ import { GraphQLResolveInfo } from 'graphql';
 import { badUserInput } from '../common/errors';
 import { paginate } from '../common/paginate';
 import { ConnectionResult, PageArgs } from '../common/pagination';
-import { today, UnitService } from '../units/unit.service';
+import { today } from '../common/calendar';
+import { UnitService } from '../units/unit.service';
 import { Service } from './service.entity';
 import { ServiceFilter } from './service.inputs';
 

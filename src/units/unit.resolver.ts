@@ -8,7 +8,8 @@ import { Service } from '../services/service.entity';
 import { LineageType } from './unit-lineage.entity';
 import { Unit } from './unit.entity';
 import { UnitFilter } from './unit.inputs';
-import { today, UnitService } from './unit.service';
+import { today } from '../common/calendar';
+import { UnitService } from './unit.service';
 
 @ObjectType()
 export class UnitConnection extends Connection(Unit) {}

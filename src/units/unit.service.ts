@@ -1,5 +1,6 @@
 import { EntityManager, FilterQuery } from '@mikro-orm/postgresql';
 import { GraphQLResolveInfo } from 'graphql';
+import { today } from '../common/calendar';
 import { badUserInput } from '../common/errors';
 import { paginate } from '../common/paginate';
 import { ConnectionResult, PageArgs } from '../common/pagination';
@@ -7,9 +8,6 @@ import { foldVietnamese } from '../common/text';
 import { UnitFilter } from './unit.inputs';
 import { Unit } from './unit.entity';
 
-export function today(): string {
-  return new Date().toISOString().slice(0, 10);
-}
 
 /** Units that exist on `date`: open-ended validity on either side counts. */
 export function validOn(date: string): FilterQuery<Unit> {
