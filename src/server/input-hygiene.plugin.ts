@@ -21,7 +21,11 @@ import { badUserInput, FieldProblem } from '../common/errors';
 /** At most this many problems are listed: more is one systematic mistake, and the answer stays small. */
 export const MAX_INPUT_PROBLEMS = 100;
 
-/** Scalars holding a calendar date or month, whose year is checked against the range. */
+/**
+ * Scalars holding a calendar date or month, whose year is checked against the range. This is what
+ * keeps year 0000 (which graphql-scalars' LocalDate accepts and PostgreSQL has not) from SQL: MIN_YEAR
+ * is at least 1, and the answer is BAD_USER_INPUT naming the field, for literals and variables alike.
+ */
 const DATED_SCALARS = new Set(['LocalDate', 'YearMonth', 'DateTimeISO']);
 
 class ProblemList {
