@@ -100,7 +100,7 @@ async function main(argv: string[]): Promise<number> {
     await loadReferenceData(db.sql);
     const sources = resolveSources(entries, vars);
     await applyRegistry(db.sql, sources);
-    const service = new SyncService(db.sql, sources, log, process.env, { concurrency: config.syncConcurrency });
+    const service = new SyncService(db.sql, sources, log, process.env, { concurrency: config.syncConcurrency, years: config });
     const codes = program.args.length > 0 ? program.args : service.ordered().map((s) => s.code);
     const outcomes: SyncOutcome[] = [];
     for (const code of codes) {

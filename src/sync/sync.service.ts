@@ -1,4 +1,5 @@
 import pLimit from 'p-limit';
+import { YearRange } from '../common/calendar';
 import { refreshRollups } from '../aggregates/rollup.service';
 import { Connector, SyncProgress } from '../connectors/connector';
 import { DossierFeedConnector } from '../connectors/dossier-feed.connector';
@@ -70,15 +71,18 @@ export class SyncService {
   /** Bounds the runs in this process, whoever starts them (schedule, API, start, syncAll). */
   private readonly limit: pLimit.Limit;
   private readonly concurrency: number;
+  /** Years accepted in synced dates and months (config MIN_YEAR / MAX_YEAR), for the batch rules every run's rows pass. */
+  private readonly years?: YearRange;
 
   constructor(
     private readonly sql: Sql,
     readonly sources: ResolvedSource[],
     private readonly log: Logger,
     private readonly env: NodeJS.ProcessEnv = process.env,
-    opts: { concurrency?: number } = {},
+    opts: { concurrency?: number; years?: YearRange } = {},
   ) {
     this.byCode = new Map(sources.map((s) => [s.code, s]));
+    this.years = opts.years;
     this.concurrency = Math.max(1, opts.concurrency ?? 1);
     this.limit = pLimit(this.concurrency);
   }
@@ -159,6 +163,7 @@ export class SyncService {
         unitCodes: source.units,
         lock: { name: 'dvc-gateway:sync', id: row.id },
         keepMissing: connector.keepMissing,
+        years: this.years,
         detail: { trigger: opts.trigger ?? 'api', full: !!opts.full, ...(opts.jobId ? { job: opts.jobId } : {}) },
       });
     } catch (e) {
