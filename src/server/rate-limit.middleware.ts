@@ -44,7 +44,8 @@ export function createRateLimiter(settings: RateLimitSettings, logger: Logger): 
     store,
     keyGenerator: clientKey,
     handler: (req, res) => {
-      sendJsonError(req, res, 429, 'RATE_LIMITED', `Too many requests: at most ${settings.max} every ${Math.ceil(settings.windowMs / 1000)} s per client. Retry after the time Retry-After gives (seconds).`);
+      // The body (if any) is left unread: the connection closes rather than drain it.
+      sendJsonError(req, res, 429, 'RATE_LIMITED', `Too many requests: at most ${settings.max} every ${Math.ceil(settings.windowMs / 1000)} s per client. Retry after the time Retry-After gives (seconds).`, { close: true });
     },
     // Its checks of forwarding headers would log on requests any client can craft; the key function
     // above reads the socket address on purpose.
