@@ -27,11 +27,21 @@ export function queryTimeout(ms: number): GraphQLError {
  * SET LOCAL, so it dies with the transaction and never leaks to the pooled connection. The
  * timeout is a validated integer from the configuration; the statement's values are parameters.
  */
-export async function runReadQuery<R extends QueryResultRow>(sql: Sql, text: string, params: unknown[], timeoutMs: number): Promise<R[]> {
+export interface ReadQueryOptions {
+  /**
+   * Plan the prepared statement once for all values (plan_cache_mode = force_generic_plan, set in
+   * the same round trip as the timeout). PostgreSQL's own choice kept custom plans for the KPI's
+   * combined statement, re-planned on every call: 30 ms a call against 12 ms generic, measured on
+   * the default world.
+   */
+  genericPlan?: boolean;
+}
+
+export async function runReadQuery<R extends QueryResultRow>(sql: Sql, text: string, params: unknown[], timeoutMs: number, opts: ReadQueryOptions = {}): Promise<R[]> {
   const ms = Math.trunc(timeoutMs);
   if (!Number.isSafeInteger(ms) || ms <= 0) throw new Error(`invalid statement timeout ${timeoutMs}`);
   return sql.withClient(async (c) => {
-    await c.query(`BEGIN READ ONLY; SET LOCAL statement_timeout = ${ms}`);
+    await c.query(`BEGIN READ ONLY; SET LOCAL statement_timeout = ${ms}${opts.genericPlan ? '; SET LOCAL plan_cache_mode = force_generic_plan' : ''}`);
     try {
       const names = prepared.get(c.client) ?? new Set<string>();
       prepared.set(c.client, names);
