@@ -48,7 +48,13 @@ async function main(): Promise<void> {
  * Any other uncaught exception leaves the process in an unknown state: log it and exit.
  */
 function keepRunningThroughDatabaseErrors(logger: ReturnType<typeof createLogger>): void {
-  process.on('unhandledRejection', (reason) => logger.error({ err: describe(reason) }, 'unhandled promise rejection (the gateway keeps running)'));
+  process.on('unhandledRejection', (reason) => {
+    // pg-boss 10 records a job's outcome without awaiting it: during an outage that rejects here.
+    // The job is released later (SyncScheduler.releaseStuckJobs); a warning without the stack is enough.
+    if (isConnectionError(reason)) return logger.warn({ err: describe(reason) }, 'a database call nobody awaited failed during an outage (the gateway keeps running)');
+    // Anything else is a bug: the stack goes to the log (never to a client) to say which promise.
+    logger.error({ err: reason }, 'unhandled promise rejection (the gateway keeps running)');
+  });
   process.on('uncaughtException', (e) => {
     if (isConnectionError(e)) {
       logger.error({ err: describe(e) }, 'a database error escaped its handler (the gateway keeps running)');

@@ -2,9 +2,11 @@ import fs from 'node:fs';
 import { clusterClient, createSyncKey, freePort, GatewayProcess, HttpAnswer, isAlive, postmasterPid, stopCluster, tempDir, waitFor } from './gateway-process';
 
 /**
- * Issue 8, item 1: kill -9 of the embedded postmaster while requests keep coming. The gateway
- * must answer 503 (/health says the database is down, GraphQL says SERVICE_UNAVAILABLE with no
- * internals), restart the cluster by itself, serve again, and never exit. Real processes only.
+ * Issue 8, item 1: kill -9 of the embedded postmaster while requests keep coming and a sync is
+ * writing. The gateway must answer 503 (/health says the database is down, GraphQL says
+ * SERVICE_UNAVAILABLE with no internals), restart the cluster by itself, serve again and never
+ * exit; the sync fails cleanly with nothing written, and the job queue runs the next one.
+ * Real processes only; no timing is asserted (only order and outcome).
  */
 describe('database outage: the embedded PostgreSQL killed under traffic', () => {
   let dir: string;
@@ -34,11 +36,14 @@ describe('database outage: the embedded PostgreSQL killed under traffic', () => 
     });
     const g = gw;
     expect(await g.health()).toEqual({ status: 200, body: { status: 'ok', database: 'up' } });
+    const key = await createSyncKey(dataDir, pgPort);
+    const db = await clusterClient(dataDir, pgPort);
 
     // Traffic: health checks and GraphQL reads, four at a time, until told to stop.
     const health: HttpAnswer[] = [];
     const reads: HttpAnswer[] = [];
     let stopTraffic = false;
+    let inFlight: number | undefined;
     const loop = async (send: () => Promise<HttpAnswer>, into: HttpAnswer[]) => {
       while (!stopTraffic) {
         into.push(await send().catch((e: unknown) => ({ status: 0, body: String(e) })));
@@ -53,6 +58,16 @@ describe('database outage: the embedded PostgreSQL killed under traffic', () => 
     ]);
     try {
       await waitFor('some answers before the kill', () => reads.length >= 4 && health.length >= 4, 10_000);
+      // A sync in flight through the job queue, its transaction already writing, when the server dies.
+      const queued = await g.gql('mutation { syncSource(code: "dvcqg", wait: false) { state } }', key);
+      expect(queued.body.data.syncSource.state).toBe('QUEUED');
+      inFlight = await waitFor('a running sync whose transaction has written', async () => {
+        const { rows } = await db.query<{ id: number }>(
+          `SELECT r.id FROM ingest_run r JOIN pg_stat_activity a ON a.pid = r.backend_pid AND a.backend_start = r.backend_start
+           WHERE r.kind = 'sync' AND r.status = 'running' AND a.backend_xid IS NOT NULL LIMIT 1`,
+        );
+        return rows[0]?.id;
+      }, 30_000, 20);
       const killed = postmasterPid(dataDir)!;
       expect(killed).toBeGreaterThan(0);
       process.kill(killed, 'SIGKILL');
@@ -74,6 +89,7 @@ describe('database outage: the embedded PostgreSQL killed under traffic', () => 
     } finally {
       stopTraffic = true;
       await traffic;
+      await db.end().catch(() => undefined); // its server was killed under it
     }
 
     // While down, GraphQL said so: 503, SERVICE_UNAVAILABLE, the same short message, no internals.
@@ -95,17 +111,29 @@ describe('database outage: the embedded PostgreSQL killed under traffic', () => 
     expect(g.logs).toMatch(/"attempt":1,"msg":"database recovery: restarting the embedded PostgreSQL/);
     expect(g.logs).toMatch(/"msg":"database available again"/);
 
-    // The job queue works again too: a sync asked for through pg-boss runs and is recorded.
-    const key = await createSyncKey(dataDir, pgPort);
-    const db = await clusterClient(dataDir, pgPort);
+    // The sync in flight failed cleanly: closed (by itself or by the abandoned-run sweep), nothing of it written.
+    const client = await clusterClient(dataDir, pgPort);
     try {
-      const res = await g.gql('mutation { syncSource(code: "dvcqg") { state error run { status } source { status } } }', key);
+      const closed = await waitFor('the interrupted run to be closed', async () => {
+        const [r] = (await client.query(`SELECT status::text, error FROM ingest_run WHERE id = $1`, [inFlight])).rows;
+        return r.status !== 'running' && r;
+      }, 20_000, 100);
+      expect(['abandoned', 'failed']).toContain(closed.status);
+      for (const table of ['sector', 'procedure', 'service', 'service_level', 'filing_stat', 'plan', 'fact_revision']) {
+        const [{ n }] = (await client.query(`SELECT count(*)::int AS n FROM ${table} WHERE run_id = $1`, [inFlight])).rows;
+        expect({ table, n }).toEqual({ table, n: 0 });
+      }
+
+      // The job queue resumes: the same source syncs again through pg-boss (its interrupted job
+      // released), and the run is recorded with its job.
+      const res = await g.gql('mutation { syncSource(code: "dvcqg") { state error run { id status } source { status } } }', key);
       expect(res.body.errors).toBeUndefined();
       expect(res.body.data.syncSource).toMatchObject({ state: 'SUCCEEDED', run: { status: 'SUCCEEDED' }, source: { status: 'HEALTHY' } });
-      const [run] = (await db.query(`SELECT detail->>'job' AS job FROM ingest_run r JOIN source s ON s.id = r.source_id WHERE s.code = 'dvcqg' ORDER BY r.id DESC LIMIT 1`)).rows;
+      expect(Number(res.body.data.syncSource.run.id)).toBeGreaterThan(inFlight!);
+      const [run] = (await client.query(`SELECT detail->>'job' AS job FROM ingest_run WHERE id = $1`, [res.body.data.syncSource.run.id])).rows;
       expect(run.job).toMatch(/^[0-9a-f-]{36}$/);
     } finally {
-      await db.end();
+      await client.end();
     }
     expect(g.alive).toBe(true);
 
