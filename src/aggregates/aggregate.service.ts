@@ -2,7 +2,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { badUserInput, FieldProblem } from '../common/errors';
 import { Sql } from '../db/sql';
 import { Source } from '../provenance/source.entity';
-import { today } from '../units/unit.service';
+import { today } from '../common/calendar';
 import { UnitKind } from '../units/unit.entity';
 import { AggregateInput } from './aggregate.inputs';
 import { AggregateSpec, buildAggregateQuery, BuiltQuery, combineQueries } from './aggregate-query.builder';
