@@ -61,9 +61,13 @@ export class GatewayConfig {
   @IsInt() @Min(1) @Max(1_000_000_000)
   maxQueryCost = 1_000_000;
 
-  /** Deepest field nesting, fragments expanded; introspection counts. */
+  /**
+   * Deepest field nesting, fragments expanded; introspection counts. 15 lets the standard
+   * introspection query of GraphiQL, Apollo's sandbox and code generators through (its TypeRef
+   * fragment nests ofType seven times, 15 levels in all).
+   */
   @IsInt() @Min(1) @Max(1000)
-  maxQueryDepth = 12;
+  maxQueryDepth = 15;
 
   /** Aliased fields in one operation, fragments expanded. */
   @IsInt() @Min(0) @Max(100_000)
@@ -72,6 +76,10 @@ export class GatewayConfig {
   /** Lexical tokens in one document (Apollo Router's default is 15,000): checked while parsing. */
   @IsInt() @Min(100) @Max(10_000_000)
   maxQueryTokens = 15_000;
+
+  /** Field selections written in one document, before validation (whose overlapping-fields rule is quadratic). */
+  @IsInt() @Min(10) @Max(100_000)
+  maxQueryFields = 500;
 
   /** Largest request body for queries, in bytes, checked from Content-Length before reading. */
   @IsInt() @Min(1024) @Max(1024 * 1024 * 1024)
@@ -155,6 +163,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   c.maxQueryDepth = int('MAX_QUERY_DEPTH', env.MAX_QUERY_DEPTH, c.maxQueryDepth);
   c.maxQueryAliases = int('MAX_QUERY_ALIASES', env.MAX_QUERY_ALIASES, c.maxQueryAliases);
   c.maxQueryTokens = int('MAX_QUERY_TOKENS', env.MAX_QUERY_TOKENS, c.maxQueryTokens);
+  c.maxQueryFields = int('MAX_QUERY_FIELDS', env.MAX_QUERY_FIELDS, c.maxQueryFields);
   c.maxQueryBytes = int('MAX_QUERY_BYTES', env.MAX_QUERY_BYTES, c.maxQueryBytes);
   c.maxIngestBytes = int('MAX_INGEST_BYTES', env.MAX_INGEST_BYTES, c.maxBatchRows * INGEST_BYTES_PER_ROW);
   c.rateLimitMax = int('RATE_LIMIT_MAX', env.RATE_LIMIT_MAX, c.rateLimitMax);

@@ -1,6 +1,6 @@
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import { GraphQLSchema } from 'graphql';
@@ -83,6 +83,10 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     formatError: (formatted, error) => formatError(formatted, error, (e) => opts.logger.error({ err: e }, 'request failed')),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: server }),
+      // A subgraph turns on inline tracing by default: any client sending
+      // `apollo-federation-include-trace: ftv1` would get per-field timings and unmasked error
+      // messages in a base64 trace. No router here reports to Apollo Studio, so it stays off.
+      ApolloServerPluginInlineTraceDisabled(),
       ...(config.landingPage ? [] : [ApolloServerPluginLandingPageDisabled()]),
       // Cost, depth, aliases and introspection are checked after validation, before any resolver (or SQL) runs.
       queryCostPlugin({ maxCost: config.maxQueryCost, maxDepth: config.maxQueryDepth, maxAliases: config.maxQueryAliases, introspection: config.introspection }),
@@ -116,7 +120,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     rateLimiter.middleware,
     refuseInvalidKey(),
     readJsonBody({ maxQueryBytes: config.maxQueryBytes, maxIngestBytes: config.maxIngestBytes }),
-    limitQuerySize({ maxQueryBytes: config.maxQueryBytes, maxQueryTokens: config.maxQueryTokens }),
+    limitQuerySize({ maxQueryBytes: config.maxQueryBytes, maxQueryTokens: config.maxQueryTokens, maxQueryFields: config.maxQueryFields }),
     expressMiddleware(apollo, { context: contextFactory(opts) }),
   );
   app.use(notFoundHandler());
