@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { Command, Option } from 'commander';
+import path from 'node:path';
 import { databaseFailure, runCli } from '../common/cli';
 import { GatewayConfig, loadConfig } from '../config/config';
 import { Database, openDatabase } from '../db/database';
@@ -41,7 +42,8 @@ async function importCsv(db: Database, config: GatewayConfig, file: string, sect
     if (read.rows === 0) session.problem('batch', 'is empty: no rows in any section');
     return await session.commit();
   } catch (e) {
-    await session.fail(e);
+    // The run's error is public (IngestRun.error): it names the file, not its path on this machine.
+    await session.fail(e instanceof InterchangeError ? new InterchangeError(e.message.split(file).join(path.basename(file))) : e);
     throw e;
   }
 }

@@ -1,7 +1,7 @@
 import { ApolloServerPlugin } from '@apollo/server';
 import {
-  DocumentNode, getNullableType, GraphQLInputType, GraphQLSchema, isInputObjectType, isListType, isScalarType, Kind, OperationDefinitionNode,
-  getVariableValues, isInputType, TypeInfo, typeFromAST, ValueNode, visit, visitWithTypeInfo,
+  DocumentNode, getNullableType, GraphQLError, GraphQLInputType, GraphQLSchema, isInputObjectType, isListType, isScalarType, Kind, OperationDefinitionNode,
+  getVariableValues, isInputType, isNonNullType, TypeInfo, typeFromAST, ValueNode, visit, visitWithTypeInfo,
 } from 'graphql';
 import { yearOf, yearProblem, YearRange } from '../common/calendar';
 import { controlCharacterProblem } from '../common/control-characters';
@@ -78,16 +78,27 @@ function checkValue(value: unknown, type: GraphQLInputType, at: string, years: Y
   }
 }
 
-/** Walks a literal in the document along its type; variables inside it are checked with the variables. */
-function checkLiteral(node: ValueNode, type: GraphQLInputType | undefined, at: string, years: YearRange, problems: ProblemList): void {
+type Variables = Record<string, unknown>;
+
+/**
+ * Walks a literal in the document along its type; variables inside it are checked with the
+ * variables, except for one thing only their place tells: a null sent for a non-null argument
+ * with a default (`first: $n` with `$n: Int` null), which validation lets through and execution
+ * then refuses with an error carrying no code.
+ */
+function checkLiteral(node: ValueNode, type: GraphQLInputType | undefined, at: string, variables: Variables, years: YearRange, problems: ProblemList): void {
   const t = type ? getNullableType(type) : undefined;
   switch (node.kind) {
     case Kind.VARIABLE:
+      if (type && isNonNullType(type) && Object.hasOwn(variables, node.name.value) && variables[node.name.value] === null) {
+        problems.add(at, `must not be null (variable $${node.name.value} is null; leave the argument out for its default)`);
+      }
+      return;
     case Kind.NULL:
       return;
     case Kind.LIST: {
       const item = t && isListType(t) ? t.ofType : t;
-      node.values.forEach((v, i) => checkLiteral(v, item, `${at}[${i}]`, years, problems));
+      node.values.forEach((v, i) => checkLiteral(v, item, `${at}[${i}]`, variables, years, problems));
       return;
     }
     case Kind.OBJECT: {
@@ -95,7 +106,7 @@ function checkLiteral(node: ValueNode, type: GraphQLInputType | undefined, at: s
       for (const f of node.fields) {
         const control = controlCharacterProblem(f.name.value);
         if (control) problems.add(at, `a key ${control}`);
-        checkLiteral(f.value, fields?.[f.name.value]?.type, `${at}.${f.name.value}`, years, problems);
+        checkLiteral(f.value, fields?.[f.name.value]?.type, `${at}.${f.name.value}`, variables, years, problems);
       }
       return;
     }
@@ -110,32 +121,52 @@ function checkLiteral(node: ValueNode, type: GraphQLInputType | undefined, at: s
 }
 
 /** String literals of every argument in the document (field and directive arguments, in fragments too). */
-function checkDocument(schema: GraphQLSchema, document: DocumentNode, years: YearRange, problems: ProblemList): void {
+function checkDocument(schema: GraphQLSchema, document: DocumentNode, variables: Variables, years: YearRange, problems: ProblemList): void {
   const typeInfo = new TypeInfo(schema);
   visit(
     document,
     visitWithTypeInfo(typeInfo, {
       Argument(node) {
-        checkLiteral(node.value, typeInfo.getInputType() ?? undefined, node.name.value, years, problems);
+        checkLiteral(node.value, typeInfo.getInputType() ?? undefined, node.name.value, variables, years, problems);
         return false; // the literal is walked above, with its path
       },
     }),
   );
 }
 
+/** graphql's execute stops coercing variables after this many errors (buildExecutionContext's maxErrors). */
+const EXECUTION_MAX_ERRORS = 50;
+
+/** Variables with more problems than execution lists: the first ones, each named by its path ("variables.batch.filings[9]"). */
+function tooManyVariableErrors(errors: readonly GraphQLError[]): GraphQLError {
+  const problems = errors.map((e) => {
+    const at = /^Variable "\$([^"]+)" got invalid value .*? at "([^"]+)"/.exec(e.message)?.[2] ?? /^Variable "\$([^"]+)"/.exec(e.message)?.[1];
+    return { field: at ? `variables.${at}` : 'variables', reason: e.message };
+  });
+  const error = badUserInput(`The variables have more than ${EXECUTION_MAX_ERRORS} invalid values; the first ${problems.length} are listed.`, problems);
+  error.extensions.http = { status: 400 };
+  return error;
+}
+
 /** The request's variables, coerced as execution will coerce them, walked along their declared types. */
-function checkVariables(schema: GraphQLSchema, operation: OperationDefinitionNode, raw: Record<string, unknown> | undefined, years: YearRange, problems: ProblemList): void {
+function checkVariables(schema: GraphQLSchema, operation: OperationDefinitionNode, raw: Record<string, unknown> | undefined, years: YearRange, problems: ProblemList): Variables | undefined {
   const definitions = operation.variableDefinitions ?? [];
-  if (definitions.length === 0) return;
-  const coerced = getVariableValues(schema, definitions, raw ?? {}, { maxErrors: 1 });
-  // Values that do not coerce are refused by execution itself, with BAD_USER_INPUT, before any resolver.
-  if (coerced.errors) return;
+  if (definitions.length === 0) return {};
+  const coerced = getVariableValues(schema, definitions, raw ?? {}, { maxErrors: EXECUTION_MAX_ERRORS });
+  if (coerced.errors) {
+    // Values that do not coerce are refused by execution itself, with BAD_USER_INPUT, before any
+    // resolver; but past its error limit graphql adds an error without a code (an internal error
+    // to the client), so that case is answered here.
+    if (coerced.errors.length > EXECUTION_MAX_ERRORS) throw tooManyVariableErrors(coerced.errors.slice(0, EXECUTION_MAX_ERRORS));
+    return undefined;
+  }
   for (const def of definitions) {
     const name = def.variable.name.value;
     // The declared type, as the schema knows it (validation already checked it is an input type).
     const type = typeFromAST(schema, def.type);
     if (type && isInputType(type)) checkValue(coerced.coerced[name], type, `variables.${name}`, years, problems);
   }
+  return coerced.coerced;
 }
 
 /**
@@ -159,8 +190,10 @@ export function inputHygienePlugin(years: YearRange): ApolloServerPlugin {
           if (!operation) return;
           if (operation.operation === 'subscription' && !schema.getSubscriptionType()) throw noSubscriptions();
           const problems = new ProblemList();
-          checkDocument(schema, document, range, problems);
-          checkVariables(schema, operation, request.variables, range, problems);
+          const variables = checkVariables(schema, operation, request.variables, range, problems);
+          // Variables that do not coerce: execution refuses the request before looking at the document's values.
+          if (variables === undefined) return;
+          checkDocument(schema, document, variables, range, problems);
           if (problems.total === 0) return;
           const listed = problems.total > problems.list.length ? ` (first ${problems.list.length} listed)` : '';
           const error = badUserInput(`${problems.total} bad input value(s)${listed}: see extensions.problems`, problems.list);

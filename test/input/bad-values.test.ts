@@ -82,6 +82,21 @@ describe('control characters in strings', () => {
   });
 });
 
+describe('variables that do not match their types', () => {
+  it('lists the first 50 problems as BAD_USER_INPUT when there are more (graphql adds an uncoded error past 50)', async () => {
+    // 60 empty rows, each missing its 5 required fields: 300 problems.
+    const res = await gw.gql(INGEST, { batch: { filings: Array.from({ length: 60 }, () => ({})) } }, key);
+    const r = refusal(res);
+    expect(r.message).toBe('The variables have more than 50 invalid values; the first 50 are listed.');
+    expect(r.problems).toHaveLength(50);
+    expect(r.problems![0]).toEqual({
+      field: 'variables.batch.filings[0]',
+      reason: 'Variable "$batch" got invalid value {} at "batch.filings[0]"; Field "unit" of required type "String!" was not provided.',
+    });
+    expect(r.problems![49].field).toBe('variables.batch.filings[9]'); // 5 problems a row
+  });
+});
+
 describe('years outside the configured range (1990..2030 here)', () => {
   it('refuses dates and months out of range in literals and variables, and accepts the bounds', async () => {
     const at = refusal(await gw.gql('{ unit(code: "72", at: "0000-01-01") { code } }'));
@@ -155,6 +170,14 @@ describe('cursors', () => {
     const four = await gw.gql('{ units(first: 4) { nodes { code } } }');
     expect(second.errors).toBeUndefined();
     expect(second.data.units.nodes).toEqual(four.data.units.nodes.slice(2));
+  });
+
+  it('refuses a null variable for `first` (Int! with a default), which validation lets through', async () => {
+    const r = refusal(await gw.gql('query ($n: Int) { units(first: $n) { nodes { code } } }', { n: null }));
+    expect(r.problems).toEqual([{ field: 'first', reason: 'must not be null (variable $n is null; leave the argument out for its default)' }]);
+    // Left out, it is the default page of 50.
+    const res = await gw.gql('query ($n: Int) { units(first: $n) { nodes { code } } }', {});
+    expect(res.data.units.nodes).toHaveLength(50);
   });
 
   it('refuses undecodable and wrong-shaped cursors with BAD_USER_INPUT naming after', async () => {
