@@ -1,6 +1,7 @@
 import { IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
 import { Args, ArgsType, Ctx, Field, FieldResolver, Int, Query, Resolver, Root } from 'type-graphql';
 import { GatewayContext } from '../server/context';
+import { redactAddresses } from '../sources/address-redaction';
 import { IngestRun } from './ingest-run.entity';
 import { Source } from './source.entity';
 
@@ -26,5 +27,14 @@ export class IngestRunResolver {
   @FieldResolver(() => Source)
   source(@Root() run: IngestRun, @Ctx() ctx: GatewayContext) {
     return ctx.loaders.sourceById.load(run.source.id);
+  }
+
+  @FieldResolver(() => String, {
+    nullable: true,
+    description: 'Why the run was rejected, failed or abandoned. Callers without an API key see addresses in it (URLs, IP addresses) redacted.',
+  })
+  error(@Root() run: IngestRun, @Ctx() ctx: GatewayContext): string | null {
+    if (!run.error) return null;
+    return ctx.caller ? run.error : redactAddresses(run.error);
   }
 }

@@ -1,4 +1,4 @@
-import { redactAddresses, redactedOrigin } from '../../src/sources/source.resolver';
+import { redactAddresses, redactedOrigin } from '../../src/sources/address-redaction';
 import { startTestGateway, TestGateway } from '../support/harness';
 
 describe('Source.baseUrl', () => {
@@ -31,6 +31,18 @@ describe('Source.baseUrl', () => {
     const key = await gw.createKey({ name: 'exposure-errors', unitCodes: ['72'] });
     expect((await gw.gql('{ source(code: "igate-test") { lastError } }', undefined, key)).data.source.lastError).toMatch(/10\.20\.30\.40:8080/);
     expect(redactAddresses('filings[3] at [::1]:4100 and localhost:5432, 2025-06-30T12:30')).toBe('filings[3] at *** and ***, 2025-06-30T12:30');
+  });
+
+  it('redacts addresses in a run\'s error for anonymous callers', async () => {
+    const message = 'failed, nothing written: connect ECONNREFUSED 10.20.30.40:8080';
+    await gw.db.sql.query(
+      `INSERT INTO ingest_run (source_id, kind, status, finished_at, error) SELECT id, 'sync', 'failed', now(), $1 FROM source WHERE code = 'igate-test'`,
+      [message],
+    );
+    const query = '{ ingestRuns(sourceCode: "igate-test", last: 1) { status error } }';
+    expect((await gw.gql(query)).data.ingestRuns).toEqual([{ status: 'FAILED', error: 'failed, nothing written: connect ECONNREFUSED ***' }]);
+    const key = await gw.createKey({ name: 'exposure-runs', unitCodes: ['72'] });
+    expect((await gw.gql(query, undefined, key)).data.ingestRuns).toEqual([{ status: 'FAILED', error: message }]);
   });
 
   it('redacts any URL to its scheme', () => {
