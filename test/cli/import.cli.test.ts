@@ -152,6 +152,19 @@ describe('npm run import: files checked before reading, streamed, database error
     expect(await factCounts(db)).toEqual(before);
   });
 
+  it('says a malformed CSV is not valid CSV (exit 2) and records the failed run under the file name, not its path', async () => {
+    const dir = tmpDir();
+    const csv = path.join(dir, 'broken.csv');
+    fs.writeFileSync(csv, FILING_HEADER + '72,1.001193,2021-02,10,1\n"72,1.001193,2021-03,10,1\n');
+    const r = cli('ingest/import.cli.js', [csv]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(new RegExp(`^${csv.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is not valid CSV: .+\n$`));
+    const [run] = await db.sql.query<{ status: string; error: string }>(`SELECT status, error FROM ingest_run ORDER BY id DESC LIMIT 1`);
+    expect(run.status).toBe('failed');
+    expect(run.error).toMatch(/^broken\.csv is not valid CSV: /);
+    expect(run.error).not.toContain(dir);
+  });
+
   it('turns database errors into one line and exit 2, never a stack', () => {
     const file = path.join(root, 'examples/batch.json');
     const refused = cli('ingest/import.cli.js', [file], { DATABASE_URL: 'postgres://nobody:secret@127.0.0.1:1/dvc' });
