@@ -134,6 +134,7 @@ export class DatabaseHealth {
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const timer = setTimeout(done, ms);
+      timer.unref(); // the loop alone keeps no process alive (a CLI may end while the database is down)
       const self = this;
       function done() {
         clearTimeout(timer);

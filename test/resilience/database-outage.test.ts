@@ -11,12 +11,14 @@ import { clusterClient, createSyncKey, freePort, GatewayProcess, HttpAnswer, isA
 describe('database outage: the embedded PostgreSQL killed under traffic', () => {
   let dir: string;
   let gw: GatewayProcess | undefined;
+  let byUrl: GatewayProcess | undefined;
 
   beforeAll(() => {
     dir = tempDir('dvc-resilience-outage-');
   });
 
   afterAll(async () => {
+    await byUrl?.stop('SIGTERM').catch(() => undefined);
     await gw?.stop('SIGTERM').catch(() => undefined);
     await stopCluster(`${dir}/pg`);
     fs.rmSync(dir, { recursive: true, force: true });
@@ -38,10 +40,19 @@ describe('database outage: the embedded PostgreSQL killed under traffic', () => 
     expect(await g.health()).toEqual({ status: 200, body: { status: 'ok', database: 'up' } });
     const key = await createSyncKey(dataDir, pgPort);
     const db = await clusterClient(dataDir, pgPort);
+    // A second gateway on the same cluster through DATABASE_URL: it cannot restart the server,
+    // it reconnects with backoff once the first one has.
+    const { password } = JSON.parse(fs.readFileSync(`${dataDir}.credentials.json`, 'utf8')) as { password: string };
+    byUrl = await GatewayProcess.start({
+      DATABASE_URL: `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${pgPort}/dvc_gateway`,
+      SYNC_ON_START: 'false', DB_RETRY_MIN_MS: '100', DB_RETRY_MAX_MS: '1000', ABANDONED_RUN_CHECK_MS: '1000',
+    });
+    const g2 = byUrl;
 
     // Traffic: health checks and GraphQL reads, four at a time, until told to stop.
     const health: HttpAnswer[] = [];
     const reads: HttpAnswer[] = [];
+    const health2: HttpAnswer[] = [];
     let stopTraffic = false;
     let inFlight: number | undefined;
     const loop = async (send: () => Promise<HttpAnswer>, into: HttpAnswer[]) => {
@@ -55,6 +66,7 @@ describe('database outage: the embedded PostgreSQL killed under traffic', () => 
       loop(() => g.health(), health),
       loop(() => g.gql('{ sectors { code } units(first: 3) { nodes { code } } }'), reads),
       loop(() => g.gql('{ sources { code status } }'), reads),
+      loop(() => g2.health(), health2),
     ]);
     try {
       await waitFor('some answers before the kill', () => reads.length >= 4 && health.length >= 4, 10_000);
@@ -77,6 +89,11 @@ describe('database outage: the embedded PostgreSQL killed under traffic', () => 
       const downAt = health.findIndex((h) => h.status === 503);
       await waitFor('/health to answer 200 again', () => health.slice(downAt).some((h) => h.status === 200), 40_000);
       const upAt = downAt + health.slice(downAt).findIndex((h) => h.status === 200);
+      // The gateway on DATABASE_URL went down and came back too.
+      await waitFor('/health of the DATABASE_URL gateway to say down, then 200', () => {
+        const down = health2.findIndex((h) => h.status === 503 && h.body?.database === 'down');
+        return down >= 0 && health2.slice(down).some((h) => h.status === 200);
+      }, 40_000);
       const readsBefore = reads.length;
       await waitFor('a GraphQL read to answer again', () => reads.slice(readsBefore).some((r) => r.status === 200 && r.body?.data?.sectors), 20_000);
 
@@ -110,6 +127,10 @@ describe('database outage: the embedded PostgreSQL killed under traffic', () => 
     expect(g.logs).toMatch(/"msg":"database unavailable: requests get 503 until it answers again"/);
     expect(g.logs).toMatch(/"attempt":1,"msg":"database recovery: restarting the embedded PostgreSQL/);
     expect(g.logs).toMatch(/"msg":"database available again"/);
+    expect(g2.alive).toBe(true);
+    expect(g2.logs).toMatch(/"attempt":1,"msg":"database recovery: reconnecting"/);
+    expect(g2.logs).toMatch(/"msg":"database available again"/);
+    expect(health2.filter((h) => h.status !== 200 && h.status !== 503)).toEqual([]);
 
     // The sync in flight failed cleanly: closed (by itself or by the abandoned-run sweep), nothing of it written.
     const client = await clusterClient(dataDir, pgPort);
@@ -137,7 +158,8 @@ describe('database outage: the embedded PostgreSQL killed under traffic', () => 
     }
     expect(g.alive).toBe(true);
 
-    // And it still stops cleanly, taking the restarted cluster down with it.
+    // And both still stop cleanly, the first taking the restarted cluster down with it.
+    expect(await g2.stop('SIGTERM')).toEqual({ code: 0, signal: null });
     const restarted = postmasterPid(dataDir)!;
     expect(await g.stop('SIGTERM')).toEqual({ code: 0, signal: null });
     await waitFor('the restarted postmaster to stop with the gateway', () => !isAlive(restarted), 15_000);
