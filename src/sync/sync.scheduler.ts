@@ -1,5 +1,5 @@
 import PgBoss from 'pg-boss';
-import { DatabaseHealth, describe, isConnectionError } from '../db/database-health';
+import { asUnavailable, DatabaseHealth, describe, isConnectionError } from '../db/database-health';
 import { Logger } from '../server/logger';
 import { SyncOutcome, SyncService } from './sync.service';
 
@@ -81,6 +81,10 @@ export class SyncScheduler {
    * that job is returned instead (requests coalesce).
    */
   async enqueue(code: string, trigger: string, full = false): Promise<string> {
+    return this.unavailableIfDown(() => this.send(code, trigger, full));
+  }
+
+  private async send(code: string, trigger: string, full: boolean): Promise<string> {
     const boss = this.required();
     const queue = queueOf(code);
     const id = await boss.send(queue, { code, trigger, full } satisfies SyncJob, { singletonKey: code });
@@ -96,7 +100,7 @@ export class SyncScheduler {
   }
 
   async job(code: string, id: string): Promise<JobState | null> {
-    const job = await this.required().getJobById<SyncJob>(queueOf(code), id, { includeArchive: true });
+    const job = await this.unavailableIfDown(() => this.required().getJobById<SyncJob>(queueOf(code), id, { includeArchive: true }));
     if (!job) return null;
     return { id, state: job.state, outcome: job.state === 'completed' ? (job.output as SyncOutcome) : undefined };
   }
@@ -140,6 +144,16 @@ export class SyncScheduler {
     const boss = this.boss;
     this.boss = undefined;
     await boss?.stop({ graceful: true, wait: true, timeout: 30_000 });
+  }
+
+  /** pg-boss talks to the database on its own pool: its connection-class errors become DatabaseUnavailable (503) like ours. */
+  private async unavailableIfDown<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      this.opts.health?.report(e);
+      throw asUnavailable(e);
+    }
   }
 
   private required(): PgBoss {
