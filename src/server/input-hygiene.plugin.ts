@@ -1,7 +1,7 @@
 import { ApolloServerPlugin } from '@apollo/server';
 import {
   DocumentNode, getNullableType, GraphQLError, GraphQLInputType, GraphQLSchema, isInputObjectType, isListType, isScalarType, Kind, OperationDefinitionNode,
-  getVariableValues, isInputType, isNonNullType, TypeInfo, typeFromAST, ValueNode, visit, visitWithTypeInfo,
+  isInputType, isNonNullType, TypeInfo, typeFromAST, ValueNode, visit, visitWithTypeInfo,
 } from 'graphql';
 import { yearOf, yearProblem, YearRange } from '../common/calendar';
 import { controlCharacterProblem } from '../common/control-characters';
@@ -61,7 +61,11 @@ function checkJson(value: unknown, at: string, years: YearRange, problems: Probl
   } else checkLeaf(value, undefined, at, years, problems);
 }
 
-/** Walks a coerced variable value along its declared type. */
+/**
+ * Walks a variable's value, as sent, along its declared type. Not the coerced value: coercing a
+ * 200,000-row batch takes about 2 s, and execution coerces it anyway; a value of the wrong shape
+ * is skipped here and refused by that coercion (BAD_USER_INPUT).
+ */
 function checkValue(value: unknown, type: GraphQLInputType, at: string, years: YearRange, problems: ProblemList): void {
   if (value === null || value === undefined) return;
   const t = getNullableType(type);
@@ -69,8 +73,9 @@ function checkValue(value: unknown, type: GraphQLInputType, at: string, years: Y
     if (Array.isArray(value)) value.forEach((v, i) => checkValue(v, t.ofType, `${at}[${i}]`, years, problems));
     else checkValue(value, t.ofType, at, years, problems);
   } else if (isInputObjectType(t)) {
+    if (typeof value !== 'object' || Array.isArray(value)) return;
     const fields = t.getFields();
-    for (const [k, v] of Object.entries(value as Record<string, unknown>)) if (fields[k]) checkValue(v, fields[k].type, `${at}.${k}`, years, problems);
+    for (const k in value) if (Object.hasOwn(fields, k)) checkValue((value as Record<string, unknown>)[k], fields[k].type, `${at}.${k}`, years, problems);
   } else if (typeof value === 'object' && !(value instanceof Date)) {
     checkJson(value, at, years, problems);
   } else {
@@ -84,7 +89,7 @@ type Variables = Record<string, unknown>;
  * Walks a literal in the document along its type; variables inside it are checked with the
  * variables, except for one thing only their place tells: a null sent for a non-null argument
  * with a default (`first: $n` with `$n: Int` null), which validation lets through and execution
- * then refuses with an error carrying no code.
+ * then refuses (see codeInputErrors); named here with the rest.
  */
 function checkLiteral(node: ValueNode, type: GraphQLInputType | undefined, at: string, variables: Variables, years: YearRange, problems: ProblemList): void {
   const t = type ? getNullableType(type) : undefined;
@@ -120,7 +125,7 @@ function checkLiteral(node: ValueNode, type: GraphQLInputType | undefined, at: s
   }
 }
 
-/** String literals of every argument in the document (field and directive arguments, in fragments too). */
+/** String literals of every argument in the document (field and directive arguments, in fragments too) and of variables' defaults. */
 function checkDocument(schema: GraphQLSchema, document: DocumentNode, variables: Variables, years: YearRange, problems: ProblemList): void {
   const typeInfo = new TypeInfo(schema);
   visit(
@@ -130,43 +135,46 @@ function checkDocument(schema: GraphQLSchema, document: DocumentNode, variables:
         checkLiteral(node.value, typeInfo.getInputType() ?? undefined, node.name.value, variables, years, problems);
         return false; // the literal is walked above, with its path
       },
+      VariableDefinition(node) {
+        if (node.defaultValue) checkLiteral(node.defaultValue, typeInfo.getInputType() ?? undefined, `variables.${node.variable.name.value}`, variables, years, problems);
+        return false;
+      },
     }),
   );
 }
 
-/** graphql's execute stops coercing variables after this many errors (buildExecutionContext's maxErrors). */
-const EXECUTION_MAX_ERRORS = 50;
-
-/** Variables with more problems than execution lists: the first ones, each named by its path ("variables.batch.filings[9]"). */
-function tooManyVariableErrors(errors: readonly GraphQLError[]): GraphQLError {
-  const problems = errors.map((e) => {
-    const at = /^Variable "\$([^"]+)" got invalid value .*? at "([^"]+)"/.exec(e.message)?.[2] ?? /^Variable "\$([^"]+)"/.exec(e.message)?.[1];
-    return { field: at ? `variables.${at}` : 'variables', reason: e.message };
-  });
-  const error = badUserInput(`The variables have more than ${EXECUTION_MAX_ERRORS} invalid values; the first ${problems.length} are listed.`, problems);
-  error.extensions.http = { status: 400 };
-  return error;
-}
-
-/** The request's variables, coerced as execution will coerce them, walked along their declared types. */
-function checkVariables(schema: GraphQLSchema, operation: OperationDefinitionNode, raw: Record<string, unknown> | undefined, years: YearRange, problems: ProblemList): Variables | undefined {
-  const definitions = operation.variableDefinitions ?? [];
-  if (definitions.length === 0) return {};
-  const coerced = getVariableValues(schema, definitions, raw ?? {}, { maxErrors: EXECUTION_MAX_ERRORS });
-  if (coerced.errors) {
-    // Values that do not coerce are refused by execution itself, with BAD_USER_INPUT, before any
-    // resolver; but past its error limit graphql adds an error without a code (an internal error
-    // to the client), so that case is answered here.
-    if (coerced.errors.length > EXECUTION_MAX_ERRORS) throw tooManyVariableErrors(coerced.errors.slice(0, EXECUTION_MAX_ERRORS));
-    return undefined;
-  }
-  for (const def of definitions) {
+/** The request's variables, as sent, walked along their declared types. */
+function checkVariables(schema: GraphQLSchema, operation: OperationDefinitionNode, raw: Variables, years: YearRange, problems: ProblemList): void {
+  for (const def of operation.variableDefinitions ?? []) {
     const name = def.variable.name.value;
     // The declared type, as the schema knows it (validation already checked it is an input type).
     const type = typeFromAST(schema, def.type);
-    if (type && isInputType(type)) checkValue(coerced.coerced[name], type, `variables.${name}`, years, problems);
+    if (type && isInputType(type) && Object.hasOwn(raw, name)) checkValue(raw[name], type, `variables.${name}`, years, problems);
   }
-  return coerced.coerced;
+}
+
+/**
+ * Input errors graphql-js raises during execution without a code, which would reach the client as
+ * internal errors: past 50 bad variable values it adds "Too many errors processing variables", and
+ * an argument's value that does not coerce ("Argument "first" of non-null type "Int!" must not be
+ * null.") is a field error. Both are the client's doing: BAD_USER_INPUT, naming the argument.
+ */
+const UNCODED_INPUT_ERRORS: [RegExp, (m: RegExpExecArray) => string][] = [
+  [/^Too many errors processing variables, error limit reached\. Execution aborted\.$/, () => 'variables'],
+  [/^Argument "([^"]+)" (?:of (?:non-null|required) type "[^"]+" (?:must not be null|was provided the variable "\$[^"]+" which was not provided a runtime value)|has invalid value .*)\.?$/s, (m) => m[1]],
+];
+
+function codeInputErrors(errors: readonly GraphQLError[]): void {
+  for (const error of errors) {
+    if (error.extensions.code !== undefined) continue;
+    for (const [pattern, field] of UNCODED_INPUT_ERRORS) {
+      const m = pattern.exec(error.message);
+      if (!m) continue;
+      // The error's own extensions object is what Apollo formats next (didEncounterErrors runs before formatError).
+      Object.assign(error.extensions, { code: 'BAD_USER_INPUT', problems: [{ field: field(m), reason: error.message }] });
+      break;
+    }
+  }
 }
 
 /**
@@ -190,9 +198,8 @@ export function inputHygienePlugin(years: YearRange): ApolloServerPlugin {
           if (!operation) return;
           if (operation.operation === 'subscription' && !schema.getSubscriptionType()) throw noSubscriptions();
           const problems = new ProblemList();
-          const variables = checkVariables(schema, operation, request.variables, range, problems);
-          // Variables that do not coerce: execution refuses the request before looking at the document's values.
-          if (variables === undefined) return;
+          const variables = request.variables ?? {};
+          checkVariables(schema, operation, variables, range, problems);
           checkDocument(schema, document, variables, range, problems);
           if (problems.total === 0) return;
           const listed = problems.total > problems.list.length ? ` (first ${problems.list.length} listed)` : '';
@@ -200,6 +207,9 @@ export function inputHygienePlugin(years: YearRange): ApolloServerPlugin {
           // A request that never ran: 400, like graphql's own validation errors.
           error.extensions.http = { status: 400 };
           throw error;
+        },
+        async didEncounterErrors({ errors }) {
+          codeInputErrors(errors);
         },
       };
     },
