@@ -167,17 +167,64 @@ class PostmasterSupervisor {
 
   handle(url: string, owned: boolean): EmbeddedHandle {
     this.owned = owned;
+    // A running cluster whose postmaster has no parent left (re-parented to init: the gateway
+    // that started it was killed) belongs to nobody: this process adopts it and stops it at
+    // shutdown. One whose parent lives (a gateway, for a CLI beside it) stays that parent's.
+    const orphan = owned ? undefined : orphanPostmaster(this.opts.dataDir);
     return {
       url,
       onExit: (l) => this.exitListeners.push(l),
       ensureRunning: () => this.ensureRunning(),
       stop: async () => {
         this.stopping = true;
+        if (this.owned && this.internals.process) return this.pg.stop();
         // A shared cluster belongs to the process that started it; one that died needs no stop.
-        if (!this.owned || !this.internals.process) return;
-        await this.pg.stop();
+        if (orphan !== undefined && postmasterOf(this.opts.dataDir) === orphan) await stopPostmaster(orphan);
       },
     };
+  }
+}
+
+/** The pid in DATA_DIR/postmaster.pid, if that process is alive. */
+function postmasterOf(dataDir: string): number | undefined {
+  try {
+    const pid = Number(fs.readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    if (!Number.isInteger(pid) || pid <= 0) return undefined;
+    process.kill(pid, 0);
+    return pid;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The cluster's postmaster when init is its parent (Linux /proc; elsewhere none is adopted). */
+function orphanPostmaster(dataDir: string): number | undefined {
+  const pid = postmasterOf(dataDir);
+  if (pid === undefined) return undefined;
+  try {
+    // /proc/<pid>/stat: "pid (comm) state ppid ..."; comm may hold spaces, so read after the last ')'.
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    return ppid === 1 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Fast shutdown (SIGINT) of a postmaster that is not our child, waiting for it to go. */
+async function stopPostmaster(pid: number): Promise<void> {
+  try {
+    process.kill(pid, 'SIGINT');
+  } catch {
+    return;
+  }
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 100));
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
   }
 }
 

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { Client } from 'pg';
-import { clusterClient, createSyncKey, freePort, GatewayProcess, stopCluster, tempDir, waitFor } from './gateway-process';
+import { clusterClient, createSyncKey, freePort, GatewayProcess, isAlive, postmasterPid, stopCluster, tempDir, waitFor } from './gateway-process';
 
 /** Every table whose rows name the ingest run that wrote them. */
 const FACT_TABLES = ['sector', 'procedure', 'service', 'service_level', 'filing_stat', 'plan', 'fact_revision'];
@@ -81,5 +81,17 @@ describe('interrupted work: the gateway killed mid-sync', () => {
     expect(next.body.data.syncSource).toMatchObject({ state: 'SUCCEEDED', run: { status: 'SUCCEEDED' }, source: { status: 'HEALTHY', consecutiveFailures: 0 } });
     expect(Number(next.body.data.syncSource.run.id)).toBeGreaterThan(running.id);
     expect(second.alive).toBe(true);
+
+    // The killed gateway's postmaster outlived it; the second one adopted it (its parent is init)
+    // and stops it with itself. (Under a subreaper the orphan's parent is not init: nobody adopts
+    // it, the behaviour for a shared cluster, and afterAll stops it.)
+    const orphan = postmasterPid(dataDir)!;
+    expect(isAlive(orphan)).toBe(true);
+    const stat = fs.readFileSync(`/proc/${orphan}/stat`, 'utf8');
+    const reparentedToInit = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === 1;
+    await db.end();
+    db = undefined;
+    expect(await second.stop('SIGTERM')).toEqual({ code: 0, signal: null });
+    expect(isAlive(orphan)).toBe(!reparentedToInit);
   });
 });
