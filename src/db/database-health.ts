@@ -88,6 +88,18 @@ export class DatabaseHealth {
     return () => this.listeners.delete(listener);
   }
 
+  /** Resolves when the database is up (at once if it is). */
+  whenUp(): Promise<void> {
+    if (this.isUp) return Promise.resolve();
+    return new Promise((resolve) => {
+      const off = this.onChange((up) => {
+        if (!up) return;
+        off();
+        resolve();
+      });
+    });
+  }
+
   /** Reports a failure: a connection-class error flips the state down and starts recovery; others are ignored. */
   report(e: unknown): void {
     if (isConnectionError(e)) this.connectionLost(e);

@@ -85,6 +85,8 @@ export async function startFederation(opts: FederationOptions): Promise<Federati
       );
     }
     if (opts.schedule !== false) {
+      // The first sync may have met an outage (its runs failed cleanly): the queue starts once the database is back.
+      await opts.db.health.whenUp();
       const jobs = new SyncScheduler(opts.db.url, sync, log, { health: opts.db.health });
       await jobs.start();
       scheduler = jobs;
