@@ -123,6 +123,8 @@ export async function startGatewayChild(label: string, env: NodeJS.ProcessEnv = 
         }
       }
     }
+    // BENCH_GATEWAY_LOG=file keeps the gateway's log (e.g. with --trace-gc) after the folder is removed.
+    if (process.env.BENCH_GATEWAY_LOG) fs.copyFileSync(logFile, process.env.BENCH_GATEWAY_LOG);
     fs.rmSync(tmp, { recursive: true, force: true });
   };
   try {
