@@ -22,6 +22,7 @@ import { queryCostPlugin } from './query-cost';
 import { inputHygienePlugin } from './input-hygiene.plugin';
 import { limitQuerySize } from './query-size.middleware';
 import { createRateLimiter } from './rate-limit.middleware';
+import { checkPersistedQuery, onlyGetAndPost } from './request-shape.middleware';
 
 export interface RunningApp {
   url: string;
@@ -114,13 +115,18 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   const rateLimiter = createRateLimiter({ max: config.rateLimitMax, windowMs: config.rateLimitWindowMs }, opts.logger);
   // Order matters: who is calling decides the rate-limit key and the body limit; an invalid key and
   // an over-limit client are refused before their body is read.
+  // Brackets may nest four times as deep as fields: a field at the deepest level may still take an
+  // argument holding a list of input objects. Beyond that, only recursion in a parser is served.
+  const maxNesting = 4 * config.maxQueryDepth;
   app.use(
     '/graphql',
+    onlyGetAndPost(),
     identifyCaller(new ApiKeyService(opts.db.sql)),
     rateLimiter.middleware,
     refuseInvalidKey(),
-    readJsonBody({ maxQueryBytes: config.maxQueryBytes, maxIngestBytes: config.maxIngestBytes }),
-    limitQuerySize({ maxQueryBytes: config.maxQueryBytes, maxQueryTokens: config.maxQueryTokens, maxQueryFields: config.maxQueryFields }),
+    readJsonBody({ maxQueryBytes: config.maxQueryBytes, maxIngestBytes: config.maxIngestBytes, maxJsonNesting: maxNesting }),
+    checkPersistedQuery(),
+    limitQuerySize({ maxQueryBytes: config.maxQueryBytes, maxQueryTokens: config.maxQueryTokens, maxQueryFields: config.maxQueryFields, maxQueryNesting: maxNesting }),
     expressMiddleware(apollo, { context: contextFactory(opts) }),
   );
   app.use(notFoundHandler());

@@ -1,12 +1,15 @@
 import express from 'express';
 import { identityOf } from './caller.middleware';
 import { sendJsonError } from './error.middleware';
+import { jsonNestingExceeds } from './request-shape.middleware';
 
 export interface BodyLimits {
   /** Bodies of anonymous requests, and of every request that turns out not to be a mutation. */
   maxQueryBytes: number;
   /** Bodies of requests with a valid API key (an ingest batch). */
   maxIngestBytes: number;
+  /** Deepest nesting of arrays and objects in the body (request-shape.middleware.ts says why). */
+  maxJsonNesting: number;
 }
 
 const BYTES_KEY = 'bodyBytes';
@@ -102,6 +105,9 @@ export function readJsonBody(limits: BodyLimits): express.RequestHandler {
         req.body = JSON.parse(text);
       } catch {
         return sendJsonError(req, res, 400, 'BAD_REQUEST', 'The request body is not valid JSON.');
+      }
+      if (jsonNestingExceeds(req.body, limits.maxJsonNesting)) {
+        return sendJsonError(req, res, 400, 'BAD_REQUEST', `The request body nests arrays and objects more than ${limits.maxJsonNesting} deep.`, { extensions: { maxNesting: limits.maxJsonNesting } });
       }
       next();
     };
