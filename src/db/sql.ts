@@ -60,12 +60,17 @@ export class Sql {
     }
   }
 
-  /** Runs fn in one transaction: everything it wrote is committed together or not at all. */
-  async transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T> {
+  /**
+   * Runs fn in one transaction: everything it wrote is committed together or not at all.
+   * `beforeBegin` runs first on the same connection, outside the transaction (its writes commit
+   * on their own): a run's record that must outlive a rollback and name this connection's backend.
+   */
+  async transaction<T>(fn: (tx: SqlClient) => Promise<T>, opts: { beforeBegin?: (c: SqlClient) => Promise<void> } = {}): Promise<T> {
     const client = await this.connect();
     const tx = new SqlClient(client, this.health);
     let broken: unknown;
     try {
+      if (opts.beforeBegin) await opts.beforeBegin(tx);
       await tx.query('BEGIN');
       const result = await fn(tx);
       await tx.query('COMMIT');

@@ -4,6 +4,7 @@ import { defaultYearRange, YearRange } from '../common/calendar';
 import { FieldProblem } from '../common/errors';
 import { DatabaseUnavailable, describe } from '../db/database-health';
 import { Sql, SqlClient } from '../db/sql';
+import { currentBackend } from '../provenance/abandoned-run.service';
 import { Batch, Section, SECTIONS } from './batch';
 import { isDate, MAX_PROBLEMS, validateBatch } from './batch.validator';
 import { applyFactStage, copyRows, createFactStage, FactTable, FILING_TABLE, lockFactScope, PLAN_TABLE, RunContext, SERVICE_LEVEL_TABLE, UpsertCounts } from './fact-upsert';
@@ -108,16 +109,13 @@ export class IngestSession {
       }
       // The backend holding this transaction, by pid and start (as text: microseconds survive);
       // if this process dies, that backend goes and the abandoned-run sweep closes the run.
-      const [src] = await tx.query<{ precedence: number; pid: number; backend_start: string | null }>(
-        `SELECT precedence, pg_backend_pid() AS pid, (SELECT backend_start::text FROM pg_stat_activity WHERE pid = pg_backend_pid()) AS backend_start
-         FROM source WHERE id = $1`,
-        [opts.sourceId],
-      );
+      const [src] = await tx.query<{ precedence: number }>('SELECT precedence FROM source WHERE id = $1', [opts.sourceId]);
       if (!src) throw new Error(`unknown source id ${opts.sourceId}`);
+      const backend = await currentBackend(tx);
       // The run row is committed on its own, so a failed or rejected session still leaves its record.
       const [run] = await sql.query<{ id: number }>(
         `INSERT INTO ingest_run (source_id, kind, status, detail, backend_pid, backend_start) VALUES ($1, $2, 'running', $3, $4, $5::timestamptz) RETURNING id`,
-        [opts.sourceId, opts.kind, JSON.stringify(opts.detail ?? {}), src.pid, src.backend_start],
+        [opts.sourceId, opts.kind, JSON.stringify(opts.detail ?? {}), backend.pid, backend.backendStart],
       );
       return new IngestSession(sql, client, tx, { runId: run.id, sourceId: opts.sourceId, precedence: src.precedence }, opts);
     } catch (e) {

@@ -2,6 +2,7 @@ import { refreshRollups } from '../aggregates/rollup.service';
 import { Caller, unitsOutOfScope } from '../auth/api-key.service';
 import { defaultYearRange, YearRange } from '../common/calendar';
 import { FieldProblem } from '../common/errors';
+import { DatabaseUnavailable } from '../db/database-health';
 import { Sql, SqlClient } from '../db/sql';
 import { Batch, batchSize, FilingRow, PlanRow, ServiceLevelRow } from './batch';
 import { MAX_PROBLEMS, validateBatch } from './batch.validator';
@@ -64,12 +65,21 @@ export class IngestService {
     const refs = await this.resolve(batch, opts);
     if (refs.problems.length > 0) throw await this.reject(refs.kind, refs.problems, refs.total, opts, rowsRead);
 
-    const [run] = await this.sql.query<{ id: number }>(
-      `INSERT INTO ingest_run (source_id, kind, status, rows_read, detail) VALUES ($1, $2, 'running', $3, $4) RETURNING id`,
-      [opts.sourceId, opts.kind, rowsRead, JSON.stringify({ ...opts.detail, apiKey: opts.caller?.name })],
-    );
+    let runId: number | undefined;
+    // The run row is committed on its own, before the transaction and on its connection (a failed
+    // batch keeps its record; no second connection is borrowed), and names that connection's
+    // backend: if this process dies mid-write, the abandoned-run sweep closes the run.
+    const openRun = async (c: SqlClient) => {
+      const [run] = await c.query<{ id: number }>(
+        `INSERT INTO ingest_run (source_id, kind, status, rows_read, detail, backend_pid, backend_start)
+         VALUES ($1, $2, 'running', $3, $4, pg_backend_pid(), (SELECT backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid())) RETURNING id`,
+        [opts.sourceId, opts.kind, rowsRead, JSON.stringify({ ...opts.detail, apiKey: opts.caller?.name })],
+      );
+      runId = run.id;
+    };
     try {
       const result = await this.sql.transaction(async (tx) => {
+        const run = { id: runId! }; // set by openRun, which ran first on this connection
         const [src] = await tx.query<{ precedence: number }>('SELECT precedence FROM source WHERE id = $1', [opts.sourceId]);
         const ctx: RunContext = { runId: run.id, sourceId: opts.sourceId, precedence: src.precedence };
         const written = await this.write(tx, batch, refs, ctx);
@@ -79,13 +89,17 @@ export class IngestService {
           `UPDATE ingest_run SET status = 'succeeded', finished_at = clock_timestamp(), rows_written = $2 WHERE id = $1`,
           [run.id, written.rowsWritten],
         );
-        return written;
-      });
-      return { runId: run.id, rowsRead, ...result };
+        return { runId: run.id, written };
+      }, { beforeBegin: openRun });
+      return { runId: result.runId, rowsRead, ...result.written };
     } catch (e) {
-      await this.sql.query(`UPDATE ingest_run SET status = 'failed', finished_at = now(), error = $2 WHERE id = $1`, [
-        run.id, e instanceof Error ? e.message.slice(0, 2000) : String(e),
-      ]);
+      if (runId !== undefined) {
+        // The run's error is public (ingestRuns): it says what happened, not the driver's words,
+        // which the caller's error log keeps.
+        const reason = e instanceof DatabaseUnavailable ? 'the database became unavailable' : 'an internal error stopped it (details in the gateway log)';
+        await this.sql.query(`UPDATE ingest_run SET status = 'failed', finished_at = now(), error = $2 WHERE id = $1`, [runId, `failed, nothing written: ${reason}`])
+          .catch(() => undefined); // the database may be the reason: the sweep closes the run then
+      }
       throw e;
     }
   }

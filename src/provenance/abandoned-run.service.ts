@@ -1,4 +1,19 @@
-import { Sql } from '../db/sql';
+import { Sql, SqlClient } from '../db/sql';
+
+/** The backend that holds a run's transaction: the sweep knows the run is alive while it is. */
+export interface RunBackend {
+  pid: number;
+  /** As text: microseconds survive the round trip. */
+  backendStart: string | null;
+}
+
+/** The backend of `tx`'s connection, to record on the run that transaction writes. */
+export async function currentBackend(tx: SqlClient): Promise<RunBackend> {
+  const [b] = await tx.query<{ pid: number; backend_start: string | null }>(
+    'SELECT pg_backend_pid() AS pid, (SELECT backend_start::text FROM pg_stat_activity WHERE pid = pg_backend_pid()) AS backend_start',
+  );
+  return { pid: b.pid, backendStart: b.backend_start };
+}
 
 /** Why an abandoned run was closed: on the run (error) and its source (lastError). */
 export const ABANDONED_REASON =
