@@ -10,7 +10,21 @@ export enum UnitKind {
   DISTRICT = 'district',
   COMMUNE = 'commune',
 }
-registerEnumType(UnitKind, { name: 'UnitKind', description: 'Kinds of administrative unit (domain.md section 2).' });
+registerEnumType(UnitKind, {
+  name: 'UnitKind',
+  description: 'Kinds of administrative unit. Units have validity dates: the 2025 reform (Resolution 202/2025/QH15) turned 63 provinces '
+    + 'into 34 and 10,047 communes into 3,321 and abolished the districts; the units it changed closed on 30 June 2025 and their '
+    + 'successors opened on 1 July 2025, linked by lineage (full or partial), and the units it left unchanged continue. '
+    + 'See docs/domain.md, "Administrative units".',
+  valuesConfig: {
+    NATION: { description: 'Việt Nam as a whole.' },
+    MINISTRY: { description: 'A ministry or ministry-level agency of the Government (restructured on 1 March 2025).' },
+    PROVINCE: { description: 'A province or centrally-run city (GSO code of 2 digits): 63 until 30 June 2025, 34 from 1 July 2025.' },
+    DEPARTMENT: { description: 'A provincial department (Sở).' },
+    DISTRICT: { description: 'A district-tier unit (GSO code of 3 digits); the tier was abolished on 1 July 2025.' },
+    COMMUNE: { description: 'A commune, ward or township (GSO code of 5 digits).' },
+  },
+});
 
 /**
  * One administrative unit for the span of its existence. Codes are reused after mergers (the new
