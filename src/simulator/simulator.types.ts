@@ -28,7 +28,7 @@ export function levelTaxonomy(code: number): LevelTaxonomyName {
   return code >= LEVEL_INFO ? 'decree42' : 'decree43';
 }
 
-/** The legacy Decree 43 column value: full→4, partial→3, info→2 (domain.md section 4). */
+/** The legacy Decree 43 column value: full→4, partial→3, info→2 (docs/domain.md, "Online levels: two taxonomies"). */
 export function legacyLevel(code: number): number {
   if (code === LEVEL_FULL) return 4;
   if (code === LEVEL_PARTIAL) return 3;

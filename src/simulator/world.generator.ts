@@ -49,7 +49,7 @@ const NEW_LAST_MONTH = MONTHS_SUPPORTED - 1;
 const PLAN_DUE_DATES: Readonly<Record<number, string>> = {
   2019: '2019-04-30',
   2020: '2020-03-31',
-  2021: '2021-09-10', // MIC letter: plans for 2021 due by 10 September 2021 (domain.md 7)
+  2021: '2021-09-10', // MIC letter: plans for 2021 due by 10 September 2021 (docs/domain.md, "Targets and plans")
   2022: '2022-03-31',
   2023: '2023-03-31',
   2024: '2024-03-31',
