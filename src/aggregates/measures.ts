@@ -1,7 +1,7 @@
 import { registerEnumType } from 'type-graphql';
 import { Indicator } from '../plans/target.entity';
 
-/** Everything an aggregate can compute: counts, and the indicators of domain.md section 6 as ratios of sums. */
+/** Everything an aggregate can compute: counts, and the indicators of docs/domain.md ("Indicators") as ratios of sums. */
 export enum AggregateMeasure {
   DOSSIERS_RECEIVED = 'dossiers_received',
   DOSSIERS_ONLINE = 'dossiers_online',
@@ -69,20 +69,21 @@ export const MEASURES: Record<AggregateMeasure, MeasureDef> = {
     kind: 'hybrid', numerator: 'services_online_with_filings', denominator: 'services_online',
     description: 'Online services with at least one online dossier in the period / online services (both on the last day of the period).',
   },
-  [AggregateMeasure.ONLINE_DOSSIER_RATE]: { kind: 'flow', numerator: 'received_online', denominator: 'received', description: 'Dossiers received online / all dossiers received.' },
-  [AggregateMeasure.ON_TIME_RATE]: { kind: 'flow', numerator: 'resolved_on_time', denominator: '(resolved_on_time + resolved_late)', description: 'Dossiers resolved on time / dossiers resolved.' },
+  [AggregateMeasure.ONLINE_DOSSIER_RATE]: { kind: 'flow', numerator: 'received_online', denominator: 'received', description: 'Dossiers received online / all dossiers received (online + in person + postal).' },
+  [AggregateMeasure.ON_TIME_RATE]: { kind: 'flow', numerator: 'resolved_on_time', denominator: '(resolved_on_time + resolved_late)', description: 'Dossiers resolved on time / dossiers resolved (on time + late).' },
   [AggregateMeasure.ONLINE_PAYMENT_RATE]: { kind: 'flow', numerator: 'paid_online', denominator: 'with_fee', description: 'Dossiers paid online / dossiers with a fee obligation.' },
   [AggregateMeasure.DVCQG_INTEGRATION]: { kind: 'stock', numerator: 'services_integrated', denominator: 'services_online', description: 'Online services integrated on DVCQG / online services.' },
 };
 
 registerEnumType(AggregateMeasure, {
   name: 'AggregateMeasure',
-  description: 'Measures of an aggregate. Ratios are ratios of sums over each row (never averages of unit ratios) and come with numerator and denominator; a zero denominator gives a null value.',
+  description: 'Measures of an aggregate. Ratios are ratios of sums over each row (never averages of unit ratios) and come with numerator and denominator; a zero denominator gives a null value. See docs/domain.md, "Indicators".',
   valuesConfig: Object.fromEntries(
     Object.entries(AggregateMeasure).map(([name, value]) => {
       const def = MEASURES[value];
       const kind = def.kind === 'flow' ? 'Flow over the period' : def.kind === 'stock' ? 'Stock on a date' : 'Over the period';
-      return [name, { description: `${def.description} ${kind}.` }];
+      const ratio = def.denominator === undefined ? '' : 'Ratio of sums, numerator / denominator: ';
+      return [name, { description: `${ratio}${def.description} ${kind}.` }];
     }),
   ),
 });
