@@ -16,7 +16,8 @@ class AggregateArgs {
 @Resolver(() => AggregateResult)
 export class AggregateResolver {
   @Query(() => AggregateResult, {
-    description: 'Any measure by any dimension: counts and the indicators of domain.md section 6 (ratios of sums), over a period or on a date, '
+    description: 'Any measure by any dimension: counts and the indicators (ratios of sums, with numerator and denominator; see AggregateMeasure '
+      + 'and docs/domain.md, "Indicators"), over a period or on a date, '
       + 'as reported or in today\'s units. One SQL statement; answered from rollups when they cover the query.',
   })
   aggregate(@Args() { query }: AggregateArgs, @Ctx() ctx: GatewayContext): Promise<AggregateResult> {

@@ -48,7 +48,7 @@ export type Grain = (typeof SUPPORTED_GRAINS)[number];
 /** Months per bucket of each supported grain. */
 export const GRAIN_MONTHS: Record<Grain, number> = { [PeriodGrain.MONTH]: 1, [PeriodGrain.QUARTER]: 3, [PeriodGrain.YEAR]: 12 };
 
-/** Which online-level taxonomy level measures are read in (domain.md section 4). */
+/** Which online-level taxonomy level measures are read in (docs/domain.md, "Online levels: two taxonomies"). */
 export enum LevelView {
   DECREE43 = 'decree43',
   DECREE42 = 'decree42',
@@ -57,7 +57,8 @@ export enum LevelView {
 }
 registerEnumType(LevelView, {
   name: 'LevelView',
-  description: 'How service levels are read.',
+  description: 'How service levels are read: Decree 43/2011 levels 1-4 (until 2022) or Decree 42/2022 levels info/partial/full, as '
+    + 'reported or mapped from one to the other (each value says how). See docs/domain.md, "Online levels: two taxonomies".',
   valuesConfig: {
     DECREE43: { description: 'Levels 1-4 as reported under Decree 43; services whose level in force was reported under Decree 42 are left out.' },
     DECREE42: { description: 'info/partial/full as reported under Decree 42; services whose level in force was reported under Decree 43 are left out.' },
