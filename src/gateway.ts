@@ -5,6 +5,7 @@ import { loadReferenceData } from './reference/reference-data.service';
 import { RunningApp, startApp } from './server/app';
 import { Logger } from './server/logger';
 import { createSchema } from './server/schema';
+import { ServiceRegistry } from './server/service.registry';
 
 export interface Gateway {
   app: RunningApp;
@@ -15,11 +16,19 @@ export interface Gateway {
 /** Start-up work may return its own shutdown (run after requests are drained, before the database closes). */
 export type StartupWork = (db: Database) => Promise<void | (() => Promise<void>)>;
 
+export interface GatewayOptions {
+  /** Runs after the HTTP server listens, before /health reports ready (the first sync). */
+  startupWork?: StartupWork;
+  /** Process-wide services the resolvers read through their context; start-up work fills it. */
+  services?: ServiceRegistry;
+}
+
 /**
  * Starts the whole gateway: database (embedded unless DATABASE_URL), migrations, reference data,
  * the HTTP server, then the start-up work (first sync); /health answers 503 until that is done.
  */
-export async function startGateway(config: GatewayConfig, logger: Logger, startupWork?: StartupWork): Promise<Gateway> {
+export async function startGateway(config: GatewayConfig, logger: Logger, opts: GatewayOptions = {}): Promise<Gateway> {
+  const { startupWork, services = new ServiceRegistry() } = opts;
   const db = await openDatabase(config, logger, { waitForServer: true });
   let app: RunningApp | undefined;
   let cleanup: void | (() => Promise<void>);
@@ -27,7 +36,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger, startu
     const ref = await loadReferenceData(db.sql);
     if (ref.loaded) logger.info(ref, 'reference data loaded');
     let ready = false;
-    app = await startApp({ config, db, schema: await createSchema(), logger, isReady: () => ready });
+    app = await startApp({ config, db, schema: await createSchema(), logger, isReady: () => ready, services });
     logger.info(`GraphQL at ${app.url}`);
     if (startupWork) cleanup = await startupWork(db);
     ready = true;

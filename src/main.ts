@@ -1,8 +1,10 @@
 import 'reflect-metadata';
 import { ConfigError, loadConfig } from './config/config';
+import { Database } from './db/database';
 import { describe, isConnectionError } from './db/database-health';
 import { startGateway } from './gateway';
 import { createLogger } from './server/logger';
+import { ServiceRegistry } from './server/service.registry';
 import { startFederation } from './sync/sync.runtime';
 
 async function main(): Promise<void> {
@@ -18,8 +20,12 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.logLevel);
   keepRunningThroughDatabaseErrors(logger);
+  // One registry of process-wide services: the server hands it to every request, the federation
+  // fills it once the sync service exists (after the server listens, while /health says 503).
+  const services = new ServiceRegistry();
   // Sources from the registry, the portal simulator when they point at it, a first sync, the scheduler.
-  const gateway = await startGateway(config, logger, async (db) => (await startFederation({ config, db, logger })).stop);
+  const startupWork = async (db: Database) => (await startFederation({ config, db, logger, services })).stop;
+  const gateway = await startGateway(config, logger, { startupWork, services });
 
   let stopping = false;
   const stop = (signal: string) => {

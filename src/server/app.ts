@@ -23,6 +23,7 @@ import { inputHygienePlugin } from './input-hygiene.plugin';
 import { limitQuerySize } from './query-size.middleware';
 import { createRateLimiter } from './rate-limit.middleware';
 import { checkPersistedQuery, onlyGetAndPost } from './request-shape.middleware';
+import { ServiceRegistry } from './service.registry';
 
 export interface RunningApp {
   url: string;
@@ -39,6 +40,8 @@ export interface AppOptions {
   logger: Logger;
   /** Whether start-up (migrations, reference data, first sync) is done: /health says 503 until then. */
   isReady?: () => boolean;
+  /** Process-wide services for the resolvers (default: an empty registry, a server that does not sync). */
+  services?: ServiceRegistry;
 }
 
 /**
@@ -46,10 +49,11 @@ export interface AppOptions {
  * key (authenticated earlier by identifyCaller, before the body was read) and facts about the request.
  */
 export function contextFactory(opts: AppOptions) {
+  const services = opts.services ?? new ServiceRegistry();
   return async ({ req, res }: { req: express.Request; res: express.Response }): Promise<GatewayContext> => {
     const em = opts.db.orm.em.fork();
     return {
-      em, sql: opts.db.sql, loaders: createLoaders(em), caller: callerOf(res), config: opts.config,
+      em, sql: opts.db.sql, loaders: createLoaders(em), caller: callerOf(res), config: opts.config, services,
       http: {
         bodyBytes: bodyBytesOf(res),
         legacyJson: req.accepts(['application/json', 'application/graphql-response+json']) !== 'application/graphql-response+json',

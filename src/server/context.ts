@@ -3,6 +3,7 @@ import { Caller } from '../auth/api-key.service';
 import { GatewayConfig } from '../config/config';
 import { Sql } from '../db/sql';
 import { Loaders } from './loaders';
+import { ServiceRegistry } from './service.registry';
 
 /** Built once per request by createContext (server/app.ts). */
 export interface GatewayContext {
@@ -12,6 +13,8 @@ export interface GatewayContext {
   /** The integrator behind the API key, if one was presented and is valid. */
   caller?: Caller;
   config: GatewayConfig;
+  /** Process-wide services (the sync runtime), filled in as start-up proceeds. */
+  services: ServiceRegistry;
   /** Facts about the HTTP request the operation came in (absent for operations run in-process). */
   http?: RequestFacts;
 }

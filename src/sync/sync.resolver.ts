@@ -4,7 +4,7 @@ import { badUserInput, forbidden, unauthenticated } from '../common/errors';
 import { IngestRun } from '../provenance/ingest-run.entity';
 import { Source } from '../provenance/source.entity';
 import { GatewayContext } from '../server/context';
-import { requestSync, SyncRequestStatus, syncRuntime } from './sync.runtime';
+import { requestSync, SyncRequestStatus } from './sync.runtime';
 
 export enum SyncState {
   SUCCEEDED = 'succeeded',
@@ -56,7 +56,7 @@ export class SyncResolver {
   async syncSource(@Args() { code, wait, full }: SyncArgs, @Ctx() ctx: GatewayContext): Promise<SyncResult> {
     if (!ctx.caller) throw unauthenticated();
     if (!ctx.caller.unitCodes.includes('*')) throw forbidden(`The key ${ctx.caller.name} may not sync sources: that needs a key scoped to the whole nation (*).`);
-    const rt = syncRuntime();
+    const rt = ctx.services.sync;
     if (!rt) throw badUserInput('This gateway process does not sync sources.');
     if (!rt.sync.has(code)) throw badUserInput(`Unknown source ${code}`, [{ field: 'code', reason: `no source ${code} in the registry (${rt.sync.sources.map((s) => s.code).join(', ')})` }]);
     const result = await requestSync(rt, code, { wait, full });

@@ -1,8 +1,9 @@
 import { GatewayConfig } from '../config/config';
 import { Database } from '../db/database';
 import { Logger } from '../server/logger';
-import { RunningSimulator, startSimulator } from '../simulator';
-import { applyRegistry, defaultSourcesFile, needsSimulator, readRegistryFile, resolveSources } from '../sources/source-registry.service';
+import { ServiceRegistry } from '../server/service.registry';
+import type { RunningSimulator } from '../simulator';
+import { applyRegistry, defaultSourcesFile, needsSimulator, readRegistryFile, RegistryEntry, resolveSources } from '../sources/source-registry.service';
 import { SyncScheduler } from './sync.scheduler';
 import { AbandonedRunSweeper } from './abandoned-run.sweeper';
 import { FAILING_AFTER, SyncOutcome, SyncService } from './sync.service';
@@ -11,18 +12,6 @@ import { FAILING_AFTER, SyncOutcome, SyncService } from './sync.service';
 export interface SyncRuntime {
   sync: SyncService;
   scheduler?: SyncScheduler;
-}
-
-// The GraphQL context is built per request by the server; the sync machinery lives once per
-// process, so the resolver finds it here (set at start-up, cleared at shutdown).
-let current: SyncRuntime | undefined;
-
-export function setSyncRuntime(runtime: SyncRuntime | undefined): void {
-  current = runtime;
-}
-
-export function syncRuntime(): SyncRuntime | undefined {
-  return current;
 }
 
 export interface Federation extends SyncRuntime {
@@ -36,33 +25,31 @@ export interface FederationOptions {
   db: Database;
   logger: Logger;
   env?: NodeJS.ProcessEnv;
-  /** Start the pg-boss scheduler (default true). */
-  schedule?: boolean;
+  /** Where the sync runtime is published for the resolvers: filled once the sync service exists, cleared at stop. */
+  services: ServiceRegistry;
+  /** Start the pg-boss job queue (default true); without it on-demand syncs run in this process and nothing is scheduled. */
+  queue?: boolean;
 }
 
 /**
  * Start-up of the federation: reads the source registry (SOURCES_FILE or config/sources.json),
  * starts the portal simulator in-process on a loopback port when the registry points at it and
  * SIMULATOR_URL is unset, mirrors the registry into the database, syncs every source once when
- * SYNC_ON_START (before /health reports ready), then starts the scheduler.
+ * SYNC_ON_START (before /health reports ready), then starts the job queue, with the registry's
+ * schedules unless SYNC_SCHEDULES is off.
  */
 export async function startFederation(opts: FederationOptions): Promise<Federation> {
   const env = opts.env ?? process.env;
   const log = opts.logger;
   const entries = readRegistryFile(opts.config.sourcesFile ?? defaultSourcesFile());
-  let simulator: RunningSimulator | undefined;
-  const vars: Record<string, string> = {};
-  if (needsSimulator(entries) && !env.SIMULATOR_URL) {
-    simulator = await startSimulator({ scale: 'small', port: 0, host: '127.0.0.1' });
-    vars.SIMULATOR_URL = simulator.url;
-    log.info({ url: simulator.url, scale: 'small' }, 'portal simulator started in-process (set SIMULATOR_URL to use another)');
-  }
+  const simulator = await startSimulatorIfNeeded(entries, env, log);
+  const vars: Record<string, string> = simulator ? { SIMULATOR_URL: simulator.url } : {};
   let scheduler: SyncScheduler | undefined;
   const sweeper = new AbandonedRunSweeper({
     sql: opts.db.sql, health: opts.db.health, log, everyMs: opts.config.abandonedRunCheckMs, failingAfter: FAILING_AFTER,
   });
   const stop = async () => {
-    setSyncRuntime(undefined);
+    opts.services.sync = undefined;
     await sweeper.stop();
     await scheduler?.stop().catch((e: unknown) => log.warn({ err: String(e) }, 'scheduler stop failed'));
     await simulator?.close();
@@ -74,7 +61,7 @@ export async function startFederation(opts: FederationOptions): Promise<Federati
     await sweeper.sweep();
     sweeper.start();
     const sync = new SyncService(opts.db.sql, sources, log, env, { concurrency: opts.config.syncConcurrency, years: opts.config });
-    setSyncRuntime({ sync });
+    opts.services.sync = { sync };
     if (opts.config.syncOnStart) {
       const started = Date.now();
       const outcomes = await sync.syncAll({ trigger: 'start' });
@@ -84,21 +71,36 @@ export async function startFederation(opts: FederationOptions): Promise<Federati
         'first sync done',
       );
     }
-    if (opts.schedule !== false) {
+    if (opts.queue !== false) {
       // The first sync may have met an outage (its runs failed cleanly): the queue starts once the database is back.
       await opts.db.health.whenUp();
-      const jobs = new SyncScheduler(opts.db.url, sync, log, { health: opts.db.health });
+      const jobs = new SyncScheduler(opts.db.url, sync, log, { health: opts.db.health, schedules: opts.config.syncSchedules });
       await jobs.start();
       scheduler = jobs;
       // A job whose run was closed as abandoned, or ended while pg-boss could not hear of it, blocks its source's queue.
       sweeper.afterSweep = async () => void (await jobs.releaseStuckJobs(opts.config.abandonedRunCheckMs));
     }
-    setSyncRuntime({ sync, scheduler });
+    opts.services.sync = { sync, scheduler };
     return { sync, scheduler, simulatorUrl: simulator?.url, stop };
   } catch (e) {
     await stop();
     throw e;
   }
+}
+
+/**
+ * The portal simulator is a fifth of the source tree and a production registry never points at
+ * it: it is loaded (and started on a loopback port) only when the registry names
+ * ${SIMULATOR_URL} and SIMULATOR_URL does not say where another one runs.
+ */
+async function startSimulatorIfNeeded(entries: RegistryEntry[], env: NodeJS.ProcessEnv, log: Logger): Promise<RunningSimulator | undefined> {
+  if (!needsSimulator(entries) || env.SIMULATOR_URL) return undefined;
+  // A require at the point of use, not import(): under module node16 TypeScript keeps import() as
+  // an ES-module import of this CommonJS tree, which jest's VM cannot run; the effect is the same.
+  const { startSimulator } = require('../simulator') as typeof import('../simulator');
+  const simulator = await startSimulator({ scale: 'small', port: 0, host: '127.0.0.1' });
+  log.info({ url: simulator.url, scale: 'small' }, 'portal simulator started in-process (set SIMULATOR_URL to use another)');
+  return simulator;
 }
 
 export type SyncRequestStatus = 'succeeded' | 'rejected' | 'failed' | 'busy' | 'queued' | 'running';
@@ -113,7 +115,7 @@ export interface SyncRequestResult {
 /**
  * An on-demand sync: through the job queue when this process runs it (so the run is shared
  * with, and never doubles, the scheduled ones), waiting up to `waitMs` for the outcome; without
- * a queue (tests, SYNC scheduling off) the sync runs here.
+ * a queue (tests, a process started without it) the sync runs here.
  */
 export async function requestSync(rt: SyncRuntime, code: string, opts: { wait: boolean; full: boolean; waitMs?: number }): Promise<SyncRequestResult> {
   if (rt.scheduler?.running) {

@@ -3,6 +3,7 @@ import { Database } from '../../src/db/database';
 import { startApp } from '../../src/server/app';
 import { createLogger } from '../../src/server/logger';
 import { createSchema } from '../../src/server/schema';
+import { ServiceRegistry } from '../../src/server/service.registry';
 import { RunningSimulator, SimulatorOptions, startSimulator } from '../../src/simulator';
 import { applyRegistry, parseRegistry, RegistryEntry, resolveSources, ResolvedSource } from '../../src/sources/source-registry.service';
 import { SyncService } from '../../src/sync/sync.service';
@@ -145,10 +146,13 @@ export interface Served {
   close(): Promise<void>;
 }
 
-/** The real GraphQL server over an existing test database (the harness's startTestGateway makes its own). */
-export async function serve(db: Database): Promise<Served> {
+/**
+ * The real GraphQL server over an existing test database (the harness's startTestGateway makes its
+ * own), reading its process-wide services (the sync runtime) from `services`, as main.ts wires it.
+ */
+export async function serve(db: Database, services = new ServiceRegistry()): Promise<Served> {
   const config = loadConfig({}, { port: 0, host: '127.0.0.1', databaseUrl: db.url, logLevel: 'silent', statementTimeoutMs: 5000 });
-  const app = await startApp({ config, db, schema: await createSchema(), logger: createLogger('silent') });
+  const app = await startApp({ config, db, schema: await createSchema(), logger: createLogger('silent'), services });
   return {
     async gql(query, variables, key) {
       const res = await fetch(app.url, {

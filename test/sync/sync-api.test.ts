@@ -4,9 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { ApiKeyService } from '../../src/auth/api-key.service';
 import { createLogger } from '../../src/server/logger';
+import { ServiceRegistry } from '../../src/server/service.registry';
 import { parseRegistry, resolveSources } from '../../src/sources/source-registry.service';
 import { SyncScheduler } from '../../src/sync/sync.scheduler';
-import { setSyncRuntime } from '../../src/sync/sync.runtime';
 import { entry, EntrySpec, serve, Served, sourceRow, syncWorld, SyncWorld } from './helpers';
 
 const SPECS: EntrySpec[] = [
@@ -23,16 +23,18 @@ describe('sync over GraphQL, on the job queue, and from the command line', () =>
   let nationKey: string;
   let provinceKey: string;
   const schedulers: SyncScheduler[] = [];
+  // What main.ts hands the server: the resolvers find the sync runtime here, per request.
+  const services = new ServiceRegistry();
 
   beforeAll(async () => {
     w = await syncWorld(SPECS);
-    api = await serve(w.db);
+    api = await serve(w.db, services);
     const keys = new ApiKeyService(w.db.sql);
     nationKey = (await keys.create({ name: 'national-exchange', unitCodes: ['*'] })).key;
     provinceKey = (await keys.create({ name: 'ca-mau', unitCodes: ['96'] })).key;
   });
   afterAll(async () => {
-    setSyncRuntime(undefined);
+    services.sync = undefined;
     for (const s of schedulers) await s.stop();
     await api?.close();
     await w?.stop();
@@ -49,7 +51,7 @@ describe('sync over GraphQL, on the job queue, and from the command line', () =>
   });
 
   it('syncSource needs a key scoped to the whole nation', async () => {
-    setSyncRuntime({ sync: w.sync });
+    services.sync = { sync: w.sync };
     expect((await api.gql(SYNC, { code: 'catalogue' })).errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
     expect((await api.gql(SYNC, { code: 'catalogue' }, provinceKey)).errors?.[0].extensions?.code).toBe('FORBIDDEN');
     const unknown = await api.gql(SYNC, { code: 'nope' }, nationKey);
@@ -73,7 +75,7 @@ describe('sync over GraphQL, on the job queue, and from the command line', () =>
       await s.start();
       schedulers.push(s);
     }
-    setSyncRuntime({ sync: w.sync, scheduler: schedulers[0] });
+    services.sync = { sync: w.sync, scheduler: schedulers[0] };
     const res = await api.gql(SYNC, { code: 'igate-95' }, nationKey);
     expect(res.errors).toBeUndefined();
     expect(res.data.syncSource).toMatchObject({ state: 'SUCCEEDED', source: { status: 'HEALTHY' }, run: { rowsRead: w.sim.world.feed.total('95') } });

@@ -1,0 +1,14 @@
+import type { SyncRuntime } from '../sync/sync.runtime';
+
+/**
+ * The process-wide services a request may need, one object per gateway process, handed to every
+ * request's context (server/app.ts contextFactory) instead of living in module globals.
+ *
+ * It is a holder, not a snapshot: the HTTP server starts (and /health answers 503) before the
+ * federation exists, so startFederation fills `sync` later and clears it at shutdown, and each
+ * request reads whatever is there when it runs.
+ */
+export class ServiceRegistry {
+  /** The sync machinery, while this process runs it (absent before start-up is done, after shutdown, and in processes that do not sync). */
+  sync?: SyncRuntime;
+}
