@@ -48,9 +48,20 @@ export class GatewayConfig {
   @IsInt() @Min(1) @Max(32)
   syncConcurrency = 4;
 
-  /** Sync every configured source before serving (the demo start). */
+  /**
+   * Sync every configured source once before /health reports ready (the demo start). Only that
+   * first sync: false leaves the schedules (syncSchedules) and on-demand syncs as they are.
+   */
   @IsBoolean()
   syncOnStart = true;
+
+  /**
+   * Register and fire the registry's cron schedules (pg-boss). False: no schedule is registered
+   * (those left by an earlier start are removed) and this process fires none; the job queue still
+   * runs, so on-demand syncs (GraphQL syncSource) keep their one-run-per-source guarantee.
+   */
+  @IsBoolean()
+  syncSchedules = true;
 
   @IsOptional() @IsString()
   sourcesFile?: string;
@@ -131,22 +142,35 @@ export const INGEST_BYTES_PER_ROW = 320;
 
 export class ConfigError extends Error {}
 
-function int(name: string, raw: string | undefined, fallback: number): number {
-  if (raw === undefined || raw === '') return fallback;
-  if (!/^-?\d+$/.test(raw)) throw new ConfigError(`${name} must be an integer, got "${raw}"`);
-  return Number(raw);
-}
+/**
+ * Parses environment strings, collecting every unparsable value instead of throwing at the first,
+ * so that one start-up lists all the mistakes (with the validation errors that follow).
+ */
+class EnvParser {
+  readonly problems: string[] = [];
 
-function bool(name: string, raw: string | undefined, fallback: boolean): boolean {
-  if (raw === undefined || raw === '') return fallback;
-  if (/^(1|true|yes|on)$/i.test(raw)) return true;
-  if (/^(0|false|no|off)$/i.test(raw)) return false;
-  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+  int(name: string, raw: string | undefined, fallback: number): number {
+    if (raw === undefined || raw === '') return fallback;
+    if (/^-?\d+$/.test(raw)) return Number(raw);
+    this.problems.push(`${name} must be an integer, got "${raw}"`);
+    return fallback;
+  }
+
+  bool(name: string, raw: string | undefined, fallback: boolean): boolean {
+    if (raw === undefined || raw === '') return fallback;
+    if (/^(1|true|yes|on)$/i.test(raw)) return true;
+    if (/^(0|false|no|off)$/i.test(raw)) return false;
+    this.problems.push(`${name} must be true or false, got "${raw}"`);
+    return fallback;
+  }
 }
 
 /** Reads and validates the configuration; throws ConfigError listing every invalid setting. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<GatewayConfig> = {}): GatewayConfig {
   const c = new GatewayConfig();
+  const parse = new EnvParser();
+  const int = parse.int.bind(parse);
+  const bool = parse.bool.bind(parse);
   c.host = env.HOST || c.host;
   c.port = int('PORT', env.PORT, c.port);
   c.databaseUrl = env.DATABASE_URL || undefined;
@@ -158,6 +182,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   c.poolSize = int('DB_POOL_SIZE', env.DB_POOL_SIZE, c.poolSize);
   c.syncConcurrency = int('SYNC_CONCURRENCY', env.SYNC_CONCURRENCY, Math.max(1, Math.min(c.syncConcurrency, c.poolSize - 2)));
   c.syncOnStart = bool('SYNC_ON_START', env.SYNC_ON_START, c.syncOnStart);
+  c.syncSchedules = bool('SYNC_SCHEDULES', env.SYNC_SCHEDULES, c.syncSchedules);
   c.sourcesFile = env.SOURCES_FILE || undefined;
   c.maxQueryCost = int('MAX_QUERY_COST', env.MAX_QUERY_COST, c.maxQueryCost);
   c.maxQueryDepth = int('MAX_QUERY_DEPTH', env.MAX_QUERY_DEPTH, c.maxQueryDepth);
@@ -177,12 +202,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   c.abandonedRunCheckMs = int('ABANDONED_RUN_CHECK_MS', env.ABANDONED_RUN_CHECK_MS, c.abandonedRunCheckMs);
   Object.assign(c, overrides);
   const errors = validateSync(c);
-  const lines = errors.flatMap((e) => Object.values(e.constraints ?? {}).map((m) => `  - ${e.property}: ${m}`));
-  if (errors.length === 0 && c.syncConcurrency >= c.poolSize) {
+  const lines = [
+    ...parse.problems.map((m) => `  - ${m}`),
+    ...errors.flatMap((e) => Object.values(e.constraints ?? {}).map((m) => `  - ${e.property}: ${m}`)),
+  ];
+  // Cross-setting rules only once each setting is valid on its own (a fallback would mislead them).
+  const each = lines.length === 0;
+  if (each && c.syncConcurrency >= c.poolSize) {
     lines.push(`  - syncConcurrency: must be below poolSize (each sync borrows a second connection), got ${c.syncConcurrency} with poolSize ${c.poolSize}`);
   }
-  if (errors.length === 0 && c.minYear > c.maxYear) lines.push(`  - minYear: must not exceed maxYear, got ${c.minYear} > ${c.maxYear}`);
-  if (errors.length === 0 && c.dbRetryMinMs > c.dbRetryMaxMs) lines.push(`  - dbRetryMinMs: must not exceed dbRetryMaxMs, got ${c.dbRetryMinMs} > ${c.dbRetryMaxMs}`);
+  if (each && c.minYear > c.maxYear) lines.push(`  - minYear: must not exceed maxYear, got ${c.minYear} > ${c.maxYear}`);
+  if (each && c.dbRetryMinMs > c.dbRetryMaxMs) lines.push(`  - dbRetryMinMs: must not exceed dbRetryMaxMs, got ${c.dbRetryMinMs} > ${c.dbRetryMaxMs}`);
   if (lines.length > 0) {
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }

@@ -73,8 +73,9 @@ export class SourceResolver {
   }
 
   @FieldResolver(() => DateTimeScalar, { nullable: true, description: 'When the schedule next fires (null: synced on demand only, or not synced).' })
-  nextSyncAt(@Root() source: Source) {
-    return nextRun(source.schedule);
+  nextSyncAt(@Root() source: Source, @Ctx() ctx: GatewayContext) {
+    // With SYNC_SCHEDULES off no schedule fires, whatever the registry says.
+    return ctx.config.syncSchedules ? nextRun(source.schedule) : null;
   }
 
   @Query(() => [FactRevisionType], { description: 'Replaced and outranked values, newest first: what sources said that the facts no longer show.' })

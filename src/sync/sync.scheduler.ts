@@ -35,11 +35,17 @@ export class SyncScheduler {
     private readonly databaseUrl: string,
     private readonly sync: SyncService,
     private readonly log: Logger,
-    private readonly opts: { pollingIntervalSeconds?: number; health?: DatabaseHealth } = {},
+    /** schedules: register the registry's cron schedules and fire them (default true); false leaves only on-demand jobs. */
+    private readonly opts: { pollingIntervalSeconds?: number; health?: DatabaseHealth; schedules?: boolean } = {},
   ) {}
 
+  private get schedules(): boolean {
+    return this.opts.schedules !== false;
+  }
+
   async start(): Promise<void> {
-    const boss = new PgBoss({ connectionString: this.databaseUrl, schema: 'pgboss', max: 3, application_name: 'dvc-gateway-sync' });
+    // With schedules off, pg-boss's timekeeper does not run here either: this process fires no cron.
+    const boss = new PgBoss({ connectionString: this.databaseUrl, schema: 'pgboss', max: 3, application_name: 'dvc-gateway-sync', schedule: this.schedules });
     // pg-boss's pool and workers report here (never an unhandled 'error'). Its workers keep
     // polling through an outage and resume when the database is back; a connection-class error
     // tells the database health, and while it is down the repeats are only debug lines.
@@ -60,16 +66,18 @@ export class SyncScheduler {
       known.add(queue);
       // A run may take long at national scale; pg-boss would otherwise expire it after 15 minutes.
       await boss.createQueue(queue, { name: queue, policy: 'stately', retryLimit: 0, expireInSeconds: 6 * 3600 });
-      if (s.schedule) await boss.schedule(queue, s.schedule, { code: s.code, trigger: 'schedule' }, { tz: TIMEZONE, singletonKey: s.code });
+      if (s.schedule && this.schedules) await boss.schedule(queue, s.schedule, { code: s.code, trigger: 'schedule' }, { tz: TIMEZONE, singletonKey: s.code });
       else await boss.unschedule(queue);
       const id = await boss.work<SyncJob>(queue, { pollingIntervalSeconds: this.opts.pollingIntervalSeconds ?? 10 }, async ([job]) =>
         this.sync.sync(job.data.code, { trigger: job.data.trigger, full: job.data.full, jobId: job.id }),
       );
       this.workers.set(s.code, id);
     }
-    // Sources that left the registry stop being scheduled.
+    // Sources that left the registry stop being scheduled (schedules live in the shared database,
+    // where any pg-boss on it would fire them: the process that starts last decides, as for the registry).
     for (const sched of await boss.getSchedules()) if (sched.name.startsWith('sync__') && !known.has(sched.name)) await boss.unschedule(sched.name);
-    this.log.info({ sources: this.sync.sources.length, scheduled: this.sync.sources.filter((s) => s.schedule).length }, 'sync scheduler started');
+    const scheduled = this.schedules ? this.sync.sources.filter((s) => s.schedule).length : 0;
+    this.log.info({ sources: this.sync.sources.length, scheduled, schedules: this.schedules ? 'on' : 'off (SYNC_SCHEDULES)' }, 'sync scheduler started');
   }
 
   get running(): boolean {
