@@ -82,8 +82,9 @@ registerEnumType(AggregateMeasure, {
     Object.entries(AggregateMeasure).map(([name, value]) => {
       const def = MEASURES[value];
       const kind = def.kind === 'flow' ? 'Flow over the period' : def.kind === 'stock' ? 'Stock on a date' : 'Over the period';
-      const ratio = def.denominator === undefined ? '' : 'Ratio of sums, numerator / denominator: ';
-      return [name, { description: `${ratio}${def.description} ${kind}.` }];
+      const text = def.denominator === undefined ? def.description
+        : `Ratio of sums, numerator / denominator: ${def.description[0].toLowerCase()}${def.description.slice(1)}`;
+      return [name, { description: `${text} ${kind}.` }];
     }),
   ),
 });
