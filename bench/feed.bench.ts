@@ -1,11 +1,11 @@
 /**
  * Feed throughput benchmark (not part of the jest suite):
- *   npx tsc && node dist/test/simulator/feed.bench.js [provinces=01,79,38] [size=5000]
+ *   npm run bench:feed -- [provinces=01,79,38] [size=5000]
  * Measures in-process generation (feed.page into a buffer) and end-to-end HTTP paging.
  */
-import { startSimulator } from '../../src/simulator';
-import { AsciiWriter } from '../../src/simulator/ascii.writer';
-import type { FeedPosition } from '../../src/simulator/dossier-feed.index';
+import { startSimulator } from '../src/simulator';
+import { AsciiWriter } from '../src/simulator/ascii.writer';
+import type { FeedPosition } from '../src/simulator/dossier-feed.index';
 
 async function main(): Promise<void> {
   const provinces = (process.argv[2] ?? '01,79,38').split(',');
