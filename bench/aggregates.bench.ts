@@ -15,7 +15,6 @@
  */
 import 'reflect-metadata';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { rebuildRollups } from '../src/aggregates/rollup.service';
@@ -26,6 +25,7 @@ import { loadReferenceData } from '../src/reference/reference-data.service';
 import { startApp } from '../src/server/app';
 import { createLogger } from '../src/server/logger';
 import { createSchema } from '../src/server/schema';
+import { freePort } from '../src/common/free-port';
 
 const SCALE = Number(process.env.BENCH_SCALE ?? 1_000_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
@@ -33,16 +33,6 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const FIRST_MONTH = '2018-01-01';
 const LAST_MONTH = '2025-12-01';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
 
 async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
   const t = process.hrtime.bigint();

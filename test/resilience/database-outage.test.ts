@@ -1,5 +1,6 @@
 import fs from 'node:fs';
-import { clusterClient, createSyncKey, freePort, GatewayProcess, HttpAnswer, isAlive, postmasterPid, stopCluster, tempDir, waitFor } from './gateway-process';
+import { clusterClient, createSyncKey, GatewayProcess, HttpAnswer, isAlive, postmasterPid, stopCluster, tempDir, waitFor } from './gateway-process';
+import { freePort } from '../../src/common/free-port';
 
 /**
  * Issue 8, item 1: kill -9 of the embedded postmaster while requests keep coming and a sync is

@@ -1,11 +1,11 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Pool } from 'pg';
 import { ApiKeyService } from '../../src/auth/api-key.service';
 import { Sql } from '../../src/db/sql';
+import { freePort } from '../../src/common/free-port';
 
 /**
  * The compiled gateway (dist/src/main.js, built by `npm test`'s pretest or `npx tsc -p .`) as a
@@ -15,16 +15,6 @@ import { Sql } from '../../src/db/sql';
 
 export const MAIN = path.join(__dirname, '../../dist/src/main.js');
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
 
 /** A temporary folder for DATA_DIR; open to all, since PostgreSQL runs as its own user when the tests run as root. */
 export function tempDir(prefix: string): string {

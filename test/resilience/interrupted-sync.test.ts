@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { Client } from 'pg';
-import { clusterClient, createSyncKey, freePort, GatewayProcess, isAlive, postmasterPid, stopCluster, tempDir, waitFor } from './gateway-process';
+import { clusterClient, createSyncKey, GatewayProcess, isAlive, postmasterPid, stopCluster, tempDir, waitFor } from './gateway-process';
+import { freePort } from '../../src/common/free-port';
 
 /** Every table whose rows name the ingest run that wrote them. */
 const FACT_TABLES = ['sector', 'procedure', 'service', 'service_level', 'filing_stat', 'plan', 'fact_revision'];
