@@ -8,7 +8,7 @@ import { loadConfig } from '../config/config';
 import { SyncProgress } from '../connectors/connector';
 import { openDatabase } from '../db/database';
 import { loadReferenceData } from '../reference/reference-data.service';
-import { RunningSimulator, startSimulator } from '../simulator';
+import type { RunningSimulator } from '../simulator';
 import { applyRegistry, defaultSourcesFile, needsSimulator, readRegistryFile, RegistryError, resolveSources, runningSimulatorUrl } from '../sources/source-registry.service';
 import { SyncOutcome, SyncService } from './sync.service';
 
@@ -92,6 +92,8 @@ async function main(argv: string[]): Promise<number> {
         vars.SIMULATOR_URL = running;
         console.log(`portal simulator of the running gateway at ${running}`);
       } else {
+        // Loaded only here (as in sync.runtime.ts): a registry of real portals never needs it.
+        const { startSimulator } = require('../simulator') as typeof import('../simulator');
         simulator = await startSimulator({ scale: 'small', port: 0 });
         vars.SIMULATOR_URL = simulator.url;
         console.log(`portal simulator (small scale) at ${simulator.url}; set SIMULATOR_URL to use another`);
