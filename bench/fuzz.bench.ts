@@ -94,13 +94,15 @@ function report(results: Result[], healthAfter: boolean): number {
   const internal = results.filter(({ r }) => r.internal);
   const leaks = results.filter(({ r }) => r.leaks.length > 0);
   const none = results.filter(({ r }) => r.status === 'none');
-  const notJson = results.filter(({ r }) => r.status !== 'none' && !r.json);
+  // Every error answers JSON (issue 8). Not errors: the landing page a browser asks for (2xx HTML),
+  // and answers to HEAD, which have no body by definition.
+  const notJson = results.filter(({ c, r }) => typeof r.status === 'number' && r.status >= 400 && c.request.method !== 'HEAD' && !r.json);
   console.log('');
   console.log(`requests: ${results.length} (by family: ${fmt(byFamily)})`);
   console.log(`by status: ${fmt(byStatus)}`);
   console.log(`error codes (responses carrying each): ${fmt(byCode) || 'none'}`);
   console.log(`not JSON: ${notJson.length}; no response: ${none.length} (closed or timed out: not counted as failures, listed below)`);
-  console.log(`5xx: ${fiveXx.length}; INTERNAL_SERVER_ERROR: ${internal.length}; leaks: ${leaks.length}; gateway healthy afterwards: ${healthAfter ? 'yes' : 'NO'}`);
+  console.log(`5xx: ${fiveXx.length}; INTERNAL_SERVER_ERROR: ${internal.length}; leaks: ${leaks.length}; not JSON: ${notJson.length}; gateway healthy afterwards: ${healthAfter ? 'yes' : 'NO'}`);
   /** Failures grouped by (what failed, case name): a count and one example each. */
   const groups = (label: string, rs: Result[], key: (x: Result) => string[]) => {
     const g = new Map<string, Result[]>();
@@ -118,8 +120,9 @@ function report(results: Result[], healthAfter: boolean): number {
   groups('5xx', fiveXx, (x) => [`${x.r.status} on ${x.c.family}: ${x.c.name}`]);
   groups('INTERNAL_SERVER_ERROR', internal, (x) => [`${x.c.family}: ${x.c.name}`]);
   groups('leaks', leaks, (x) => x.r.leaks.map((l) => `${l} on ${x.c.family}: ${x.c.name}`));
+  groups('not JSON', notJson, (x) => [`${x.r.status} on ${x.c.family}: ${x.c.name}`]);
   groups('no response (informational)', none, (x) => [`${x.r.noResponse} on ${x.c.family}: ${x.c.name}`]);
-  return fiveXx.length + internal.length + leaks.length + (healthAfter ? 0 : 1);
+  return fiveXx.length + internal.length + leaks.length + notJson.length + (healthAfter ? 0 : 1);
 }
 
 async function main(): Promise<void> {
@@ -148,7 +151,7 @@ async function main(): Promise<void> {
       process.exitCode = 1;
     }
     console.log('');
-    console.log(failures === 0 ? 'fuzz: PASS (0 5xx, 0 INTERNAL_SERVER_ERROR, 0 leaks)' : `fuzz: FAIL (${failures} failing responses)`);
+    console.log(failures === 0 ? 'fuzz: PASS (0 5xx, 0 INTERNAL_SERVER_ERROR, 0 leaks, 0 answers that are not JSON)' : `fuzz: FAIL (${failures} failing responses)`);
     if (failures > 0) process.exitCode = 1;
   } finally {
     await gw.stop();

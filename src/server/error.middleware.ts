@@ -85,4 +85,10 @@ export function answerClientErrorsWithJson(server: http.Server): void {
       + `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
     );
   });
+  // An Expect header other than 100-continue: Node answers 417 with an empty body unless told how.
+  server.on('checkExpectation', (_req, res: http.ServerResponse) => {
+    const body = errorBody('EXPECTATION_FAILED', 'Only "Expect: 100-continue" is supported.');
+    res.writeHead(417, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), connection: 'close' });
+    res.end(body);
+  });
 }

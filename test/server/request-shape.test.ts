@@ -2,6 +2,7 @@ import { loadConfig } from '../../src/config/config';
 import { jsonNestingExceeds } from '../../src/server/request-shape.middleware';
 import { measureDocumentText } from '../../src/server/query-size.middleware';
 import { startTestGateway, TestGateway } from '../support/harness';
+import { rawSocket } from './raw-http';
 
 /** Requests whose shape Apollo used to answer in its own words, or with a 500 (bench:fuzz found each). */
 describe('request shape', () => {
@@ -64,6 +65,14 @@ describe('request shape', () => {
     // A well-formed hash the gateway has not seen: Apollo's PERSISTED_QUERY_NOT_FOUND, as the protocol wants.
     const unknown = await post(JSON.stringify({ extensions: { persistedQuery: { version: 1, sha256Hash: 'a'.repeat(64) } } }));
     expect(unknown.body.errors![0].extensions.code).toBe('PERSISTED_QUERY_NOT_FOUND');
+  });
+
+  it('answers an Expect other than 100-continue with a JSON 417, not an empty one', async () => {
+    const body = '{"query":"{ __typename }"}';
+    const answer = await rawSocket(gw.app.url, `POST /graphql HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\nExpect: 417-please\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+    expect(answer).toMatch(/^HTTP\/1\.1 417 /);
+    expect(answer).toMatch(/content-type: application\/json/i);
+    expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).toEqual({ errors: [{ message: 'Only "Expect: 100-continue" is supported.', extensions: { code: 'EXPECTATION_FAILED' } }] });
   });
 
   it('measures nesting and stops counting early', () => {
