@@ -22,12 +22,15 @@ export function defaultYearRange(): YearRange {
 }
 
 /**
- * Formats instants as YYYY-MM-DD in Vietnam's time zone. Built per call (cheap next to any query):
- * the IANA zone data decides the offset, so no fixed "+7" is written anywhere.
+ * Formats instants as YYYY-MM-DD in Vietnam's time zone: the IANA zone data decides the offset, so
+ * no fixed "+7" is written anywhere. One formatter, built once: building one costs about 100 µs,
+ * which per validated row made bench:ingest 6.7 times slower (44,842 -> 6,699 rows/s).
+ * en-CA formats as YYYY-MM-DD; the parts are read explicitly so the locale's layout does not matter.
  */
+const LOCAL_DATE = new Intl.DateTimeFormat('en-CA', { timeZone: GATEWAY_TIME_ZONE, year: 'numeric', month: '2-digit', day: '2-digit' });
+
 function localDate(now: Date): string {
-  // en-CA formats as YYYY-MM-DD; the parts are read explicitly so the locale's layout does not matter.
-  const parts = new Intl.DateTimeFormat('en-CA', { timeZone: GATEWAY_TIME_ZONE, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(now);
+  const parts = LOCAL_DATE.formatToParts(now);
   const part = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
   return `${part('year')}-${part('month')}-${part('day')}`;
 }
@@ -42,10 +45,13 @@ export function currentMonth(now: Date = new Date()): string {
   return localDate(now).slice(0, 7);
 }
 
-/** Whether `month` ("YYYY-MM") is after the current month: a filing for it cannot have happened yet. */
-export function isFutureMonth(month: string, now: Date = new Date()): boolean {
+/**
+ * Whether `month` ("YYYY-MM") is after `current` (currentMonth(), taken once by the caller for a
+ * whole batch): a filing for it cannot have happened yet.
+ */
+export function isFutureMonth(month: string, current: string): boolean {
   // Same-width "YYYY-MM" strings compare in calendar order.
-  return month > currentMonth(now);
+  return month > current;
 }
 
 /** The year of a "YYYY-MM" or "YYYY-MM-DD" string (years have four digits in both formats). */

@@ -1,4 +1,4 @@
-import { isFutureMonth, yearOf, yearProblem, YearRange } from '../common/calendar';
+import { currentMonth, isFutureMonth, yearOf, yearProblem, YearRange } from '../common/calendar';
 import { controlCharacterProblem, escapeControlCharacters } from '../common/control-characters';
 import { FieldProblem } from '../common/errors';
 import { LEVELS, LevelTaxonomy } from '../services/service-level.entity';
@@ -65,11 +65,11 @@ function date(p: Problems, at: string, v: unknown, required: boolean, years: Yea
 }
 
 /** A filing month: real, in the sane year range, and not after the current month (Asia/Ho_Chi_Minh): figures of a month to come are a typo. */
-function month(p: Problems, at: string, v: unknown, limits: ValidationLimits): void {
+function month(p: Problems, at: string, v: unknown, limits: ValidationLimits, thisMonth: string): void {
   if (typeof v !== 'string' || !MONTH.test(v)) return p.add(at, `must be a month YYYY-MM, got ${JSON.stringify(v)}`);
   const bad = yearProblem(yearOf(v), limits.years);
   if (bad) return p.add(at, bad);
-  if (isFutureMonth(v, limits.now)) p.add(at, `month ${v} has not ended yet (it is after the current month in Asia/Ho_Chi_Minh)`);
+  if (isFutureMonth(v, thisMonth)) p.add(at, `month ${v} has not ended yet (it is after the current month in Asia/Ho_Chi_Minh)`);
 }
 
 /** Flags rows whose natural key repeats within the batch (naming each repeat and its first place). */
@@ -99,6 +99,7 @@ export interface ValidationLimits {
  */
 export function validateBatch(batch: unknown, limits: ValidationLimits): { problems: FieldProblem[]; total: number } {
   const p = new Problems();
+  const thisMonth = currentMonth(limits.now);
   if (typeof batch !== 'object' || batch === null || Array.isArray(batch)) {
     p.add('batch', 'must be an object with sections ' + SECTIONS.join(', '));
     return { problems: p.list, total: p.total };
@@ -160,7 +161,7 @@ export function validateBatch(batch: unknown, limits: ValidationLimits): { probl
     if (!isObject(p, at, r)) return;
     text(p, `${at}.unit`, r.unit, 32);
     text(p, `${at}.procedure`, r.procedure, 32);
-    month(p, `${at}.month`, r.month, limits);
+    month(p, `${at}.month`, r.month, limits, thisMonth);
     let ok = true;
     for (const c of FILING_COUNTS) ok = count(p, `${at}.${c}`, r[c], c === 'received' || c === 'receivedOnline') && ok;
     if (!ok) return;

@@ -15,12 +15,12 @@ describe('calendar rules (Asia/Ho_Chi_Minh)', () => {
 
   it('calls a month future only after the current one', () => {
     const now = new Date('2026-12-01T03:00:00Z'); // 10:00 on 1 December in Hà Nội
-    expect(isFutureMonth('2026-11', now)).toBe(false);
-    expect(isFutureMonth('2026-12', now)).toBe(false);
-    expect(isFutureMonth('2027-01', now)).toBe(true);
-    expect(isFutureMonth('2030-01', now)).toBe(true);
+    expect(isFutureMonth('2026-11', currentMonth(now))).toBe(false);
+    expect(isFutureMonth('2026-12', currentMonth(now))).toBe(false);
+    expect(isFutureMonth('2027-01', currentMonth(now))).toBe(true);
+    expect(isFutureMonth('2030-01', currentMonth(now))).toBe(true);
     // At 23:00 UTC on 30 November it is already December in Hà Nội, so December is not future.
-    expect(isFutureMonth('2026-12', new Date('2026-11-30T23:00:00Z'))).toBe(false);
+    expect(isFutureMonth('2026-12', currentMonth(new Date('2026-11-30T23:00:00Z')))).toBe(false);
   });
 
   it('checks years against an inclusive range', () => {
