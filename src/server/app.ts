@@ -23,6 +23,7 @@ import { inputHygienePlugin } from './input-hygiene.plugin';
 import { limitQuerySize } from './query-size.middleware';
 import { createRateLimiter } from './rate-limit.middleware';
 import { checkPersistedQuery, onlyGetAndPost } from './request-shape.middleware';
+import { refuseWhileStarting } from './startup.middleware';
 import { ServiceRegistry } from './service.registry';
 
 export interface RunningApp {
@@ -124,6 +125,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   const maxNesting = 4 * config.maxQueryDepth;
   app.use(
     '/graphql',
+    refuseWhileStarting(() => opts.isReady?.() ?? true),
     onlyGetAndPost(),
     identifyCaller(new ApiKeyService(opts.db.sql)),
     rateLimiter.middleware,

@@ -36,7 +36,7 @@ describe('HTTP server', () => {
     }
   });
 
-  it('answers 503 on /health until start-up is done', async () => {
+  it('answers 503 on /health and to GraphQL until start-up is done', async () => {
     const db = await createTestDatabase();
     let ready = false;
     const config = loadConfig({}, { port: 0, databaseUrl: db.url, logLevel: 'silent' });
@@ -46,8 +46,15 @@ describe('HTTP server', () => {
       const starting = await fetch(url);
       expect(starting.status).toBe(503);
       expect(await starting.json()).toEqual({ status: 'starting', database: 'up' });
+      // GraphQL says so too, instead of answering from half-loaded tables.
+      const query = await fetch(app.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ sources { code } }' }) });
+      expect(query.status).toBe(503);
+      expect(query.headers.get('retry-after')).toBe('5');
+      expect(await query.json()).toEqual({ errors: [{ message: expect.stringMatching(/^starting: first sync in progress/), extensions: { code: 'SERVICE_UNAVAILABLE' } }] });
       ready = true;
       expect((await fetch(url)).status).toBe(200);
+      const after = await fetch(app.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ sources { code } }' }) });
+      expect(after.status).toBe(200);
     } finally {
       await app.close();
       await db.close();
