@@ -55,7 +55,7 @@ class KpiArgs {
 
 @Resolver()
 export class KpiResolver {
-  @Query(() => Kpi, { description: 'An indicator for a unit: value with numerator and denominator, the targets that apply (met, gap), rank among peers, trend.' })
+  @Query(() => Kpi, { description: 'An indicator for a unit: value with numerator and denominator, the targets in force on its date (met, gap) and those that are not, rank among peers, trend.' })
   kpi(@Args() args: KpiArgs, @Ctx() ctx: GatewayContext): Promise<Kpi> {
     return new KpiService(ctx.sql, ctx.em, ctx.config.statementTimeoutMs).kpi(args);
   }

@@ -36,6 +36,27 @@ export function assess(num: number | null, den: number | null, threshold: number
   return { met: short <= 0, gapPoints: short <= 0 ? 0 : Math.round((short / den / 100) * 1e9) / 1e9 };
 }
 
+/**
+ * Whether a target is in force on `date`: from its periodStart (when given) through its deadline,
+ * both included. A target is judged only where it is in force, never "missed" outside it.
+ *
+ * Why the deadline ends it, for a stock target too: the legal texts set each target for a period
+ * (docs/domain.md, "Targets and plans"). Resolution 17's 30% "by the end of 2020" is in force from
+ * the resolution to 31 December 2020: before the deadline `met` says whether the unit is already
+ * there, on the deadline it is the judgment itself. After it the 2021 target (100% of eligible
+ * services during 2021) took over; judging a 2025 value against the 2020 target would report a
+ * miss the law never asked about. The judgment of an ended target is read by asking on its
+ * deadline. A target without a periodStart is in force on every date up to its deadline.
+ */
+export function inForceOn(target: Pick<Target, 'periodStart' | 'deadline'>, date: string): boolean {
+  return (!target.periodStart || target.periodStart <= date) && date <= target.deadline;
+}
+
+/** The unit's targets split by whether they apply on `date`, each list in the order given. */
+function splitByForce(targets: Target[], date: string): { inForce: Target[]; notInForce: Target[] } {
+  return { inForce: targets.filter((t) => inForceOn(t, date)), notInForce: targets.filter((t) => !inForceOn(t, date)) };
+}
+
 const monthOf = (date: string) => date.slice(0, 7);
 
 /** Start month of the grain bucket holding `month` ("YYYY-MM"). */
@@ -79,8 +100,9 @@ export class KpiService {
       this.unit(req.unitCode, req.unitAt ?? (current ? today() : date), current),
       this.em.find(Target, { indicator: req.indicator }, { orderBy: { deadline: 'asc', code: 'asc' } }),
     ]);
-    const targets = allTargets.filter((t) => t.scopeKinds.includes(unit.kind));
-    if (req.indicator === Indicator.PLAN_ISSUED) return this.planKpi(req, unit, date, targets);
+    const scoped = allTargets.filter((t) => t.scopeKinds.includes(unit.kind));
+    if (req.indicator === Indicator.PLAN_ISSUED) return this.planKpi(req, unit, date, scoped);
+    const { inForce: targets, notInForce: targetsNotInForce } = splitByForce(scoped, date);
 
     const base = {
       measures: [measure!],
@@ -146,6 +168,7 @@ export class KpiService {
       levels: req.levels ?? null,
       unitView: req.unitView,
       targets: assessments,
+      targetsNotInForce,
       rank: main.ranks[0] ?? null,
       peerCount: main.ranked,
       trend: trendPoints,
@@ -185,9 +208,11 @@ export class KpiService {
     }
     const value = denominator === 0 ? null : numerator / denominator;
     const yearTargets = targets.filter((t) => t.planYear === undefined || t.planYear === null || t.planYear === year);
+    const { inForce, notInForce } = splitByForce(yearTargets, date);
     return {
       indicator: req.indicator, unit, value, numerator, denominator, from: null, to: null, asOf: date, levels: null, unitView: req.unitView,
-      targets: yearTargets.map((target) => ({
+      targetsNotInForce: notInForce,
+      targets: inForce.map((target) => ({
         target, value, numerator, denominator, ...assess(numerator, denominator, Number(target.threshold), target.comparison),
         deadlinePassed: target.deadline < date,
       })),

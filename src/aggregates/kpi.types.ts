@@ -5,7 +5,7 @@ import { Source } from '../provenance/source.entity';
 import { Period, RatioParts, UnitRef } from './aggregate.types';
 import { LevelView, UnitView } from './dimensions';
 
-@ObjectType({ simpleResolvers: true, description: 'An indicator judged against one target.' })
+@ObjectType({ simpleResolvers: true, description: 'An indicator judged against one target in force on the KPI\'s date (asOf).' })
 export class TargetAssessment extends RatioParts {
   @Field(() => Target)
   target!: Target;
@@ -20,7 +20,10 @@ export class TargetAssessment extends RatioParts {
   @Field(() => Float, { nullable: true, description: 'Percentage points short of the threshold (0 when met); null without a value.' })
   gapPoints!: number | null;
 
-  @Field({ description: "Whether the target's deadline is before the KPI's date." })
+  @Field({
+    description: "Whether the target's deadline is before the KPI's date: always false here, since a target is judged only while in force (through its deadline).",
+    deprecationReason: 'Only targets in force are judged, so the deadline has never passed; an ended target is listed in Kpi.targetsNotInForce.',
+  })
   deadlinePassed!: boolean;
 }
 
@@ -61,8 +64,21 @@ export class Kpi extends RatioParts {
   @Field(() => UnitView)
   unitView!: UnitView;
 
-  @Field(() => [TargetAssessment], { description: 'Targets for this indicator whose scope includes the unit\'s kind, by deadline.' })
+  @Field(() => [TargetAssessment], {
+    description: 'The targets that apply on asOf, judged: those for this indicator whose scope (scopeKinds) includes the unit\'s kind and '
+      + 'that are in force on asOf, by deadline. In force means from the target\'s periodStart (when given) through its deadline, both '
+      + 'included. For a stock target set "by" a deadline (Resolution 17/NQ-CP: 30% of services at level 4 by the end of 2020), met '
+      + 'before the deadline says whether the unit is already there and on the deadline it is the judgment; after the deadline the '
+      + 'target no longer applies (later targets took over), and its judgment is read by asking with asOf on the deadline. For '
+      + 'PLAN_ISSUED, only the targets of the plan year asked. Targets outside their period are never judged: see targetsNotInForce.',
+  })
   targets!: TargetAssessment[];
+
+  @Field(() => [Target], {
+    description: 'Targets for this indicator whose scope includes the unit\'s kind but that are not in force on asOf (not yet begun, or '
+      + 'past their deadline), by deadline: listed so the answer says what exists, never judged, so never reported as missed.',
+  })
+  targetsNotInForce!: Target[];
 
   @Field(() => Int, { nullable: true, description: 'Rank among units of the same kind with a value (1 = highest; ties share a rank); null without a value.' })
   rank!: number | null;

@@ -58,7 +58,9 @@ registerEnumType(Comparison, {
   description: 'A target an indicator must meet, set by a legal document. Scope: the kinds of unit it applies to (scopeKinds), and '
     + 'whether it counts only services eligible for full online provision (eligibleOnly). Period: from periodStart (when given) to '
     + 'deadline; a stock indicator (level shares, integration, plan issuance) is to reach the threshold by the deadline, a flow '
-    + 'indicator (rates of dossiers) over the period. A unit meets it when its value compares with the threshold as comparison says. '
+    + 'indicator (rates of dossiers) over the period. It is in force from periodStart (when given) through deadline, both included: '
+    + 'a KPI judges a unit only against the targets in force on its date. A unit meets it when its value compares with the threshold '
+    + 'as comparison says. '
     + 'See docs/domain.md, "Targets and plans".',
 })
 @Entity({ tableName: 'target' })
@@ -91,11 +93,11 @@ export class Target {
   @Property({ type: 'boolean', default: false })
   eligibleOnly: boolean = false;
 
-  @Field(() => LocalDateScalar, { nullable: true, description: 'Start of the period the target covers (flow indicators).' })
+  @Field(() => LocalDateScalar, { nullable: true, description: 'First day the target is in force (for a flow indicator, the start of the period it is measured over); null: in force on every date up to the deadline.' })
   @Property({ type: 'date', nullable: true })
   periodStart?: string;
 
-  @Field(() => LocalDateScalar, { description: 'Deadline, or end of the period.' })
+  @Field(() => LocalDateScalar, { description: 'Deadline, or end of the period: the last day the target is in force.' })
   @Property({ type: 'date' })
   deadline!: string;
 
