@@ -453,10 +453,14 @@ export function buildAggregateQuery(spec: AggregateSpec, paramOffset = 0): Built
     FROM v ${joins.join(' ')}
     ${having.length ? `WHERE ${having.join(' AND ')}` : ''})`);
 
+  // Units are named as on the day stocks are taken (the period's last day, or asOf); in today's
+  // units, by today's names. Only the rows returned ask (63 provinces, not every group).
+  const unitNameCols = new Set([...(dims.includes(D.UNIT) ? ['u_name'] : []), ...(dims.includes(D.PROVINCE) ? ['p_name'] : [])]);
+  const labelDate = unitNameCols.size > 0 ? p.add(spec.current ? null : spec.stockDate, 'date') : 'NULL';
   const outCols = [
     'rn', 'partial', 'rank_value',
     ...dims.filter((d) => ![D.UNIT, D.PROVINCE, D.SECTOR, D.PROCEDURE].includes(d)).map((d) => DIM_COLUMN[d]),
-    ...labelCols.map((c) => c.split(' AS ')[1]),
+    ...labelCols.map((c) => c.split(' AS ')[1]).map((c) => (unitNameCols.has(c) ? `unit_name_at(${c.replace(/_name$/, '_id')}, ${labelDate}) AS ${c}` : c)),
     ...spec.measures.flatMap((m) => [`m${index.get(m)}_v`, `m${index.get(m)}_n`, `m${index.get(m)}_d`]),
   ];
   const rowFilter = spec.focusUnitIds ? `d_unit = ANY(${p.add(spec.focusUnitIds, 'int[]')})` : `rn <= ${p.add(spec.limit, 'int')}`;

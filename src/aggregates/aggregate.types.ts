@@ -17,7 +17,9 @@ export class UnitRef {
   @Field()
   code!: string;
 
-  @Field()
+  @Field({ description: 'The name in force on the day the figures are read for: in an aggregate, the last day of the period (or asOf), '
+    + "in today's units (CURRENT_UNITS) today's name; in plan compliance, the last day of the plan year (or asOf if earlier). "
+    + 'A unit renamed without a code change (46: Tỉnh Thừa Thiên Huế until 2024-12-31, Thành phố Huế since) is named as it was then.' })
   name!: string;
 
   @Field(() => UnitKind)

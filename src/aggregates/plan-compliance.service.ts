@@ -8,14 +8,14 @@ interface Row {
   document_number: string | null; title: string | null; issued_on: string | null; deadline: string | null; status: PlanStatus; days_overdue: number | null;
 }
 
-/** Plan issuance on a date, for units valid on it (as reported: a plan belongs to the unit that issued it). */
+/** Plan issuance on a date, for units valid on it, named as in the plan year (its last day, or the date if earlier; as reported: a plan belongs to the unit that issued it). */
 export class PlanComplianceService {
   constructor(private readonly sql: Sql, private readonly timeoutMs: number) {}
 
   async compliance(year: number, asOf: string, kinds: UnitKind[], statuses?: PlanStatus[], unitIds?: number[]): Promise<PlanCompliance> {
     const rows = await runReadQuery<Row>(this.sql, `
       WITH units AS (
-        SELECT id, code, name, kind, valid_from, valid_to FROM unit
+        SELECT id, code, unit_name_at(id, least($2::date, make_date($1, 12, 31))) AS name, kind, valid_from, valid_to FROM unit
         WHERE kind = ANY($3::unit_kind[]) AND (valid_from IS NULL OR valid_from <= $2::date) AND (valid_to IS NULL OR valid_to >= $2::date)
           AND ($4::int[] IS NULL OR id = ANY($4::int[]))
       ),

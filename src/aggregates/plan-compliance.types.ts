@@ -22,7 +22,7 @@ registerEnumType(PlanStatus, {
 
 @ObjectType({ simpleResolvers: true, description: "A unit's yearly plan status on a date." })
 export class UnitPlanStatus {
-  @Field(() => UnitRef)
+  @Field(() => UnitRef, { description: 'The unit, named as in the plan year: on its last day, or on asOf if earlier.' })
   unit!: UnitRef;
 
   @Field(() => PlanStatus)

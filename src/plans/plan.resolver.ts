@@ -3,7 +3,7 @@ import { Args, ArgsType, Ctx, Field, FieldResolver, Info, ObjectType, Query, Res
 import { Connection, PageArgs } from '../common/pagination';
 import { Provenance, provenanceOf } from '../provenance/provenance.type';
 import { GatewayContext } from '../server/context';
-import { Unit } from '../units/unit.entity';
+import { readAt, Unit } from '../units/unit.entity';
 import { Plan } from './plan.entity';
 import { PlanFilter } from './plan.inputs';
 import { PlanService } from './plan.service';
@@ -24,9 +24,10 @@ export class PlanResolver {
     return new PlanService(ctx.em).list(filter ?? {}, page, info);
   }
 
-  @FieldResolver(() => Unit)
-  unit(@Root() plan: Plan, @Ctx() ctx: GatewayContext) {
-    return ctx.loaders.unitById.load(plan.unit.id);
+  @FieldResolver(() => Unit, { description: 'The unit the plan belongs to, named as on the last day of the plan year (a rename during a later year does not rename old plans).' })
+  async unit(@Root() plan: Plan, @Ctx() ctx: GatewayContext) {
+    const unit = await ctx.loaders.unitById.load(plan.unit.id);
+    return unit ? readAt(unit, `${plan.year}-12-31`) : unit;
   }
 
   @FieldResolver(() => Provenance)

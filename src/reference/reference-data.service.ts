@@ -123,6 +123,31 @@ export function buildUnitCatalogue(): { units: UnitRow[]; lineage: LineageRow[] 
   return { units, lineage };
 }
 
+/** A rename without a code change (data/reference/unit-renames.json). */
+export interface RenameRow {
+  code: string; kind: string; formerName: string; formerValidFrom?: string; formerValidTo: string;
+  currentName: string; effectiveOn: string; basis: string;
+}
+
+/**
+ * The renames, checked against the catalogue: a rename keeps the unit, so one unit must hold the
+ * code on both sides of the change, and its catalogue name must be the name the rename gives
+ * (otherwise the file and the catalogue disagree and the history would be wrong).
+ */
+export function readRenames(units: readonly UnitRow[]): RenameRow[] {
+  const renames = readJson<{ renames: RenameRow[] }>('unit-renames.json').renames;
+  const covers = (u: UnitRow, d: string) => (u.validFrom === null || u.validFrom <= d) && (u.validTo === null || u.validTo >= d);
+  for (const r of renames) {
+    const holder = units.filter((u) => u.code === r.code && u.kind === r.kind && covers(u, r.formerValidTo) && covers(u, r.effectiveOn));
+    if (holder.length !== 1) throw new Error(`unit-renames.json: no single ${r.kind} ${r.code} spans ${r.formerValidTo} and ${r.effectiveOn}`);
+    const later = renames.find((o) => o.code === r.code && o.kind === r.kind && o.effectiveOn > r.effectiveOn);
+    if (!later && holder[0].name !== r.currentName) {
+      throw new Error(`unit-renames.json: ${r.kind} ${r.code} is "${holder[0].name}" in the catalogue, not "${r.currentName}"`);
+    }
+  }
+  return renames;
+}
+
 interface TargetRow {
   code: string; indicator: string; threshold: number; comparison: string; scopeKinds: string[]; eligibleOnly: boolean;
   periodStart?: string; deadline: string; planYear?: number; legalBasis: string; description: string;
@@ -131,8 +156,8 @@ interface TargetRow {
 function checksum(): string {
   const h = crypto.createHash('sha256');
   // Bump when the way the files are turned into rows changes, so existing databases reload.
-  h.update('loader-v2');
-  for (const f of ['admin-units-2025/splits.json', 'admin-units-2025/merges.json', 'ministries.json', 'targets.json']) {
+  h.update('loader-v3');
+  for (const f of ['admin-units-2025/splits.json', 'admin-units-2025/merges.json', 'ministries.json', 'targets.json', 'unit-renames.json']) {
     h.update(fs.readFileSync(path.join(referenceDir(), f)));
   }
   return h.digest('hex').slice(0, 16);
@@ -148,7 +173,32 @@ async function referenceSource(tx: SqlClient): Promise<number> {
 }
 
 /**
- * Loads units, lineage and targets once; later starts see the same checksum and skip. Everything
+ * Replaces the former names: unit_name holds reference data only, so a rename taken out of the
+ * file goes from the database too. Each unit is the one holding the code on the day of the change.
+ */
+async function writeRenames(tx: SqlClient, renames: readonly RenameRow[]): Promise<void> {
+  await tx.query('DELETE FROM unit_name');
+  await tx.query(
+    `INSERT INTO unit_name (unit_id, name, name_search, valid_from, valid_to, basis)
+     SELECT u.id, r.name, r.name_search, r.valid_from, r.valid_to, r.basis
+     FROM unnest($1::text[], $2::unit_kind[], $3::text[], $4::text[], $5::date[], $6::date[], $7::text[])
+       AS r(code, kind, name, name_search, valid_from, valid_to, basis)
+     JOIN unit u ON u.code = r.code AND u.kind = r.kind AND (u.valid_from IS NULL OR u.valid_from <= r.valid_to)
+       AND (u.valid_to IS NULL OR u.valid_to >= r.valid_to)`,
+    [
+      renames.map((r) => r.code),
+      renames.map((r) => r.kind),
+      renames.map((r) => r.formerName),
+      renames.map((r) => foldVietnamese(r.formerName)),
+      renames.map((r) => r.formerValidFrom ?? null),
+      renames.map((r) => r.formerValidTo),
+      renames.map((r) => r.basis),
+    ],
+  );
+}
+
+/**
+ * Loads units, lineage, former names and targets once; later starts see the same checksum and skip. Everything
  * is written in one transaction, so a failed load leaves nothing behind.
  */
 export async function loadReferenceData(sql: Sql): Promise<ReferenceSummary> {
@@ -161,6 +211,7 @@ export async function loadReferenceData(sql: Sql): Promise<ReferenceSummary> {
   if (done.length > 0) return { loaded: false, units: 0, lineage: 0, targets: 0 };
 
   const { units, lineage } = buildUnitCatalogue();
+  const renames = readRenames(units);
   const targets = readJson<{ targets: TargetRow[] }>('targets.json').targets;
   return sql.transaction(async (tx) => {
     // One loader at a time (several gateway processes may start together).
@@ -205,6 +256,7 @@ export async function loadReferenceData(sql: Sql): Promise<ReferenceSummary> {
        ON CONFLICT (predecessor_id, successor_id) DO UPDATE SET type = excluded.type, effective_on = excluded.effective_on`,
       [lineage.map((l) => ids.get(l.from)!), lineage.map((l) => ids.get(l.to)!), lineage.map((l) => l.type), lineage.map((l) => l.on)],
     );
+    await writeRenames(tx, renames);
     for (const t of targets) {
       await tx.query(
         `INSERT INTO target (code, indicator, threshold, comparison, scope_kinds, eligible_only, period_start, deadline, plan_year, legal_basis, description)

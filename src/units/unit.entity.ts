@@ -1,4 +1,4 @@
-import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property, Ref, Unique } from '@mikro-orm/core';
+import { Entity, Enum, Formula, Index, ManyToOne, PrimaryKey, Property, Ref, Unique } from '@mikro-orm/core';
 import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
 import { LocalDateScalar } from '../common/scalars';
 
@@ -43,9 +43,21 @@ export class Unit {
   @Property({ type: 'string', length: 32 })
   code!: string;
 
-  @Field()
+  @Field({
+    description: 'The name on the date the unit was read for: `at` of unit(code, at), `validAt` of units(filter), `at` of children, '
+      + 'the date of its child for parent, the issue date of a plan (else 1 January of its year); otherwise today\'s name (for a closed '
+      + 'unit, the name it closed with). Renames without a code change keep the unit (Thừa Thiên Huế became the city of Huế on '
+      + '2025-01-01, code 46 throughout): see nameAt and names.',
+  })
   @Property({ type: 'text' })
   name!: string;
+
+  /**
+   * Whether the unit has former names (unit_name). Read with the unit so that the many units
+   * never renamed answer `name` at a date without another statement.
+   */
+  @Formula((alias) => `exists (select 1 from unit_name un where un.unit_id = ${alias}.id)`, { type: 'boolean', hidden: true })
+  renamed?: boolean;
 
   /** Accent-folded name for matching "Tay Ninh" to "Tây Ninh". */
   @Property({ type: 'text', hidden: true })
@@ -67,4 +79,17 @@ export class Unit {
   @Field(() => LocalDateScalar, { nullable: true, description: 'Last day the unit exists (null: still exists).' })
   @Property({ type: 'date', nullable: true })
   validTo?: string;
+}
+
+/** A unit read for a date: `name` then answers the name valid on that date. */
+export type UnitReadAt = Unit & { readonly readAt?: string };
+
+/**
+ * A view of `unit` read for `date`. Every field reads through to the entity (its prototype); the
+ * date cannot be set on the entity itself, which the request's identity map shares between
+ * everyone who reads the unit, possibly for other dates.
+ */
+export function readAt(unit: Unit, date: string | undefined | null): UnitReadAt {
+  if (!date) return unit;
+  return Object.assign(Object.create(unit) as Unit, { readAt: date });
 }

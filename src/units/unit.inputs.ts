@@ -13,7 +13,7 @@ export class UnitFilter {
   @IsOptional() @IsString() @Length(1, 32)
   code?: string;
 
-  @Field({ nullable: true, description: 'Part of the name, accent- and case-insensitive: "tay ninh" finds "Tây Ninh".' })
+  @Field({ nullable: true, description: 'Part of the current or a former name, accent- and case-insensitive: "tay ninh" finds "Tây Ninh", "thua thien hue" finds Huế (code 46, Tỉnh Thừa Thiên Huế until 2024-12-31).' })
   @IsOptional() @IsString() @Length(1, 100)
   name?: string;
 

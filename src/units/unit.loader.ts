@@ -3,6 +3,7 @@ import DataLoader from 'dataloader';
 import { byIdLoader } from '../common/by-id.loader';
 import { LineageType } from './unit-lineage.entity';
 import { Unit } from './unit.entity';
+import { UnitNameSpan } from './unit-name.types';
 
 export interface UnitLinkRow {
   unit: Unit;
@@ -63,7 +64,38 @@ export function createUnitLoaders(em: EntityManager) {
       return ids.map((id) => grouped.get(id) ?? []);
     });
 
-  return { unitById, childrenByParent, predecessors: links('predecessors'), successors: links('successors') };
+  /** Key "unitId|date": the name on that date, from unit_name_at (the one owner of the rule). */
+  const unitNameAt = new DataLoader<string, string>(async (keys) => {
+    const result = new Map<string, string>();
+    for (const [date, ids] of byDate(keys)) {
+      const rows = await em.getConnection().execute<{ id: number; name: string }[]>(
+        'SELECT id, unit_name_at(id, ?::date) AS name FROM unit WHERE id IN (?)', [date, ids]);
+      for (const r of rows) result.set(`${r.id}|${date}`, r.name);
+    }
+    return keys.map((k) => result.get(k) ?? '');
+  });
+
+  /** Every name of a unit, oldest first: its former names, then the current one from the day after the last rename. */
+  const unitNames = new DataLoader<number, UnitNameSpan[]>(async (ids) => {
+    const rows = await em.getConnection().execute<{ unit_id: number; name: string; valid_from: string | null; valid_to: string | null }[]>(
+      `SELECT unit_id, name, to_char(valid_from, 'YYYY-MM-DD') AS valid_from, to_char(valid_to, 'YYYY-MM-DD') AS valid_to FROM (
+         SELECT n.unit_id, n.name, n.valid_from, n.valid_to FROM unit_name n WHERE n.unit_id IN (?)
+         UNION ALL
+         SELECT u.id, u.name, coalesce((SELECT max(n.valid_to) + 1 FROM unit_name n WHERE n.unit_id = u.id), u.valid_from), u.valid_to
+         FROM unit u WHERE u.id IN (?)
+       ) x ORDER BY unit_id, valid_from NULLS FIRST`,
+      [[...ids], [...ids]],
+    );
+    const grouped = new Map<number, UnitNameSpan[]>();
+    for (const r of rows) {
+      const list = grouped.get(r.unit_id) ?? [];
+      list.push({ name: r.name, validFrom: r.valid_from, validTo: r.valid_to });
+      grouped.set(r.unit_id, list);
+    }
+    return ids.map((id) => grouped.get(id) ?? []);
+  });
+
+  return { unitById, childrenByParent, predecessors: links('predecessors'), successors: links('successors'), unitNameAt, unitNames };
 }
 
 export type UnitLoaders = ReturnType<typeof createUnitLoaders>;

@@ -6,7 +6,8 @@ import { LocalDateScalar } from '../common/scalars';
 import { GatewayContext } from '../server/context';
 import { Service } from '../services/service.entity';
 import { LineageType } from './unit-lineage.entity';
-import { Unit } from './unit.entity';
+import { readAt, Unit, UnitReadAt } from './unit.entity';
+import { UnitNameSpan } from './unit-name.types';
 import { UnitFilter } from './unit.inputs';
 import { today } from '../common/calendar';
 import { UnitService } from './unit.service';
@@ -44,10 +45,25 @@ class UnitArgs {
 }
 
 @ArgsType()
+class NameAtArgs {
+  @Field(() => LocalDateScalar, { description: 'The day whose name is wanted.' })
+  @IsDateString({ strict: true })
+  date!: string;
+}
+
+@ArgsType()
 class AtArgs {
   @Field(() => LocalDateScalar, { nullable: true, description: 'Only those that exist on this date.' })
   @IsOptional() @IsDateString({ strict: true })
   at?: string;
+}
+
+/**
+ * A unit's name on a date. Units never renamed (nearly all) answer from the row already read;
+ * the others ask unit_name_at, which alone decides which name was in force.
+ */
+function nameOn(unit: Unit, date: string, ctx: GatewayContext): string | Promise<string> {
+  return unit.renamed ? ctx.loaders.unitNameAt.load(`${unit.id}|${date}`) : unit.name;
 }
 
 @Resolver(() => Unit)
@@ -58,18 +74,45 @@ export class UnitResolver {
   }
 
   @Query(() => Unit, { nullable: true, description: 'The unit holding a code on a date. Codes are reused after mergers: 80 was Long An until 30 June 2025 and is Tây Ninh since.' })
-  unit(@Args() { code, at }: UnitArgs, @Ctx() ctx: GatewayContext) {
-    return new UnitService(ctx.em).findByCode(code, at ?? today());
+  async unit(@Args() { code, at }: UnitArgs, @Ctx() ctx: GatewayContext) {
+    const date = at ?? today();
+    const unit = await new UnitService(ctx.em).findByCode(code, date);
+    return unit ? readAt(unit, date) : null;
   }
 
-  @FieldResolver(() => Unit, { nullable: true })
-  parent(@Root() unit: Unit, @Ctx() ctx: GatewayContext) {
-    return unit.parent ? ctx.loaders.unitById.load(unit.parent.id) : null;
+  @FieldResolver()
+  name(@Root() unit: UnitReadAt, @Ctx() ctx: GatewayContext): string | Promise<string> {
+    return unit.readAt ? nameOn(unit, unit.readAt, ctx) : unit.name;
   }
 
-  @FieldResolver(() => [Unit], { description: 'Units directly below, ordered by code.' })
-  children(@Root() unit: Unit, @Args() { at }: AtArgs, @Ctx() ctx: GatewayContext) {
-    return ctx.loaders.childrenByParent.load(`${unit.id}|${at ?? ''}`);
+  @FieldResolver(() => String, {
+    description: 'The name the unit bore on `date`: a former name if it was renamed since (Tỉnh Thừa Thiên Huế until 2024-12-31, '
+      + 'Thành phố Huế from 2025-01-01, code 46 throughout), else its current name (also on a date '
+      + 'no former name covers, such as after a closed unit\'s last day: the name it closed with).',
+  })
+  nameAt(@Root() unit: Unit, @Args() { date }: NameAtArgs, @Ctx() ctx: GatewayContext): string | Promise<string> {
+    return nameOn(unit, date, ctx);
+  }
+
+  @FieldResolver(() => [UnitNameSpan], {
+    description: 'Every name the unit bore, oldest first, each with the days it was in force; the last is the current name. '
+      + 'Only renames without a code change appear here (a merger closes units and opens others: see predecessors).',
+  })
+  names(@Root() unit: Unit, @Ctx() ctx: GatewayContext) {
+    return ctx.loaders.unitNames.load(unit.id);
+  }
+
+  @FieldResolver(() => Unit, { nullable: true, description: 'The unit directly above (its name read for the same date as this one).' })
+  async parent(@Root() unit: UnitReadAt, @Ctx() ctx: GatewayContext) {
+    const parent = unit.parent ? await ctx.loaders.unitById.load(unit.parent.id) : undefined;
+    return parent ? readAt(parent, unit.readAt) : null;
+  }
+
+  @FieldResolver(() => [Unit], { description: 'Units directly below, ordered by code (named as on `at`, else on the date this unit was read for).' })
+  async children(@Root() unit: UnitReadAt, @Args() { at }: AtArgs, @Ctx() ctx: GatewayContext) {
+    const children = await ctx.loaders.childrenByParent.load(`${unit.id}|${at ?? ''}`);
+    const date = at ?? unit.readAt;
+    return date ? children.map((c) => readAt(c, date)) : children;
   }
 
   @FieldResolver(() => [UnitLink], { description: 'Units this one was formed from (2025 reform, ministry restructuring).' })

@@ -6,7 +6,7 @@ import { paginate } from '../common/paginate';
 import { ConnectionResult, PageArgs } from '../common/pagination';
 import { foldVietnamese } from '../common/text';
 import { UnitFilter } from './unit.inputs';
-import { Unit } from './unit.entity';
+import { readAt, Unit } from './unit.entity';
 
 
 /** Units that exist on `date`: open-ended validity on either side counts. */
@@ -31,7 +31,7 @@ export class UnitService {
     const where: FilterQuery<Unit>[] = [];
     if (filter.kind) where.push({ kind: filter.kind });
     if (filter.code) where.push({ code: filter.code });
-    if (filter.name) where.push({ nameSearch: { $like: likeContains(foldVietnamese(filter.name)) } });
+    if (filter.name) where.push(await this.nameMatches(filter.name));
     if (filter.validAt) where.push(validOn(filter.validAt));
     if (filter.parentId) {
       if (!/^\d+$/.test(filter.parentId)) throw badUserInput('Invalid parentId', [{ field: 'filter.parentId', reason: 'not a unit id' }]);
@@ -42,6 +42,17 @@ export class UnitService {
       if (!parent) throw badUserInput('Unknown parent unit', [{ field: 'filter.parentCode', reason: `no unit with code ${filter.parentCode} on ${filter.validAt ?? today()}` }]);
       where.push({ parent: parent.id });
     }
-    return paginate(this.em, Unit, { $and: where }, { code: 'asc', id: 'asc' }, page, info);
+    const result = await paginate(this.em, Unit, { $and: where }, { code: 'asc', id: 'asc' }, page, info);
+    // Units listed for a date are named as on that date.
+    return { ...result, nodes: result.nodes.map((u) => readAt(u, filter.validAt)) };
+  }
+
+  /** Units whose current or any former name contains `text`, accents and case aside. */
+  private async nameMatches(text: string): Promise<FilterQuery<Unit>> {
+    const pattern = likeContains(foldVietnamese(text));
+    const former = await this.em.getConnection().execute<{ unit_id: number }[]>(
+      'SELECT DISTINCT unit_id FROM unit_name WHERE name_search LIKE ?', [pattern]);
+    const byName: FilterQuery<Unit> = { nameSearch: { $like: pattern } };
+    return former.length === 0 ? byName : { $or: [byName, { id: { $in: former.map((r) => r.unit_id) } }] };
   }
 }
