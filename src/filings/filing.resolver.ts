@@ -4,7 +4,7 @@ import { Connection, PageArgs } from '../common/pagination';
 import { Procedure } from '../procedures/procedure.entity';
 import { Provenance, provenanceOf } from '../provenance/provenance.type';
 import { GatewayContext } from '../server/context';
-import { Unit } from '../units/unit.entity';
+import { readAt, Unit } from '../units/unit.entity';
 import { FilingStat } from './filing-stat.entity';
 import { FilingStatFilter } from './filing.inputs';
 import { FilingService } from './filing.service';
@@ -25,9 +25,10 @@ export class FilingStatResolver {
     return new FilingService(ctx.em).list(filter ?? {}, page, info);
   }
 
-  @FieldResolver(() => Unit)
-  unit(@Root() stat: FilingStat, @Ctx() ctx: GatewayContext) {
-    return ctx.loaders.unitById.load(stat.unit.id);
+  @FieldResolver(() => Unit, { description: 'The unit that reported the counts, named as on the first day of the month.' })
+  async unit(@Root() stat: FilingStat, @Ctx() ctx: GatewayContext) {
+    const unit = await ctx.loaders.unitById.load(stat.unit.id);
+    return unit ? readAt(unit, String(stat.month).slice(0, 10)) : unit;
   }
 
   @FieldResolver(() => Procedure)

@@ -55,6 +55,9 @@ describe('unit names at a date', () => {
     expect((await gql(`{ unit(code: "46") { name } }`)).unit.name).toBe(NEW);
     const listed = await gql(`{ units(filter: { code: "46", validAt: "2024-12-31" }) { nodes { name parent { name } } } }`);
     expect(listed.units.nodes).toEqual([{ name: OLD, parent: { name: 'Việt Nam' } }]);
+    // Filing statistics name their unit as in their month.
+    const stats = await gql(`{ filingStats(filter: { unitCode: "46", from: "2024-01", to: "2025-12" }) { nodes { month unit { name } } } }`);
+    expect(stats.filingStats.nodes).toEqual([{ month: '2024-06', unit: { name: OLD } }, { month: '2025-03', unit: { name: NEW } }]);
     // A unit never renamed has one name.
     expect((await gql(`{ unit(code: "01", at: "2020-01-01") { names { name validFrom validTo } } }`)).unit.names)
       .toEqual([{ name: 'Thành phố Hà Nội', validFrom: null, validTo: null }]);
