@@ -63,7 +63,8 @@ class AtArgs {
  * the others ask unit_name_at, which alone decides which name was in force.
  */
 function nameOn(unit: Unit, date: string, ctx: GatewayContext): string | Promise<string> {
-  return unit.renamed ? ctx.loaders.unitNameAt.load(`${unit.id}|${date}`) : unit.name;
+  // Unknown (a unit read without the formula) counts as possibly renamed: ask.
+  return unit.renamed === false ? unit.name : ctx.loaders.unitNameAt.load(`${unit.id}|${date}`);
 }
 
 @Resolver(() => Unit)
