@@ -45,7 +45,7 @@ export class Unit {
 
   @Field({
     description: 'The name on the date the unit was read for: `at` of unit(code, at), `validAt` of units(filter), `at` of children, '
-      + 'the date of its child for parent, the last day of the plan year for a plan\'s unit, the first day of the month for a filing statistic\'s unit; otherwise today\'s name (for a closed '
+      + 'the date of its child for parent, the last day of the plan year for a plan\'s unit, the first day of the month for a filing statistic\'s unit, the last day of a predecessor and the first of a successor; otherwise today\'s name (for a closed '
       + 'unit, the name it closed with). Renames without a code change keep the unit (Thừa Thiên Huế became the city of Huế on '
       + '2025-01-01, code 46 throughout): see nameAt and names.',
   })

@@ -2,7 +2,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
 import { byIdLoader } from '../common/by-id.loader';
 import { LineageType } from './unit-lineage.entity';
-import { Unit } from './unit.entity';
+import { readAt, Unit } from './unit.entity';
 import { UnitNameSpan } from './unit-name.types';
 
 export interface UnitLinkRow {
@@ -48,8 +48,11 @@ export function createUnitLoaders(em: EntityManager) {
   const links = (direction: 'predecessors' | 'successors') =>
     new DataLoader<number, UnitLinkRow[]>(async (ids) => {
       const [self, other] = direction === 'predecessors' ? ['successor_id', 'predecessor_id'] : ['predecessor_id', 'successor_id'];
-      const rows = await em.getConnection().execute<{ self: number; other: number; type: LineageType; effective_on: string }[]>(
-        `SELECT ${self} AS self, ${other} AS other, type, to_char(effective_on, 'YYYY-MM-DD') AS effective_on
+      // A predecessor is named as on its last day, a successor as on its first.
+      const namedOn = direction === 'predecessors' ? 'effective_on - 1' : 'effective_on';
+      const rows = await em.getConnection().execute<{ self: number; other: number; type: LineageType; effective_on: string; named_on: string }[]>(
+        `SELECT ${self} AS self, ${other} AS other, type, to_char(effective_on, 'YYYY-MM-DD') AS effective_on,
+           to_char(${namedOn}, 'YYYY-MM-DD') AS named_on
          FROM unit_lineage WHERE ${self} IN (?) ORDER BY ${other}`,
         [[...ids]],
       );
@@ -58,7 +61,7 @@ export function createUnitLoaders(em: EntityManager) {
       const grouped = new Map<number, UnitLinkRow[]>();
       for (const r of rows) {
         const list = grouped.get(r.self) ?? [];
-        list.push({ unit: byId.get(r.other)!, type: r.type, effectiveOn: r.effective_on });
+        list.push({ unit: readAt(byId.get(r.other)!, r.named_on), type: r.type, effectiveOn: r.effective_on });
         grouped.set(r.self, list);
       }
       return ids.map((id) => grouped.get(id) ?? []);

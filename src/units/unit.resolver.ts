@@ -116,12 +116,12 @@ export class UnitResolver {
     return date ? children.map((c) => readAt(c, date)) : children;
   }
 
-  @FieldResolver(() => [UnitLink], { description: 'Units this one was formed from (2025 reform, ministry restructuring).' })
+  @FieldResolver(() => [UnitLink], { description: 'Units this one was formed from (2025 reform, ministry restructuring), each named as on its last day.' })
   predecessors(@Root() unit: Unit, @Ctx() ctx: GatewayContext) {
     return ctx.loaders.predecessors.load(unit.id);
   }
 
-  @FieldResolver(() => [UnitLink], { description: 'Units this one went into.' })
+  @FieldResolver(() => [UnitLink], { description: 'Units this one went into, each named as on its first day.' })
   successors(@Root() unit: Unit, @Ctx() ctx: GatewayContext) {
     return ctx.loaders.successors.load(unit.id);
   }
