@@ -181,7 +181,8 @@ export class KpiService {
   private async unit(code: string, at: string, current: boolean): Promise<UnitRef & { kind: UnitKind }> {
     // One indexed lookup by code: no statement timeout (and its BEGIN/SET/COMMIT round trips) needed.
     const [u] = await this.sql.query<{ id: number; code: string; name: string; kind: UnitKind; valid_from: string | null; valid_to: string | null }>(
-      `SELECT id, code, name, kind, to_char(valid_from, 'YYYY-MM-DD') AS valid_from, to_char(valid_to, 'YYYY-MM-DD') AS valid_to FROM unit
+      // The name in force on the date the code is read at (unit_name_at owns the rule: a rename keeps the code).
+      `SELECT id, code, unit_name_at(id, $2::date) AS name, kind, to_char(valid_from, 'YYYY-MM-DD') AS valid_from, to_char(valid_to, 'YYYY-MM-DD') AS valid_to FROM unit
        WHERE code = $1 AND (valid_from IS NULL OR valid_from <= $2::date) AND (valid_to IS NULL OR valid_to >= $2::date)`,
       [code, at]);
     if (!u) throw badUserInput('Unknown unit', [{ field: 'unitCode', reason: `no unit with code ${code} on ${at} (codes are read on unitAt)` }]);

@@ -76,6 +76,13 @@ describe('unit names at a date', () => {
     expect(await label({ period: { from: '2024-01', to: '2024-12' }, unitView: 'CURRENT_UNITS' })).toEqual([[NEW, NEW]]);
   });
 
+  it('names the unit of a KPI as on the date its code is read at', async () => {
+    const q = `query($at: LocalDate!) { kpi(indicator: ONLINE_DOSSIER_RATE, unitCode: "46", period: { from: "2024-06", to: "2024-06" }, unitAt: $at) { unit { code name } value } }`;
+    const old = await gql(q, { at: '2024-06-30' });
+    expect(old.kpi).toEqual({ unit: { code: '46', name: OLD }, value: 0.1 }); // 1 online of 10 received
+    expect((await gql(q, { at: '2025-03-31' })).kpi.unit).toEqual({ code: '46', name: NEW });
+  });
+
   it('reaches a database loaded before the renames existed on its next start', async () => {
     // As an older loader left it: no former names, and its checksum in the last reference run.
     await gw.db.sql.query('DELETE FROM unit_name');
