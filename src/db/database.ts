@@ -14,6 +14,12 @@ export interface Database {
   sql: Sql;
   /** Up or down, process-wide; /health, the scheduler and the abandoned-run sweep read it. */
   health: DatabaseHealth;
+  /**
+   * Whether the server answers a trivial query now, on a connection of its own: a probe never
+   * waits behind requests for the pool (under 100 connections of load, /health would otherwise
+   * wait seconds, and an orchestrator could restart a gateway that is only busy).
+   */
+  answers(): Promise<boolean>;
   /** Closes the pools, then stops the embedded server if this process started one. */
   close(): Promise<void>;
 }
@@ -74,11 +80,12 @@ async function connectWhenReachable(url: string, config: GatewayConfig, opts: Co
 export async function connect(url: string, poolSize = 10, embedded?: EmbeddedHandle, opts: ConnectOptions = {}): Promise<Database> {
   const defaults = new GatewayConfig();
   const log = opts.logger ?? pino({ level: 'silent' });
+  const retryMaxMs = opts.retryMaxMs ?? defaults.dbRetryMaxMs;
   const health = new DatabaseHealth({
     log,
     retryMinMs: opts.retryMinMs ?? defaults.dbRetryMinMs,
-    retryMaxMs: opts.retryMaxMs ?? defaults.dbRetryMaxMs,
-    probe: () => probe(url, opts.retryMaxMs ?? defaults.dbRetryMaxMs),
+    retryMaxMs,
+    probe: () => probe(url, retryMaxMs),
     recover: embedded?.ensureRunning,
     action: embedded?.ensureRunning ? 'restarting the embedded PostgreSQL if it is down, then reconnecting' : 'reconnecting',
   });
@@ -93,11 +100,15 @@ export async function connect(url: string, poolSize = 10, embedded?: EmbeddedHan
   // between queries, e.g. a sync's session connection when the server is killed: 57P01).
   pool.on('error', (e) => health.report(e));
   pool.on('connect', (client) => client.on('error', (e) => health.report(e)));
+  const probePool = new Pool({ connectionString: url, max: 1, connectionTimeoutMillis: retryMaxMs, query_timeout: retryMaxMs });
+  probePool.on('error', (e) => health.report(e));
+  probePool.on('connect', (client) => client.on('error', (e) => health.report(e)));
   try {
     await orm.getMigrator().up();
   } catch (e) {
     await orm.close(true);
     await pool.end();
+    await probePool.end();
     throw e;
   }
   return {
@@ -105,10 +116,12 @@ export async function connect(url: string, poolSize = 10, embedded?: EmbeddedHan
     orm,
     sql: new Sql(pool, health),
     health,
+    answers: () => probePool.query('SELECT 1').then(() => true, (e: unknown) => (health.report(e), false)),
     async close() {
       await health.close();
       await orm.close(true);
       await pool.end();
+      await probePool.end();
       await embedded?.stop();
     },
   };

@@ -110,12 +110,12 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
       res.status(503).json({ status: 'unavailable', database: 'down' });
       return;
     }
-    try {
-      await opts.db.sql.query('SELECT 1');
-      res.status(ready ? 200 : 503).json({ status: ready ? 'ok' : 'starting', database: 'up' });
-    } catch {
+    // On the probe's own connection: a busy request pool must not make a healthy database look down.
+    if (!(await opts.db.answers())) {
       res.status(503).json({ status: 'unavailable', database: 'down' });
+      return;
     }
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ok' : 'starting', database: 'up' });
   });
   const rateLimiter = createRateLimiter({ max: config.rateLimitMax, windowMs: config.rateLimitWindowMs }, opts.logger);
   // Order matters: who is calling decides the rate-limit key and the body limit; an invalid key and

@@ -1,20 +1,12 @@
 import { spawn } from 'node:child_process';
-import net from 'node:net';
 import path from 'node:path';
 import { loadConfig } from '../../src/config/config';
 import { startApp } from '../../src/server/app';
 import { createLogger } from '../../src/server/logger';
 import { createSchema } from '../../src/server/schema';
+import { freePort } from '../../src/common/free-port';
 import { createTestDatabase, startTestGateway } from '../support/harness';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 describe('HTTP server', () => {
   it('reports health, masks internal errors and binds to loopback', async () => {
@@ -32,6 +24,24 @@ describe('HTTP server', () => {
       expect(res.errors).toEqual([expect.objectContaining({ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } })]);
       expect(JSON.stringify(res.errors)).not.toMatch(/relation|select|sector_gone|stacktrace|\.ts/i);
     } finally {
+      await gw.stop();
+    }
+  });
+
+  it('answers /health on a connection of its own while every pooled connection is busy', async () => {
+    const gw = await startTestGateway();
+    const held = [];
+    try {
+      // Every connection of the request pool taken (the harness's pool has 4), as under heavy load.
+      for (let i = 0; i < 4; i++) held.push(await gw.db.sql.pool.connect());
+      expect(gw.db.sql.pool.totalCount).toBe(4);
+      expect(gw.db.sql.pool.idleCount).toBe(0);
+      // A probe through that pool would wait for a free connection until the abort below.
+      const health = await fetch(gw.app.url.replace('/graphql', '/health'), { signal: AbortSignal.timeout(20_000) });
+      expect(health.status).toBe(200);
+      expect(await health.json()).toEqual({ status: 'ok', database: 'up' });
+    } finally {
+      for (const c of held) c.release();
       await gw.stop();
     }
   });
