@@ -2,7 +2,9 @@ import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, Query, Resolver, Root }
 import { ValidateNested } from 'class-validator';
 import { GatewayContext } from '../server/context';
 import { AggregateInput } from './aggregate.inputs';
-import { AggregateService } from './aggregate.service';
+import { AggregateOutcome, AggregateService } from './aggregate.service';
+import { AggregateWarningsService } from './aggregate-warnings.service';
+import { AggregateWarning } from './aggregate-warnings.types';
 import { AggregateResult, AggregateRow, MeasureValue } from './aggregate.types';
 import { AggregateMeasure } from './measures';
 
@@ -22,6 +24,20 @@ export class AggregateResolver {
   })
   aggregate(@Args() { query }: AggregateArgs, @Ctx() ctx: GatewayContext): Promise<AggregateResult> {
     return new AggregateService(ctx.sql, ctx.em, ctx.config.statementTimeoutMs).aggregate(query);
+  }
+
+  // A field resolver, not part of the aggregate's statement: only clients that select warnings
+  // pay for their checks, so the plain table keeps its one statement.
+  @FieldResolver(() => [AggregateWarning], {
+    description: 'Machine-readable warnings about reading this answer: a filter code that named another unit during the period '
+      + '(CODE_MEANT_OTHER_UNIT), units in scope without rows (UNITS_WITHOUT_DATA, when grouped by UNIT or PROVINCE), figures that end before '
+      + 'the period does (COVERAGE_ENDS_BEFORE_PERIOD). Empty when nothing is worth saying. Computed only when selected.',
+  })
+  warnings(@Root() result: AggregateResult, @Ctx() ctx: GatewayContext): Promise<AggregateWarning[]> {
+    const outcome = result as AggregateOutcome;
+    const aggregates = new AggregateService(ctx.sql, ctx.em, ctx.config.statementTimeoutMs);
+    return new AggregateWarningsService(ctx.sql, ctx.config.statementTimeoutMs, (spec) => aggregates.run(spec))
+      .warnings({ spec: outcome.spec, rows: outcome.rows, truncated: outcome.truncated, coverage: outcome.coverage });
   }
 }
 

@@ -146,6 +146,8 @@ export interface AggregateOutcome extends AggregateResult {
   /** Rank of each row by spec.rankBy (internal, for KPIs), and how many rows had a value. */
   ranks: (number | null)[];
   ranked: number;
+  /** The validated query, kept for the lazily computed `warnings` (internal). */
+  spec: AggregateSpec;
 }
 
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
@@ -255,6 +257,7 @@ export class AggregateService {
         && (!built.streams.flow || built.flowRollup !== undefined) && (!built.streams.stock || built.stockRollup !== undefined),
       ranks: r.rows.map((row) => num(row.rank_value)),
       ranked: Number(r.ranked),
+      spec,
     };
   }
 }

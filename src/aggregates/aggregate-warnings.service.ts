@@ -1,0 +1,180 @@
+import { Sql } from '../db/sql';
+import { UnitKind } from '../units/unit.entity';
+import { AggregateSpec } from './aggregate-query.builder';
+import { AggregateWarning, AggregateWarningCode as W } from './aggregate-warnings.types';
+import { AggregateRow, Coverage, UnitRef } from './aggregate.types';
+import { AggregateDimension as D, tierColumn } from './dimensions';
+import { runReadQuery } from './read-query';
+
+/** How many codes of units without data a warning lists (the count says how many there are). */
+export const UNITS_WITHOUT_DATA_SHOWN = 10;
+/** Row limit of the internal re-run listing every unit with data (beyond any client's limit). */
+const ALL_UNITS_LIMIT = 100_000;
+
+/** What the warnings are computed from: the validated query and the answer it got. */
+export interface WarningInput {
+  spec: AggregateSpec;
+  rows: AggregateRow[];
+  truncated: boolean;
+  coverage: Coverage;
+}
+
+/** The period the warnings speak of, as dates (null: open). */
+interface Window { start: string | null; end: string | null }
+
+type UnitRow = { id: number; code: string; name: string; kind: UnitKind; valid_from: string | null; valid_to: string | null };
+
+const toRef = (u: UnitRow): UnitRef => ({
+  id: String(u.id), code: u.code, name: u.name, kind: u.kind, validFrom: u.valid_from, validTo: u.valid_to,
+});
+
+const validity = (u: UnitRef) => (u.validFrom && u.validTo ? `from ${u.validFrom} to ${u.validTo}`
+  : u.validFrom ? `from ${u.validFrom}` : u.validTo ? `until ${u.validTo}` : 'with no end');
+
+/** Last day of a month given by its first day "YYYY-MM-01". */
+function lastDay(first: string): string {
+  const [y, m] = first.split('-').map(Number);
+  return new Date(Date.UTC(y, m, 0)).toISOString().slice(0, 10);
+}
+
+/** The window: the period asked; without one, the stock date if any (else all time). */
+export function warningWindow(spec: AggregateSpec, coverage: Coverage): Window {
+  if (spec.from || spec.to) return { start: spec.from ?? null, end: spec.to ? lastDay(spec.to) : null };
+  return coverage.asOf ? { start: coverage.asOf, end: coverage.asOf } : { start: null, end: null };
+}
+
+/**
+ * Warnings of an aggregate. They are computed only when a client selects `warnings` (the field
+ * resolves lazily), so the usual table pays nothing; each check runs only when its inputs say it
+ * can fire (a code filter, a UNIT or PROVINCE grouping, a period end).
+ */
+export class AggregateWarningsService {
+  constructor(
+    private readonly sql: Sql,
+    private readonly timeoutMs: number,
+    /** Re-runs a spec (for the units with data when the answer was cut by limit or having). */
+    private readonly rerun: (spec: AggregateSpec) => Promise<{ rows: AggregateRow[]; truncated: boolean }>,
+  ) {}
+
+  async warnings(input: WarningInput): Promise<AggregateWarning[]> {
+    const win = warningWindow(input.spec, input.coverage);
+    const [codes, empty] = await Promise.all([this.codesMeaningOtherUnits(input.spec, win), this.unitsWithoutData(input, win)]);
+    return [...codes, ...empty, ...coverageWarning(input.spec, input.coverage)];
+  }
+
+  /** For each filter code: units that bore it during the window other than the one it resolved to on unitsAt. */
+  private async codesMeaningOtherUnits(spec: AggregateSpec, win: Window): Promise<AggregateWarning[]> {
+    const f = spec.filter;
+    const asked = [
+      ...(f.unitCodes ?? []).map((code) => ({ field: 'query.filter.unitCodes', kind: spec.unitTier, code })),
+      ...(f.provinceCodes ?? []).map((code) => ({ field: 'query.filter.provinceCodes', kind: UnitKind.PROVINCE, code })),
+    ];
+    if (asked.length === 0) return [];
+    const validAt = (a: string, at: string) => `(${a}.valid_from IS NULL OR ${a}.valid_from <= ${at}) AND (${a}.valid_to IS NULL OR ${a}.valid_to >= ${at})`;
+    const unitCols = (a: string, p: string) => `${a}.id AS ${p}id, ${a}.code AS ${p}code, ${a}.kind AS ${p}kind,
+      to_char(${a}.valid_from, 'YYYY-MM-DD') AS ${p}valid_from, to_char(${a}.valid_to, 'YYYY-MM-DD') AS ${p}valid_to`;
+    // The other unit is named as on its last day in the window; the resolved one as on unitsAt.
+    const rows = await runReadQuery<Record<string, unknown>>(this.sql, `
+      SELECT f.i, ${unitCols('o', '')}, unit_name_at(o.id, coalesce(least(o.valid_to, $5::date), current_date)) AS name,
+        ${unitCols('r', 'r_')}, unit_name_at(r.id, $6::date) AS r_name
+      FROM unnest($1::int[], $2::unit_kind[], $3::text[]) AS f(i, kind, code)
+      JOIN unit o ON o.kind = f.kind AND o.code = f.code
+        AND (o.valid_from IS NULL OR $5::date IS NULL OR o.valid_from <= $5::date)
+        AND (o.valid_to IS NULL OR $4::date IS NULL OR o.valid_to >= $4::date)
+        AND NOT (${validAt('o', '$6::date')})
+      LEFT JOIN unit r ON r.kind = f.kind AND r.code = f.code AND ${validAt('r', '$6::date')}
+      ORDER BY f.i, o.valid_from NULLS FIRST`,
+    [asked.map((_, i) => i), asked.map((a) => a.kind), asked.map((a) => a.code), win.start, win.end, f.unitsAt], this.timeoutMs);
+    return asked.flatMap((a, i) => {
+      const mine = rows.filter((r) => Number(r.i) === i);
+      if (mine.length === 0) return [];
+      const others = mine.map((r) => toRef(r as unknown as UnitRow));
+      const r0 = mine[0];
+      const resolved = r0.r_id === null ? null : toRef({
+        id: Number(r0.r_id), code: String(r0.r_code), name: String(r0.r_name), kind: r0.r_kind as UnitKind,
+        valid_from: r0.r_valid_from as string | null, valid_to: r0.r_valid_to as string | null,
+      });
+      return [codeMeantOtherUnit(a.field, a.code, f.unitsAt, others, resolved)];
+    });
+  }
+
+  /** Units of the grouped tier in scope with no row: only when grouped by UNIT or PROVINCE. */
+  private async unitsWithoutData(input: WarningInput, win: Window): Promise<AggregateWarning[]> {
+    const { spec } = input;
+    const dim = spec.groupBy.includes(D.UNIT) ? D.UNIT : spec.groupBy.includes(D.PROVINCE) ? D.PROVINCE : undefined;
+    if (!dim) return [];
+    const tier = dim === D.UNIT ? spec.unitTier : UnitKind.PROVINCE;
+    const withData = await this.unitIdsWithData(input, dim);
+    const f = spec.filter;
+    const cur = spec.current;
+    const params: unknown[] = [tier, [...withData]];
+    const add = (v: unknown) => { params.push(v); return `$${params.length}`; };
+    // Scope: as reported, units valid during the window; in today's units, those open today.
+    const overlap = () => {
+      const [start, end] = [add(win.start), add(win.end)];
+      return `(u.valid_from IS NULL OR ${end}::date IS NULL OR u.valid_from <= ${end}::date) AND (u.valid_to IS NULL OR ${start}::date IS NULL OR u.valid_to >= ${start}::date)`;
+    };
+    const where = ['u.kind = $1::unit_kind', 'NOT (u.id = ANY($2::int[]))', cur ? 'u.valid_to IS NULL' : overlap()];
+    const filterUnits = (kind: UnitKind, ids: number[] | undefined, codes: string[] | undefined) => {
+      const at = add(f.unitsAt);
+      return `EXISTS (SELECT 1 FROM unit_map um JOIN unit fu ON fu.id = um.${tierColumn(kind, cur)}
+        WHERE um.unit_id = u.id AND fu.kind = ${add(kind)}::unit_kind AND (fu.id = ANY(${add(ids ?? [])}::int[])
+          OR (fu.code = ANY(${add(codes ?? [])}::text[]) AND (fu.valid_from IS NULL OR fu.valid_from <= ${at}::date) AND (fu.valid_to IS NULL OR fu.valid_to >= ${at}::date))))`;
+    };
+    if (f.unitIds || f.unitCodes) where.push(filterUnits(spec.unitTier, f.unitIds, f.unitCodes));
+    if (f.provinceCodes) where.push(filterUnits(UnitKind.PROVINCE, undefined, f.provinceCodes));
+    const [row] = await runReadQuery<{ count: number; codes: string[] | null }>(this.sql, `
+      SELECT count(*)::int AS count, (array_agg(u.code ORDER BY u.code, u.valid_from NULLS FIRST))[1:${UNITS_WITHOUT_DATA_SHOWN}] AS codes
+      FROM unit u WHERE ${where.join(' AND ')}`, params, this.timeoutMs);
+    return row.count > 0 ? [unitsWithoutDataWarning(tier, row.count, row.codes ?? [])] : [];
+  }
+
+  /** Ids of units with a row: the answer's when complete, else the same query unlimited and without having. */
+  private async unitIdsWithData(input: WarningInput, dim: D): Promise<Set<number>> {
+    const complete = !input.truncated && input.spec.having.length === 0 && !input.spec.focusUnitIds;
+    const rows = complete ? input.rows : (await this.rerun({
+      ...input.spec, measures: input.spec.measures.slice(0, 1), groupBy: [dim], having: [], orderBy: [],
+      limit: ALL_UNITS_LIMIT, rankBy: undefined, focusUnitIds: undefined,
+    })).rows;
+    const ids = rows.map((r) => (dim === D.UNIT ? r.dimensions.unit : r.dimensions.province)?.id).filter((id): id is string => id !== undefined);
+    return new Set(ids.map(Number));
+  }
+}
+
+function codeMeantOtherUnit(field: string, code: string, at: string, others: UnitRef[], resolved: UnitRef | null): AggregateWarning {
+  const then = others.map((u) => `${u.name} (${validity(u)})`).join(', ');
+  const now = resolved ? `${resolved.name} (${validity(resolved)})` : 'no unit';
+  return {
+    code: W.CODE_MEANT_OTHER_UNIT,
+    message: `Code ${code} is read on ${at}, when it names ${now}; during the period it also named ${then}, whose figures are not included. `
+      + 'To count them, filter on their ids (filter.unitIds) or set filter.unitsAt to a date when they bore the code.',
+    field,
+    unitCodes: [code],
+    units: others,
+    resolvedUnit: resolved,
+  };
+}
+
+function unitsWithoutDataWarning(tier: UnitKind, count: number, codes: string[]): AggregateWarning {
+  const more = count > codes.length ? `, among them ${codes.join(', ')}` : `: ${codes.join(', ')}`;
+  return {
+    code: W.UNITS_WITHOUT_DATA,
+    message: `${count} unit${count === 1 ? '' : 's'} of tier ${tier.toUpperCase()} in scope ${count === 1 ? 'has' : 'have'} no row in this answer${more}. `
+      + 'No data was reported for them in the period (or none matching the filters): they are missing, not zero.',
+    unitCodes: codes,
+    count,
+  };
+}
+
+/** The flows' last month with data, when before the last month of the period asked. */
+export function coverageWarning(spec: AggregateSpec, coverage: Coverage): AggregateWarning[] {
+  const last = coverage.lastMonthWithData?.slice(0, 7);
+  const end = spec.to?.slice(0, 7);
+  if (!last || !end || last >= end) return [];
+  return [{
+    code: W.COVERAGE_ENDS_BEFORE_PERIOD,
+    message: `The figures end in ${last}, before the period does (${end}): months after ${last} have no data reported yet, so totals and rates cover only part of the period.`,
+    field: 'query.period',
+    until: last,
+  }];
+}
