@@ -5,6 +5,7 @@ import {
 } from './dimensions';
 import { AggregateMeasure, FLOW_COLUMNS, GROUPED_COLUMNS, MEASURES, STOCK_COLUMNS } from './measures';
 import { FilterKey, RollupDef, ROLLUPS } from './rollup.service';
+import { scopeWindow, unitScopeConditions } from './unit-scope';
 
 /** An aggregate query after validation: everything the SQL needs, nothing left to default. */
 export interface AggregateSpec {
@@ -35,6 +36,8 @@ export interface AggregateSpec {
   orderBy: { measure?: AggregateMeasure; dimension?: D; direction: SortDirection }[];
   limit: number;
   preferRollups: boolean;
+  /** Grouped by UNIT or PROVINCE alone: add a row with null measures for each unit in scope without data. */
+  includeEmptyUnits?: boolean;
   /** Internal (KPIs): rank every row by this measure, best first, nulls unranked. */
   rankBy?: { measure: AggregateMeasure; higherIsBetter: boolean };
   /** Internal (KPIs): return only the rows of these units (UNIT dimension), ranks still over all rows. */
@@ -317,6 +320,22 @@ function streamSql(spec: AggregateSpec, s: StreamSource, p: Params, stream: 'flo
   ${dims.length ? `GROUP BY ${dims.map((_, i) => i + 1).join(', ')}` : ''}`;
 }
 
+/**
+ * The grouped rows (gd) and, after them, one row per unit in scope that has none, its measures
+ * null (so `having` drops it, as it drops any null value). toSpec allows this only when UNIT or
+ * PROVINCE is the one dimension, so a unit id is the whole row key.
+ */
+function emptyUnitsSql(spec: AggregateSpec, stockOnDate: boolean, p: Params): string {
+  const dim = spec.groupBy.includes(D.UNIT) ? D.UNIT : D.PROVINCE;
+  const tier = dim === D.UNIT ? spec.unitTier : UnitKind.PROVINCE;
+  const col = DIM_COLUMN[dim];
+  const scope = unitScopeConditions(spec, tier, scopeWindow(spec, stockOnDate ? spec.stockDate : null), (v, cast) => p.add(v, cast));
+  return `SELECT * FROM gd
+    UNION ALL
+    SELECT ${['u.id', ...GROUPED_COLUMNS.map(() => 'NULL'), 'false'].join(', ')}
+    FROM unit u WHERE ${scope.join(' AND ')} AND NOT EXISTS (SELECT 1 FROM gd WHERE gd.${col} = u.id)`;
+}
+
 /** Builds the one statement answering an aggregate: facts, grouping, measures, order and metadata. */
 export function buildAggregateQuery(spec: AggregateSpec, paramOffset = 0): BuiltQuery {
   const p = new Params(paramOffset);
@@ -388,10 +407,14 @@ export function buildAggregateQuery(spec: AggregateSpec, paramOffset = 0): Built
   if (flowRollupDef || stockRollupDef) ctes.unshift('rs AS (SELECT EXISTS (SELECT 1 FROM rollup_dirty) AS stale)');
 
   const union = streams.map((s) => `SELECT ${[...dimCols, ...GROUPED_COLUMNS, 'partial'].join(', ')} FROM ${s}`).join('\n    UNION ALL\n    ');
-  ctes.push(`g AS (
-    SELECT ${[...dimCols, ...GROUPED_COLUMNS.map((c) => `coalesce(sum(${c}), 0) AS ${c}`), 'coalesce(bool_or(partial), false) AS partial'].join(', ')}
+  const grouped = `SELECT ${[...dimCols, ...GROUPED_COLUMNS.map((c) => `coalesce(sum(${c}), 0) AS ${c}`), 'coalesce(bool_or(partial), false) AS partial'].join(', ')}
     FROM (${union}) x
-    ${dimCols.length ? `GROUP BY ${dimCols.join(', ')}` : ''})`);
+    ${dimCols.length ? `GROUP BY ${dimCols.join(', ')}` : ''}`;
+  if (spec.includeEmptyUnits) {
+    ctes.push(`gd AS (${grouped})`, `g AS (${emptyUnitsSql(spec, needsStock && !spec.groupBy.includes(D.PERIOD), p)})`);
+  } else {
+    ctes.push(`g AS (${grouped})`);
+  }
 
   // Measure values: m<i>_n numerator, m<i>_d denominator, m<i>_v value.
   const index = new Map<AggregateMeasure, number>();

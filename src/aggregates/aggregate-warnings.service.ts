@@ -3,8 +3,9 @@ import { UnitKind } from '../units/unit.entity';
 import { AggregateSpec } from './aggregate-query.builder';
 import { AggregateWarning, AggregateWarningCode as W } from './aggregate-warnings.types';
 import { AggregateRow, Coverage, UnitRef } from './aggregate.types';
-import { AggregateDimension as D, tierColumn } from './dimensions';
+import { AggregateDimension as D } from './dimensions';
 import { runReadQuery } from './read-query';
+import { scopeWindow, ScopeWindow as Window, unitScopeConditions } from './unit-scope';
 
 /** How many codes of units without data a warning lists (the count says how many there are). */
 export const UNITS_WITHOUT_DATA_SHOWN = 10;
@@ -19,9 +20,6 @@ export interface WarningInput {
   coverage: Coverage;
 }
 
-/** The period the warnings speak of, as dates (null: open). */
-interface Window { start: string | null; end: string | null }
-
 type UnitRow = { id: number; code: string; name: string; kind: UnitKind; valid_from: string | null; valid_to: string | null };
 
 const toRef = (u: UnitRow): UnitRef => ({
@@ -30,18 +28,6 @@ const toRef = (u: UnitRow): UnitRef => ({
 
 const validity = (u: UnitRef) => (u.validFrom && u.validTo ? `from ${u.validFrom} to ${u.validTo}`
   : u.validFrom ? `from ${u.validFrom}` : u.validTo ? `until ${u.validTo}` : 'with no end');
-
-/** Last day of a month given by its first day "YYYY-MM-01". */
-function lastDay(first: string): string {
-  const [y, m] = first.split('-').map(Number);
-  return new Date(Date.UTC(y, m, 0)).toISOString().slice(0, 10);
-}
-
-/** The window: the period asked; without one, the stock date if any (else all time). */
-export function warningWindow(spec: AggregateSpec, coverage: Coverage): Window {
-  if (spec.from || spec.to) return { start: spec.from ?? null, end: spec.to ? lastDay(spec.to) : null };
-  return coverage.asOf ? { start: coverage.asOf, end: coverage.asOf } : { start: null, end: null };
-}
 
 /**
  * Warnings of an aggregate. They are computed only when a client selects `warnings` (the field
@@ -57,7 +43,7 @@ export class AggregateWarningsService {
   ) {}
 
   async warnings(input: WarningInput): Promise<AggregateWarning[]> {
-    const win = warningWindow(input.spec, input.coverage);
+    const win = scopeWindow(input.spec, input.coverage.asOf ?? null);
     const [codes, empty] = await Promise.all([this.codesMeaningOtherUnits(input.spec, win), this.unitsWithoutData(input, win)]);
     return [...codes, ...empty, ...coverageWarning(input.spec, input.coverage)];
   }
@@ -105,24 +91,9 @@ export class AggregateWarningsService {
     if (!dim) return [];
     const tier = dim === D.UNIT ? spec.unitTier : UnitKind.PROVINCE;
     const withData = await this.unitIdsWithData(input, dim);
-    const f = spec.filter;
-    const cur = spec.current;
-    const params: unknown[] = [tier, [...withData]];
-    const add = (v: unknown) => { params.push(v); return `$${params.length}`; };
-    // Scope: as reported, units valid during the window; in today's units, those open today.
-    const overlap = () => {
-      const [start, end] = [add(win.start), add(win.end)];
-      return `(u.valid_from IS NULL OR ${end}::date IS NULL OR u.valid_from <= ${end}::date) AND (u.valid_to IS NULL OR ${start}::date IS NULL OR u.valid_to >= ${start}::date)`;
-    };
-    const where = ['u.kind = $1::unit_kind', 'NOT (u.id = ANY($2::int[]))', cur ? 'u.valid_to IS NULL' : overlap()];
-    const filterUnits = (kind: UnitKind, ids: number[] | undefined, codes: string[] | undefined) => {
-      const at = add(f.unitsAt);
-      return `EXISTS (SELECT 1 FROM unit_map um JOIN unit fu ON fu.id = um.${tierColumn(kind, cur)}
-        WHERE um.unit_id = u.id AND fu.kind = ${add(kind)}::unit_kind AND (fu.id = ANY(${add(ids ?? [])}::int[])
-          OR (fu.code = ANY(${add(codes ?? [])}::text[]) AND (fu.valid_from IS NULL OR fu.valid_from <= ${at}::date) AND (fu.valid_to IS NULL OR fu.valid_to >= ${at}::date))))`;
-    };
-    if (f.unitIds || f.unitCodes) where.push(filterUnits(spec.unitTier, f.unitIds, f.unitCodes));
-    if (f.provinceCodes) where.push(filterUnits(UnitKind.PROVINCE, undefined, f.provinceCodes));
+    const params: unknown[] = [[...withData]];
+    const add = (v: unknown, cast: string) => { params.push(v); return `$${params.length}::${cast}`; };
+    const where = ['NOT (u.id = ANY($1::int[]))', ...unitScopeConditions(spec, tier, win, add)];
     const [row] = await runReadQuery<{ count: number; codes: string[] | null }>(this.sql, `
       SELECT count(*)::int AS count, (array_agg(u.code ORDER BY u.code, u.valid_from NULLS FIRST))[1:${UNITS_WITHOUT_DATA_SHOWN}] AS codes
       FROM unit u WHERE ${where.join(' AND ')}`, params, this.timeoutMs);
@@ -131,10 +102,11 @@ export class AggregateWarningsService {
 
   /** Ids of units with a row: the answer's when complete, else the same query unlimited and without having. */
   private async unitIdsWithData(input: WarningInput, dim: D): Promise<Set<number>> {
-    const complete = !input.truncated && input.spec.having.length === 0 && !input.spec.focusUnitIds;
+    // Rows added by includeEmptyUnits are not data: re-run without them too.
+    const complete = !input.truncated && input.spec.having.length === 0 && !input.spec.focusUnitIds && !input.spec.includeEmptyUnits;
     const rows = complete ? input.rows : (await this.rerun({
       ...input.spec, measures: input.spec.measures.slice(0, 1), groupBy: [dim], having: [], orderBy: [],
-      limit: ALL_UNITS_LIMIT, rankBy: undefined, focusUnitIds: undefined,
+      limit: ALL_UNITS_LIMIT, rankBy: undefined, focusUnitIds: undefined, includeEmptyUnits: false,
     })).rows;
     const ids = rows.map((r) => (dim === D.UNIT ? r.dimensions.unit : r.dimensions.province)?.id).filter((id): id is string => id !== undefined);
     return new Set(ids.map(Number));

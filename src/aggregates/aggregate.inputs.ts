@@ -164,6 +164,12 @@ export class AggregateInput {
   @IsInt() @Min(1) @Max(MAX_ROW_LIMIT)
   limit: number = DEFAULT_ROW_LIMIT;
 
+  @Field({ defaultValue: false, description: 'Grouped by UNIT or PROVINCE alone: also return, with null measures, the units in scope without data '
+    + '(as reported, those valid during the period; in today\'s units, those open today; within the unit and province filters), so that a missing unit '
+    + 'is not mistaken for an absent one. They count in totalRows and the limit, sort last by measure, and fail every `having` condition.' })
+  @IsBoolean()
+  includeEmptyUnits: boolean = false;
+
   @Field({ defaultValue: true, description: 'Answer from precomputed rollups when they cover the query (same results, faster); false reads the base tables.' })
   @IsBoolean()
   preferRollups: boolean = true;

@@ -91,6 +91,9 @@ export function toSpec(q: AggregateInput, now: string = today()): AggregateSpec 
     if ((o.measure === undefined) === (o.dimension === undefined)) add(`query.orderBy[${i}]`, 'give either a measure or a dimension');
     else if (o.dimension && !groupBy.includes(o.dimension)) add(`query.orderBy[${i}].dimension`, `${o.dimension.toUpperCase()} is not in groupBy`);
   });
+  if (q.includeEmptyUnits && !(groupBy.length === 1 && (groupBy[0] === D.UNIT || groupBy[0] === D.PROVINCE))) {
+    add('query.includeEmptyUnits', 'empty units are listed when UNIT or PROVINCE is the only groupBy dimension');
+  }
   if (problems.length > 0) throw badUserInput(`Invalid aggregate: ${problems.map((p) => p.reason).join('; ')}`, problems);
 
   const stockDate = q.asOf ?? (to ? monthEnd(to) : now);
@@ -120,6 +123,7 @@ export function toSpec(q: AggregateInput, now: string = today()): AggregateSpec 
     orderBy: q.orderBy ?? [],
     limit: q.limit,
     preferRollups: q.preferRollups,
+    includeEmptyUnits: q.includeEmptyUnits,
   };
 }
 

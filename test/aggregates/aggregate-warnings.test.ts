@@ -107,3 +107,53 @@ describe('aggregate warnings, by hand from the fixture and the reference units',
     expect(r.warnings.find((x) => x.code === 'UNITS_WITHOUT_DATA')!.count).toBe(32);
   });
 });
+
+describe('includeEmptyUnits: units without data as rows with null measures', () => {
+  const EMPTY = `query($q: AggregateInput!) { aggregate(query: $q) {
+    totalRows rows { dimensions { unit { code name } } measures { measure value numerator denominator } }
+    warnings { code count unitCodes }
+  } }`;
+  interface EmptyOut {
+    totalRows: number;
+    rows: { dimensions: { unit: { code: string; name: string } }; measures: { measure: string; value: number | null; numerator: number | null; denominator: number | null }[] }[];
+    warnings: { code: string; count: number | null; unitCodes: string[] | null }[];
+  }
+  async function empty(q: Record<string, unknown>): Promise<EmptyOut> {
+    const [a, b] = await Promise.all([true, false].map((preferRollups) => gw.gql<{ aggregate: EmptyOut }>(EMPTY, { q: { ...q, includeEmptyUnits: true, preferRollups } })));
+    expect(a.errors).toBeUndefined();
+    expect(a.data!.aggregate).toEqual(b.data!.aggregate);
+    return a.data!.aggregate;
+  }
+  const q = { measures: ['DOSSIERS_RECEIVED', 'ONLINE_DOSSIER_RATE'], groupBy: ['UNIT'], period: MAY_AUG, filter: { unitCodes: ['01', '11'] } };
+
+  it('Điện Biên (11) comes back with null measures, in code order, counted in totalRows', async () => {
+    const r = await empty(q);
+    // Hà Nội: 500 + 100 = 600 received, 400 + 30 = 430 online.
+    expect(r.totalRows).toBe(2);
+    expect(r.rows.map((x) => [x.dimensions.unit.code, x.measures.map((mv) => [mv.value, mv.numerator, mv.denominator])])).toEqual([
+      ['01', [[600, null, null], [430 / 600, 430, 600]]],
+      ['11', [[null, null, null], [null, null, null]]],
+    ]);
+    expect(r.rows[1].dimensions.unit.name).toBe('Tỉnh Điện Biên');
+    // The warning still says which unit has no data: the added row is not data.
+    expect(r.warnings.find((w) => w.code === 'UNITS_WITHOUT_DATA')).toEqual({ code: 'UNITS_WITHOUT_DATA', count: 1, unitCodes: ['11'] });
+  });
+
+  it('empty units sort last by measure and fail every having condition', async () => {
+    const byMeasure = await empty({ ...q, orderBy: [{ measure: 'DOSSIERS_RECEIVED', direction: 'DESC' }] });
+    expect(byMeasure.rows.map((x) => x.dimensions.unit.code)).toEqual(['01', '11']);
+    const having = await empty({ ...q, having: [{ measure: 'DOSSIERS_RECEIVED', op: 'GTE', value: 0 }] });
+    expect(having.rows.map((x) => x.dimensions.unit.code)).toEqual(['01']);
+  });
+
+  it('across the reform: the 86 provinces valid in May-August 2025', async () => {
+    const r = await empty({ measures: ['DOSSIERS_RECEIVED'], groupBy: ['UNIT'], period: MAY_AUG, limit: 5 });
+    expect(r.totalRows).toBe(86);
+  });
+
+  it('is refused unless UNIT or PROVINCE is the only dimension', async () => {
+    const r = await gw.gql(EMPTY, { q: { ...q, groupBy: ['UNIT', 'SECTOR'], includeEmptyUnits: true } });
+    expect(r.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+    expect(r.errors?.[0].message).toContain('only groupBy dimension');
+  });
+});
