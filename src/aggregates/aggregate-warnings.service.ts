@@ -118,7 +118,7 @@ function codeMeantOtherUnit(field: string, code: string, at: string, others: Uni
   const now = resolved ? `${resolved.name} (${validity(resolved)})` : 'no unit';
   return {
     code: W.CODE_MEANT_OTHER_UNIT,
-    message: `Code ${code} is read on ${at}, when it names ${now}; during the period it also named ${then}, whose figures are not included. `
+    message: `Code ${code} is read on ${at}, when it names ${now}; during the period the code named ${then}, whose figures are not included. `
       + 'To count them, filter on their ids (filter.unitIds) or set filter.unitsAt to a date when they bore the code.',
     field,
     unitCodes: [code],
