@@ -1,6 +1,7 @@
 import express from 'express';
 import { BREAK, GraphQLError, Lexer, parse, Source, TokenKind, visit } from 'graphql';
 import { sendJsonError } from './error.middleware';
+import { getParamsOf } from './request-shape.middleware';
 
 export interface QuerySizeLimits {
   /** Bytes of the GraphQL document itself (an ingest batch belongs in variables, not in the document). */
@@ -16,7 +17,7 @@ export interface QuerySizeLimits {
 /** The document of a GET (?query=) or POST ({"query": ...}) request, when there is exactly one string. */
 function documentOf(req: express.Request): string | undefined {
   if (req.method === 'GET') {
-    const q = new URLSearchParams(req.url.split('?')[1] ?? '').getAll('query');
+    const q = getParamsOf(req).getAll('query');
     return q.length === 1 ? q[0] : undefined;
   }
   const body = req.body as { query?: unknown } | undefined;

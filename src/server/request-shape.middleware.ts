@@ -30,10 +30,15 @@ export function jsonNestingExceeds(value: unknown, max: number): boolean {
   return false;
 }
 
+/** The parameters of a GET request's query string, read as URLSearchParams (a repeated name keeps every value). */
+export function getParamsOf(req: express.Request): URLSearchParams {
+  return new URLSearchParams(req.url.split('?')[1] ?? '');
+}
+
 /** The `extensions` of a GET (?extensions=JSON) or POST request; undefined when absent or not JSON (Apollo then says so). */
 function extensionsOf(req: express.Request): unknown {
   if (req.method === 'GET') {
-    const raw = new URLSearchParams(req.url.split('?')[1] ?? '').get('extensions');
+    const raw = getParamsOf(req).get('extensions');
     if (raw === null) return undefined;
     try {
       return JSON.parse(raw);
