@@ -5,7 +5,7 @@ import {
 } from './dimensions';
 import { AggregateMeasure, FLOW_COLUMNS, GROUPED_COLUMNS, MEASURES, STOCK_COLUMNS } from './measures';
 import { FilterKey, RollupDef, ROLLUPS } from './rollup.service';
-import { scopeWindow, unitScopeConditions } from './unit-scope';
+import { scopeWindow, unitScopeConditions, validOnSql } from './unit-scope';
 
 /** An aggregate query after validation: everything the SQL needs, nothing left to default. */
 export interface AggregateSpec {
@@ -351,15 +351,14 @@ export function buildAggregateQuery(spec: AggregateSpec, paramOffset = 0): Built
 
   const ctes: string[] = [];
   const f = spec.filter;
-  const validAt = (at: string) => `(valid_from IS NULL OR valid_from <= ${at}) AND (valid_to IS NULL OR valid_to >= ${at})`;
   if (f.unitIds || f.unitCodes) {
     const at = p.add(f.unitsAt, 'date');
     ctes.push(`fu AS (SELECT id, code, valid_to FROM unit WHERE kind = ${p.add(spec.unitTier, 'unit_kind')}
-      AND (id = ANY(${p.add(f.unitIds ?? [], 'int[]')}) OR (code = ANY(${p.add(f.unitCodes ?? [], 'text[]')}) AND ${validAt(at)})))`);
+      AND (id = ANY(${p.add(f.unitIds ?? [], 'int[]')}) OR (code = ANY(${p.add(f.unitCodes ?? [], 'text[]')}) AND ${validOnSql(at)})))`);
   }
   if (f.provinceCodes) {
     const at = p.add(f.unitsAt, 'date');
-    ctes.push(`fp AS (SELECT id, code, valid_to FROM unit WHERE kind = 'province' AND code = ANY(${p.add(f.provinceCodes, 'text[]')}) AND ${validAt(at)})`);
+    ctes.push(`fp AS (SELECT id, code, valid_to FROM unit WHERE kind = 'province' AND code = ANY(${p.add(f.provinceCodes, 'text[]')}) AND ${validOnSql(at)})`);
   }
 
   let flowRollupDef: RollupDef | undefined;

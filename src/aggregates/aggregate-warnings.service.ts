@@ -5,7 +5,7 @@ import { AggregateWarning, AggregateWarningCode as W } from './aggregate-warning
 import { AggregateRow, Coverage, UnitRef } from './aggregate.types';
 import { AggregateDimension as D } from './dimensions';
 import { runReadQuery } from './read-query';
-import { scopeWindow, ScopeWindow as Window, unitScopeConditions } from './unit-scope';
+import { scopeWindow, ScopeWindow as Window, unitScopeConditions, validOnSql } from './unit-scope';
 
 /** How many codes of units without data a warning lists (the count says how many there are). */
 export const UNITS_WITHOUT_DATA_SHOWN = 10;
@@ -56,7 +56,6 @@ export class AggregateWarningsService {
       ...(f.provinceCodes ?? []).map((code) => ({ field: 'query.filter.provinceCodes', kind: UnitKind.PROVINCE, code })),
     ];
     if (asked.length === 0) return [];
-    const validAt = (a: string, at: string) => `(${a}.valid_from IS NULL OR ${a}.valid_from <= ${at}) AND (${a}.valid_to IS NULL OR ${a}.valid_to >= ${at})`;
     const unitCols = (a: string, p: string) => `${a}.id AS ${p}id, ${a}.code AS ${p}code, ${a}.kind AS ${p}kind,
       to_char(${a}.valid_from, 'YYYY-MM-DD') AS ${p}valid_from, to_char(${a}.valid_to, 'YYYY-MM-DD') AS ${p}valid_to`;
     // The other unit is named as on its last day in the window; the resolved one as on unitsAt.
@@ -67,8 +66,8 @@ export class AggregateWarningsService {
       JOIN unit o ON o.kind = f.kind AND o.code = f.code
         AND (o.valid_from IS NULL OR $5::date IS NULL OR o.valid_from <= $5::date)
         AND (o.valid_to IS NULL OR $4::date IS NULL OR o.valid_to >= $4::date)
-        AND NOT (${validAt('o', '$6::date')})
-      LEFT JOIN unit r ON r.kind = f.kind AND r.code = f.code AND ${validAt('r', '$6::date')}
+        AND NOT (${validOnSql('$6::date', 'o')})
+      LEFT JOIN unit r ON r.kind = f.kind AND r.code = f.code AND ${validOnSql('$6::date', 'r')}
       ORDER BY f.i, o.valid_from NULLS FIRST`,
     [asked.map((_, i) => i), asked.map((a) => a.kind), asked.map((a) => a.code), win.start, win.end, f.unitsAt], this.timeoutMs);
     return asked.flatMap((a, i) => {

@@ -5,6 +5,15 @@ import { tierColumn } from './dimensions';
 /** Adds a parameter and returns its placeholder, cast (so that a null still has a type). */
 export type AddParam = (value: unknown, cast: string) => string;
 
+/**
+ * SQL: the unit row `alias` (none: unqualified columns) exists on the date `at` (a placeholder or
+ * expression); open-ended validity on either side counts. The one spelling of the rule in SQL.
+ */
+export function validOnSql(at: string, alias?: string): string {
+  const c = alias ? `${alias}.` : '';
+  return `(${c}valid_from IS NULL OR ${c}valid_from <= ${at}) AND (${c}valid_to IS NULL OR ${c}valid_to >= ${at})`;
+}
+
 /** The period a scope is read over, as dates (null: open). */
 export interface ScopeWindow { start: string | null; end: string | null }
 
@@ -40,7 +49,7 @@ export function unitScopeConditions(spec: AggregateSpec, tier: UnitKind, win: Sc
     const at = add(f.unitsAt, 'date');
     return `EXISTS (SELECT 1 FROM unit_map um JOIN unit fu ON fu.id = um.${tierColumn(kind, cur)}
       WHERE um.unit_id = u.id AND fu.kind = ${add(kind, 'unit_kind')} AND (fu.id = ANY(${add(ids ?? [], 'int[]')})
-        OR (fu.code = ANY(${add(codes ?? [], 'text[]')}) AND (fu.valid_from IS NULL OR fu.valid_from <= ${at}) AND (fu.valid_to IS NULL OR fu.valid_to >= ${at}))))`;
+        OR (fu.code = ANY(${add(codes ?? [], 'text[]')}) AND ${validOnSql(at, 'fu')})))`;
   };
   if (f.unitIds || f.unitCodes) where.push(within(spec.unitTier, f.unitIds, f.unitCodes));
   if (f.provinceCodes) where.push(within(UnitKind.PROVINCE, undefined, f.provinceCodes));
