@@ -14,7 +14,7 @@ import { bodyBytesOf, readJsonBody } from './body-limit.middleware';
 import { bodyLimitPlugin } from './body-limit.plugin';
 import { callerOf, identifyCaller, refuseInvalidKey } from './caller.middleware';
 import { GatewayContext } from './context';
-import { answerClientErrorsWithJson, lastResortErrorHandler, notFoundHandler } from './error.middleware';
+import { answerClientErrorsWithJson, lastResortErrorHandler, notFoundHandler, prefersGraphqlResponseJson } from './error.middleware';
 import { httpStatusPlugin } from './http-status.plugin';
 import { createLoaders } from './loaders';
 import { Logger } from './logger';
@@ -57,7 +57,7 @@ export function contextFactory(opts: AppOptions) {
       em, sql: opts.db.sql, loaders: createLoaders(em), caller: callerOf(res), config: opts.config, services,
       http: {
         bodyBytes: bodyBytesOf(res),
-        legacyJson: req.accepts(['application/json', 'application/graphql-response+json']) !== 'application/graphql-response+json',
+        legacyJson: !prefersGraphqlResponseJson(req),
       },
     };
   };

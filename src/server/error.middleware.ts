@@ -9,11 +9,14 @@ import { Logger } from './logger';
  * a file path. Nothing from the request body is ever echoed or logged.
  */
 
+/** Whether the client prefers application/graphql-response+json to application/json (it does not when it says nothing). */
+export function prefersGraphqlResponseJson(req: express.Request): boolean {
+  return req.accepts(['application/json', 'application/graphql-response+json']) === 'application/graphql-response+json';
+}
+
 /** The media type the client prefers among the two GraphQL responses (application/json when it says nothing). */
 export function responseMediaType(req: express.Request): string {
-  return req.accepts(['application/json', 'application/graphql-response+json']) === 'application/graphql-response+json'
-    ? 'application/graphql-response+json; charset=utf-8'
-    : 'application/json; charset=utf-8';
+  return prefersGraphqlResponseJson(req) ? 'application/graphql-response+json; charset=utf-8' : 'application/json; charset=utf-8';
 }
 
 export function errorBody(code: string, message: string, extra: Record<string, unknown> = {}): string {
