@@ -1,4 +1,4 @@
-import { currentMonth, isFutureMonth, yearOf, yearProblem, YearRange } from '../common/calendar';
+import { currentMonth, defaultYearRange, isFutureMonth, yearOf, yearProblem, YearRange } from '../common/calendar';
 import { controlCharacterProblem, escapeControlCharacters } from '../common/control-characters';
 import { FieldProblem } from '../common/errors';
 import { LEVELS, LevelTaxonomy } from '../services/service-level.entity';
@@ -65,9 +65,9 @@ function date(p: Problems, at: string, v: unknown, required: boolean, years: Yea
 }
 
 /** A filing month: real, in the sane year range, and not after the current month (Asia/Ho_Chi_Minh): figures of a month to come are a typo. */
-function month(p: Problems, at: string, v: unknown, limits: ValidationLimits, thisMonth: string): void {
+function month(p: Problems, at: string, v: unknown, years: YearRange, thisMonth: string): void {
   if (typeof v !== 'string' || !MONTH.test(v)) return p.add(at, `must be a month YYYY-MM, got ${JSON.stringify(v)}`);
-  const bad = yearProblem(yearOf(v), limits.years);
+  const bad = yearProblem(yearOf(v), years);
   if (bad) return p.add(at, bad);
   if (isFutureMonth(v, thisMonth)) p.add(at, `month ${v} has not ended yet (it is after the current month in Asia/Ho_Chi_Minh)`);
 }
@@ -86,8 +86,8 @@ function duplicates<T>(p: Problems, section: string, rows: T[], keyOf: (r: T) =>
 
 export interface ValidationLimits {
   maxRows: number;
-  /** Years accepted in dates, months and plan years (config MIN_YEAR / MAX_YEAR). */
-  years: YearRange;
+  /** Years accepted in dates, months and plan years (config MIN_YEAR / MAX_YEAR); the default configuration's when absent. */
+  years?: YearRange;
   /** The instant "the current month" is taken at; now unless a test fixes it. */
   now?: Date;
 }
@@ -100,6 +100,7 @@ export interface ValidationLimits {
 export function validateBatch(batch: unknown, limits: ValidationLimits): { problems: FieldProblem[]; total: number } {
   const p = new Problems();
   const thisMonth = currentMonth(limits.now);
+  const years = limits.years ?? defaultYearRange();
   if (typeof batch !== 'object' || batch === null || Array.isArray(batch)) {
     p.add('batch', 'must be an object with sections ' + SECTIONS.join(', '));
     return { problems: p.list, total: p.total };
@@ -146,7 +147,7 @@ export function validateBatch(batch: unknown, limits: ValidationLimits): { probl
     if (!isObject(p, at, r)) return;
     text(p, `${at}.unit`, r.unit, 32);
     text(p, `${at}.procedure`, r.procedure, 32);
-    date(p, `${at}.from`, r.from, true, limits.years);
+    date(p, `${at}.from`, r.from, true, years);
     optionalBool(p, `${at}.integratedNational`, r.integratedNational);
     if (!taxonomies.includes(r.taxonomy)) {
       p.add(`${at}.taxonomy`, `must be one of ${taxonomies.join(', ')}, got ${JSON.stringify(r.taxonomy)}`);
@@ -161,7 +162,7 @@ export function validateBatch(batch: unknown, limits: ValidationLimits): { probl
     if (!isObject(p, at, r)) return;
     text(p, `${at}.unit`, r.unit, 32);
     text(p, `${at}.procedure`, r.procedure, 32);
-    month(p, `${at}.month`, r.month, limits, thisMonth);
+    month(p, `${at}.month`, r.month, years, thisMonth);
     let ok = true;
     for (const c of FILING_COUNTS) ok = count(p, `${at}.${c}`, r[c], c === 'received' || c === 'receivedOnline') && ok;
     if (!ok) return;
@@ -183,11 +184,14 @@ export function validateBatch(batch: unknown, limits: ValidationLimits): { probl
     if (!isObject(p, at, r)) return;
     text(p, `${at}.unit`, r.unit, 32);
     if (typeof r.year !== 'number' || !Number.isInteger(r.year)) p.add(`${at}.year`, `must be a whole number, got ${JSON.stringify(r.year)}`);
-    else if (yearProblem(r.year, limits.years)) p.add(`${at}.year`, yearProblem(r.year, limits.years)!);
+    else {
+      const bad = yearProblem(r.year, years);
+      if (bad) p.add(`${at}.year`, bad);
+    }
     text(p, `${at}.documentNumber`, r.documentNumber, 64, false);
     text(p, `${at}.title`, r.title, 2000, false);
-    date(p, `${at}.issuedOn`, r.issuedOn, false, limits.years);
-    date(p, `${at}.dueOn`, r.dueOn, false, limits.years);
+    date(p, `${at}.issuedOn`, r.issuedOn, false, years);
+    date(p, `${at}.dueOn`, r.dueOn, false, years);
     if (r.issuedOn && !r.documentNumber) p.add(`${at}.documentNumber`, 'is required when issuedOn is given');
   });
   duplicates(p, 'plans', typed.plans ?? [], (r) => (isRecord(r) ? `${r.unit}/${r.year}` : undefined));

@@ -1,6 +1,6 @@
 import { PoolClient } from 'pg';
 import { refreshRollups } from '../aggregates/rollup.service';
-import { defaultYearRange, YearRange } from '../common/calendar';
+import { YearRange } from '../common/calendar';
 import { FieldProblem } from '../common/errors';
 import { DatabaseUnavailable, describe } from '../db/database-health';
 import { Sql, SqlClient } from '../db/sql';
@@ -152,7 +152,7 @@ export class IngestSession {
       const offset = this.staged[section];
       this.staged[section] += rows.length;
       this.checkSize();
-      const shape = validateBatch({ [section]: rows }, { maxRows: Number.MAX_SAFE_INTEGER, years: this.opts.years ?? defaultYearRange() });
+      const shape = validateBatch({ [section]: rows }, { maxRows: Number.MAX_SAFE_INTEGER, years: this.opts.years });
       const badAt = (rows as { unitAt?: unknown }[]).findIndex((r) => r.unitAt !== undefined && !isDate(r.unitAt));
       if (badAt >= 0) this.problem(`${section}[${offset + badAt}].unitAt`, 'must be a date YYYY-MM-DD');
       if (shape.total > 0) {

@@ -1,6 +1,6 @@
 import { refreshRollups } from '../aggregates/rollup.service';
 import { Caller, unitsOutOfScope } from '../auth/api-key.service';
-import { defaultYearRange, YearRange } from '../common/calendar';
+import { YearRange } from '../common/calendar';
 import { FieldProblem } from '../common/errors';
 import { DatabaseUnavailable } from '../db/database-health';
 import { Sql, SqlClient } from '../db/sql';
@@ -59,7 +59,7 @@ export class IngestService {
 
   async ingest(batch: Batch, opts: IngestOptions): Promise<IngestResult> {
     const rowsRead = batchSize(batch ?? {});
-    const shape = validateBatch(batch, { maxRows: opts.maxRows, years: opts.years ?? defaultYearRange() });
+    const shape = validateBatch(batch, { maxRows: opts.maxRows, years: opts.years });
     if (shape.total > 0) throw await this.reject('invalid', shape.problems, shape.total, opts, rowsRead);
 
     const refs = await this.resolve(batch, opts);
