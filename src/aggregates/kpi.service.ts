@@ -148,7 +148,8 @@ export class KpiService {
       const d = v?.denominator ?? 0;
       return {
         target, value: v?.value ?? null, numerator: n, denominator: d,
-        ...assess(n, d, Number(target.threshold), target.comparison), deadlinePassed: target.deadline < date,
+        // Deprecated field: only targets in force (date <= deadline) are judged, so it is always false.
+        ...assess(n, d, Number(target.threshold), target.comparison), deadlinePassed: false,
       };
     });
     const byStart = new Map((trend?.rows ?? []).map((r) => [r.dimensions.period!.start, r.measures[0]]));
@@ -215,7 +216,7 @@ export class KpiService {
       targetsNotInForce: notInForce,
       targets: inForce.map((target) => ({
         target, value, numerator, denominator, ...assess(numerator, denominator, Number(target.threshold), target.comparison),
-        deadlinePassed: target.deadline < date,
+        deadlinePassed: false, // deprecated: a target in force has not passed its deadline
       })),
       rank: null, peerCount: 0, trend: [], includesPartialMerges: false, sources: [],
     };
