@@ -41,6 +41,11 @@ export class DatabaseUnavailable extends Error {
   }
 }
 
+/** A run's error when the database went away under it: that, and the driver's short reason. */
+export function lostConnectionText(e: DatabaseUnavailable): string {
+  return `the database connection was lost: ${describe(e.cause)}`;
+}
+
 /** Turns a connection-class error into DatabaseUnavailable; anything else is returned as it is. */
 export function asUnavailable(e: unknown): unknown {
   return !(e instanceof DatabaseUnavailable) && isConnectionError(e) ? new DatabaseUnavailable(e) : e;

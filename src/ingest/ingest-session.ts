@@ -2,7 +2,7 @@ import { PoolClient } from 'pg';
 import { refreshRollups } from '../aggregates/rollup.service';
 import { YearRange } from '../common/calendar';
 import { FieldProblem } from '../common/errors';
-import { DatabaseUnavailable, describe } from '../db/database-health';
+import { DatabaseUnavailable, lostConnectionText } from '../db/database-health';
 import { Sql, SqlClient } from '../db/sql';
 import { currentBackend } from '../provenance/abandoned-run.service';
 import { Batch, Section, SECTIONS } from './batch';
@@ -368,7 +368,7 @@ export class IngestSession {
     const rejected = error instanceof BatchRejected;
     const message = rejected
       ? [error.message, ...error.problems.slice(0, 20).map((p) => `${p.field}: ${p.reason}`)].join('\n')
-      : error instanceof DatabaseUnavailable ? `the database connection was lost: ${describe(error.cause)}`
+      : error instanceof DatabaseUnavailable ? lostConnectionText(error)
       : error instanceof Error ? error.message : String(error);
     const recorded = await this.sql.query(
       `UPDATE ingest_run SET status = $2, finished_at = now(), rows_read = $3, rows_rejected = $4, error = $5,

@@ -7,7 +7,7 @@ import { DvcqgConnector } from '../connectors/dvcqg.connector';
 import { DEFAULT_HTTP, HttpClient } from '../connectors/http.client';
 import { StatsExportConnector } from '../connectors/stats-export.connector';
 import { intOption } from '../connectors/connector';
-import { DatabaseUnavailable, describe } from '../db/database-health';
+import { DatabaseUnavailable, describe, lostConnectionText } from '../db/database-health';
 import { Sql } from '../db/sql';
 import { IngestSession, SessionBusy } from '../ingest/ingest-session';
 import { BatchRejected } from '../ingest/ingest.service';
@@ -133,7 +133,7 @@ export class SyncService {
     try {
       return await this.sync(code, opts);
     } catch (e) {
-      const error = `failed, nothing written: ${e instanceof DatabaseUnavailable ? `the database connection was lost: ${describe(e.cause)}` : describe(e)}`;
+      const error = `failed, nothing written: ${e instanceof DatabaseUnavailable ? lostConnectionText(e) : describe(e)}`;
       this.log.warn({ source: code, err: error }, 'sync did not succeed');
       return { code, status: 'failed', rowsRead: 0, rowsWritten: 0, error, seconds: (Date.now() - started) / 1000 };
     }
@@ -211,7 +211,7 @@ export class SyncService {
       const rejected = e instanceof BatchRejected;
       const reason = rejected
         ? `rejected, nothing written: ${e.total} problem(s): ${e.problems.slice(0, 3).map((p) => `${p.field}: ${p.reason}`).join('; ')}`
-        : `failed, nothing written: ${e instanceof DatabaseUnavailable ? `the database connection was lost: ${describe(e.cause)}` : e instanceof Error ? e.message : String(e)}`;
+        : `failed, nothing written: ${e instanceof DatabaseUnavailable ? lostConnectionText(e) : e instanceof Error ? e.message : String(e)}`;
       // The transaction is rolled back whatever happens next. Recording the failure needs the
       // database, which may be the thing that failed: then the run stays RUNNING until the
       // abandoned-run sweep closes it (its backend is gone) and counts it against the source.
