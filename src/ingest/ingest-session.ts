@@ -107,10 +107,10 @@ export class IngestSession {
         const [got] = await tx.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock(hashtext($1), $2) AS ok', [opts.lock.name, opts.lock.id]);
         if (!got.ok) throw new SessionBusy(`${opts.lock.name} ${opts.lock.id} is held by another session`);
       }
-      // The backend holding this transaction, by pid and start (as text: microseconds survive);
-      // if this process dies, that backend goes and the abandoned-run sweep closes the run.
       const [src] = await tx.query<{ precedence: number }>('SELECT precedence FROM source WHERE id = $1', [opts.sourceId]);
       if (!src) throw new Error(`unknown source id ${opts.sourceId}`);
+      // The backend holding this transaction, by pid and start (as text: microseconds survive);
+      // if this process dies, that backend goes and the abandoned-run sweep closes the run.
       const backend = await currentBackend(tx);
       // The run row is committed on its own, so a failed or rejected session still leaves its record.
       const [run] = await sql.query<{ id: number }>(
