@@ -58,11 +58,6 @@ export function measureDocumentText(text: string, maxTokens: number, maxNesting 
   return { tokens, nesting };
 }
 
-/** Tokens of a document, counted as graphql-js's parser counts them (comments excluded), up to `max + 1`. */
-export function countTokens(text: string, max: number): number {
-  return measureDocumentText(text, max).tokens;
-}
-
 /**
  * Counts field selections as written, up to `max + 1`. Validation's overlapping-fields rule is
  * quadratic in same-named fields of one selection set: 1,700 copies of `unit(code:"1"){code}`

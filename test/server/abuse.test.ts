@@ -2,7 +2,7 @@ import { getIntrospectionQuery, OperationDefinitionNode, parse } from 'graphql';
 import { loadConfig } from '../../src/config/config';
 import { queryCounter } from '../../src/db/query-counter';
 import { measureOperation } from '../../src/server/query-cost';
-import { countFields, countTokens } from '../../src/server/query-size.middleware';
+import { countFields, measureDocumentText } from '../../src/server/query-size.middleware';
 import { createSchema } from '../../src/server/schema';
 import { startTestGateway, TestGateway } from '../support/harness';
 
@@ -47,9 +47,9 @@ describe('query cost in one pass', () => {
   });
 
   it('counts tokens as the parser does, comments excluded, stopping early', () => {
-    expect(countTokens('{ a b c }', 100)).toBe(5);
-    expect(countTokens('# a comment\n{ a }', 100)).toBe(3);
-    expect(countTokens('{ a b c d e f g }', 3)).toBe(4);
+    expect(measureDocumentText('{ a b c }', 100).tokens).toBe(5);
+    expect(measureDocumentText('# a comment\n{ a }', 100).tokens).toBe(3);
+    expect(measureDocumentText('{ a b c d e f g }', 3).tokens).toBe(4);
   });
 
   it('counts field selections as written, stopping early', () => {
