@@ -4,6 +4,13 @@ const MAX_MESSAGE = 300;
 /** SQLSTATE classes and socket errors that mean "the database cannot be reached or refuses us", not "the statement was wrong". */
 const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', '57P01', '57P03', '28P01', '28000', '3D000']);
 
+/** The error itself, or its first inner error when it is an AggregateError without a message of its own. */
+function firstInner(e: unknown): unknown {
+  let err = e;
+  while (err instanceof AggregateError && !err.message && err.errors.length > 0) err = err.errors[0];
+  return err;
+}
+
 /**
  * The message of an error as one line: the first inner error when the outer has none (pg
  * connecting to every address of a host throws an AggregateError with an empty message), the
@@ -11,8 +18,7 @@ const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'E
  * line breaks, no stack.
  */
 export function oneLine(e: unknown): string {
-  let err = e;
-  while (err instanceof AggregateError && !err.message && err.errors.length > 0) err = err.errors[0];
+  const err = firstInner(e);
   let message = err instanceof Error ? err.message || err.name : String(err);
   const code = (err as { code?: unknown }).code;
   // MikroORM's driver exceptions read "<sql> - <server message>"; the server's part is the news.
@@ -23,9 +29,7 @@ export function oneLine(e: unknown): string {
 
 /** The code of an error or of its first inner error (see oneLine). */
 function codeOf(e: unknown): string | undefined {
-  let err = e;
-  while (err instanceof AggregateError && !err.message && err.errors.length > 0) err = err.errors[0];
-  const code = (err as { code?: unknown } | null)?.code;
+  const code = (firstInner(e) as { code?: unknown } | null)?.code;
   return typeof code === 'string' ? code : undefined;
 }
 
