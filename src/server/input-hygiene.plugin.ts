@@ -19,7 +19,7 @@ import { badUserInput, FieldProblem } from '../common/errors';
  */
 
 /** At most this many problems are listed: more is one systematic mistake, and the answer stays small. */
-export const MAX_INPUT_PROBLEMS = 100;
+const MAX_INPUT_PROBLEMS = 100;
 
 /**
  * Scalars holding a calendar date or month, whose year is checked against the range. This is what
@@ -28,7 +28,8 @@ export const MAX_INPUT_PROBLEMS = 100;
  */
 const DATED_SCALARS = new Set(['LocalDate', 'YearMonth', 'DateTimeISO']);
 
-class ProblemList {
+/** Problems found, counted in full and listed up to MAX_INPUT_PROBLEMS. */
+export class ProblemList {
   readonly list: FieldProblem[] = [];
   total = 0;
   add(field: string, reason: string): void {

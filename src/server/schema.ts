@@ -4,7 +4,7 @@ import {
   GraphQLInputType, GraphQLSchema, isEnumType, isInputObjectType, isInterfaceType, isListType, isNonNullType, isObjectType, lexicographicSortSchema, parse, printSchema,
 } from 'graphql';
 import { buildSchema, createResolversMap, NonEmptyArray } from 'type-graphql';
-import { badUserInput, FieldProblem } from '../common/errors';
+import { badUserInput } from '../common/errors';
 import { AggregateResolver, AggregateRowResolver } from '../aggregates/aggregate.resolver';
 import { KpiResolver } from '../aggregates/kpi.resolver';
 import { PlanComplianceResolver } from '../aggregates/plan-compliance.resolver';
@@ -19,6 +19,7 @@ import { FactRevisionResolver, FilingStatRevisionResolver, SourceResolver } from
 import { SyncResolver } from '../sync/sync.resolver';
 import { UnitResolver } from '../units/unit.resolver';
 import { GatewayContext } from './context';
+import { ProblemList } from './input-hygiene.plugin';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const resolvers: NonEmptyArray<Function> = [
@@ -40,8 +41,6 @@ const REFERENCES: Record<string, (ref: Reference, ctx: GatewayContext) => Promis
 
 /** Largest id of an entity (integer primary keys): anything beyond is not an id of ours, and SQL would refuse it. */
 const MAX_ENTITY_ID = 2_147_483_647;
-/** At most this many bad representations are listed. */
-const MAX_REFERENCE_PROBLEMS = 100;
 
 /** Why a router's representation cannot name one of our entities, or undefined when it can. */
 function referenceProblem(ref: unknown): string | undefined {
@@ -68,15 +67,12 @@ function withCheckedRepresentations(schema: GraphQLSchema): GraphQLSchema {
   if (!field || !resolve) return schema;
   field.resolve = (source, args, context, info) => {
     const representations = (args as { representations?: unknown[] }).representations ?? [];
-    const problems: FieldProblem[] = [];
-    let total = 0;
+    const problems = new ProblemList();
     representations.forEach((ref, i) => {
       const reason = referenceProblem(ref);
-      if (!reason) return;
-      total += 1;
-      if (problems.length < MAX_REFERENCE_PROBLEMS) problems.push({ field: `representations[${i}]`, reason });
+      if (reason) problems.add(`representations[${i}]`, reason);
     });
-    if (total > 0) throw badUserInput(`${total} bad entity representation(s)`, problems);
+    if (problems.total > 0) throw badUserInput(`${problems.total} bad entity representation(s)`, problems.list);
     return resolve(source, args, context, info);
   };
   return schema;
