@@ -47,8 +47,18 @@ export function lostConnectionText(e: DatabaseUnavailable): string {
 }
 
 /** Turns a connection-class error into DatabaseUnavailable; anything else is returned as it is. */
-export function asUnavailable(e: unknown): unknown {
+function asUnavailable(e: unknown): unknown {
   return !(e instanceof DatabaseUnavailable) && isConnectionError(e) ? new DatabaseUnavailable(e) : e;
+}
+
+/**
+ * What every database call does when it fails (raw SQL, the job queue): a connection-class error
+ * tells the health (which starts recovery) and becomes DatabaseUnavailable (HTTP 503,
+ * SERVICE_UNAVAILABLE for a client); any other error is rethrown as it is.
+ */
+export function failed(health: DatabaseHealth | undefined, e: unknown): never {
+  health?.report(e);
+  throw asUnavailable(e);
 }
 
 export interface DatabaseHealthOptions {

@@ -1,16 +1,6 @@
 import { Pool, PoolClient, QueryResultRow } from 'pg';
-import { asUnavailable, DatabaseHealth } from './database-health';
+import { DatabaseHealth, failed } from './database-health';
 import { queryCounter } from './query-counter';
-
-/**
- * What every raw statement does when it fails: a connection-class error tells the health (which
- * starts recovery) and becomes DatabaseUnavailable (HTTP 503, SERVICE_UNAVAILABLE for a client);
- * any other error is rethrown as it is.
- */
-function failed(health: DatabaseHealth | undefined, e: unknown): never {
-  health?.report(e);
-  throw asUnavailable(e);
-}
 
 /** A client that counts what it sends, so raw SQL shows up in the same tally as the ORM's. */
 export class SqlClient {

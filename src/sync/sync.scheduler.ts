@@ -1,5 +1,5 @@
 import PgBoss from 'pg-boss';
-import { asUnavailable, DatabaseHealth, describe, isConnectionError } from '../db/database-health';
+import { DatabaseHealth, describe, failed, isConnectionError } from '../db/database-health';
 import { Logger } from '../server/logger';
 import { SyncOutcome, SyncService } from './sync.service';
 
@@ -159,8 +159,7 @@ export class SyncScheduler {
     try {
       return await fn();
     } catch (e) {
-      this.opts.health?.report(e);
-      throw asUnavailable(e);
+      return failed(this.opts.health, e);
     }
   }
 
