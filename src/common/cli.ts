@@ -20,7 +20,7 @@ function firstInner(e: unknown): unknown {
 export function oneLine(e: unknown): string {
   const err = firstInner(e);
   let message = err instanceof Error ? err.message || err.name : String(err);
-  const code = (err as { code?: unknown }).code;
+  const code = (err as { code?: unknown } | null | undefined)?.code;
   // MikroORM's driver exceptions read "<sql> - <server message>"; the server's part is the news.
   if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && message.includes(' - ')) message = message.slice(message.lastIndexOf(' - ') + 3);
   message = message.replace(/:\s*[\r\n]+\s*/g, ': ').replace(/\s*[\r\n]+\s*/g, '; ').trim();
@@ -53,7 +53,7 @@ export function runCli(name: string, main: (argv: string[]) => Promise<number>, 
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (e: unknown) => {
-      const code = (e as { code?: string }).code;
+      const code = (e as { code?: string } | null | undefined)?.code;
       if (code === 'commander.helpDisplayed' || code === 'commander.help' || code === 'commander.version') process.exit(0);
       if (typeof code === 'string' && code.startsWith('commander.')) process.exit(2);
       console.error(expected?.(e) ?? `${name} failed: ${oneLine(e)}`);

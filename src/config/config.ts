@@ -3,6 +3,9 @@ import path from 'node:path';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
 import { projectRoot } from './project-root';
 
+/** Bytes of JSON an ingest row may take, for the derived MAX_INGEST_BYTES (a long filing row is about 250). */
+export const INGEST_BYTES_PER_ROW = 320;
+
 /**
  * Every setting the gateway reads from its environment, validated once at start-up so that a typo
  * fails fast with a clear message instead of surfacing later as a strange runtime error.
@@ -101,7 +104,7 @@ export class GatewayConfig {
    * MAX_BATCH_ROWS unless set: INGEST_BYTES_PER_ROW bytes a row, room for the longest filing rows.
    */
   @IsInt() @Min(1024) @Max(4 * 1024 * 1024 * 1024)
-  maxIngestBytes = 200_000 * 320;
+  maxIngestBytes = 200_000 * INGEST_BYTES_PER_ROW;
 
   /** Requests one client (API key, or else address) may send per rate-limit window; 0 turns rate limiting off. */
   @IsInt() @Min(0) @Max(10_000_000)
@@ -137,8 +140,6 @@ export class GatewayConfig {
   abandonedRunCheckMs = 60_000;
 }
 
-/** Bytes of JSON an ingest row may take, for the derived MAX_INGEST_BYTES (a long filing row is about 250). */
-export const INGEST_BYTES_PER_ROW = 320;
 
 export class ConfigError extends Error {}
 
