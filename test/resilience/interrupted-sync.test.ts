@@ -94,5 +94,5 @@ describe('interrupted work: the gateway killed mid-sync', () => {
     db = undefined;
     expect(await second.stop('SIGTERM')).toEqual({ code: 0, signal: null });
     expect(isAlive(orphan)).toBe(!reparentedToInit);
-  });
+  }, 180_000); // each wait inside is bounded; on a loaded 2-core machine their sum can pass jest's 60 s default
 });
