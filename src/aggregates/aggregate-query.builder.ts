@@ -5,7 +5,8 @@ import {
 } from './dimensions';
 import { AggregateMeasure, FLOW_COLUMNS, GROUPED_COLUMNS, MEASURES, STOCK_COLUMNS } from './measures';
 import { FilterKey, RollupDef, ROLLUPS } from './rollup.service';
-import { scopeWindow, unitScopeConditions, validOnSql } from './unit-scope';
+import { validOnSql } from '../units/unit-validity';
+import { scopeWindow, unitScopeConditions } from './unit-scope';
 
 /** An aggregate query after validation: everything the SQL needs, nothing left to default. */
 export interface AggregateSpec {
@@ -188,10 +189,7 @@ function flowRollup(spec: AggregateSpec, r: RollupDef): StreamSource {
 function stockBase(spec: AggregateSpec, withOnlineFilings: boolean): StreamSource {
   const cur = spec.current;
   const view = spec.levels!;
-  const where = [
-    '(m.valid_from IS NULL OR m.valid_from <= dd.d)',
-    '(m.valid_to IS NULL OR m.valid_to >= dd.d)',
-  ];
+  const where = [validOnSql('dd.d', 'm')];
   if (view === LevelView.DECREE43 || view === LevelView.DECREE42) where.push(`sl.taxonomy = '${view}'`);
   return {
     // Each level row is in force from its date until the service's next one.

@@ -5,7 +5,8 @@ import { AggregateWarning, AggregateWarningCode as W } from './aggregate-warning
 import { AggregateRow, Coverage, UnitRef } from './aggregate.types';
 import { AggregateDimension as D } from './dimensions';
 import { runReadQuery } from './read-query';
-import { scopeWindow, ScopeWindow as Window, unitScopeConditions, validOnSql } from './unit-scope';
+import { validDuringSql, validOnSql } from '../units/unit-validity';
+import { scopeWindow, ScopeWindow as Window, unitScopeConditions } from './unit-scope';
 
 /** How many codes of units without data a warning lists (the count says how many there are). */
 export const UNITS_WITHOUT_DATA_SHOWN = 10;
@@ -64,8 +65,7 @@ export class AggregateWarningsService {
         ${unitCols('r', 'r_')}, unit_name_at(r.id, $6::date) AS r_name
       FROM unnest($1::int[], $2::unit_kind[], $3::text[]) AS f(i, kind, code)
       JOIN unit o ON o.kind = f.kind AND o.code = f.code
-        AND (o.valid_from IS NULL OR $5::date IS NULL OR o.valid_from <= $5::date)
-        AND (o.valid_to IS NULL OR $4::date IS NULL OR o.valid_to >= $4::date)
+        AND ${validDuringSql('$4::date', '$5::date', 'o')}
         AND NOT (${validOnSql('$6::date', 'o')})
       LEFT JOIN unit r ON r.kind = f.kind AND r.code = f.code AND ${validOnSql('$6::date', 'r')}
       ORDER BY f.i, o.valid_from NULLS FIRST`,

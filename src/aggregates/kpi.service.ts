@@ -4,6 +4,7 @@ import { Sql } from '../db/sql';
 import { Comparison, Indicator, Target } from '../plans/target.entity';
 import { today } from '../common/calendar';
 import { UnitKind } from '../units/unit.entity';
+import { validOnSql } from '../units/unit-validity';
 import { AggregateSpec } from './aggregate-query.builder';
 import { AggregateInput } from './aggregate.inputs';
 import { addMonths, AggregateService, monthEnd, periodOf, toSpec } from './aggregate.service';
@@ -184,7 +185,7 @@ export class KpiService {
     const [u] = await this.sql.query<{ id: number; code: string; name: string; kind: UnitKind; valid_from: string | null; valid_to: string | null }>(
       // The name in force on the date the code is read at (unit_name_at owns the rule: a rename keeps the code).
       `SELECT id, code, unit_name_at(id, $2::date) AS name, kind, to_char(valid_from, 'YYYY-MM-DD') AS valid_from, to_char(valid_to, 'YYYY-MM-DD') AS valid_to FROM unit
-       WHERE code = $1 AND (valid_from IS NULL OR valid_from <= $2::date) AND (valid_to IS NULL OR valid_to >= $2::date)`,
+       WHERE code = $1 AND ${validOnSql('$2::date')}`,
       [code, at]);
     if (!u) throw badUserInput('Unknown unit', [{ field: 'unitCode', reason: `no unit with code ${code} on ${at} (codes are read on unitAt)` }]);
     if (current && u.valid_to !== null) {

@@ -1,5 +1,6 @@
 import { Sql } from '../db/sql';
 import { UnitKind } from '../units/unit.entity';
+import { validOnSql } from '../units/unit-validity';
 import { PlanCompliance, PlanStatus } from './plan-compliance.types';
 import { runReadQuery } from './read-query';
 
@@ -16,7 +17,7 @@ export class PlanComplianceService {
     const rows = await runReadQuery<Row>(this.sql, `
       WITH units AS (
         SELECT id, code, unit_name_at(id, least($2::date, make_date($1, 12, 31))) AS name, kind, valid_from, valid_to FROM unit
-        WHERE kind = ANY($3::unit_kind[]) AND (valid_from IS NULL OR valid_from <= $2::date) AND (valid_to IS NULL OR valid_to >= $2::date)
+        WHERE kind = ANY($3::unit_kind[]) AND ${validOnSql('$2::date')}
           AND ($4::int[] IS NULL OR id = ANY($4::int[]))
       ),
       due AS (

@@ -1,18 +1,10 @@
 import { UnitKind } from '../units/unit.entity';
+import { validDuringSql, validOnSql } from '../units/unit-validity';
 import { AggregateSpec } from './aggregate-query.builder';
 import { tierColumn } from './dimensions';
 
 /** Adds a parameter and returns its placeholder, cast (so that a null still has a type). */
 export type AddParam = (value: unknown, cast: string) => string;
-
-/**
- * SQL: the unit row `alias` (none: unqualified columns) exists on the date `at` (a placeholder or
- * expression); open-ended validity on either side counts. The one spelling of the rule in SQL.
- */
-export function validOnSql(at: string, alias?: string): string {
-  const c = alias ? `${alias}.` : '';
-  return `(${c}valid_from IS NULL OR ${c}valid_from <= ${at}) AND (${c}valid_to IS NULL OR ${c}valid_to >= ${at})`;
-}
 
 /** The period a scope is read over, as dates (null: open). */
 export interface ScopeWindow { start: string | null; end: string | null }
@@ -43,7 +35,7 @@ export function unitScopeConditions(spec: AggregateSpec, tier: UnitKind, win: Sc
     where.push('u.valid_to IS NULL');
   } else {
     const [start, end] = [add(win.start, 'date'), add(win.end, 'date')];
-    where.push(`(u.valid_from IS NULL OR ${end} IS NULL OR u.valid_from <= ${end})`, `(u.valid_to IS NULL OR ${start} IS NULL OR u.valid_to >= ${start})`);
+    where.push(validDuringSql(start, end, 'u'));
   }
   const within = (kind: UnitKind, ids: number[] | undefined, codes: string[] | undefined) => {
     const at = add(f.unitsAt, 'date');

@@ -9,6 +9,7 @@ import { dossierPartition } from '../sources/source-registry.service';
 import { BloomFilter } from './bloom.filter';
 import { Connector, ConnectorContext, ConnectorResult, intOption } from './connector';
 import { TransientError } from './http.client';
+import { UNIT_INDEX_COLUMNS, UnitCodeIndex } from '../units/unit-validity';
 
 /** A feed position: dossiers strictly after (NgayCapNhat, MaHoSo); id null: from NgayCapNhat on. */
 interface Position {
@@ -92,20 +93,14 @@ export class DossierFeedConnector implements Connector {
     const partition = dossierPartition(sid);
 
     // Codes are resolved in memory: units by code and receipt date (codes are reused), procedures by code.
-    const units = new Map<string, { id: number; from: number; to: number }[]>();
     const scoped = !source.units.includes('*');
-    const unitRows = await tx.query<{ id: number; code: string; valid_from: string | null; valid_to: string | null }>(
+    const units = new UnitCodeIndex(await tx.query<{ id: number; code: string; validFrom: string | null; validTo: string | null }>(
       scoped
         ? `WITH RECURSIVE down AS (SELECT id FROM unit WHERE code = ANY($1) UNION SELECT u.id FROM unit u JOIN down d ON u.parent_id = d.id)
-           SELECT u.id, u.code, to_char(u.valid_from, 'YYYYMMDD') AS valid_from, to_char(u.valid_to, 'YYYYMMDD') AS valid_to FROM unit u JOIN down USING (id)`
-        : `SELECT id, code, to_char(valid_from, 'YYYYMMDD') AS valid_from, to_char(valid_to, 'YYYYMMDD') AS valid_to FROM unit`,
+           SELECT ${UNIT_INDEX_COLUMNS} FROM unit u JOIN down USING (id)`
+        : `SELECT ${UNIT_INDEX_COLUMNS} FROM unit u`,
       scoped ? [source.units] : [],
-    );
-    for (const u of unitRows) {
-      const list = units.get(u.code) ?? [];
-      list.push({ id: u.id, from: u.valid_from ? Number(u.valid_from) : 0, to: u.valid_to ? Number(u.valid_to) : 99_999_999 });
-      units.set(u.code, list);
-    }
+    ));
     const procedures = new Map((await tx.query<{ id: number; code: string }>('SELECT id, code FROM procedure')).map((p) => [p.code, p.id]));
 
     // First load: the partition is empty, so rows go straight in; otherwise everything is staged and upserted.
@@ -295,7 +290,7 @@ class RowWriter {
   private readonly months = new Map<string, string>();
 
   constructor(
-    private readonly units: Map<string, { id: number; from: number; to: number }[]>,
+    private readonly units: UnitCodeIndex,
     private readonly procedures: Map<string, number>,
     private readonly ctx: ConnectorContext,
   ) {}
@@ -307,10 +302,10 @@ class RowWriter {
     const received = d.NgayTiepNhan;
     if (!isTimestamp(received)) return bad(`NgayTiepNhan must be yyyyMMddHHmmss, got ${JSON.stringify(received)}`);
     const day = Number(received.slice(0, 8));
-    const unit = this.units.get(unitCode)?.find((u) => u.from <= day && day <= u.to);
-    if (!unit) {
+    const unit = this.units.atDay(unitCode, day);
+    if (unit === undefined) {
       const units = this.ctx.source.units;
-      return bad(units.includes('*') || !this.units.has(unitCode)
+      return bad(units.includes('*') || !this.units.knows(unitCode)
         ? `unit ${unitCode} is unknown on ${day} or outside the units this source covers (${units.join(', ')})`
         : `unit ${unitCode} did not exist on ${day}`);
     }
@@ -335,7 +330,7 @@ class RowWriter {
       month = `${ym.slice(0, 4)}-${ym.slice(4, 6)}-01`;
       this.months.set(ym, month);
     }
-    return `${lead}${copyField(d.MaHoSo)}\t${unit.id}\t${procedure}\t${month}\t${d.NgayCapNhat}\t${flags}`;
+    return `${lead}${copyField(d.MaHoSo)}\t${unit}\t${procedure}\t${month}\t${d.NgayCapNhat}\t${flags}`;
   }
 }
 

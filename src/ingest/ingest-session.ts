@@ -4,6 +4,7 @@ import { YearRange } from '../common/calendar';
 import { FieldProblem } from '../common/errors';
 import { DatabaseUnavailable, lostConnectionText } from '../db/database-health';
 import { Sql, SqlClient } from '../db/sql';
+import { validOnSql } from '../units/unit-validity';
 import { currentBackend } from '../provenance/abandoned-run.service';
 import { Batch, Section, SECTIONS } from './batch';
 import { isDate, MAX_PROBLEMS, validateBatch } from './batch.validator';
@@ -299,7 +300,7 @@ export class IngestSession {
       `CREATE TEMP TABLE ${res} ON COMMIT DROP AS
        SELECT s.*, ${date} AS fact_date, u.id AS unit_id${withProcedure ? ', p.id AS procedure_id' : ''}
        FROM ${stage} s
-       LEFT JOIN unit u ON u.code = s.unit AND (u.valid_from IS NULL OR u.valid_from <= ${date}) AND (u.valid_to IS NULL OR u.valid_to >= ${date})
+       LEFT JOIN unit u ON u.code = s.unit AND ${validOnSql(date, 'u')}
        ${withProcedure ? 'LEFT JOIN procedure p ON p.code = s.procedure' : ''}`,
     );
     const bad = await this.tx.query<{ seq: number; unit: string; procedure?: string; fact_date: string; no_unit: boolean; no_proc: boolean; code_known: boolean }>(

@@ -4,6 +4,7 @@ import { YearRange } from '../common/calendar';
 import { FieldProblem } from '../common/errors';
 import { DatabaseUnavailable } from '../db/database-health';
 import { Sql, SqlClient } from '../db/sql';
+import { UNIT_INDEX_COLUMNS, UnitCodeIndex } from '../units/unit-validity';
 import { Batch, batchSize, FilingRow, PlanRow, ServiceLevelRow } from './batch';
 import { MAX_PROBLEMS, validateBatch } from './batch.validator';
 import { FILING_TABLE, lockFactScope, PLAN_TABLE, RunContext, SERVICE_LEVEL_TABLE, upsertFacts, UpsertCounts } from './fact-upsert';
@@ -43,8 +44,6 @@ export interface IngestResult {
   /** Rows inserted or changed across all sections. */
   rowsWritten: number;
 }
-
-interface UnitVersion { id: number; validFrom: string | null; validTo: string | null }
 
 const firstOfMonth = (m: string) => `${m}-01`;
 const planDate = (p: PlanRow) => p.issuedOn ?? p.dueOn ?? `${p.year}-01-01`;
@@ -128,21 +127,8 @@ export class IngestService {
 
     const unitCodes = new Set<string>();
     for (const r of [...services, ...filings, ...plans]) unitCodes.add(r.unit);
-    const versions = new Map<string, UnitVersion[]>();
-    if (unitCodes.size > 0) {
-      const rows = await this.sql.query<{ id: number; code: string; valid_from: string | null; valid_to: string | null }>(
-        `SELECT id, code, to_char(valid_from, 'YYYY-MM-DD') AS valid_from, to_char(valid_to, 'YYYY-MM-DD') AS valid_to
-         FROM unit WHERE code = ANY($1)`,
-        [[...unitCodes]],
-      );
-      for (const r of rows) {
-        const list = versions.get(r.code) ?? [];
-        list.push({ id: r.id, validFrom: r.valid_from, validTo: r.valid_to });
-        versions.set(r.code, list);
-      }
-    }
-    const unitAt = (code: string, date: string): number | undefined =>
-      versions.get(code)?.find((v) => (v.validFrom === null || v.validFrom <= date) && (v.validTo === null || v.validTo >= date))?.id;
+    const units = new UnitCodeIndex(unitCodes.size === 0 ? [] : await this.sql.query<{ id: number; code: string; validFrom: string | null; validTo: string | null }>(
+      `SELECT ${UNIT_INDEX_COLUMNS} FROM unit u WHERE u.code = ANY($1)`, [[...unitCodes]]));
 
     const procCodes = new Set<string>([...services, ...filings].map((r) => r.procedure));
     const procedures = new Map<string, number>();
@@ -166,9 +152,9 @@ export class IngestService {
       const ids: (number | undefined)[] = [];
       rows.forEach((r, i) => {
         const date = dateOf(i);
-        const id = unitAt(r.unit, date);
+        const id = units.at(r.unit, date);
         if (id === undefined) {
-          add(`${section}[${i}].unit`, versions.has(r.unit) ? `unit ${r.unit} did not exist on ${date}` : `unknown unit code ${r.unit}`);
+          add(`${section}[${i}].unit`, units.knows(r.unit) ? `unit ${r.unit} did not exist on ${date}` : `unknown unit code ${r.unit}`);
         }
         if (r.procedure !== undefined && !procedures.has(r.procedure) && !batchProcedures.has(r.procedure)) {
           add(`${section}[${i}].procedure`, `unknown procedure code ${r.procedure}`);

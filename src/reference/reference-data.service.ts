@@ -4,6 +4,7 @@ import path from 'node:path';
 import { projectRoot } from '../config/project-root';
 import { foldVietnamese } from '../common/text';
 import { Sql, SqlClient } from '../db/sql';
+import { isValidOn, validOnSql } from '../units/unit-validity';
 
 /** The 2025 reform: old units close the day before, new ones open on this day. */
 export const REFORM_DATE = '2025-07-01';
@@ -136,9 +137,8 @@ export interface RenameRow {
  */
 export function readRenames(units: readonly UnitRow[]): RenameRow[] {
   const renames = readJson<{ renames: RenameRow[] }>('unit-renames.json').renames;
-  const covers = (u: UnitRow, d: string) => (u.validFrom === null || u.validFrom <= d) && (u.validTo === null || u.validTo >= d);
   for (const r of renames) {
-    const holder = units.filter((u) => u.code === r.code && u.kind === r.kind && covers(u, r.formerValidTo) && covers(u, r.effectiveOn));
+    const holder = units.filter((u) => u.code === r.code && u.kind === r.kind && isValidOn(u, r.formerValidTo) && isValidOn(u, r.effectiveOn));
     if (holder.length !== 1) throw new Error(`unit-renames.json: no single ${r.kind} ${r.code} spans ${r.formerValidTo} and ${r.effectiveOn}`);
     const later = renames.find((o) => o.code === r.code && o.kind === r.kind && o.effectiveOn > r.effectiveOn);
     if (!later && holder[0].name !== r.currentName) {
@@ -183,8 +183,7 @@ async function writeRenames(tx: SqlClient, renames: readonly RenameRow[]): Promi
      SELECT u.id, r.name, r.name_search, r.valid_from, r.valid_to, r.basis
      FROM unnest($1::text[], $2::unit_kind[], $3::text[], $4::text[], $5::date[], $6::date[], $7::text[])
        AS r(code, kind, name, name_search, valid_from, valid_to, basis)
-     JOIN unit u ON u.code = r.code AND u.kind = r.kind AND (u.valid_from IS NULL OR u.valid_from <= r.valid_to)
-       AND (u.valid_to IS NULL OR u.valid_to >= r.valid_to)`,
+     JOIN unit u ON u.code = r.code AND u.kind = r.kind AND ${validOnSql('r.valid_to', 'u')}`,
     [
       renames.map((r) => r.code),
       renames.map((r) => r.kind),

@@ -3,6 +3,7 @@ import DataLoader from 'dataloader';
 import { byIdLoader } from '../common/by-id.loader';
 import { LineageType } from './unit-lineage.entity';
 import { readAt, Unit } from './unit.entity';
+import { validOnFilter } from './unit-validity';
 import { UnitNameSpan } from './unit-name.types';
 
 export interface UnitLinkRow {
@@ -32,7 +33,7 @@ export function createUnitLoaders(em: EntityManager) {
     const result = new Map<string, Unit[]>();
     for (const [date, parents] of byDate(keys)) {
       const where = date
-        ? { parent: { $in: parents }, $and: [{ $or: [{ validFrom: null }, { validFrom: { $lte: date } }] }, { $or: [{ validTo: null }, { validTo: { $gte: date } }] }] }
+        ? { $and: [{ parent: { $in: parents } }, validOnFilter(date)] }
         : { parent: { $in: parents } };
       const rows = await em.find(Unit, where, { orderBy: { code: 'asc', id: 'asc' } });
       for (const u of rows) {

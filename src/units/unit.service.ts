@@ -7,12 +7,9 @@ import { ConnectionResult, PageArgs } from '../common/pagination';
 import { foldVietnamese } from '../common/text';
 import { UnitFilter } from './unit.inputs';
 import { readAt, Unit } from './unit.entity';
+import { validOnFilter } from './unit-validity';
 
 
-/** Units that exist on `date`: open-ended validity on either side counts. */
-export function validOn(date: string): FilterQuery<Unit> {
-  return { $and: [{ $or: [{ validFrom: null }, { validFrom: { $lte: date } }] }, { $or: [{ validTo: null }, { validTo: { $gte: date } }] }] };
-}
 
 /** Escapes LIKE wildcards so a user's "%" or "_" matches literally. */
 function likeContains(text: string): string {
@@ -24,7 +21,7 @@ export class UnitService {
 
   /** The unit holding `code` on `date`: codes are reused across the 2025 merger, so the date matters. */
   async findByCode(code: string, date: string = today()): Promise<Unit | null> {
-    return this.em.findOne(Unit, { $and: [{ code }, validOn(date)] });
+    return this.em.findOne(Unit, { $and: [{ code }, validOnFilter(date)] });
   }
 
   async list(filter: UnitFilter, page: PageArgs, info: GraphQLResolveInfo): Promise<ConnectionResult<Unit>> {
@@ -32,7 +29,7 @@ export class UnitService {
     if (filter.kind) where.push({ kind: filter.kind });
     if (filter.code) where.push({ code: filter.code });
     if (filter.name) where.push(await this.nameMatches(filter.name));
-    if (filter.validAt) where.push(validOn(filter.validAt));
+    if (filter.validAt) where.push(validOnFilter(filter.validAt));
     if (filter.parentId) {
       if (!/^\d+$/.test(filter.parentId)) throw badUserInput('Invalid parentId', [{ field: 'filter.parentId', reason: 'not a unit id' }]);
       where.push({ parent: Number(filter.parentId) });
