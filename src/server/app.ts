@@ -10,6 +10,9 @@ import { ApiKeyService } from '../auth/api-key.service';
 import { GatewayConfig } from '../config/config';
 import { formatError } from '../common/errors';
 import { Database } from '../db/database';
+import { explorerRouter, loadExplorerFiles } from '../explorer/explorer.router';
+import { exportRouter } from '../export/export.router';
+import { SavedViews } from '../export/saved-views';
 import { bodyBytesOf, readJsonBody } from './body-limit.middleware';
 import { bodyLimitPlugin } from './body-limit.plugin';
 import { callerOf, identifyCaller, refuseInvalidKey } from './caller.middleware';
@@ -93,7 +96,9 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
       // `apollo-federation-include-trace: ftv1` would get per-field timings and unmasked error
       // messages in a base64 trace. No router here reports to Apollo Studio, so it stays off.
       ApolloServerPluginInlineTraceDisabled(),
-      ...(config.landingPage ? [] : [ApolloServerPluginLandingPageDisabled()]),
+      // Apollo's Sandbox loads from a CDN, with telemetry: browsers get the bundled explorer instead
+      // (src/explorer/), or with LANDING_PAGE=false a JSON 400.
+      ApolloServerPluginLandingPageDisabled(),
       // Cost, depth, aliases and introspection are checked after validation, before any resolver (or SQL) runs.
       queryCostPlugin({ maxCost: config.maxQueryCost, maxDepth: config.maxQueryDepth, maxAliases: config.maxQueryAliases, introspection: config.introspection }),
       bodyLimitPlugin(config.maxQueryBytes),
@@ -123,17 +128,24 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   // Brackets may nest four times as deep as fields: a field at the deepest level may still take an
   // argument holding a list of input objects. Beyond that, only recursion in a parser is served.
   const maxNesting = 4 * config.maxQueryDepth;
+  const keys = new ApiKeyService(opts.db.sql);
+  const context = contextFactory(opts);
+  const sizeLimits = { maxQueryBytes: config.maxQueryBytes, maxQueryTokens: config.maxQueryTokens, maxQueryFields: config.maxQueryFields, maxQueryNesting: maxNesting };
+  app.use(explorerRouter({ enabled: config.landingPage, explorer: loadExplorerFiles() }));
+  // Exports run through the same Apollo server, behind the same guards (and rate-limit allowance) as /graphql.
+  app.use(['/export.csv', '/export.json', '/export'], refuseWhileStarting(() => opts.isReady?.() ?? true), identifyCaller(keys), rateLimiter.middleware, refuseInvalidKey(), limitQuerySize(sizeLimits));
+  app.use(exportRouter({ apollo, context, views: new SavedViews(), config, logger: opts.logger }));
   app.use(
     '/graphql',
     refuseWhileStarting(() => opts.isReady?.() ?? true),
     onlyGetAndPost(),
-    identifyCaller(new ApiKeyService(opts.db.sql)),
+    identifyCaller(keys),
     rateLimiter.middleware,
     refuseInvalidKey(),
     readJsonBody({ maxQueryBytes: config.maxQueryBytes, maxIngestBytes: config.maxIngestBytes, maxJsonNesting: maxNesting }),
     checkPersistedQuery(),
-    limitQuerySize({ maxQueryBytes: config.maxQueryBytes, maxQueryTokens: config.maxQueryTokens, maxQueryFields: config.maxQueryFields, maxQueryNesting: maxNesting }),
-    expressMiddleware(apollo, { context: contextFactory(opts) }),
+    limitQuerySize(sizeLimits),
+    expressMiddleware(apollo, { context }),
   );
   app.use(notFoundHandler());
   app.use(lastResortErrorHandler(opts.logger));

@@ -1,0 +1,201 @@
+#!/usr/bin/env node
+'use strict';
+/**
+ * Builds the explorer (web/) into dist/web/ with esbuild: GraphiQL 5, its explorer plugin and
+ * Monaco's workers, all bundled, so that the page fetches nothing but its own origin. Plain
+ * JavaScript, run by scripts/build-if-stale.js after tsc (it reads the documented queries through
+ * the compiled src/explorer/documented-queries.js).
+ *
+ *   node web/scripts/web-build.js
+ *
+ * Output: index.html (no-cache), assets/*-[hash].* (cached for a year), each with a .gz beside it
+ * (gzip -9, served as is: nothing is compressed per request), documented-queries.json, and
+ * asset-sizes.json (what npm run bench:web prints).
+ */
+const fs = require('node:fs');
+const path = require('node:path');
+const zlib = require('node:zlib');
+const { spawnSync } = require('node:child_process');
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const WEB = path.join(ROOT, 'web');
+const OUT = path.join(ROOT, 'dist', 'web');
+const ASSETS = 'assets';
+/** Files worth compressing; fonts inside the CSS are data URLs already. */
+const COMPRESSIBLE = /\.(js|css|html|json|txt|svg|map|ttf)$/;
+
+/** The documented queries, read by the compiled server module (one extractor for the build and the tests). */
+function documentedQueries() {
+  const compiled = path.join(ROOT, 'dist', 'src', 'explorer', 'documented-queries.js');
+  if (!fs.existsSync(compiled)) throw new Error(`${path.relative(ROOT, compiled)} is missing: compile the server first (tsc -p tsconfig.build.json)`);
+  const queries = require(compiled).readDocumentedQueries(ROOT);
+  if (queries.length === 0) throw new Error('no named query found in the docs: the explorer would open empty');
+  return queries;
+}
+
+/** `import queries from 'virtual:documented-queries'` resolves to the queries as JSON. */
+function documentedQueriesPlugin(queries) {
+  return {
+    name: 'documented-queries',
+    setup(build) {
+      build.onResolve({ filter: /^virtual:documented-queries$/ }, (args) => ({ path: args.path, namespace: 'documented-queries' }));
+      build.onLoad({ filter: /.*/, namespace: 'documented-queries' }, () => ({ contents: JSON.stringify(queries), loader: 'json' }));
+    },
+  };
+}
+
+const COMMON = {
+  bundle: true,
+  minify: true,
+  target: ['es2022'],
+  // Licence comments go to a .LEGAL.txt file beside each output (MIT notices kept, bytes saved).
+  legalComments: 'linked',
+  logLevel: 'warning',
+  metafile: true,
+  define: { 'process.env.NODE_ENV': '"production"' },
+};
+
+/** Monaco's three workers, as classic scripts of their own; returns their URLs relative to the page. */
+async function buildWorkers(esbuild) {
+  const entries = {
+    'editor.worker': require.resolve('monaco-editor/esm/vs/editor/editor.worker.js', { paths: [ROOT] }),
+    'json.worker': require.resolve('monaco-editor/esm/vs/language/json/json.worker.js', { paths: [ROOT] }),
+    'graphql.worker': path.join(path.dirname(require.resolve('monaco-graphql/package.json', { paths: [ROOT] })), 'esm', 'graphql.worker.js'),
+  };
+  const result = await esbuild.build({ ...COMMON, entryPoints: entries, outdir: OUT, entryNames: `${ASSETS}/[name]-[hash]`, format: 'iife' });
+  const urls = {};
+  for (const [file, meta] of Object.entries(result.metafile.outputs)) {
+    if (!meta.entryPoint) continue;
+    const name = Object.keys(entries).find((n) => meta.entryPoint === path.relative(process.cwd(), entries[n]) || path.resolve(meta.entryPoint) === entries[n]);
+    if (name) urls[name.replace('.worker', '')] = path.relative(OUT, path.resolve(file)).split(path.sep).join('/');
+  }
+  for (const k of ['editor', 'json', 'graphql']) if (!urls[k]) throw new Error(`worker ${k} was not built`);
+  return urls;
+}
+
+/**
+ * GraphiQL's stylesheet, a file of its own that its page links when it loads. graphiql/dist/index.css
+ * rather than the documented graphiql/style.css: the same rules without the Roboto and Fira Code
+ * fonts inlined as base64 (636 KB against 240 KB; fonts do not gzip, so 361 KB against about 60 KB
+ * gzipped). The page uses the system's fonts instead. Monaco's icon font stays (its icons need it).
+ */
+async function buildGraphiqlCss(esbuild) {
+  const graphiql = path.dirname(require.resolve('graphiql/package.json', { paths: [ROOT] }));
+  const explorer = path.dirname(require.resolve('@graphiql/plugin-explorer/package.json', { paths: [ROOT] }));
+  const sheets = [path.join(graphiql, 'dist', 'index.css'), path.join(explorer, 'dist', 'style.css'), path.join(WEB, 'src', 'graphiql', 'graphiql.page.css')];
+  await esbuild.build({
+    ...COMMON,
+    stdin: { contents: sheets.map((s) => `@import ${JSON.stringify(s)};`).join('\n'), loader: 'css', resolveDir: WEB },
+    outfile: path.join(OUT, ASSETS, 'graphiql.css'),
+    // Relative to the outfile's folder, assets/ itself.
+    assetNames: '[name]-[hash]',
+    loader: { '.ttf': 'file', '.woff': 'file', '.woff2': 'file' },
+  });
+  const hashed = path.join(OUT, ASSETS, `graphiql-${contentHash(fs.readFileSync(path.join(OUT, ASSETS, 'graphiql.css')))}.css`);
+  fs.renameSync(path.join(OUT, ASSETS, 'graphiql.css'), hashed);
+  fs.rmSync(path.join(OUT, ASSETS, 'graphiql.css.LEGAL.txt'), { force: true });
+  return path.relative(OUT, hashed).split(path.sep).join('/');
+}
+
+/** A short content hash for file names (esbuild's [hash] is not available for stdin entries). */
+function contentHash(buf) {
+  return require('node:crypto').createHash('sha256').update(buf).digest('base64url').slice(0, 10);
+}
+
+/**
+ * Monaco's ES modules import their own CSS; graphiql's index.css already holds all of it, so those
+ * imports resolve to nothing instead of a second copy (130 KB).
+ */
+const monacoCssPlugin = {
+  name: 'monaco-css-in-graphiql-css',
+  setup(build) {
+    build.onResolve({ filter: /\.css$/ }, (args) => (/[\\/]monaco-editor[\\/]/.test(args.importer) ? { path: args.path, namespace: 'empty-css' } : undefined));
+    build.onLoad({ filter: /.*/, namespace: 'empty-css' }, () => ({ contents: '', loader: 'css' }));
+  },
+};
+
+/** The app: an ES module entry with a chunk per page (GraphiQL and Monaco load only on its route). */
+async function buildApp(esbuild, queries, workerUrls, graphiqlCss) {
+  const mainEntry = path.join(WEB, 'src', 'main.tsx');
+  const result = await esbuild.build({
+    ...COMMON,
+    entryPoints: { main: mainEntry },
+    outdir: OUT,
+    entryNames: `${ASSETS}/[name]-[hash]`,
+    chunkNames: `${ASSETS}/chunk-[hash]`,
+    assetNames: `${ASSETS}/[name]-[hash]`,
+    format: 'esm',
+    splitting: true,
+    jsx: 'automatic',
+    loader: { '.ttf': 'file', '.woff': 'file', '.woff2': 'file' },
+    define: { ...COMMON.define, MONACO_WORKER_URLS: JSON.stringify(workerUrls), GRAPHIQL_CSS_URL: JSON.stringify(graphiqlCss) },
+    plugins: [documentedQueriesPlugin(queries), monacoCssPlugin],
+  });
+  const outputs = Object.entries(result.metafile.outputs).map(([file, meta]) => ({ file: path.relative(OUT, path.resolve(file)).split(path.sep).join('/'), meta }));
+  const entry = outputs.find((o) => o.meta.entryPoint && path.resolve(o.meta.entryPoint) === mainEntry);
+  if (!entry) throw new Error('the app entry was not built');
+  return { js: entry.file, css: entry.meta.cssBundle ? path.relative(OUT, path.resolve(entry.meta.cssBundle)).split(path.sep).join('/') : undefined };
+}
+
+/** index.html with the hashed entry (and its CSS) written in; relative URLs, so a path prefix works. */
+function writeIndex(app) {
+  const template = fs.readFileSync(path.join(WEB, 'index.html'), 'utf8');
+  const html = template
+    .replace('<!--styles-->', app.css ? `<link rel="stylesheet" href="${app.css}">` : '')
+    .replace('<!--scripts-->', `<script type="module" src="${app.js}"></script>`);
+  fs.writeFileSync(path.join(OUT, 'index.html'), html);
+}
+
+/** Every file under dir, relative to it. */
+function filesUnder(dir, base = dir) {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const full = path.join(dir, e.name);
+    return e.isDirectory() ? filesUnder(full, base) : [path.relative(base, full).split(path.sep).join('/')];
+  });
+}
+
+/** Writes file.gz beside every compressible file and returns each file's raw and gzipped size. */
+function precompress() {
+  const sizes = {};
+  for (const file of filesUnder(OUT)) {
+    if (!COMPRESSIBLE.test(file)) continue;
+    const raw = fs.readFileSync(path.join(OUT, file));
+    const gz = zlib.gzipSync(raw, { level: 9 });
+    fs.writeFileSync(path.join(OUT, `${file}.gz`), gz);
+    sizes[file] = { bytes: raw.length, gzipBytes: gz.length };
+  }
+  return sizes;
+}
+
+/** The web app's own type check (esbuild strips types without reading them). */
+function typeCheck() {
+  const tsc = require.resolve('typescript/bin/tsc', { paths: [ROOT] });
+  const result = spawnSync(process.execPath, [tsc, '-p', path.join(WEB, 'tsconfig.json')], { cwd: ROOT, stdio: 'inherit' });
+  if (result.status !== 0) throw new Error('web/ does not type-check');
+}
+
+async function main() {
+  const started = Date.now();
+  typeCheck();
+  const esbuild = require('esbuild');
+  const queries = documentedQueries();
+  fs.rmSync(OUT, { recursive: true, force: true });
+  fs.mkdirSync(OUT, { recursive: true });
+  const workerUrls = await buildWorkers(esbuild);
+  const graphiqlCss = await buildGraphiqlCss(esbuild);
+  const app = await buildApp(esbuild, queries, workerUrls, graphiqlCss);
+  writeIndex(app);
+  fs.writeFileSync(path.join(OUT, 'documented-queries.json'), JSON.stringify(queries, null, 1));
+  const sizes = precompress();
+  fs.writeFileSync(path.join(OUT, 'asset-sizes.json'), JSON.stringify({ entry: app, workers: workerUrls, graphiqlCss, files: sizes }, null, 1));
+  const gzip = Object.values(sizes).reduce((s, f) => s + f.gzipBytes, 0);
+  process.stderr.write(`web-build: dist/web built in ${((Date.now() - started) / 1000).toFixed(1)} s, ${queries.length} documented queries, ${(gzip / 1024).toFixed(0)} KiB gzipped in all\n`);
+}
+
+module.exports = { main };
+if (require.main === module) {
+  main().catch((e) => {
+    process.stderr.write(`web-build: ${e && e.message ? e.message : e}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,38 @@
+// Its stylesheet (graphiql, the explorer plugin, graphiql.page.css) is a file of its own that
+// main.tsx loads with this module: web-build.js says why.
+import './monaco-workers';
+import { explorerPlugin } from '@graphiql/plugin-explorer';
+import { createGraphiQLFetcher } from '@graphiql/toolkit';
+import { GraphiQL } from 'graphiql';
+import { defaultTabs, examplesPlugin, EXAMPLES_TITLE } from './examples.plugin';
+
+/**
+ * The headers every tab starts with: the API key line is there, commented out (GraphiQL 5 reads
+ * JSON with comments), so the reader sees where a key goes; an empty or wrong key would be refused.
+ */
+export const DEFAULT_HEADERS = `{
+  // API keys: npm run api-key -- create … (needed for mutations; reads need none)
+  // "Authorization": "Bearer dvc_…"
+}`;
+
+// Relative to the page: the gateway serves both, possibly behind a path prefix.
+const fetcher = createGraphiQLFetcher({ url: new URL('graphql', document.baseURI).toString() });
+const plugins = [examplesPlugin, explorerPlugin()];
+
+export default function GraphiqlPage() {
+  return (
+    <GraphiQL
+      fetcher={fetcher}
+      plugins={plugins}
+      visiblePlugin={EXAMPLES_TITLE}
+      defaultTabs={defaultTabs(DEFAULT_HEADERS)}
+      defaultHeaders={DEFAULT_HEADERS}
+      defaultEditorToolsVisibility="headers"
+      isHeadersEditorEnabled
+    >
+      <GraphiQL.Logo>
+        <a href="#/stats" className="dvc-logo-link">dvc-gateway</a>
+      </GraphiQL.Logo>
+    </GraphiQL>
+  );
+}
