@@ -1,4 +1,5 @@
 import { Rng, hash2, hashString } from './prng';
+import type { ReferenceMinistry } from './reference-data.loader';
 import type { Procedure, ProcedureTierName, Sector } from './simulator.types';
 
 /**
@@ -10,6 +11,48 @@ import type { Procedure, ProcedureTierName, Sector } from './simulator.types';
 interface SectorTemplate extends Sector {
   readonly objects: readonly string[];
 }
+
+/** Sectors only ministries handle; appended after SECTORS so the local catalogue's draws stay as they were. */
+const CENTRAL_SECTORS: readonly SectorTemplate[] = [
+  { code: 'QUOCPHONG', name: 'Quốc phòng', objects: ['chế độ chính sách đối với quân nhân', 'đăng ký nghĩa vụ quân sự', 'xuất khẩu, nhập khẩu vũ khí', 'công trình quốc phòng', 'giấy phép bay', 'tìm kiếm cứu nạn'] },
+  { code: 'NGOAIGIAO', name: 'Ngoại giao', objects: ['chứng nhận lãnh sự', 'hợp pháp hóa lãnh sự', 'hộ chiếu ngoại giao', 'hộ chiếu công vụ', 'hội nghị, hội thảo quốc tế', 'tổ chức phi chính phủ nước ngoài'] },
+  { code: 'TAICHINH', name: 'Tài chính', objects: ['chứng chỉ hành nghề kế toán', 'kinh doanh bảo hiểm', 'chứng khoán', 'kinh doanh xổ số', 'định giá tài sản', 'dịch vụ kiểm toán'] },
+  { code: 'NGANHANG', name: 'Tiền tệ và Ngân hàng', objects: ['giấy phép hoạt động ngân hàng', 'hoạt động ngoại hối', 'dịch vụ trung gian thanh toán', 'văn phòng đại diện tổ chức tín dụng nước ngoài', 'vay, trả nợ nước ngoài', 'kinh doanh vàng'] },
+  { code: 'DANTOC', name: 'Công tác dân tộc và tôn giáo', objects: ['người có uy tín trong đồng bào dân tộc thiểu số', 'chính sách dân tộc', 'hoạt động tôn giáo', 'tổ chức tôn giáo', 'sinh hoạt tôn giáo tập trung', 'đào tạo chức sắc tôn giáo'] },
+  { code: 'THANHTRA', name: 'Thanh tra, tiếp công dân, khiếu nại, tố cáo', objects: ['giải quyết khiếu nại', 'giải quyết tố cáo', 'tiếp công dân', 'kê khai tài sản, thu nhập', 'xử lý đơn thư', 'thanh tra chuyên ngành'] },
+  { code: 'KSTTHC', name: 'Kiểm soát thủ tục hành chính', objects: ['phản ánh, kiến nghị về quy định hành chính', 'công bố thủ tục hành chính', 'cơ sở dữ liệu quốc gia về thủ tục hành chính', 'đánh giá tác động thủ tục hành chính', 'cổng dịch vụ công', 'bộ phận một cửa'] },
+];
+
+/**
+ * The sectors of each ministry's own procedures. A ministry opened by the 2025 restructuring
+ * owns none: it offers what its predecessors offered (world.generator.ts).
+ */
+const MINISTRY_SECTORS: Readonly<Record<string, readonly string[]>> = {
+  BQP: ['QUOCPHONG'],
+  BCA: ['XNC', 'CUTRU'],
+  BNG: ['NGOAIGIAO'],
+  BNV: ['NOIVU'],
+  BTP: ['TUPHAP', 'CHUNGTHUC'],
+  BKHDT: ['DAUTU', 'DKKD'],
+  BTC: ['TAICHINH', 'THUE'],
+  BCT: ['CONGTHUONG'],
+  BNNPTNT: ['NONGNGHIEP'],
+  BTNMT: ['TNMT', 'DATDAI'],
+  BNNMT: [],
+  BGTVT: ['GTVT'],
+  BXD: ['XAYDUNG'],
+  BTTTT: ['TTTT'],
+  BKHCN: ['KHCN'],
+  BLDTBXH: ['LAODONG'],
+  BVHTTDL: ['VHTTDL'],
+  BGDDT: ['GDDT'],
+  BYT: ['YTE'],
+  UBDT: ['DANTOC'],
+  BDTTG: [],
+  VPCP: ['KSTTHC'],
+  TTCP: ['THANHTRA'],
+  NHNN: ['NGANHANG'],
+};
 
 const SECTORS: readonly SectorTemplate[] = [
   { code: 'HOTICH', name: 'Hộ tịch', objects: ['khai sinh', 'khai tử', 'kết hôn', 'nhận cha, mẹ, con', 'giám hộ', 'thay đổi, cải chính hộ tịch', 'xác định lại dân tộc', 'ghi vào sổ hộ tịch việc ly hôn', 'bản sao trích lục hộ tịch', 'xác nhận tình trạng hôn nhân'] },
@@ -80,7 +123,7 @@ export interface Catalogue {
 }
 
 function tierSuffix(tier: ProcedureTierName): string {
-  return tier === 'province' ? 'cấp tỉnh' : tier === 'district' ? 'cấp huyện' : 'cấp xã';
+  return tier === 'central' ? 'cấp trung ương' : tier === 'province' ? 'cấp tỉnh' : tier === 'district' ? 'cấp huyện' : 'cấp xã';
 }
 
 /** Generates `count` procedures (essential ones included), sorted by code. */
@@ -161,6 +204,57 @@ export function generateCatalogue(seed: number, count: number): Catalogue {
     processingDays: d.processingDays,
     fee: d.fee,
     popularity: d.popularity,
+    ministry: null,
   }));
+  return { sectors, procedures };
+}
+
+/**
+ * The ministries' central procedures, added to a local catalogue: each ministry that existed
+ * before the 2025 restructuring owns a seeded number of procedures named from its sectors. They
+ * draw from their own random stream and are numbered after the local ones, so the local
+ * catalogue (and every province's services and dossiers) is the same with or without them.
+ * Returns the whole catalogue, sorted by code.
+ */
+export function addCentralProcedures(seed: number, local: Catalogue, ministries: readonly ReferenceMinistry[], range: readonly [number, number]): Catalogue {
+  const rng = new Rng(hash2(seed, hashString('central-catalogue')));
+  const templates = new Map([...SECTORS, ...CENTRAL_SECTORS].map((s) => [s.code, s]));
+  const usedCodes = new Set(local.procedures.map((p) => p.code));
+  const usedNames = new Set(local.procedures.map((p) => p.name.toLowerCase()));
+  const drafts: Omit<Procedure, 'index'>[] = [];
+  for (const m of ministries) {
+    const sectorCodes = MINISTRY_SECTORS[m.code];
+    if (!sectorCodes) throw new Error(`the simulator knows no sectors for ministry ${m.code} (catalogue.generator.ts, MINISTRY_SECTORS)`);
+    if (m.opened || sectorCodes.length === 0) continue;
+    const count = rng.between(range[0], range[1]);
+    for (let i = 0; i < count; i++) {
+      const template = templates.get(sectorCodes[i % sectorCodes.length]) as SectorTemplate;
+      const base = `${rng.pick(ACTIONS)} ${rng.pick(template.objects)} (${tierSuffix('central')})`;
+      let name = base;
+      for (let dup = 2; usedNames.has(name.toLowerCase()); dup++) name = `${base}, trường hợp ${dup}`;
+      usedNames.add(name.toLowerCase());
+      let code: string;
+      do code = `${rng.chance(0.8) ? '1' : '2'}.${String(rng.between(100, 12_999)).padStart(6, '0')}`;
+      while (usedCodes.has(code));
+      usedCodes.add(code);
+      drafts.push({
+        code,
+        name,
+        sector: { code: template.code, name: template.name },
+        tier: 'central',
+        eligibleFullOnline: rng.chance(0.85),
+        essential: false,
+        processingDays: rng.pick(PROCESSING_DAYS),
+        fee: rng.chance(0.4) ? 0 : rng.pick(FEES),
+        popularity: 10 / Math.pow(1 + rng.int(count), 0.6),
+        ministry: m.code,
+      });
+    }
+  }
+  drafts.sort((a, b) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
+  const central: Procedure[] = drafts.map((d, k) => ({ ...d, index: local.procedures.length + k }));
+  const used = new Set(central.map((p) => p.sector.code));
+  const sectors = [...local.sectors, ...CENTRAL_SECTORS.filter((s) => used.has(s.code)).map((s) => ({ code: s.code, name: s.name }))];
+  const procedures = [...local.procedures, ...central].sort((a, b) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
   return { sectors, procedures };
 }

@@ -376,7 +376,7 @@ export class DossierFeed {
   }
 
   hasProvince(code: string): boolean {
-    return this.world.servicesOfProvince(code).length > 0;
+    return this.world.hasFeed(code);
   }
 
   private province(code: string): ProvinceFeed {
@@ -386,7 +386,7 @@ export class DossierFeed {
       this.provinces.set(code, p);
     } else {
       const services = this.world.servicesOfProvince(code);
-      if (services.length === 0) throw new Error(`no simulated province ${code}`);
+      if (!this.world.hasFeed(code)) throw new Error(`no one-stop feed for province ${code}`);
       p = new ProvinceFeed(this.world, code, services);
       this.provinces.set(code, p);
       if (this.provinces.size > PROVINCE_CACHE_SIZE) this.provinces.delete(this.provinces.keys().next().value as string);

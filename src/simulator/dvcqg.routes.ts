@@ -25,12 +25,17 @@ function authorized(ctx: SimContext, req: SimRequest): boolean {
   return req.headers.authorization === `Bearer ${ctx.config.dvcqgToken}`;
 }
 
+/** The province a unit belongs to; a ministry belongs to none. */
+function provinceOf(u: SimUnit): string | null {
+  return u.kind === 'ministry' ? null : u.provinceCode;
+}
+
 function agencyFields(u: SimUnit): Record<string, string | null> {
   return {
     agencyCode: u.code,
     agencyName: u.name,
     agencyType: u.kind,
-    provinceCode: u.provinceCode,
+    provinceCode: provinceOf(u),
     agencyValidFrom: u.validFrom,
     agencyValidTo: u.validTo,
   };
@@ -83,7 +88,7 @@ function cachedRows(world: SimulatedWorld, key: string, build: () => SimService[
   return rows;
 }
 
-/** Services under a rootDepartmentId: a province code (with its communes) or any unit code. */
+/** Services under a rootDepartmentId: a province code (with its communes), a ministry code, or any unit code. */
 function scopeServices(world: SimulatedWorld, root: unknown): readonly SimService[] | string {
   if (root === undefined || root === null || root === '') return world.services;
   const code = String(root);
@@ -130,7 +135,7 @@ function serviceProvision(ctx: SimContext, period: Period, root: unknown, onlyCh
           agencyCode: u.code,
           agencyName: u.name,
           agencyType: u.kind,
-          provinceCode: u.provinceCode,
+          provinceCode: provinceOf(u),
           agencyValidFrom: u.validFrom,
           agencyValidTo: u.validTo,
           procedureCode: p.code,
@@ -187,7 +192,7 @@ function dossierProcessing(ctx: SimContext, period: Period, root: unknown, pagin
           agencyCode: u.code,
           agencyName: u.name,
           agencyType: u.kind,
-          provinceCode: u.provinceCode,
+          provinceCode: provinceOf(u),
           agencyValidFrom: u.validFrom,
           agencyValidTo: u.validTo,
           procedureCode: s.procedure.code,

@@ -34,8 +34,8 @@ function plainError(status: number, message: string): SimResponse {
 export const exportRoute: RouteHandler = (ctx, req, params) => {
   const province = params[0];
   const world = ctx.world;
+  if (!world.hasFeed(province)) return plainError(404, `Không tìm thấy đơn vị ${province}`);
   const services = world.servicesOfProvince(province);
-  if (services.length === 0) return plainError(404, `Không tìm thấy đơn vị ${province}`);
   const q = req.query;
   const thang = q.get('thang');
   const quy = q.get('quy');

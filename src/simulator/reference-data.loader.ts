@@ -33,8 +33,30 @@ interface MergesFile {
   }[];
 }
 
+/** A ministry of data/reference/ministries.json, with the 1 March 2025 restructuring. */
+export interface ReferenceMinistry {
+  readonly code: string;
+  readonly name: string;
+  /** Closed the day before `effectiveOn`, or opened on it; neither: before and after. */
+  readonly closed: boolean;
+  readonly opened: boolean;
+  readonly successors: readonly { code: string; type: 'full' | 'partial' }[];
+}
+
+export interface ReferenceMinistries {
+  /** ISO date of the restructuring. */
+  readonly effectiveOn: string;
+  readonly ministries: readonly ReferenceMinistry[];
+}
+
+interface MinistriesFile {
+  effectiveOn: string;
+  units: { code: string; name: string; closed?: boolean; opened?: boolean; successors?: { code: string; type: 'full' | 'partial' }[] }[];
+}
+
 let cachedRoot: string | undefined;
 let cachedUnits: ReferenceUnits | undefined;
+let cachedMinistries: ReferenceMinistries | undefined;
 
 /**
  * The folder holding package.json. Searched upward so the same code works from src/simulator
@@ -56,8 +78,19 @@ export function referenceDataDir(): string {
   return path.join(findProjectRoot(), 'data', 'reference', 'admin-units-2025');
 }
 
-function readJson<T>(file: string): T {
-  return JSON.parse(fs.readFileSync(path.join(referenceDataDir(), file), 'utf8')) as T;
+function readJson<T>(file: string, dir = referenceDataDir()): T {
+  return JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as T;
+}
+
+/** Loads the ministries once per process (the units the gateway's reference data also loads). */
+export function loadReferenceMinistries(): ReferenceMinistries {
+  if (cachedMinistries) return cachedMinistries;
+  const file = readJson<MinistriesFile>('ministries.json', path.join(findProjectRoot(), 'data', 'reference'));
+  cachedMinistries = {
+    effectiveOn: file.effectiveOn,
+    ministries: file.units.map((m) => ({ code: m.code, name: m.name, closed: m.closed === true, opened: m.opened === true, successors: m.successors ?? [] })),
+  };
+  return cachedMinistries;
 }
 
 /** Loads the real 2025 unit reference once per process (about 4 MB of JSON). */

@@ -33,7 +33,7 @@ async function main(): Promise<void> {
   const started = Date.now();
   const sim = await startSimulator(o);
   log.info(
-    { url: sim.url, seed: o.seed, scale: o.scale, services: sim.world.services.length, provinces: sim.world.provinceCodes().length, startupMs: Date.now() - started },
+    { url: sim.url, seed: o.seed, scale: o.scale, services: sim.world.services.length, feedProvinces: sim.world.feedProvinceCodes().length, units: sim.world.units.length, startupMs: Date.now() - started },
     'portal simulator listening',
   );
   const stop = (signal: string): void => {

@@ -9,7 +9,8 @@ export const LEVEL_PARTIAL = 6;
 export const LEVEL_FULL = 7;
 
 export type LevelTaxonomyName = 'decree43' | 'decree42';
-export type ProcedureTierName = 'province' | 'district' | 'commune';
+/** `central`: a ministry's own procedures (docs/domain.md, "Procedures and services"). */
+export type ProcedureTierName = 'central' | 'province' | 'district' | 'commune';
 
 export function levelText(code: number): string {
   switch (code) {
@@ -51,7 +52,11 @@ export interface Sector {
 }
 
 export interface Procedure {
-  /** Position in the catalogue sorted by code. */
+  /**
+   * Seeds every draw about the procedure: its position in the local catalogue sorted by code;
+   * the ministries' central procedures come after it (numbered in their own code order), so
+   * adding them left every province's services and dossiers as they were.
+   */
   readonly index: number;
   readonly code: string;
   readonly name: string;
@@ -65,10 +70,13 @@ export interface Procedure {
   readonly fee: number;
   /** Relative dossier volume (essential services are the busiest). */
   readonly popularity: number;
+  /** The ministry owning a central procedure (before the 2025 restructuring); null for local ones. */
+  readonly ministry: string | null;
 }
 
+/** Provinces and communes: before (old) or from (new) the 2025 reform. Ministries: `old` unless opened by the 1 March 2025 restructuring. */
 export type UnitEra = 'old' | 'new';
-export type UnitKindName = 'province' | 'commune';
+export type UnitKindName = 'ministry' | 'province' | 'commune';
 
 export interface ProvinceParams {
   /** Month index at which half of the eligible services reach level 4 (laggards later). */
@@ -85,6 +93,7 @@ export interface SimUnit {
   readonly code: string;
   readonly name: string;
   readonly kind: UnitKindName;
+  /** The top-level unit: the province (a commune's, or the province itself), or the ministry itself. */
   readonly provinceCode: string;
   readonly era: UnitEra;
   /** ISO date, null when the unit predates the simulated period. */
@@ -132,40 +141,69 @@ export interface Plan {
 /** How big a world to simulate. `small` and `national` are presets of this. */
 export interface ScaleSpec {
   readonly name: string;
+  /** Local (province, district and commune tier) procedures in the catalogue. */
   readonly procedureCount: number;
-  /** Old province codes simulated ('all' = the 63). New provinces whose seat is included follow. */
+  /** Old provinces the national portal reports ('all' = the 63). New provinces whose seat is included follow. */
   readonly oldProvinces: 'all' | readonly string[];
+  /**
+   * Old provinces (of `oldProvinces`) with a one-stop dossier feed and a statistics export, whose
+   * successors holding the same code have them too: simulated with `servicesPerProvince` and
+   * `dossiersPerProvinceMonth`. The others are reported by the national portal only.
+   */
+  readonly feedProvinces: 'all' | readonly string[];
+  /** Services of a feed province (old or new). */
   readonly servicesPerProvince: readonly [number, number];
-  /** Commune-level services for the first communes of a few provinces. */
+  /** Services of a province the national portal alone reports (about half of them essential). */
+  readonly servicesPerOtherProvince: readonly [number, number];
+  /** Commune-level services for the first communes of a few feed provinces. */
   readonly communeServices: {
     readonly provinces: readonly string[];
     readonly communesPerProvince: number;
     readonly servicesPerCommune: readonly [number, number];
   };
-  /** Dossiers a month in an average-size province (weight 1) around 2022. */
+  /** Dossiers a month in an average-size feed province (weight 1) around 2022. */
   readonly dossiersPerProvinceMonth: number;
+  /** The same for a province the national portal alone reports. */
+  readonly dossiersPerOtherProvinceMonth: number;
   /** Dossiers a month in one simulated commune. */
   readonly dossiersPerCommuneMonth: number;
+  /** Every ministry of data/reference/ministries.json, reported by the national portal. */
+  readonly ministries: {
+    /** Central procedures each ministry of the reference list owns in the catalogue. */
+    readonly proceduresPerMinistry: readonly [number, number];
+    /** Dossiers a month of one ministry around 2022. */
+    readonly dossiersPerMonth: number;
+  };
 }
 
 export const SCALES: Readonly<Record<'small' | 'national', ScaleSpec>> = {
   small: {
     name: 'small',
     procedureCount: 300,
-    // Tây Ninh + Long An (→ new 80 Tây Ninh), Hải Dương + Hải Phòng (→ 31), Bạc Liêu + Cà Mau (→ 96).
-    oldProvinces: ['30', '31', '72', '80', '95', '96'],
+    // The national portal reports the whole country; six provinces also have their own feed and
+    // export: Tây Ninh + Long An (→ new 80 Tây Ninh), Hải Dương + Hải Phòng (→ 31), Bạc Liêu + Cà Mau (→ 96).
+    oldProvinces: 'all',
+    feedProvinces: ['30', '31', '72', '80', '95', '96'],
     servicesPerProvince: [40, 80],
+    // Tens of services, about half of them essential: this keeps the first start under a minute (README).
+    servicesPerOtherProvince: [14, 20],
     communeServices: { provinces: ['72', '80', '96'], communesPerProvince: 3, servicesPerCommune: [8, 12] },
     dossiersPerProvinceMonth: 70,
+    dossiersPerOtherProvinceMonth: 10,
     dossiersPerCommuneMonth: 4,
+    ministries: { proceduresPerMinistry: [5, 9], dossiersPerMonth: 6 },
   },
   national: {
     name: 'national',
     procedureCount: 2000,
     oldProvinces: 'all',
+    feedProvinces: 'all',
     servicesPerProvince: [1200, 2000],
+    servicesPerOtherProvince: [1200, 2000],
     communeServices: { provinces: ['72', '80', '96'], communesPerProvince: 3, servicesPerCommune: [8, 12] },
     dossiersPerProvinceMonth: 1100,
+    dossiersPerOtherProvinceMonth: 1100,
     dossiersPerCommuneMonth: 4,
+    ministries: { proceduresPerMinistry: [40, 120], dossiersPerMonth: 400 },
   },
 };

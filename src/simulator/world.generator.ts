@@ -1,7 +1,7 @@
-import { DECREE42_MONTH, MONTHS_SUPPORTED, REFORM_MONTH, dayIso, isoDayToIndex } from './calendar.util';
-import { generateCatalogue } from './catalogue.generator';
+import { DECREE42_MONTH, MONTHS_SUPPORTED, REFORM_MONTH, dayIso, isoDayToIndex, monthIndex } from './calendar.util';
+import { addCentralProcedures, generateCatalogue } from './catalogue.generator';
 import { Rng, hash2, hash3, hash4, hashString } from './prng';
-import { loadReferenceUnits, type ReferenceProvince } from './reference-data.loader';
+import { loadReferenceMinistries, loadReferenceUnits, type ReferenceMinistries, type ReferenceProvince } from './reference-data.loader';
 import {
   LEVEL_FULL,
   LEVEL_INFO,
@@ -22,7 +22,8 @@ import {
 const { exp, max, min, round } = Math;
 
 /**
- * Builds the static part of the world from (seed, scale): units from the real 2025 reference data,
+ * Builds the static part of the world from (seed, scale): units from the real reference data (the
+ * provinces and communes of the 2025 reform, the ministries of the 1 March 2025 restructuring),
  * the procedure catalogue, every service with its dated level history, and the yearly plans.
  * Dossiers are not built here: they are derived on demand (dossier.generator.ts).
  */
@@ -37,8 +38,10 @@ export interface WorldData {
   /** Sorted by unit (as `units`), then procedure code. */
   readonly services: readonly SimService[];
   readonly servicesByUnit: ReadonlyMap<string, readonly SimService[]>;
-  /** Every service whose unit lies in the province code (both eras, communes included). */
+  /** Every service whose unit lies in the province code (both eras, communes included); a ministry's under its code. */
   readonly servicesByProvinceCode: ReadonlyMap<string, readonly SimService[]>;
+  /** Province codes with a one-stop feed and a statistics export (`ScaleSpec.feedProvinces`). */
+  readonly feedProvinceCodes: ReadonlySet<string>;
   readonly plans: readonly Plan[];
 }
 
@@ -139,11 +142,15 @@ function firstOnlineMonth(t: Timeline, firstMonth: number): number {
   return max(firstMonth, t.t3);
 }
 
-/** Picks the procedures a province offers: every essential one plus a seeded sample of the rest. */
-function provinceProcedureSet(seed: number, code: string, procedures: readonly Procedure[], range: readonly [number, number]): Procedure[] {
+/**
+ * Picks the procedures a province offers: every essential one plus a seeded sample of the rest;
+ * a province only the national portal reports (`sample`), half of its few services essential.
+ */
+function provinceProcedureSet(seed: number, code: string, procedures: readonly Procedure[], range: readonly [number, number], sample = false): Procedure[] {
   const rng = new Rng(hash3(seed, hashString('province-services'), hashString(code)));
   const target = min(procedures.length, rng.between(range[0], range[1]));
-  const chosen = procedures.filter((p) => p.essential);
+  const essential = procedures.filter((p) => p.essential);
+  const chosen = sample ? rng.shuffle(essential).slice(0, round(target / 2)) : essential;
   const others = rng.shuffle(procedures.filter((p) => !p.essential));
   for (const p of others) {
     if (chosen.length >= target) break;
@@ -161,35 +168,46 @@ function communeProcedureSet(seed: number, code: string, procedures: readonly Pr
   return [...essential, ...others].slice(0, target).sort((a, b) => a.index - b.index);
 }
 
+/** A procedure a unit offers, and whose timeline its levels follow. */
+interface Offer {
+  readonly procedure: Procedure;
+  /** The unit whose timeline the service continues (new provinces: their seat; ministries: the predecessor it came from). */
+  readonly timelineCode: string;
+  /** First month, when fixed (a ministry's service taken over on the restructuring); else drawn. */
+  readonly since: number | null;
+}
+
 interface UnitDraft {
   unit: SimUnit;
-  procedures: Procedure[];
-  /** The unit whose timelines it inherits (new provinces continue their seat's systems). */
-  timelineCode: string;
+  offers: Offer[];
   monthlyVolume: number;
 }
 
-function includedOldProvinces(scale: ScaleSpec, all: readonly ReferenceProvince[]): ReferenceProvince[] {
-  if (scale.oldProvinces === 'all') return [...all];
-  const wanted = new Set(scale.oldProvinces);
+function includedOldProvinces(codes: 'all' | readonly string[], all: readonly ReferenceProvince[], what: string): ReferenceProvince[] {
+  if (codes === 'all') return [...all];
+  const wanted = new Set(codes);
   const found = all.filter((p) => wanted.has(p.code));
-  if (found.length !== wanted.size) throw new Error(`unknown old province code in scale ${scale.name}`);
+  if (found.length !== wanted.size) throw new Error(`unknown old province code in ${what}`);
   return found;
 }
 
-export function buildWorldData(seed: number, scale: ScaleSpec): WorldData {
+const offersOf = (procedures: readonly Procedure[], timelineCode: string): Offer[] => procedures.map((procedure) => ({ procedure, timelineCode, since: null }));
+
+/** The old and new province units (and the communes of a few feed provinces) the scale includes. */
+function provinceDrafts(seed: number, scale: ScaleSpec, local: readonly Procedure[]): { drafts: UnitDraft[]; feedCodes: Set<string> } {
   const ref = loadReferenceUnits();
-  const { sectors, procedures } = generateCatalogue(seed, scale.procedureCount);
-  const oldIncluded = includedOldProvinces(scale, ref.oldProvinces);
+  const oldIncluded = includedOldProvinces(scale.oldProvinces, ref.oldProvinces, `scale ${scale.name}`);
   const oldCodes = new Set(oldIncluded.map((p) => p.code));
+  const feedCodes = new Set(includedOldProvinces(scale.feedProvinces, oldIncluded, `the feed provinces of scale ${scale.name}`).map((p) => p.code));
   // A new province is simulated when its seat (the old province whose code it keeps) is.
   const newIncluded = ref.newProvinces.filter((p) => oldCodes.has(p.code));
   const communesByOld = new Map(ref.oldProvinces.map((p) => [p.code, p.communes.length]));
-  const communeProvinces = new Set(scale.communeServices.provinces);
+  const communeProvinces = new Set(scale.communeServices.provinces.filter((c) => feedCodes.has(c)));
 
   const drafts: UnitDraft[] = [];
   const addProvince = (p: ReferenceProvince, era: UnitEra): void => {
     const old = era === 'old';
+    const feed = feedCodes.has(p.code);
     const communes = old ? p.communes.length : p.related.reduce((sum, r) => sum + (communesByOld.get(r.code) ?? 0), 0);
     const params = provinceParams(seed, p.code);
     const weight = communes / AVERAGE_COMMUNES_PER_PROVINCE;
@@ -207,11 +225,11 @@ export function buildWorldData(seed: number, scale: ScaleSpec): WorldData {
       weight,
       params,
     };
+    const range = feed ? scale.servicesPerProvince : scale.servicesPerOtherProvince;
     drafts.push({
       unit,
-      procedures: provinceProcedureSet(seed, p.code, procedures, scale.servicesPerProvince),
-      timelineCode: p.code,
-      monthlyVolume: scale.dossiersPerProvinceMonth * weight,
+      offers: offersOf(provinceProcedureSet(seed, p.code, local, range, !feed), p.code),
+      monthlyVolume: (feed ? scale.dossiersPerProvinceMonth : scale.dossiersPerOtherProvinceMonth) * weight,
     });
     if (!communeProvinces.has(p.code)) return;
     for (const c of p.communes.slice(0, scale.communeServices.communesPerProvince)) {
@@ -225,16 +243,63 @@ export function buildWorldData(seed: number, scale: ScaleSpec): WorldData {
       };
       drafts.push({
         unit: cu,
-        procedures: communeProcedureSet(seed, c.code, procedures, scale.communeServices.servicesPerCommune),
         // A commune's timelines are its own; new communes continue the old commune holding the code.
-        timelineCode: c.code,
+        offers: offersOf(communeProcedureSet(seed, c.code, local, scale.communeServices.servicesPerCommune), c.code),
         monthlyVolume: scale.dossiersPerCommuneMonth,
       });
     }
   };
   for (const p of oldIncluded) addProvince(p, 'old');
   for (const p of newIncluded) addProvince(p, 'new');
+  return { drafts, feedCodes };
+}
 
+/**
+ * Every ministry of the reference list. A ministry offers its own central procedures; from the
+ * restructuring (1 March 2025) a successor also offers those of the ministries it absorbed
+ * (a partial successor, its share of them), continuing their level history. Closed ministries
+ * end the day before; opened ones offer only what they took over.
+ */
+function ministryDrafts(seed: number, scale: ScaleSpec, ref: ReferenceMinistries, procedures: readonly Procedure[]): UnitDraft[] {
+  const [year, month] = ref.effectiveOn.split('-').map(Number);
+  const effectiveMonth = monthIndex(year, month);
+  const eve = dayIso(isoDayToIndex(ref.effectiveOn) - 1);
+  const own = new Map<string, Procedure[]>();
+  for (const p of procedures) if (p.ministry !== null) own.set(p.ministry, [...(own.get(p.ministry) ?? []), p]);
+  const takenOver = new Map<string, Offer[]>();
+  for (const m of ref.ministries) {
+    for (const p of own.get(m.code) ?? []) {
+      // A partial successor takes a seeded share: each procedure goes to exactly one of them.
+      const to = m.successors.length === 0 ? undefined : m.successors[hash3(seed, hashString('ministry-transfer'), p.index) % m.successors.length];
+      if (to) takenOver.set(to.code, [...(takenOver.get(to.code) ?? []), { procedure: p, timelineCode: m.code, since: effectiveMonth }]);
+    }
+  }
+  return ref.ministries.map((m) => {
+    const unit: SimUnit = {
+      key: `${m.code}@${m.opened ? 'new' : 'old'}`,
+      code: m.code,
+      name: m.name,
+      kind: 'ministry',
+      provinceCode: m.code,
+      era: m.opened ? 'new' : 'old',
+      validFrom: m.opened ? ref.effectiveOn : null,
+      validTo: m.closed ? eve : null,
+      firstMonth: m.opened ? effectiveMonth : 0,
+      lastMonth: m.closed ? effectiveMonth - 1 : NEW_LAST_MONTH,
+      weight: 1,
+      params: provinceParams(seed, m.code),
+    };
+    const offers = [...offersOf(own.get(m.code) ?? [], m.code), ...(takenOver.get(m.code) ?? [])].sort((a, b) => a.procedure.index - b.procedure.index);
+    return { unit, offers, monthlyVolume: scale.ministries.dossiersPerMonth };
+  });
+}
+
+export function buildWorldData(seed: number, scale: ScaleSpec): WorldData {
+  const local = generateCatalogue(seed, scale.procedureCount);
+  const ministries = loadReferenceMinistries();
+  const { sectors, procedures } = addCentralProcedures(seed, local, ministries.ministries, scale.ministries.proceduresPerMinistry);
+  const { drafts, feedCodes } = provinceDrafts(seed, scale, local.procedures);
+  drafts.push(...ministryDrafts(seed, scale, ministries, procedures));
   drafts.sort((a, b) => (a.unit.code < b.unit.code ? -1 : a.unit.code > b.unit.code ? 1 : a.unit.era === 'old' ? -1 : 1));
 
   const services: SimService[] = [];
@@ -244,14 +309,14 @@ export function buildWorldData(seed: number, scale: ScaleSpec): WorldData {
     const u = d.unit;
     const old = u.era === 'old';
     const volumeRng = new Rng(hash3(seed, hashString('volume'), hashString(u.key)));
-    const factors = d.procedures.map((p) => p.popularity * exp(0.5 * volumeRng.normal()));
+    const factors = d.offers.map((o) => o.procedure.popularity * exp(0.5 * volumeRng.normal()));
     const totalFactor = factors.reduce((a, b) => a + b, 0) || 1;
     const list: SimService[] = [];
-    d.procedures.forEach((proc, localIndex) => {
+    d.offers.forEach(({ procedure: proc, timelineCode, since }, localIndex) => {
       const svcRng = new Rng(hash4(seed, hashString('service'), hashString(u.key), proc.index));
       // A few services appear during the period (new procedures); the rest exist from the start.
-      const firstMonth = old ? (svcRng.chance(0.08) ? 1 + svcRng.int(OLD_LAST_MONTH - 6) : 0) : REFORM_MONTH;
-      const timeline = serviceTimeline(seed, d.timelineCode, proc, u.params);
+      const firstMonth = since ?? (old ? (svcRng.chance(0.08) ? 1 + svcRng.int(OLD_LAST_MONTH - 6) : 0) : u.firstMonth);
+      const timeline = serviceTimeline(seed, timelineCode, proc, u.params);
       const levels = levelHistory(timeline, firstMonth, u.lastMonth);
       const online = firstOnlineMonth(timeline, firstMonth);
       // DVCQG opened in December 2019 (month 23); services join it some months after going online.
@@ -278,8 +343,8 @@ export function buildWorldData(seed: number, scale: ScaleSpec): WorldData {
   }
 
   const units = drafts.map((d) => d.unit);
-  const plans = buildPlans(seed, units.filter((u) => u.kind === 'province'));
-  return { seed, scale, sectors, procedures, units, services, servicesByUnit, servicesByProvinceCode, plans };
+  const plans = buildPlans(seed, units.filter((u) => u.kind !== 'commune'));
+  return { seed, scale, sectors, procedures, units, services, servicesByUnit, servicesByProvinceCode, feedProvinceCodes: feedCodes, plans };
 }
 
 /** Level in force at a month, or 0 when the service does not exist then. */
@@ -303,13 +368,23 @@ export function isIntegratedAt(svc: SimService, mi: number): boolean {
   return mi >= svc.integratedFrom && isOnlineLevel(serviceLevelAt(svc, mi));
 }
 
-/** Old provinces plan for 2019-2025; the new ones for 2026. Some are late, a few never issue. */
-function buildPlans(seed: number, provinces: readonly SimUnit[]): Plan[] {
+/** The plan years whose deadline falls in the unit's life: old provinces 2019-2025, new ones 2026, ministries by their dates. */
+function planYears(u: SimUnit): number[] {
+  const from = u.validFrom ?? '0000-01-01';
+  const to = u.validTo ?? '9999-12-31';
+  return Object.entries(PLAN_DUE_DATES)
+    .filter(([, due]) => due >= from && due <= to)
+    .map(([year]) => Number(year));
+}
+
+/** Yearly plans of provinces and ministries. Some are late, a few never issued. */
+function buildPlans(seed: number, units: readonly SimUnit[]): Plan[] {
   const plans: Plan[] = [];
-  for (const u of provinces) {
-    const years = u.era === 'old' ? [2019, 2020, 2021, 2022, 2023, 2024, 2025] : [2026];
+  for (const u of units) {
     const laggard = u.params.level4Midpoint > 50;
-    for (const year of years) {
+    // Provinces' plans are the People's Committee's (UBND); a ministry numbers its own.
+    const issuer = u.kind === 'ministry' ? u.code : 'UBND';
+    for (const year of planYears(u)) {
       const rng = new Rng(hash4(seed, hashString('plan'), hashString(u.key), year));
       const due = isoDayToIndex(PLAN_DUE_DATES[year]);
       const r = rng.next();
@@ -322,7 +397,7 @@ function buildPlans(seed: number, provinces: readonly SimUnit[]): Plan[] {
         agencyName: u.name,
         agencyKey: u.key,
         year,
-        documentNumber: `${rng.between(5, 420)}/KH-UBND`,
+        documentNumber: `${rng.between(5, 420)}/KH-${issuer}`,
         title: `${rng.pick(PLAN_TITLES)} ${year}`,
         issuedDate: dayIso(issued),
         dueDate: PLAN_DUE_DATES[year],

@@ -115,9 +115,14 @@ export class SimulatedWorld {
     return this.data.servicesByProvinceCode.get(code) ?? [];
   }
 
-  /** Province codes served by /igate/<code> and /export/<code>. */
-  provinceCodes(): string[] {
-    return [...this.data.servicesByProvinceCode.keys()].sort();
+  /** Province codes served by /igate/<code> and /export/<code> (the national portal reports every unit). */
+  feedProvinceCodes(): string[] {
+    return [...this.data.feedProvinceCodes].sort();
+  }
+
+  /** Whether the province code has a one-stop feed and a statistics export. */
+  hasFeed(code: string): boolean {
+    return this.data.feedProvinceCodes.has(code);
   }
 
   /** Plans issued on or before the clock. */

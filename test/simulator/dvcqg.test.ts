@@ -55,7 +55,8 @@ describe('DVCQG reporting API', () => {
     expect((await post({ timeType: 'month', year: 2021, month: 13 })).status).toBe(400);
     expect((await post({ timeType: 'quarter', year: 2021 })).status).toBe(400);
     expect((await post({ timeType: 'year', year: 2021, pageSize: 0 })).status).toBe(400);
-    expect((await post({ timeType: 'year', year: 2021, rootDepartmentId: '01' })).status).toBe(400);
+    // Every province and ministry is simulated: only a code naming no unit is unknown.
+    expect((await post({ timeType: 'year', year: 2021, rootDepartmentId: '99' })).status).toBe(400);
     const unknown = await fetch(`${sim.url}/dvcqg/api/v1/reporting/evaluation/satisfaction`, {
       method: 'POST',
       headers: { authorization: `Bearer ${DVCQG_TOKEN}`, 'content-type': 'application/json' },
@@ -159,19 +160,28 @@ describe('DVCQG reporting API', () => {
       expect(res.status).toBe(200);
       return (await res.json()) as T;
     };
-    type Procs = { data: { totalRecords: number; items: { procedureCode: string; sector: { code: string; name: string }; essential: boolean }[] } };
-    const p1 = await get<Procs>('/dvcqg/api/v1/catalogue/procedures?page=1&pageSize=200');
-    const p2 = await get<Procs>('/dvcqg/api/v1/catalogue/procedures?page=2&pageSize=200');
+    type Procs = { data: { totalRecords: number; items: { procedureCode: string; sector: { code: string; name: string }; essential: boolean; tier: string }[] } };
+    const p1 = await get<Procs>('/dvcqg/api/v1/catalogue/procedures?page=1&pageSize=300');
+    const p2 = await get<Procs>('/dvcqg/api/v1/catalogue/procedures?page=2&pageSize=300');
     const items = [...p1.data.items, ...p2.data.items];
-    expect(p1.data.totalRecords).toBe(300);
-    expect(items).toHaveLength(300);
+    expect(p1.data.totalRecords).toBe(sim.world.procedures.length);
+    expect(items).toHaveLength(sim.world.procedures.length);
+    // 300 local procedures, and the ministries' central ones.
+    expect(items.filter((p) => p.tier !== 'central')).toHaveLength(300);
+    expect(items.filter((p) => p.tier === 'central').length).toBeGreaterThan(100);
     expect(items.filter((p) => p.essential)).toHaveLength(25);
     expect(items[0].sector.name.length).toBeGreaterThan(0);
     type Plans = { data: { year: number; dueDate: string; items: { agencyCode: string; documentNumber: string; issuedDate: string; title: string }[] } };
     const plans = await get<Plans>('/dvcqg/api/v1/catalogue/plans?year=2021');
     expect(plans.data.dueDate).toBe('2021-09-10');
     for (const p of plans.data.items) expect(p.title).toBe(p.title.trim());
-    const agencies = await get<{ data: { items: { agencyCode: string; agencyType: string }[] } }>('/dvcqg/api/v1/catalogue/agencies?pageSize=100');
+    const agencies = await get<{ data: { totalRecords: number; items: { agencyCode: string; agencyType: string; provinceCode: string | null }[] } }>('/dvcqg/api/v1/catalogue/agencies?pageSize=500');
     expect(agencies.data.items.some((a) => a.agencyCode === '72')).toBe(true);
+    const kinds = (type: string) => agencies.data.items.filter((a) => a.agencyType === type);
+    // 63 old and 34 new provinces, 24 ministries (22 before, 2 opened by the 2025 restructuring).
+    expect(kinds('province')).toHaveLength(97);
+    expect(kinds('ministry')).toHaveLength(24);
+    for (const m of kinds('ministry')) expect(m.provinceCode).toBeNull();
+    expect(plans.data.items.some((p) => p.agencyCode === 'BTP' || p.documentNumber.endsWith('/KH-' + p.agencyCode))).toBe(true);
   });
 });
