@@ -1,0 +1,263 @@
+import autocannon from 'autocannon';
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client } from 'pg';
+import { cpuByRole, GatewayChild, startGatewayChild } from './gateway-child.runner';
+import {
+  PROCEDURE_BY_CODE, READ_SHAPES, ReadShape, SERVICE_UNITS, SERVICES_OF_UNIT, ServerKind, UNIT_BY_CODE, UNIT_LOOKUPS, UNITS_PAGE, UNITS_PAGE_DATE, UNITS_PAGES,
+} from './reads/read-shapes.definition';
+
+/**
+ * `npm run bench:reads` (issue 11, item 1): requests/s at READS_CONNECTIONS connections (default
+ * 8) on four read shapes (bench/reads/read-shapes.definition.ts), for three servers over the same
+ * database, in one run, on loopback:
+ *   - the gateway (`node dist/src/main.js`, default world, rate limit off);
+ *   - the same SQL through `pg` behind a bare node:http server (bench/reads/sql-baseline.server.ts),
+ *     which answers the gateway's JSON byte for byte (checked before measuring);
+ *   - PostGraphile 4.14 with @graphile/pg-aggregates and postgraphile-plugin-connection-filter
+ *     (bench/peers/postgraphile, its own package.json, installed here when missing).
+ * For each shape the three run back to back (READS_WARMUP_SECONDS, default 2, then READS_SECONDS,
+ * default 10), so the machine's background load weighs on all three alike; the ratios are what
+ * counts. Beside req/s it prints each server's CPU per request and PostgreSQL's (all three use
+ * the gateway's embedded cluster): on a shared machine CPU per request moves less than req/s.
+ * Target: the gateway at least 1.2× PostGraphile's req/s on unit by code.
+ */
+const SECONDS = Number(process.env.READS_SECONDS ?? 10);
+const WARMUP_SECONDS = Number(process.env.READS_WARMUP_SECONDS ?? 2);
+const CONNECTIONS = Number(process.env.READS_CONNECTIONS ?? 8);
+const TARGET_VS_POSTGRAPHILE = 1.2;
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const PEER_DIR = path.join(ROOT, 'bench', 'peers', 'postgraphile');
+
+interface Server {
+  kind: ServerKind;
+  url: string;
+  pid: number;
+}
+
+interface Measurement {
+  reqPerSec: number;
+  failed: number;
+  serverCpuMs: number;
+  postgresCpuMs: number;
+}
+
+/** Installs the PostGraphile peer into its own folder when missing (never into the gateway's node_modules). */
+function ensurePeerInstalled(): void {
+  if (fs.existsSync(path.join(PEER_DIR, 'node_modules', 'postgraphile', 'package.json'))) return;
+  console.log(`installing the PostGraphile peer: npm install --prefix ${path.relative(ROOT, PEER_DIR)}`);
+  const res = spawnSync('npm', ['install', '--prefix', PEER_DIR, '--no-audit', '--no-fund'], { stdio: 'inherit', cwd: PEER_DIR });
+  if (res.status !== 0) throw new Error('npm install of the PostGraphile peer failed');
+}
+
+/** The gateway child's embedded cluster, as a URL (its random password is kept beside the data folder). */
+function databaseUrlOf(gw: GatewayChild): string {
+  const { password } = JSON.parse(fs.readFileSync(`${gw.dataDir}.credentials.json`, 'utf8')) as { password: string };
+  return `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${gw.env.EMBEDDED_PG_PORT}/dvc_gateway`;
+}
+
+interface ServerChild {
+  url: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+/** Starts a server script that prints `{"port":N}` once it listens; its output is kept for errors. */
+function startServerChild(script: string, cwd: string, env: NodeJS.ProcessEnv): Promise<ServerChild> {
+  const child: ChildProcess = spawn(process.execPath, [script], { cwd, env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${script} did not listen within 120 s:\n${output}`)), 120_000);
+    child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
+    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}:\n${output}`)));
+    child.stdout!.on('data', (c: Buffer) => {
+      output += c.toString();
+      const m = /\{"port":(\d+)\}/.exec(output);
+      if (!m) return;
+      clearTimeout(timer);
+      child.removeAllListeners('exit');
+      resolve({
+        url: `http://127.0.0.1:${m[1]}/graphql`,
+        pid: child.pid!,
+        stop: () => new Promise<void>((done) => {
+          if (child.exitCode !== null) return done();
+          child.once('exit', () => done());
+          child.kill('SIGTERM');
+        }),
+      });
+    });
+  });
+}
+
+async function post(url: string, body: string): Promise<{ data?: any; errors?: unknown[] }> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  return (await res.json()) as { data?: any; errors?: unknown[] };
+}
+
+const gatewayBody = (shape: ReadShape, variables: object) => JSON.stringify({ query: shape.gateway, variables });
+const peerBody = (shape: ReadShape, variables: object) => JSON.stringify({ query: shape.postgraphile, variables });
+const sqlBody = (shape: ReadShape, variables: object) => JSON.stringify({ shape: shape.name, variables });
+
+/** The `after` values of the first UNITS_PAGES pages, walked on one server (cursors are each server's own). */
+async function pageCursors(url: string, body: (after: string | null) => string, endCursorOf: (data: any) => string | null): Promise<(string | null)[]> {
+  const cursors: (string | null)[] = [null];
+  while (cursors.length < UNITS_PAGES) {
+    const res = await post(url, body(cursors.at(-1)!));
+    if (res.errors) throw new Error(`walking pages: ${JSON.stringify(res.errors)}`);
+    const next = endCursorOf(res.data);
+    if (!next) break;
+    cursors.push(next);
+  }
+  return cursors;
+}
+
+/** Request bodies per shape and server, cycled through during the measurement. */
+async function bodiesFor(servers: Record<ServerKind, Server>, procedureCodes: string[]): Promise<Map<ReadShape, Record<ServerKind, string[]>>> {
+  const same = (shape: ReadShape, variables: object[]) => ({
+    gateway: variables.map((v) => gatewayBody(shape, v)), sql: variables.map((v) => sqlBody(shape, v)), postgraphile: variables.map((v) => peerBody(shape, v)),
+  });
+  const at = UNITS_PAGE_DATE;
+  const gatewayCursors = await pageCursors(servers.gateway.url, (after) => gatewayBody(UNITS_PAGE, { at, after }), (d) => d.units.pageInfo.endCursor);
+  const peerCursors = await pageCursors(servers.postgraphile.url, (after) => peerBody(UNITS_PAGE, { at, after }), (d) => d.allUnits.pageInfo.endCursor);
+  return new Map([
+    [UNIT_BY_CODE, same(UNIT_BY_CODE, UNIT_LOOKUPS)],
+    [PROCEDURE_BY_CODE, same(PROCEDURE_BY_CODE, procedureCodes.map((code) => ({ code })))],
+    [UNITS_PAGE, {
+      gateway: gatewayCursors.map((after) => gatewayBody(UNITS_PAGE, { at, after })),
+      sql: gatewayCursors.map((after) => sqlBody(UNITS_PAGE, { at, after })),
+      postgraphile: peerCursors.map((after) => peerBody(UNITS_PAGE, { at, after })),
+    }],
+    [SERVICES_OF_UNIT, same(SERVICES_OF_UNIT, SERVICE_UNITS)],
+  ]);
+}
+
+/** Every body answers without errors on every server, and the gateway's answer is the SQL server's, byte for byte. */
+async function checkAnswers(servers: Record<ServerKind, Server>, bodies: Map<ReadShape, Record<ServerKind, string[]>>): Promise<void> {
+  for (const [shape, perServer] of bodies) {
+    for (let i = 0; i < perServer.gateway.length; i++) {
+      const [gw, sql, peer] = await Promise.all([post(servers.gateway.url, perServer.gateway[i]), post(servers.sql.url, perServer.sql[i]), post(servers.postgraphile.url, perServer.postgraphile[i % perServer.postgraphile.length])]);
+      if (gw.errors || peer.errors) throw new Error(`${shape.name}: errors: ${JSON.stringify(gw.errors ?? peer.errors)}`);
+      if (JSON.stringify(gw) !== JSON.stringify(sql)) {
+        throw new Error(`${shape.name}: the gateway and the SQL baseline differ for ${perServer.sql[i]}:\n${JSON.stringify(gw).slice(0, 600)}\n${JSON.stringify(sql).slice(0, 600)}`);
+      }
+    }
+  }
+}
+
+/** Seconds of CPU (user + system) used so far by a process, from /proc (Linux). */
+function cpuSeconds(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
+}
+
+/** autocannon at CONNECTIONS connections for `seconds`, cycling through `bodies`; answers with errors count as failed. */
+async function load(url: string, bodies: string[], seconds: number): Promise<{ answered: number; failed: number; duration: number }> {
+  let next = 0;
+  let failed = 0;
+  const result = await autocannon({
+    url,
+    connections: CONNECTIONS,
+    duration: seconds,
+    requests: [{
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      setupRequest: (req) => ({ ...req, body: bodies[next++ % bodies.length] }),
+      onResponse: (status, body) => {
+        if (status !== 200 || body.includes('"errors"')) failed++;
+      },
+    }],
+  });
+  return { answered: result.requests.total, failed: failed + result.errors + result.timeouts, duration: result.duration };
+}
+
+async function measure(server: Server, bodies: string[], gw: GatewayChild): Promise<Measurement> {
+  await load(server.url, bodies, WARMUP_SECONDS);
+  const cpu0 = cpuSeconds(server.pid);
+  const pg0 = cpuByRole(gw).postgres;
+  const run = await load(server.url, bodies, SECONDS);
+  const perRequest = (s: number) => (1000 * s) / Math.max(1, run.answered);
+  return {
+    reqPerSec: run.answered / run.duration,
+    failed: run.failed,
+    serverCpuMs: perRequest(cpuSeconds(server.pid) - cpu0),
+    postgresCpuMs: perRequest(cpuByRole(gw).postgres - pg0),
+  };
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ')).join('\n');
+}
+
+const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
+const cpu = (m: Measurement) => `${m.serverCpuMs.toFixed(2)} + ${m.postgresCpuMs.toFixed(2)}`;
+
+function report(results: Map<ReadShape, Record<ServerKind, Measurement>>): boolean {
+  const rows = [['shape', 'gateway req/s', 'SQL req/s', 'PostGraphile req/s', 'gw/SQL', 'gw/PostGraphile', 'CPU ms/req gw (+pg)', 'SQL (+pg)', 'PostGraphile (+pg)', 'failed']];
+  for (const [shape, m] of results) {
+    rows.push([
+      shape.name, m.gateway.reqPerSec.toFixed(0), m.sql.reqPerSec.toFixed(0), m.postgraphile.reqPerSec.toFixed(0),
+      ratio(m.gateway.reqPerSec, m.sql.reqPerSec), ratio(m.gateway.reqPerSec, m.postgraphile.reqPerSec),
+      cpu(m.gateway), cpu(m.sql), cpu(m.postgraphile), `${m.gateway.failed}/${m.sql.failed}/${m.postgraphile.failed}`,
+    ]);
+  }
+  console.log(table(rows));
+  for (const shape of READ_SHAPES) console.log(`  ${shape.name}: ${shape.description}`);
+  const unit = results.get(UNIT_BY_CODE)!;
+  const achieved = unit.gateway.reqPerSec / unit.postgraphile.reqPerSec;
+  const failed = [...results.values()].some((m) => m.gateway.failed + m.sql.failed + m.postgraphile.failed > 0);
+  console.log(`target: unit by code at least ${TARGET_VS_POSTGRAPHILE}× PostGraphile's req/s: ${achieved.toFixed(2)}× ${achieved >= TARGET_VS_POSTGRAPHILE ? 'OK' : 'MISSED'}${failed ? '; some requests FAILED' : ''}`);
+  return achieved >= TARGET_VS_POSTGRAPHILE && !failed;
+}
+
+async function procedureCodesOf(url: string): Promise<string[]> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query<{ code: string }>('SELECT code FROM procedure ORDER BY code LIMIT 100')).rows.map((r) => r.code);
+  } finally {
+    await client.end();
+  }
+}
+
+async function main(): Promise<void> {
+  ensurePeerInstalled();
+  console.log('starting the gateway (default world: SYNC_ON_START=true, in-process simulator; RATE_LIMIT_MAX=0: rate limiting off for this single-address load)');
+  const gw = await startGatewayChild('reads', { RATE_LIMIT_MAX: '0' });
+  const children: ServerChild[] = [];
+  try {
+    const url = databaseUrlOf(gw);
+    children.push(await startServerChild(path.join(ROOT, 'dist', 'bench', 'reads', 'sql-baseline.server.js'), ROOT, { DATABASE_URL: url }));
+    children.push(await startServerChild(path.join(PEER_DIR, 'postgraphile-peer.server.js'), PEER_DIR, { DATABASE_URL: url }));
+    const servers: Record<ServerKind, Server> = {
+      gateway: { kind: 'gateway', url: `${gw.origin}/graphql`, pid: gw.pid },
+      sql: { kind: 'sql', url: children[0].url, pid: children[0].pid },
+      postgraphile: { kind: 'postgraphile', url: children[1].url, pid: children[1].pid },
+    };
+    const bodies = await bodiesFor(servers, await procedureCodesOf(url));
+    await checkAnswers(servers, bodies);
+    console.log(`answers checked: the gateway's equal the SQL baseline's on every request body; PostGraphile answers without errors`);
+    console.log(`settings: ${CONNECTIONS} connections, ${WARMUP_SECONDS} s warm-up + ${SECONDS} s per shape and server, ${os.cpus().length} CPUs shared by the servers, PostgreSQL and autocannon; all on 127.0.0.1\n`);
+    const results = new Map<ReadShape, Record<ServerKind, Measurement>>();
+    for (const [shape, perServer] of bodies) {
+      results.set(shape, {
+        gateway: await measure(servers.gateway, perServer.gateway, gw),
+        sql: await measure(servers.sql, perServer.sql, gw),
+        postgraphile: await measure(servers.postgraphile, perServer.postgraphile, gw),
+      });
+    }
+    if (!report(results)) process.exitCode = 1;
+  } finally {
+    for (const c of children) await c.stop();
+    await gw.stop();
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});
