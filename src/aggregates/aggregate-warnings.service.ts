@@ -1,3 +1,4 @@
+import { monthOf, today } from '../common/calendar';
 import { Sql } from '../db/sql';
 import { UnitKind } from '../units/unit.entity';
 import { AggregateSpec } from './aggregate-query.builder';
@@ -59,9 +60,11 @@ export class AggregateWarningsService {
     if (asked.length === 0) return [];
     const unitCols = (a: string, p: string) => `${a}.id AS ${p}id, ${a}.code AS ${p}code, ${a}.kind AS ${p}kind,
       to_char(${a}.valid_from, 'YYYY-MM-DD') AS ${p}valid_from, to_char(${a}.valid_to, 'YYYY-MM-DD') AS ${p}valid_to`;
-    // The other unit is named as on its last day in the window; the resolved one as on unitsAt.
+    // The other unit is named as on its last day in the window (open on both sides: today, in
+    // Vietnam's calendar like every "today", not the database server's current_date); the
+    // resolved one as on unitsAt.
     const rows = await runReadQuery<Record<string, unknown>>(this.sql, `
-      SELECT f.i, ${unitCols('o', '')}, unit_name_at(o.id, coalesce(least(o.valid_to, $5::date), current_date)) AS name,
+      SELECT f.i, ${unitCols('o', '')}, unit_name_at(o.id, coalesce(least(o.valid_to, $5::date), $7::date)) AS name,
         ${unitCols('r', 'r_')}, unit_name_at(r.id, $6::date) AS r_name
       FROM unnest($1::int[], $2::unit_kind[], $3::text[]) AS f(i, kind, code)
       JOIN unit o ON o.kind = f.kind AND o.code = f.code
@@ -69,7 +72,7 @@ export class AggregateWarningsService {
         AND NOT (${validOnSql('$6::date', 'o')})
       LEFT JOIN unit r ON r.kind = f.kind AND r.code = f.code AND ${validOnSql('$6::date', 'r')}
       ORDER BY f.i, o.valid_from NULLS FIRST`,
-    [asked.map((_, i) => i), asked.map((a) => a.kind), asked.map((a) => a.code), win.start, win.end, f.unitsAt], this.timeoutMs);
+    [asked.map((_, i) => i), asked.map((a) => a.kind), asked.map((a) => a.code), win.start, win.end, f.unitsAt, today()], this.timeoutMs);
     return asked.flatMap((a, i) => {
       const mine = rows.filter((r) => Number(r.i) === i);
       if (mine.length === 0) return [];
@@ -139,8 +142,8 @@ function unitsWithoutDataWarning(tier: UnitKind, count: number, codes: string[])
 
 /** The flows' last month with data, when before the last month of the period asked. */
 export function coverageWarning(spec: AggregateSpec, coverage: Coverage): AggregateWarning[] {
-  const last = coverage.lastMonthWithData?.slice(0, 7);
-  const end = spec.to?.slice(0, 7);
+  const last = coverage.lastMonthWithData ? monthOf(coverage.lastMonthWithData) : undefined;
+  const end = spec.to ? monthOf(spec.to) : undefined;
   if (!last || !end || last >= end) return [];
   return [{
     code: W.COVERAGE_ENDS_BEFORE_PERIOD,

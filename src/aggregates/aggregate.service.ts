@@ -2,7 +2,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { badUserInput, FieldProblem } from '../common/errors';
 import { Sql } from '../db/sql';
 import { Source } from '../provenance/source.entity';
-import { today } from '../common/calendar';
+import { addMonths, monthEnd, monthOf, monthsBetween, today } from '../common/calendar';
 import { UnitKind } from '../units/unit.entity';
 import { AggregateInput } from './aggregate.inputs';
 import { AggregateSpec, buildAggregateQuery, BuiltQuery, combineQueries } from './aggregate-query.builder';
@@ -14,24 +14,12 @@ import { runReadQuery } from './read-query';
 /** Most periods a stock series (stock measures by PERIOD) may span. */
 export const MAX_STOCK_PERIODS = 120;
 
-/** Last day of a month "YYYY-MM". */
-export function monthEnd(month: string): string {
-  const [y, m] = month.split('-').map(Number);
-  return new Date(Date.UTC(y, m, 0)).toISOString().slice(0, 10);
-}
-
-/** Adds months to a first-of-month date "YYYY-MM-01". */
-export function addMonths(date: string, months: number): string {
-  const [y, m] = date.split('-').map(Number);
-  return new Date(Date.UTC(y, m - 1 + months, 1)).toISOString().slice(0, 10);
-}
-
 export function periodOf(grain: Grain, start: string): Period {
-  const end = new Date(Date.UTC(Number(start.slice(0, 4)), Number(start.slice(5, 7)) - 1 + GRAIN_MONTHS[grain], 0)).toISOString().slice(0, 10);
+  const end = monthEnd(addMonths(start, GRAIN_MONTHS[grain] - 1));
   const year = start.slice(0, 4);
   const label = grain === PeriodGrain.YEAR ? year
     : grain === PeriodGrain.QUARTER ? `${year}-Q${Math.floor((Number(start.slice(5, 7)) - 1) / 3) + 1}`
-      : start.slice(0, 7);
+      : monthOf(start);
   return { grain, label, start, end };
 }
 
@@ -72,8 +60,7 @@ export function toSpec(q: AggregateInput, now: string = today()): AggregateSpec 
     if (!from || !to) {
       add('query.period', `stock measures (${names([...stocks, ...hybrids])}) by PERIOD need both period.from and period.to: they are taken on the last day of each period`);
     } else if ((SUPPORTED_GRAINS as readonly PeriodGrain[]).includes(q.periodGrain)) {
-      const months = (Number(to.slice(0, 4)) - Number(from.slice(0, 4))) * 12 + Number(to.slice(5, 7)) - Number(from.slice(5, 7)) + 1;
-      if (months / GRAIN_MONTHS[q.periodGrain as Grain] > MAX_STOCK_PERIODS) {
+      if (monthsBetween(from, to) / GRAIN_MONTHS[q.periodGrain as Grain] > MAX_STOCK_PERIODS) {
         add('query.period', `stock measures by PERIOD are limited to ${MAX_STOCK_PERIODS} periods; use a coarser periodGrain or a shorter period`);
       }
     }

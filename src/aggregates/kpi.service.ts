@@ -2,12 +2,12 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { badUserInput } from '../common/errors';
 import { Sql } from '../db/sql';
 import { Comparison, Indicator, Target } from '../plans/target.entity';
-import { today } from '../common/calendar';
+import { addMonths, blockStart, monthEnd, monthOf, today, yearOf } from '../common/calendar';
 import { UnitKind } from '../units/unit.entity';
 import { validOnSql } from '../units/unit-validity';
 import { AggregateSpec } from './aggregate-query.builder';
 import { AggregateInput } from './aggregate.inputs';
-import { addMonths, AggregateService, monthEnd, periodOf, toSpec } from './aggregate.service';
+import { AggregateService, periodOf, toSpec } from './aggregate.service';
 import { UnitRef } from './aggregate.types';
 import { AggregateDimension as D, Grain, GRAIN_MONTHS, LevelView, PeriodGrain, SUPPORTED_GRAINS, UnitView } from './dimensions';
 import { Kpi, KpiPoint, TargetAssessment } from './kpi.types';
@@ -56,15 +56,6 @@ export function inForceOn(target: Pick<Target, 'periodStart' | 'deadline'>, date
 /** The unit's targets split by whether they apply on `date`, each list in the order given. */
 function splitByForce(targets: Target[], date: string): { inForce: Target[]; notInForce: Target[] } {
   return { inForce: targets.filter((t) => inForceOn(t, date)), notInForce: targets.filter((t) => !inForceOn(t, date)) };
-}
-
-const monthOf = (date: string) => date.slice(0, 7);
-
-/** Start month of the grain bucket holding `month` ("YYYY-MM"). */
-function bucketStart(month: string, grain: Grain): string {
-  const m = Number(month.slice(5, 7));
-  const first = Math.floor((m - 1) / GRAIN_MONTHS[grain]) * GRAIN_MONTHS[grain] + 1;
-  return `${month.slice(0, 4)}-${String(first).padStart(2, '0')}`;
 }
 
 /** KPIs: an indicator for a unit, against its targets, ranked among peers, with its trend. */
@@ -122,7 +113,7 @@ export class KpiService {
     const points: string[] = [];
     if (req.trendPeriods > 0) {
       const grain = req.trendGrain as Grain;
-      const last = bucketStart(monthOf(date), grain);
+      const last = blockStart(monthOf(date), GRAIN_MONTHS[grain]);
       for (let i = req.trendPeriods - 1; i >= 0; i--) points.push(addMonths(`${last}-01`, -i * GRAIN_MONTHS[grain]));
       trendSpec = toSpec(Object.assign(new AggregateInput(), {
         ...base, asOf: undefined, groupBy: [D.PERIOD], periodGrain: req.trendGrain, limit: req.trendPeriods,
@@ -196,7 +187,7 @@ export class KpiService {
 
   /** Plan issuance: 1 or 0 for a unit; for the nation, the share of units in the targets' scope that issued. */
   private async planKpi(req: KpiRequest, unit: UnitRef, date: string, targets: Target[]): Promise<Kpi> {
-    const year = req.planYear ?? Number(date.slice(0, 4));
+    const year = req.planYear ?? yearOf(date);
     const svc = new PlanComplianceService(this.sql, this.timeoutMs);
     let numerator: number;
     let denominator: number;

@@ -1,3 +1,4 @@
+import { monthEnd } from '../common/calendar';
 import { UnitKind } from '../units/unit.entity';
 import { validDuringSql, validOnSql } from '../units/unit-validity';
 import { AggregateSpec } from './aggregate-query.builder';
@@ -9,15 +10,9 @@ export type AddParam = (value: unknown, cast: string) => string;
 /** The period a scope is read over, as dates (null: open). */
 export interface ScopeWindow { start: string | null; end: string | null }
 
-/** Last day of a month given by its first day "YYYY-MM-01". */
-function lastDay(first: string): string {
-  const [y, m] = first.split('-').map(Number);
-  return new Date(Date.UTC(y, m, 0)).toISOString().slice(0, 10);
-}
-
 /** The period asked; without one, the date stocks are taken on (null: all time). */
 export function scopeWindow(spec: AggregateSpec, stockDate: string | null): ScopeWindow {
-  if (spec.from || spec.to) return { start: spec.from ?? null, end: spec.to ? lastDay(spec.to) : null };
+  if (spec.from || spec.to) return { start: spec.from ?? null, end: spec.to ? monthEnd(spec.to) : null };
   return stockDate ? { start: stockDate, end: stockDate } : { start: null, end: null };
 }
 

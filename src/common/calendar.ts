@@ -1,6 +1,6 @@
 /**
- * The calendar rules of the gateway, in one place: what "today" and "the current month" are, and
- * which years are sane. Vietnam's portals report by local calendar (Asia/Ho_Chi_Minh), so a month
+ * The calendar rules of the gateway, in one place: what "today" and "the current month" are,
+ * month arithmetic (month ends, adding months, blocks of months), and which years are sane. Vietnam's portals report by local calendar (Asia/Ho_Chi_Minh), so a month
  * starts at 00:00 in Hà Nội, not at 00:00 UTC: between 17:00 and 24:00 UTC on the last day of a
  * month it is already the next month there.
  */
@@ -52,6 +52,43 @@ export function currentMonth(now: Date = new Date()): string {
 export function isFutureMonth(month: string, current: string): boolean {
   // Same-width "YYYY-MM" strings compare in calendar order.
   return month > current;
+}
+
+/*
+ * Month arithmetic on calendar strings. Months are "YYYY-MM"; a date "YYYY-MM-DD" stands for its
+ * month where a month is asked. Date.UTC only does the arithmetic (month overflow, month lengths,
+ * leap years): no instant is taken, so no time zone can shift a result.
+ */
+
+/** The month ("YYYY-MM") of a date "YYYY-MM-DD" (a month is its own month). */
+export function monthOf(date: string): string {
+  return date.slice(0, 7);
+}
+
+/** Last day ("YYYY-MM-DD") of the month of `month` ("YYYY-MM", or any day of it "YYYY-MM-DD"). */
+export function monthEnd(month: string): string {
+  const [y, m] = month.split('-').map(Number);
+  return new Date(Date.UTC(y, m, 0)).toISOString().slice(0, 10);
+}
+
+/** First day ("YYYY-MM-01") of the month `months` after (negative: before) the month of `date`. */
+export function addMonths(date: string, months: number): string {
+  const [y, m] = date.split('-').map(Number);
+  return new Date(Date.UTC(y, m - 1 + months, 1)).toISOString().slice(0, 10);
+}
+
+/** How many months run from `from` to `to` ("YYYY-MM" or dates in them), both included. */
+export function monthsBetween(from: string, to: string): number {
+  return (yearOf(to) - yearOf(from)) * 12 + Number(to.slice(5, 7)) - Number(from.slice(5, 7)) + 1;
+}
+
+/**
+ * First month ("YYYY-MM") of the block of `size` months holding `month`, blocks counted from
+ * January: quarters for 3, years for 12, the month itself for 1.
+ */
+export function blockStart(month: string, size: number): string {
+  const first = Math.floor((Number(month.slice(5, 7)) - 1) / size) * size + 1;
+  return `${month.slice(0, 4)}-${String(first).padStart(2, '0')}`;
 }
 
 /** The year of a "YYYY-MM" or "YYYY-MM-DD" string (years have four digits in both formats). */
