@@ -1,7 +1,7 @@
 import { monthOf, today } from '../common/calendar';
 import { Sql } from '../db/sql';
 import { UnitKind } from '../units/unit.entity';
-import { AggregateSpec } from './aggregate-query.builder';
+import { AggregateSpec } from './aggregate-spec';
 import { AggregateWarning, AggregateWarningCode as W } from './aggregate-warnings.types';
 import { AggregateRow, Coverage, UnitRef } from './aggregate.types';
 import { AggregateDimension as D } from './dimensions';

@@ -5,8 +5,12 @@ import { Source } from '../provenance/source.entity';
 import { addMonths, monthEnd, monthOf, monthsBetween, today } from '../common/calendar';
 import { UnitKind } from '../units/unit.entity';
 import { AggregateInput } from './aggregate.inputs';
-import { AggregateSpec, buildAggregateQuery, BuiltQuery, combineQueries } from './aggregate-query.builder';
-import { AggregateResult, AggregateRow, MeasureValue, Period, UnitRef } from './aggregate.types';
+import {
+  AGGREGATE_COLUMNS as COL, AggregateStatementResult, CatalogueLabelColumns, combinedResultColumn, DIMENSION_COLUMNS, LABEL_COLUMNS, UnitLabelColumns,
+} from './aggregate-columns';
+import { buildAggregateQuery, BuiltQuery, combineQueries } from './aggregate-query.builder';
+import { AggregateSpec } from './aggregate-spec';
+import { AggregateResult, AggregateRow, CatalogueRef, MeasureValue, Period, UnitRef } from './aggregate.types';
 import { AggregateDimension as D, Grain, GRAIN_MONTHS, PeriodGrain, SUPPORTED_GRAINS, UnitView, VIEW_LEVELS } from './dimensions';
 import { AggregateMeasure, MEASURES } from './measures';
 import { runReadQuery } from './read-query';
@@ -114,25 +118,6 @@ export function toSpec(q: AggregateInput, now: string = today()): AggregateSpec 
   };
 }
 
-/** What the statement returns (one JSON document). */
-interface RawResult {
-  rows: Record<string, unknown>[];
-  total: number;
-  ranked: number;
-  /** Raw source rows (column names), mapped to entities by the ORM. */
-  sources: Record<string, unknown>[];
-  lastIngestAt: string | null;
-  firstMonth: string | null;
-  lastMonth: string | null;
-  /** Whether facts changed since the last rollup refresh (the base tables answered). */
-  stale: boolean | null;
-  missing: {
-    unitCodes?: string[]; unitIds?: number[]; closedUnits?: { id: number; code: string; validTo: string }[];
-    provinceCodes?: string[]; closedProvinces?: { id: number; code: string; validTo: string }[];
-    sectorCodes?: string[]; procedureCodes?: string[];
-  };
-}
-
 export interface AggregateOutcome extends AggregateResult {
   /** Rank of each row by spec.rankBy (internal, for KPIs), and how many rows had a value. */
   ranks: (number | null)[];
@@ -143,12 +128,21 @@ export interface AggregateOutcome extends AggregateResult {
 
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
-function unitRef(row: Record<string, unknown>, prefix: string): UnitRef | null {
-  if (row[`${prefix}_id`] === null || row[`${prefix}_id`] === undefined) return null;
+type Row = Record<string, unknown>;
+
+/** A unit named by a row's label columns; null when the row has none (figures above the unit tier). */
+function unitRef(row: Row, label: UnitLabelColumns): UnitRef | null {
+  if (row[label.id] === null || row[label.id] === undefined) return null;
   return {
-    id: String(row[`${prefix}_id`]), code: String(row[`${prefix}_code`]), name: String(row[`${prefix}_name`]), kind: row[`${prefix}_kind`] as UnitKind,
-    validFrom: (row[`${prefix}_from`] as string | null) ?? null, validTo: (row[`${prefix}_to`] as string | null) ?? null,
+    id: String(row[label.id]), code: String(row[label.code]), name: String(row[label.name]), kind: row[label.kind] as UnitKind,
+    validFrom: (row[label.validFrom] as string | null) ?? null, validTo: (row[label.validTo] as string | null) ?? null,
   };
+}
+
+/** A sector or procedure named by a row's label columns; null when its id is null. */
+function catalogueRef(row: Row, label: CatalogueLabelColumns): CatalogueRef | null {
+  if (row[label.id] === null) return null;
+  return { id: String(row[label.id]), code: String(row[label.code]), name: String(row[label.name]) };
 }
 
 /** The aggregate engine: validates, builds one statement, runs it under the timeout, shapes the rows. */
@@ -162,7 +156,8 @@ export class AggregateService {
   /** For callers that build specs themselves (KPIs). */
   async run(spec: AggregateSpec): Promise<AggregateOutcome> {
     const built = buildAggregateQuery(spec);
-    const [{ result }] = await runReadQuery<{ result: RawResult }>(this.sql, built.text, built.params, this.timeoutMs);
+    const [row] = await runReadQuery<Record<string, AggregateStatementResult>>(this.sql, built.text, built.params, this.timeoutMs);
+    const result = row[COL.result];
     this.checkFilters(spec, result);
     return this.shape(spec, built, result);
   }
@@ -170,16 +165,16 @@ export class AggregateService {
   /** Several specs in one statement (one connection, one round trip), outcomes in the same order. */
   async runMany(specs: AggregateSpec[]): Promise<AggregateOutcome[]> {
     const { text, params, built } = combineQueries(specs);
-    const [row] = await runReadQuery<Record<string, RawResult>>(this.sql, text, params, this.timeoutMs, { genericPlan: true });
+    const [row] = await runReadQuery<Record<string, AggregateStatementResult>>(this.sql, text, params, this.timeoutMs, { genericPlan: true });
     return specs.map((spec, i) => {
-      const result = row[`r${i}`];
+      const result = row[combinedResultColumn(i)];
       this.checkFilters(spec, result);
       return this.shape(spec, built[i], result);
     });
   }
 
   /** Filters naming nothing are mistakes worth telling, not empty results. */
-  private checkFilters(spec: AggregateSpec, r: RawResult): void {
+  private checkFilters(spec: AggregateSpec, r: AggregateStatementResult): void {
     const problems: FieldProblem[] = [];
     const m = r.missing;
     const tier = spec.unitTier.toUpperCase();
@@ -196,35 +191,36 @@ export class AggregateService {
     if (problems.length > 0) throw badUserInput(`Invalid aggregate filter: ${problems.map((p) => p.reason).join('; ')}`, problems);
   }
 
-  private shape(spec: AggregateSpec, built: BuiltQuery, r: RawResult): AggregateOutcome {
+  private shape(spec: AggregateSpec, built: BuiltQuery, r: AggregateStatementResult): AggregateOutcome {
     const rows: AggregateRow[] = r.rows.map((row) => {
       const measures: MeasureValue[] = spec.measures.map((measure) => {
-        const i = built.measureIndex.get(measure)!;
+        const columns = built.measureColumns.get(measure)!;
         const ratio = MEASURES[measure].denominator !== undefined;
         return {
           measure,
-          value: num(row[`m${i}_v`]),
-          numerator: ratio ? num(row[`m${i}_n`]) : null,
-          denominator: ratio ? num(row[`m${i}_d`]) : null,
+          value: num(row[columns.value]),
+          numerator: ratio ? num(row[columns.numerator]) : null,
+          denominator: ratio ? num(row[columns.denominator]) : null,
         };
       });
       const byMeasure = new Map(measures.map((mv) => [mv.measure, mv]));
-      const g = spec.groupBy;
+      const grouped = (d: D) => spec.groupBy.includes(d);
+      const value = (d: D) => row[DIMENSION_COLUMNS[d]];
       return {
         dimensions: {
-          unit: g.includes(D.UNIT) ? unitRef(row, 'u') : null,
-          province: g.includes(D.PROVINCE) ? unitRef(row, 'p') : null,
-          unitKind: g.includes(D.UNIT_KIND) ? (row.d_kind as UnitKind | null) : null,
-          sector: g.includes(D.SECTOR) && row.s_id !== null ? { id: String(row.s_id), code: String(row.s_code), name: String(row.s_name) } : null,
-          procedure: g.includes(D.PROCEDURE) && row.pr_id !== null ? { id: String(row.pr_id), code: String(row.pr_code), name: String(row.pr_name) } : null,
-          essential: g.includes(D.ESSENTIAL) ? (row.d_essential as boolean | null) : null,
-          eligible: g.includes(D.ELIGIBLE) ? (row.d_eligible as boolean | null) : null,
-          level: g.includes(D.LEVEL) ? (row.d_level as string | null) : null,
-          period: g.includes(D.PERIOD) && row.d_period ? periodOf(spec.grain, String(row.d_period)) : null,
+          unit: grouped(D.UNIT) ? unitRef(row, LABEL_COLUMNS[D.UNIT]) : null,
+          province: grouped(D.PROVINCE) ? unitRef(row, LABEL_COLUMNS[D.PROVINCE]) : null,
+          unitKind: grouped(D.UNIT_KIND) ? (value(D.UNIT_KIND) as UnitKind | null) : null,
+          sector: grouped(D.SECTOR) ? catalogueRef(row, LABEL_COLUMNS[D.SECTOR]) : null,
+          procedure: grouped(D.PROCEDURE) ? catalogueRef(row, LABEL_COLUMNS[D.PROCEDURE]) : null,
+          essential: grouped(D.ESSENTIAL) ? (value(D.ESSENTIAL) as boolean | null) : null,
+          eligible: grouped(D.ELIGIBLE) ? (value(D.ELIGIBLE) as boolean | null) : null,
+          level: grouped(D.LEVEL) ? (value(D.LEVEL) as string | null) : null,
+          period: grouped(D.PERIOD) && value(D.PERIOD) ? periodOf(spec.grain, String(value(D.PERIOD))) : null,
         },
         measures,
         byMeasure,
-        includesPartialMerges: row.partial === true,
+        includesPartialMerges: row[COL.partial] === true,
       };
     });
     const byPeriod = spec.groupBy.includes(D.PERIOD);
@@ -246,7 +242,7 @@ export class AggregateService {
       unitView: spec.current ? UnitView.CURRENT_UNITS : UnitView.AS_REPORTED,
       answeredFromRollups: r.stale === false
         && (!built.streams.flow || built.flowRollup !== undefined) && (!built.streams.stock || built.stockRollup !== undefined),
-      ranks: r.rows.map((row) => num(row.rank_value)),
+      ranks: r.rows.map((row) => num(row[COL.rank])),
       ranked: Number(r.ranked),
       spec,
     };

@@ -5,7 +5,7 @@ import { Comparison, Indicator, Target } from '../plans/target.entity';
 import { addMonths, blockStart, monthEnd, monthOf, today, yearOf } from '../common/calendar';
 import { UnitKind } from '../units/unit.entity';
 import { validOnSql } from '../units/unit-validity';
-import { AggregateSpec } from './aggregate-query.builder';
+import { AggregateSpec } from './aggregate-spec';
 import { AggregateInput } from './aggregate.inputs';
 import { AggregateService, periodOf, toSpec } from './aggregate.service';
 import { UnitRef } from './aggregate.types';

@@ -1,7 +1,7 @@
 import { monthEnd } from '../common/calendar';
 import { UnitKind } from '../units/unit.entity';
 import { validDuringSql, validOnSql } from '../units/unit-validity';
-import { AggregateSpec } from './aggregate-query.builder';
+import { AggregateSpec, filtersUnits } from './aggregate-spec';
 import { tierColumn } from './dimensions';
 
 /** Adds a parameter and returns its placeholder, cast (so that a null still has a type). */
@@ -38,7 +38,7 @@ export function unitScopeConditions(spec: AggregateSpec, tier: UnitKind, win: Sc
       WHERE um.unit_id = u.id AND fu.kind = ${add(kind, 'unit_kind')} AND (fu.id = ANY(${add(ids ?? [], 'int[]')})
         OR (fu.code = ANY(${add(codes ?? [], 'text[]')}) AND ${validOnSql(at, 'fu')})))`;
   };
-  if (f.unitIds || f.unitCodes) where.push(within(spec.unitTier, f.unitIds, f.unitCodes));
+  if (filtersUnits(spec)) where.push(within(spec.unitTier, f.unitIds, f.unitCodes));
   if (f.provinceCodes) where.push(within(UnitKind.PROVINCE, undefined, f.provinceCodes));
   return where;
 }

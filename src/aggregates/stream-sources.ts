@@ -1,0 +1,232 @@
+/**
+ * Step "sources" of the aggregate builder: where each fact stream is read, a rollup or the base
+ * tables, and how each attribute the other steps ask for (a unit at a tier, a sector, a level, the
+ * period bucket, the counts) reads there. Two streams: flows (filing_stat, summed over months) and
+ * stocks (service_level, counted on dates).
+ *
+ * Table aliases inside a stream: f filing_stat, p procedure, s service, sl a service's level
+ * spans, m the reporting unit's unit_map row; r a rollup row and ml the unit_map row of its
+ * top-level unit; dd the dates stocks are taken on; lv a dossier's service level.
+ */
+import { UnitKind } from '../units/unit.entity';
+import { validOnSql } from '../units/unit-validity';
+import { AggregateSpec, filtersUnits } from './aggregate-spec';
+import { AggregateDimension as D, Grain, GRAIN_MONTHS, LevelView, levelSql, PeriodGrain, tierColumn, TOP_TIERS } from './dimensions';
+import { FilterKey, RollupDef, ROLLUPS } from './rollup.service';
+import { AddParam } from './unit-scope';
+
+export type Stream = 'flow' | 'stock';
+
+/** How each attribute of a fact reads in a source (SQL expressions). */
+interface SourceAttributes {
+  /** Common table expressions the source needs (before its stream's). */
+  ctes: string[];
+  from: string;
+  /** Conditions the source always sets (before the query's filters). */
+  where: string[];
+  /** The reporting unit's ancestor at a tier (itself at its own tier). */
+  unitAt(tier: UnitKind): string;
+  province: string;
+  unitKind: string;
+  sector: string;
+  procedure: string;
+  essential: string;
+  eligible: string;
+  /** Level as the chosen view reads it. */
+  level: string;
+  /** Tiers at which the unit's attribution relies on a partial merge (unit_kind[]). */
+  partialKinds: string;
+  source: string;
+  /** The PERIOD dimension's value. */
+  bucket: string;
+}
+
+export interface FlowSource extends SourceAttributes {
+  stream: 'flow';
+  month: string;
+  /** SQL of a summed count column (one of FLOW_COLUMNS). */
+  count(column: string): string;
+}
+
+export interface StockSource extends SourceAttributes {
+  stream: 'stock';
+  /** How many services a row stands for. */
+  weight: string;
+  integrated: string;
+  /** Base tables only, for SERVICES_WITH_ONLINE_FILINGS: whether the service had an online dossier in the window. */
+  onlineFiling?: string;
+}
+
+export type StreamSource = FlowSource | StockSource;
+
+/** Which filter keys a spec uses. */
+export function filterKeys(spec: AggregateSpec): FilterKey[] {
+  const f = spec.filter;
+  const keys: FilterKey[] = [];
+  if (filtersUnits(spec)) keys.push('unit');
+  if (f.provinceCodes) keys.push('province');
+  if (f.unitKinds) keys.push('unitKinds');
+  if (f.sectorCodes) keys.push('sector');
+  if (f.procedureCodes) keys.push('procedure');
+  if (f.essential !== undefined) keys.push('essential');
+  if (f.eligible !== undefined) keys.push('eligible');
+  if (f.levels) keys.push('levels');
+  return keys;
+}
+
+/** The rollup that covers a stream of this query, if any (the smallest first); undefined: the base tables. */
+export function chooseRollup(spec: AggregateSpec, stream: Stream, needsOnlineFilings: boolean): RollupDef | undefined {
+  if (!spec.preferRollups || (stream === 'stock' && needsOnlineFilings)) return undefined;
+  const keys = filterKeys(spec);
+  const usesUnitTier = spec.groupBy.includes(D.UNIT) || keys.includes('unit');
+  if (usesUnitTier && !TOP_TIERS.includes(spec.unitTier)) return undefined;
+  return ROLLUPS.find((r) => r.stream === stream && spec.groupBy.every((d) => r.dims.has(d)) && keys.every((k) => r.filters.has(k)));
+}
+
+const bucketOf = (grain: Grain, month: string) => (grain === PeriodGrain.MONTH ? month : `date_trunc('${grain}', ${month}::timestamp)::date`);
+
+/** A unit's ancestors read from a unit_map row (`map`), as reported or in today's units. */
+function ancestorsIn(map: string, current: boolean): Pick<SourceAttributes, 'unitAt' | 'province'> {
+  return {
+    unitAt: (tier) => `${map}.${tierColumn(tier, current)}`,
+    province: `${map}.${tierColumn(UnitKind.PROVINCE, current)}`,
+  };
+}
+
+/** Base tables: the reporting unit's unit_map row `m` and the fact's procedure `p`. */
+function baseTableAttributes(current: boolean): Pick<SourceAttributes, 'unitAt' | 'province' | 'unitKind' | 'partialKinds' | 'sector' | 'essential' | 'eligible'> {
+  return {
+    ...ancestorsIn('m', current),
+    unitKind: current ? 'm.cur_kind' : 'm.kind',
+    partialKinds: 'm.partial_kinds',
+    sector: 'p.sector_id',
+    essential: 'p.essential',
+    eligible: 'p.eligible_full_online',
+  };
+}
+
+/**
+ * A rollup row `r` carries the unit and procedure keys it is grouped by; its top-level unit's own
+ * ancestors (unit_map `ml`) are the reporting unit's, for the tiers a rollup covers.
+ */
+function rollupAttributes(current: boolean): Pick<SourceAttributes, 'unitAt' | 'province' | 'unitKind' | 'partialKinds' | 'sector' | 'procedure' | 'essential' | 'eligible' | 'source'> {
+  return {
+    ...ancestorsIn('ml', current),
+    unitKind: current ? 'r.cur_unit_kind' : 'r.unit_kind',
+    partialKinds: 'r.partial_kinds',
+    sector: 'r.sector_id',
+    procedure: 'NULL::int',
+    essential: 'r.essential',
+    eligible: 'r.eligible',
+    source: 'r.source_id',
+  };
+}
+
+const rollupUnitMapJoin = (current: boolean) => `JOIN unit_map ml ON ml.unit_id = r.${current ? 'cur_l1_id' : 'l1_id'}`;
+
+/** Flows from filing_stat. */
+export function flowFromBaseTables(spec: AggregateSpec): FlowSource {
+  const needLevel = spec.groupBy.includes(D.LEVEL) || spec.filter.levels !== undefined;
+  // A dossier's level: its service's level in force on the last day of the month.
+  const lateral = needLevel
+    ? `LEFT JOIN LATERAL (
+         SELECT sl.taxonomy, sl.level FROM service s JOIN service_level sl ON sl.service_id = s.id
+         WHERE s.unit_id = f.unit_id AND s.procedure_id = f.procedure_id AND sl.valid_from < (f.month + interval '1 month')::date
+         ORDER BY sl.valid_from DESC LIMIT 1) lv ON true`
+    : '';
+  return {
+    stream: 'flow',
+    ...baseTableAttributes(spec.current),
+    ctes: [],
+    from: `filing_stat f JOIN unit_map m ON m.unit_id = f.unit_id JOIN procedure p ON p.id = f.procedure_id ${lateral}`,
+    where: [],
+    procedure: 'f.procedure_id',
+    level: needLevel && spec.levels ? levelSql(spec.levels, 'lv.taxonomy', 'lv.level', 'p.eligible_full_online') : 'NULL::text',
+    source: 'f.source_id',
+    month: 'f.month',
+    bucket: bucketOf(spec.grain, 'f.month'),
+    count: (column) => `f.${column}`,
+  };
+}
+
+/** Flows from a filing rollup (by month and top-level unit, and for some by sector). */
+export function flowFromRollup(spec: AggregateSpec, rollup: RollupDef): FlowSource {
+  return {
+    stream: 'flow',
+    ...rollupAttributes(spec.current),
+    ctes: [],
+    from: `${rollup.table} r ${rollupUnitMapJoin(spec.current)}`,
+    where: [],
+    level: 'NULL::text',
+    month: 'r.month',
+    bucket: bucketOf(spec.grain, 'r.month'),
+    count: (column) => `r.${column}`,
+  };
+}
+
+/**
+ * The dates stocks are taken on (CTE `dates`): one (asOf, or the period's last day), or the last
+ * day of each period of the PERIOD dimension; each with the window of months a hybrid measure
+ * looks for online filings in.
+ */
+export function stockDatesCte(spec: AggregateSpec, add: AddParam): string {
+  if (spec.groupBy.includes(D.PERIOD)) {
+    const step = `interval '${GRAIN_MONTHS[spec.grain]} months'`;
+    const from = add(spec.from, 'date');
+    const to = add(spec.to, 'date');
+    return `dates AS (
+        SELECT b::date AS bucket, (b + ${step} - interval '1 day')::date AS d,
+          greatest(b::date, ${from}) AS wstart, least((b + ${step} - interval '1 month')::date, ${to}) AS wend
+        FROM generate_series(date_trunc('${spec.grain}', ${from}::timestamp), ${to}::timestamp, ${step}) b)`;
+  }
+  const d = add(spec.stockDate, 'date');
+  return `dates AS (SELECT NULL::date AS bucket, ${d} AS d,
+        coalesce(${add(spec.from ?? null, 'date')}, '-infinity'::date) AS wstart,
+        coalesce(${add(spec.to ?? null, 'date')}, date_trunc('month', ${d}::timestamp)::date) AS wend)`;
+}
+
+/** An as-reported view reads only the levels reported in its taxonomy. */
+const reportedInView = (view: LevelView, taxonomy: string): string[] =>
+  (view === LevelView.DECREE43 || view === LevelView.DECREE42 ? [`${taxonomy} = '${view}'`] : []);
+
+/** Stocks from service_level: each level row is in force from its date until the service's next one (CTE `spans`). */
+export function stockFromBaseTables(spec: AggregateSpec, withOnlineFilings: boolean): StockSource {
+  const view = spec.levels!;
+  return {
+    stream: 'stock',
+    ...baseTableAttributes(spec.current),
+    ctes: [`spans AS (
+      SELECT sl.service_id, sl.taxonomy, sl.level, sl.integrated_national, sl.source_id, sl.valid_from,
+        lead(sl.valid_from) OVER (PARTITION BY sl.service_id ORDER BY sl.valid_from) AS next_from
+      FROM service_level sl)`],
+    from: `dates dd JOIN spans sl ON sl.valid_from <= dd.d AND (sl.next_from IS NULL OR sl.next_from > dd.d)
+      JOIN service s ON s.id = sl.service_id JOIN unit_map m ON m.unit_id = s.unit_id JOIN procedure p ON p.id = s.procedure_id`,
+    where: [validOnSql('dd.d', 'm'), ...reportedInView(view, 'sl.taxonomy')],
+    procedure: 's.procedure_id',
+    level: levelSql(view, 'sl.taxonomy', 'sl.level', 'p.eligible_full_online'),
+    source: 'sl.source_id',
+    bucket: 'dd.bucket',
+    weight: '1',
+    integrated: 'sl.integrated_national',
+    onlineFiling: withOnlineFilings
+      ? `EXISTS (SELECT 1 FROM filing_stat fx WHERE fx.unit_id = s.unit_id AND fx.procedure_id = s.procedure_id
+           AND fx.month >= dd.wstart AND fx.month <= dd.wend AND fx.received_online > 0)`
+      : undefined,
+  };
+}
+
+/** Stocks from a stock rollup: service counts run-length encoded over [valid_from, valid_to). */
+export function stockFromRollup(spec: AggregateSpec, rollup: RollupDef): StockSource {
+  const view = spec.levels!;
+  return {
+    stream: 'stock',
+    ...rollupAttributes(spec.current),
+    ctes: [],
+    from: `dates dd JOIN ${rollup.table} r ON daterange(r.valid_from, r.valid_to) @> dd.d ${rollupUnitMapJoin(spec.current)}`,
+    where: reportedInView(view, 'r.taxonomy'),
+    level: levelSql(view, 'r.taxonomy', 'r.level', 'r.eligible'),
+    bucket: 'dd.bucket',
+    weight: 'r.services',
+    integrated: 'r.integrated',
+  };
+}
