@@ -21,6 +21,15 @@ function keyColumn(prop: EntityProperty): EntityProperty {
 function fitsColumn(value: unknown, prop: EntityProperty): boolean {
   const column = keyColumn(prop);
   const columnType = String(column.columnTypes?.[0] ?? column.type ?? '').toLowerCase();
+  return fitsColumnType(value, columnType, column.runtimeType);
+}
+
+/**
+ * Whether a decoded cursor key fits a column of `columnType` (a PostgreSQL type name, or the
+ * entity property's runtime type when the column type says nothing): shared by entity pages and
+ * plain-SQL pages (sql-page.ts), so a forged cursor is refused alike.
+ */
+export function fitsColumnType(value: unknown, columnType: string, runtimeType?: string): boolean {
   if (columnType === 'date') {
     // Dates travel as "YYYY-MM-DD"; PostgreSQL has no year 0, and the date must exist.
     const m = typeof value === 'string' ? DATE.exec(value) : null;
@@ -28,9 +37,9 @@ function fitsColumn(value: unknown, prop: EntityProperty): boolean {
     const d = new Date(`${value}T00:00:00Z`);
     return !Number.isNaN(d.getTime()) && d.toISOString().endsWith(`${value}T00:00:00.000Z`);
   }
-  const max = INTEGER_MAX[columnType] ?? (column.runtimeType === 'number' ? INTEGER_MAX.integer : undefined);
+  const max = INTEGER_MAX[columnType] ?? (runtimeType === 'number' ? INTEGER_MAX.integer : undefined);
   if (max !== undefined) return typeof value === 'number' && Number.isSafeInteger(value) && Math.abs(value) <= max;
-  if (column.runtimeType === 'boolean') return typeof value === 'boolean';
+  if (runtimeType === 'boolean') return typeof value === 'boolean';
   // Text keys (codes): as long as a cursor can be, and clean (PostgreSQL refuses NUL in text).
   return typeof value === 'string' && value.length <= 512 && controlCharacterProblem(value) === undefined;
 }
@@ -42,15 +51,23 @@ function fitsColumn(value: unknown, prop: EntityProperty): boolean {
  * foreign cursor and gets BAD_USER_INPUT naming `after`, instead of an SQL error.
  */
 function assertCursorFits(after: string, meta: EntityMetadata, orderBy: Record<string, unknown>): void {
+  const columns = Object.keys(orderBy);
+  decodeCursorKeys(after, columns.length, (value, i) => meta.properties[columns[i]] !== undefined && fitsColumn(value, meta.properties[columns[i]]));
+}
+
+/**
+ * The ordering keys a client's `after` holds, `arity` of them, each accepted by `fits`; anything
+ * else is BAD_USER_INPUT naming `after`.
+ */
+export function decodeCursorKeys(after: string, arity: number, fits: (value: unknown, i: number) => boolean): unknown[] {
   let keys: unknown;
   try {
     keys = Cursor.decode(after);
   } catch {
     keys = undefined;
   }
-  const columns = Object.keys(orderBy);
-  const ok = Array.isArray(keys) && keys.length === columns.length && columns.every((c, i) => meta.properties[c] !== undefined && fitsColumn(keys[i], meta.properties[c]));
-  if (!ok) throw badUserInput('Invalid cursor', [{ field: 'after', reason: 'not a cursor returned by this query (use pageInfo.endCursor, or null for the first page)' }]);
+  if (Array.isArray(keys) && keys.length === arity && keys.every((k, i) => fits(k, i))) return keys;
+  throw badUserInput('Invalid cursor', [{ field: 'after', reason: 'not a cursor returned by this query (use pageInfo.endCursor, or null for the first page)' }]);
 }
 
 /** Keyset pagination over an entity (MikroORM's findByCursor), with a clear error for a bad cursor. */

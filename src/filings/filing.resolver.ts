@@ -8,6 +8,8 @@ import { readAt, Unit } from '../units/unit.entity';
 import { FilingStat } from './filing-stat.entity';
 import { FilingStatFilter } from './filing.inputs';
 import { FilingService } from './filing.service';
+import { FilingStatNode } from './filing-row.mapper';
+import { asSourced } from '../procedures/procedure-row.mapper';
 
 @ObjectType()
 export class FilingStatConnection extends Connection(FilingStat) {}
@@ -22,22 +24,22 @@ class FilingStatsArgs extends PageArgs {
 export class FilingStatResolver {
   @Query(() => FilingStatConnection, { description: 'Monthly filing statistics, ordered by month, unit, procedure.' })
   filingStats(@Args() { filter, ...page }: FilingStatsArgs, @Ctx() ctx: GatewayContext, @Info() info: GraphQLResolveInfo) {
-    return new FilingService(ctx.em).list(filter ?? {}, page, info);
+    return new FilingService(ctx.sql, ctx.loaders).list(filter ?? {}, page, info);
   }
 
   @FieldResolver(() => Unit, { description: 'The unit that reported the counts, named as on the first day of the month.' })
-  async unit(@Root() stat: FilingStat, @Ctx() ctx: GatewayContext) {
+  async unit(@Root() stat: FilingStatNode, @Ctx() ctx: GatewayContext) {
     const unit = await ctx.loaders.unitById.load(stat.unit.id);
     return unit ? readAt(unit, String(stat.month).slice(0, 10)) : unit;
   }
 
   @FieldResolver(() => Procedure)
-  procedure(@Root() stat: FilingStat, @Ctx() ctx: GatewayContext) {
+  procedure(@Root() stat: FilingStatNode, @Ctx() ctx: GatewayContext) {
     return ctx.loaders.procedureById.load(stat.procedure.id);
   }
 
   @FieldResolver(() => Provenance)
-  provenance(@Root() stat: FilingStat, @Ctx() ctx: GatewayContext) {
-    return provenanceOf(stat, ctx);
+  provenance(@Root() stat: FilingStatNode, @Ctx() ctx: GatewayContext) {
+    return provenanceOf(asSourced(stat), ctx);
   }
 }

@@ -4,6 +4,7 @@ import { Connection, PageArgs } from '../common/pagination';
 import { Provenance, provenanceOf } from '../provenance/provenance.type';
 import { GatewayContext } from '../server/context';
 import { Procedure } from './procedure.entity';
+import { asSourced, ProcedureNode } from './procedure-row.mapper';
 import { ProcedureFilter } from './procedure.inputs';
 import { ProcedureService } from './procedure.service';
 import { Sector } from './sector.entity';
@@ -21,21 +22,21 @@ class ProceduresArgs extends PageArgs {
 export class ProcedureResolver {
   @Query(() => ProcedureConnection, { description: 'The procedure catalogue, ordered by code.' })
   procedures(@Args() { filter, ...page }: ProceduresArgs, @Ctx() ctx: GatewayContext, @Info() info: GraphQLResolveInfo) {
-    return new ProcedureService(ctx.em).list(filter ?? {}, page, info);
+    return new ProcedureService(ctx.em, ctx.sql).list(filter ?? {}, page, info);
   }
 
   @Query(() => [Sector], { description: 'All sectors, ordered by code.' })
   sectors(@Ctx() ctx: GatewayContext) {
-    return new ProcedureService(ctx.em).sectors();
+    return new ProcedureService(ctx.em, ctx.sql).sectors();
   }
 
   @FieldResolver(() => Sector)
-  sector(@Root() procedure: Procedure, @Ctx() ctx: GatewayContext) {
+  sector(@Root() procedure: ProcedureNode, @Ctx() ctx: GatewayContext) {
     return ctx.loaders.sectorById.load(procedure.sector.id);
   }
 
   @FieldResolver(() => Provenance)
-  provenance(@Root() procedure: Procedure, @Ctx() ctx: GatewayContext) {
-    return provenanceOf(procedure, ctx);
+  provenance(@Root() procedure: ProcedureNode, @Ctx() ctx: GatewayContext) {
+    return provenanceOf(asSourced(procedure), ctx);
   }
 }

@@ -57,7 +57,7 @@ export function contextFactory(opts: AppOptions) {
   return async ({ req, res }: { req: express.Request; res: express.Response }): Promise<GatewayContext> => {
     const em = opts.db.orm.em.fork();
     return {
-      em, sql: opts.db.sql, loaders: createLoaders(em), caller: callerOf(res), config: opts.config, services,
+      em, sql: opts.db.sql, loaders: createLoaders(em, opts.db.sql), caller: callerOf(res), config: opts.config, services,
       http: {
         bodyBytes: bodyBytesOf(res),
         legacyJson: !prefersGraphqlResponseJson(req),

@@ -12,6 +12,8 @@ import { ServiceLevel } from './service-level.entity';
 import { Service } from './service.entity';
 import { ServiceFilter } from './service.inputs';
 import { ServiceService } from './service.service';
+import { ServiceLevelNode, ServiceNode } from './service-row.mapper';
+import { asSourced } from '../procedures/procedure-row.mapper';
 
 @ObjectType()
 export class ServiceConnection extends Connection(Service) {}
@@ -33,39 +35,39 @@ class LevelArgs {
 export class ServiceResolver {
   @Query(() => ServiceConnection, { description: 'Services (unit × procedure), paged.' })
   services(@Args() { filter, ...page }: ServicesArgs, @Ctx() ctx: GatewayContext, @Info() info: GraphQLResolveInfo) {
-    return new ServiceService(ctx.em).list(filter ?? {}, page, info);
+    return new ServiceService(ctx.sql, ctx.loaders).list(filter ?? {}, page, info);
   }
 
   @FieldResolver(() => Unit)
-  unit(@Root() service: Service, @Ctx() ctx: GatewayContext) {
+  unit(@Root() service: ServiceNode, @Ctx() ctx: GatewayContext) {
     return ctx.loaders.unitById.load(service.unit.id);
   }
 
   @FieldResolver(() => Procedure)
-  procedure(@Root() service: Service, @Ctx() ctx: GatewayContext) {
+  procedure(@Root() service: ServiceNode, @Ctx() ctx: GatewayContext) {
     return ctx.loaders.procedureById.load(service.procedure.id);
   }
 
   @FieldResolver(() => ServiceLevel, { nullable: true, description: 'The online level in force on a date, as reported (null: none reported yet).' })
-  level(@Root() service: Service, @Args() { at }: LevelArgs, @Ctx() ctx: GatewayContext) {
+  level(@Root() service: ServiceNode, @Args() { at }: LevelArgs, @Ctx() ctx: GatewayContext) {
     return ctx.loaders.levelAt.load(`${service.id}|${at ?? today()}`);
   }
 
   @FieldResolver(() => [ServiceLevel], { description: 'Every level reported, oldest first.' })
-  levelHistory(@Root() service: Service, @Ctx() ctx: GatewayContext) {
+  levelHistory(@Root() service: ServiceNode, @Ctx() ctx: GatewayContext) {
     return ctx.loaders.levelHistory.load(service.id);
   }
 
   @FieldResolver(() => Provenance)
-  provenance(@Root() service: Service, @Ctx() ctx: GatewayContext) {
-    return provenanceOf(service, ctx);
+  provenance(@Root() service: ServiceNode, @Ctx() ctx: GatewayContext) {
+    return provenanceOf(asSourced(service), ctx);
   }
 }
 
 @Resolver(() => ServiceLevel)
 export class ServiceLevelResolver {
   @FieldResolver(() => Provenance)
-  provenance(@Root() level: ServiceLevel, @Ctx() ctx: GatewayContext) {
-    return provenanceOf(level, ctx);
+  provenance(@Root() level: ServiceLevelNode, @Ctx() ctx: GatewayContext) {
+    return provenanceOf(asSourced(level), ctx);
   }
 }

@@ -1,26 +1,30 @@
-import { EntityManager, FilterQuery } from '@mikro-orm/postgresql';
 import { GraphQLResolveInfo } from 'graphql';
-import { badUserInput } from '../common/errors';
-import { paginate } from '../common/paginate';
-import { ConnectionResult, PageArgs } from '../common/pagination';
 import { today } from '../common/calendar';
-import { UnitService } from '../units/unit.service';
-import { Service } from './service.entity';
+import { ConnectionResult, PageArgs } from '../common/pagination';
+import { paginateSql, SqlConditions } from '../common/sql-page';
+import { Sql } from '../db/sql';
+import { UnitLoaders } from '../units/unit.loader';
+import { UnitReadService } from '../units/unit-read.service';
 import { ServiceFilter } from './service.inputs';
+import { SERVICE_COLUMNS, serviceFromRow, ServiceNode } from './service-row.mapper';
 
 export class ServiceService {
-  constructor(private readonly em: EntityManager) {}
+  constructor(
+    private readonly sql: Sql,
+    private readonly loaders: Pick<UnitLoaders, 'unitByCode'>,
+  ) {}
 
-  async list(filter: ServiceFilter, page: PageArgs, info: GraphQLResolveInfo): Promise<ConnectionResult<Service>> {
-    const where: FilterQuery<Service> = {};
+  /** Services (unit × procedure) filtered and paged by id, in plain SQL (service-row.mapper.ts). */
+  async list(filter: ServiceFilter, page: PageArgs, info: GraphQLResolveInfo): Promise<ConnectionResult<ServiceNode>> {
+    const where = new SqlConditions();
     if (filter.unitCode) {
-      const at = filter.unitAt ?? today();
-      const unit = await new UnitService(this.em).findByCode(filter.unitCode, at);
-      if (!unit) throw badUserInput('Unknown unit', [{ field: 'filter.unitCode', reason: `no unit with code ${filter.unitCode} on ${at}` }]);
-      where.unit = unit.id;
+      const unitId = await new UnitReadService(this.sql, this.loaders).idOfCode(filter.unitCode, filter.unitAt ?? today(), 'filter.unitCode');
+      where.and(`s.unit_id = ${where.param(unitId)}`);
     }
-    if (filter.procedureCode) where.procedure = { code: filter.procedureCode };
-    if (filter.sectorCode) where.procedure = { ...(where.procedure as object), sector: { code: filter.sectorCode } };
-    return paginate(this.em, Service, where, { id: 'asc' }, page, info);
+    if (filter.procedureCode) where.and(`s.procedure_id IN (SELECT p.id FROM procedure p WHERE p.code = ${where.param(filter.procedureCode)})`);
+    if (filter.sectorCode) {
+      where.and(`s.procedure_id IN (SELECT p.id FROM procedure p JOIN sector sc ON sc.id = p.sector_id WHERE sc.code = ${where.param(filter.sectorCode)})`);
+    }
+    return paginateSql(this.sql, { select: SERVICE_COLUMNS, from: 'service s', where, keys: [{ sql: 's.id', type: 'integer', as: 'id' }] }, page, info, serviceFromRow);
   }
 }

@@ -1,6 +1,7 @@
 import { Entity, Enum, Formula, Index, ManyToOne, PrimaryKey, Property, Ref, Unique } from '@mikro-orm/core';
 import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
 import { LocalDateScalar } from '../common/scalars';
+import { renamedSql, UnitNode } from './unit-row.mapper';
 
 export enum UnitKind {
   NATION = 'nation',
@@ -56,7 +57,7 @@ export class Unit {
    * Whether the unit has former names (unit_name). Read with the unit so that the many units
    * never renamed answer `name` at a date without another statement.
    */
-  @Formula((alias) => `exists (select 1 from unit_name un where un.unit_id = ${alias}.id)`, { type: 'boolean', hidden: true })
+  @Formula((alias) => renamedSql(`${alias}`), { type: 'boolean', hidden: true })
   renamed?: boolean;
 
   /** Accent-folded name for matching "Tay Ninh" to "Tây Ninh". */
@@ -82,14 +83,14 @@ export class Unit {
 }
 
 /** A unit read for a date: `name` then answers the name valid on that date. */
-export type UnitReadAt = Unit & { readonly readAt?: string };
+export type UnitReadAt<U extends UnitNode = UnitNode> = U & { readonly readAt?: string };
 
 /**
- * A view of `unit` read for `date`. Every field reads through to the entity (its prototype); the
- * date cannot be set on the entity itself, which the request's identity map shares between
- * everyone who reads the unit, possibly for other dates.
+ * A view of `unit` read for `date`. Every field reads through to the unit (its prototype); the
+ * date cannot be set on the unit itself, which the request's loaders share between everyone who
+ * reads the unit, possibly for other dates.
  */
-export function readAt(unit: Unit, date: string | undefined | null): UnitReadAt {
+export function readAt<U extends UnitNode>(unit: U, date: string | undefined | null): UnitReadAt<U> {
   if (!date) return unit;
-  return Object.assign(Object.create(unit) as Unit, { readAt: date });
+  return Object.assign(Object.create(unit) as U, { readAt: date });
 }

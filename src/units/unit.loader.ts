@@ -1,47 +1,86 @@
-import { EntityManager } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
-import { byIdLoader } from '../common/by-id.loader';
+import { Sql } from '../db/sql';
 import { LineageType } from './unit-lineage.entity';
-import { readAt, Unit } from './unit.entity';
-import { validOnFilter } from './unit-validity';
+import { readAt } from './unit.entity';
 import { UnitNameSpan } from './unit-name.types';
+import { UnitNode, unitColumnsSql, unitFromRow } from './unit-row.mapper';
+import { validOnSql } from './unit-validity';
 
 export interface UnitLinkRow {
-  unit: Unit;
+  unit: UnitNode;
   type: LineageType;
   effectiveOn: string;
 }
 
-/** Groups keys "id|date" by date so one statement answers every key of a date. */
-export function byDate(keys: readonly string[]): Map<string, number[]> {
-  const groups = new Map<string, number[]>();
+/** Groups keys "key|date" by date so one statement answers every key of a date (the key may hold "|": the date never does). */
+export function keysByDate(keys: readonly string[]): Map<string, string[]> {
+  const groups = new Map<string, string[]>();
   for (const k of keys) {
-    const [id, date] = k.split('|');
+    const cut = k.lastIndexOf('|');
+    const date = k.slice(cut + 1);
     const list = groups.get(date) ?? [];
-    list.push(Number(id));
+    list.push(k.slice(0, cut));
     groups.set(date, list);
   }
   return groups;
 }
 
-/** Per-request loaders for units and their relations: one statement per batch, never one per row. */
-export function createUnitLoaders(em: EntityManager) {
-  const unitById = byIdLoader(em, Unit);
+/** Groups keys "id|date" by date so one statement answers every key of a date. */
+export function byDate(keys: readonly string[]): Map<string, number[]> {
+  return new Map([...keysByDate(keys)].map(([date, ids]) => [date, ids.map(Number)]));
+}
+
+/** Rows grouped by a key, in the order read. */
+export function groupBy<K, V>(rows: readonly V[], keyOf: (v: V) => K): Map<K, V[]> {
+  const map = new Map<K, V[]>();
+  for (const r of rows) {
+    const k = keyOf(r);
+    const list = map.get(k);
+    if (list) list.push(r);
+    else map.set(k, [r]);
+  }
+  return map;
+}
+
+const UNIT_AND_PARENT = `SELECT ${unitColumnsSql('u')}, ${unitColumnsSql('p', 'p_')} FROM unit u LEFT JOIN unit p ON p.id = u.parent_id`;
+
+/**
+ * Per-request loaders for units and their relations: one statement per batch, never one per row,
+ * in plain SQL through pg (UnitNode: no entity hydration, see unit-row.mapper.ts).
+ */
+export function createUnitLoaders(sql: Sql) {
+  const unitById = new DataLoader<number, UnitNode | undefined>(async (ids) => {
+    const rows = await sql.query(`SELECT ${unitColumnsSql('u')} FROM unit u WHERE u.id = ANY($1::int[])`, [ids]);
+    const byId = new Map(rows.map((r) => [r.id as number, unitFromRow(r)!]));
+    return ids.map((id) => byId.get(id));
+  });
+
+  /**
+   * Key "code|date": the unit holding the code on that date (codes are reused after mergers).
+   * Its parent comes in the same statement and is primed into unitById, so `unit(code) { parent }`
+   * costs one statement, not two.
+   */
+  const unitByCode = new DataLoader<string, UnitNode | null>(async (keys) => {
+    const found = new Map<string, UnitNode>();
+    for (const [date, codes] of keysByDate(keys)) {
+      const rows = await sql.query(`${UNIT_AND_PARENT} WHERE u.code = ANY($1::text[]) AND ${validOnSql('$2::date', 'u')} ORDER BY u.id`, [codes, date]);
+      for (const r of rows) {
+        const unit = unitFromRow(r)!;
+        const parent = unitFromRow(r, 'p_');
+        if (parent) unitById.prime(parent.id, parent);
+        if (!found.has(`${unit.code}|${date}`)) found.set(`${unit.code}|${date}`, unit);
+      }
+    }
+    return keys.map((k) => found.get(k) ?? null);
+  });
 
   /** Key "parentId|date" (date may be empty: every child ever). */
-  const childrenByParent = new DataLoader<string, Unit[]>(async (keys) => {
-    const result = new Map<string, Unit[]>();
+  const childrenByParent = new DataLoader<string, UnitNode[]>(async (keys) => {
+    const result = new Map<string, UnitNode[]>();
     for (const [date, parents] of byDate(keys)) {
-      const where = date
-        ? { $and: [{ parent: { $in: parents } }, validOnFilter(date)] }
-        : { parent: { $in: parents } };
-      const rows = await em.find(Unit, where, { orderBy: { code: 'asc', id: 'asc' } });
-      for (const u of rows) {
-        const k = `${u.parent!.id}|${date}`;
-        const list = result.get(k) ?? [];
-        list.push(u);
-        result.set(k, list);
-      }
+      const validOn = date ? `AND ${validOnSql('$2::date', 'u')}` : '';
+      const rows = await sql.query(`SELECT ${unitColumnsSql('u')} FROM unit u WHERE u.parent_id = ANY($1::int[]) ${validOn} ORDER BY u.code, u.id`, date ? [parents, date] : [parents]);
+      for (const [parentId, children] of groupBy(rows.map((r) => unitFromRow(r)!), (u) => u.parent!.id)) result.set(`${parentId}|${date}`, children);
     }
     return keys.map((k) => result.get(k) ?? []);
   });
@@ -51,29 +90,23 @@ export function createUnitLoaders(em: EntityManager) {
       const [self, other] = direction === 'predecessors' ? ['successor_id', 'predecessor_id'] : ['predecessor_id', 'successor_id'];
       // A predecessor is named as on its last day, a successor as on its first.
       const namedOn = direction === 'predecessors' ? 'effective_on - 1' : 'effective_on';
-      const rows = await em.getConnection().execute<{ self: number; other: number; type: LineageType; effective_on: string; named_on: string }[]>(
+      const rows = await sql.query<{ self: number; other: number; type: LineageType; effective_on: string; named_on: string }>(
         `SELECT ${self} AS self, ${other} AS other, type, to_char(effective_on, 'YYYY-MM-DD') AS effective_on,
            to_char(${namedOn}, 'YYYY-MM-DD') AS named_on
-         FROM unit_lineage WHERE ${self} IN (?) ORDER BY ${other}`,
-        [[...ids]],
+         FROM unit_lineage WHERE ${self} = ANY($1::int[]) ORDER BY ${other}`,
+        [ids],
       );
       const units = await unitById.loadMany([...new Set(rows.map((r) => r.other))]);
-      const byId = new Map(units.filter((u): u is Unit => u instanceof Unit).map((u) => [u.id, u]));
-      const grouped = new Map<number, UnitLinkRow[]>();
-      for (const r of rows) {
-        const list = grouped.get(r.self) ?? [];
-        list.push({ unit: readAt(byId.get(r.other)!, r.named_on), type: r.type, effectiveOn: r.effective_on });
-        grouped.set(r.self, list);
-      }
-      return ids.map((id) => grouped.get(id) ?? []);
+      const byId = new Map(units.filter((u): u is UnitNode => u !== undefined && !(u instanceof Error)).map((u) => [u.id, u]));
+      const grouped = groupBy(rows, (r) => r.self);
+      return ids.map((id) => (grouped.get(id) ?? []).map((r) => ({ unit: readAt(byId.get(r.other)!, r.named_on), type: r.type, effectiveOn: r.effective_on })));
     });
 
   /** Key "unitId|date": the name on that date, from unit_name_at (the one owner of the rule). */
   const unitNameAt = new DataLoader<string, string>(async (keys) => {
     const result = new Map<string, string>();
     for (const [date, ids] of byDate(keys)) {
-      const rows = await em.getConnection().execute<{ id: number; name: string }[]>(
-        'SELECT id, unit_name_at(id, ?::date) AS name FROM unit WHERE id IN (?)', [date, ids]);
+      const rows = await sql.query<{ id: number; name: string }>('SELECT id, unit_name_at(id, $1::date) AS name FROM unit WHERE id = ANY($2::int[])', [date, ids]);
       for (const r of rows) result.set(`${r.id}|${date}`, r.name);
     }
     return keys.map((k) => result.get(k) ?? '');
@@ -81,25 +114,20 @@ export function createUnitLoaders(em: EntityManager) {
 
   /** Every name of a unit, oldest first: its former names, then the current one from the day after the last rename. */
   const unitNames = new DataLoader<number, UnitNameSpan[]>(async (ids) => {
-    const rows = await em.getConnection().execute<{ unit_id: number; name: string; valid_from: string | null; valid_to: string | null }[]>(
+    const rows = await sql.query<{ unit_id: number; name: string; valid_from: string | null; valid_to: string | null }>(
       `SELECT unit_id, name, to_char(valid_from, 'YYYY-MM-DD') AS valid_from, to_char(valid_to, 'YYYY-MM-DD') AS valid_to FROM (
-         SELECT n.unit_id, n.name, n.valid_from, n.valid_to FROM unit_name n WHERE n.unit_id IN (?)
+         SELECT n.unit_id, n.name, n.valid_from, n.valid_to FROM unit_name n WHERE n.unit_id = ANY($1::int[])
          UNION ALL
          SELECT u.id, u.name, coalesce((SELECT max(n.valid_to) + 1 FROM unit_name n WHERE n.unit_id = u.id), u.valid_from), u.valid_to
-         FROM unit u WHERE u.id IN (?)
+         FROM unit u WHERE u.id = ANY($1::int[])
        ) x ORDER BY unit_id, valid_from NULLS FIRST`,
-      [[...ids], [...ids]],
+      [ids],
     );
-    const grouped = new Map<number, UnitNameSpan[]>();
-    for (const r of rows) {
-      const list = grouped.get(r.unit_id) ?? [];
-      list.push({ name: r.name, validFrom: r.valid_from, validTo: r.valid_to });
-      grouped.set(r.unit_id, list);
-    }
-    return ids.map((id) => grouped.get(id) ?? []);
+    const grouped = groupBy(rows, (r) => r.unit_id);
+    return ids.map((id) => (grouped.get(id) ?? []).map((r) => ({ name: r.name, validFrom: r.valid_from, validTo: r.valid_to })));
   });
 
-  return { unitById, childrenByParent, predecessors: links('predecessors'), successors: links('successors'), unitNameAt, unitNames };
+  return { unitById, unitByCode, childrenByParent, predecessors: links('predecessors'), successors: links('successors'), unitNameAt, unitNames };
 }
 
 export type UnitLoaders = ReturnType<typeof createUnitLoaders>;

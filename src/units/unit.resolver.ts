@@ -7,10 +7,11 @@ import { GatewayContext } from '../server/context';
 import { Service } from '../services/service.entity';
 import { LineageType } from './unit-lineage.entity';
 import { readAt, Unit, UnitReadAt } from './unit.entity';
+import { UnitNode } from './unit-row.mapper';
 import { UnitNameSpan } from './unit-name.types';
 import { UnitFilter } from './unit.inputs';
 import { today } from '../common/calendar';
-import { UnitService } from './unit.service';
+import { UnitReadService } from './unit-read.service';
 
 @ObjectType()
 export class UnitConnection extends Connection(Unit) {}
@@ -18,7 +19,7 @@ export class UnitConnection extends Connection(Unit) {}
 @ObjectType({ description: 'A lineage link to a predecessor or successor unit.' })
 export class UnitLink {
   @Field(() => Unit)
-  unit!: Unit;
+  unit!: UnitNode;
 
   @Field(() => LineageType)
   type!: LineageType;
@@ -62,7 +63,7 @@ class AtArgs {
  * A unit's name on a date. Units never renamed (nearly all) answer from the row already read;
  * the others ask unit_name_at, which alone decides which name was in force.
  */
-function nameOn(unit: Unit, date: string, ctx: GatewayContext): string | Promise<string> {
+function nameOn(unit: UnitNode, date: string, ctx: GatewayContext): string | Promise<string> {
   // Unknown (a unit read without the formula) counts as possibly renamed: ask.
   return unit.renamed === false ? unit.name : ctx.loaders.unitNameAt.load(`${unit.id}|${date}`);
 }
@@ -71,13 +72,13 @@ function nameOn(unit: Unit, date: string, ctx: GatewayContext): string | Promise
 export class UnitResolver {
   @Query(() => UnitConnection, { description: 'Units, filtered and paged, ordered by code.' })
   units(@Args() { filter, ...page }: UnitsArgs, @Ctx() ctx: GatewayContext, @Info() info: GraphQLResolveInfo) {
-    return new UnitService(ctx.em).list(filter ?? {}, page, info);
+    return new UnitReadService(ctx.sql, ctx.loaders).list(filter ?? {}, page, info);
   }
 
   @Query(() => Unit, { nullable: true, description: 'The unit holding a code on a date. Codes are reused after mergers: 80 was Long An until 30 June 2025 and is Tây Ninh since.' })
   async unit(@Args() { code, at }: UnitArgs, @Ctx() ctx: GatewayContext) {
     const date = at ?? today();
-    const unit = await new UnitService(ctx.em).findByCode(code, date);
+    const unit = await new UnitReadService(ctx.sql, ctx.loaders).findByCode(code, date);
     return unit ? readAt(unit, date) : null;
   }
 
@@ -91,7 +92,7 @@ export class UnitResolver {
       + 'Thành phố Huế from 2025-01-01, code 46 throughout), else its current name (also on a date '
       + 'no former name covers, such as after a closed unit\'s last day: the name it closed with).',
   })
-  nameAt(@Root() unit: Unit, @Args() { date }: NameAtArgs, @Ctx() ctx: GatewayContext): string | Promise<string> {
+  nameAt(@Root() unit: UnitNode, @Args() { date }: NameAtArgs, @Ctx() ctx: GatewayContext): string | Promise<string> {
     return nameOn(unit, date, ctx);
   }
 
@@ -99,7 +100,7 @@ export class UnitResolver {
     description: 'Every name the unit bore, oldest first, each with the days it was in force; the last is the current name. '
       + 'Only renames without a code change appear here (a merger closes units and opens others: see predecessors).',
   })
-  names(@Root() unit: Unit, @Ctx() ctx: GatewayContext) {
+  names(@Root() unit: UnitNode, @Ctx() ctx: GatewayContext) {
     return ctx.loaders.unitNames.load(unit.id);
   }
 
@@ -117,17 +118,17 @@ export class UnitResolver {
   }
 
   @FieldResolver(() => [UnitLink], { description: 'Units this one was formed from (2025 reform, ministry restructuring), each named as on its last day.' })
-  predecessors(@Root() unit: Unit, @Ctx() ctx: GatewayContext) {
+  predecessors(@Root() unit: UnitNode, @Ctx() ctx: GatewayContext) {
     return ctx.loaders.predecessors.load(unit.id);
   }
 
   @FieldResolver(() => [UnitLink], { description: 'Units this one went into, each named as on its first day.' })
-  successors(@Root() unit: Unit, @Ctx() ctx: GatewayContext) {
+  successors(@Root() unit: UnitNode, @Ctx() ctx: GatewayContext) {
     return ctx.loaders.successors.load(unit.id);
   }
 
   @FieldResolver(() => [Service], { description: 'Services this unit offers, ordered by procedure code.' })
-  services(@Root() unit: Unit, @Ctx() ctx: GatewayContext) {
+  services(@Root() unit: UnitNode, @Ctx() ctx: GatewayContext) {
     return ctx.loaders.servicesByUnit.load(unit.id);
   }
 }

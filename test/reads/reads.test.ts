@@ -1,0 +1,91 @@
+import { GraphQLResolveInfo } from 'graphql';
+import { paginate } from '../../src/common/paginate';
+import { queryCounter } from '../../src/db/query-counter';
+import { Unit, UnitKind } from '../../src/units/unit.entity';
+import { validOnFilter } from '../../src/units/unit-validity';
+import { startTestGateway, TestGateway } from '../support/harness';
+
+/**
+ * Unit reads in plain SQL (issue 11, item 1): a lookup by code and a page of units cost a fixed,
+ * small number of statements, and answer as the MikroORM reads they replaced did, for a unit
+ * renamed without a code change (46: Tỉnh Thừa Thiên Huế until 2024-12-31, Thành phố Huế since)
+ * and a reused code (80: Long An until 2025-06-30, the new Tây Ninh since).
+ */
+let gw: TestGateway;
+beforeAll(async () => {
+  gw = await startTestGateway();
+});
+afterAll(() => gw?.stop());
+
+const UNIT = `query ($code: String!, $at: LocalDate) {
+  unit(code: $code, at: $at) { id code name kind validFrom validTo parent { code name } }
+}`;
+const PAGE = `query ($at: LocalDate, $after: String) {
+  units(filter: { kind: PROVINCE, validAt: $at }, first: 40, after: $after) {
+    totalCount pageInfo { hasNextPage endCursor } nodes { id code name validFrom validTo }
+  }
+}`;
+
+/** The answer of one operation and the SQL statements it sent. */
+async function counted(query: string, variables: Record<string, unknown>) {
+  queryCounter.reset(true);
+  const res = await gw.gql(query, variables);
+  expect(res.errors).toBeUndefined();
+  return { data: res.data, statements: queryCounter.total, sql: queryCounter.statements.map((s) => s.slice(0, 120)) };
+}
+
+describe('unit by code', () => {
+  it('reads a renamed unit as named on the date, its parent in the same statement', async () => {
+    const huế2021 = await counted(UNIT, { code: '46', at: '2021-06-01' });
+    expect(huế2021.data.unit).toMatchObject({ code: '46', name: 'Tỉnh Thừa Thiên Huế', kind: 'PROVINCE', validFrom: null, validTo: null, parent: { code: 'VN', name: 'Việt Nam' } });
+    // The unit with its parent (1) and the name of 46 on that date (1: it has former names).
+    expect({ statements: huế2021.statements, sql: huế2021.sql }).toMatchObject({ statements: 2 });
+    expect((await counted(UNIT, { code: '46', at: '2025-02-01' })).data.unit.name).toBe('Thành phố Huế');
+  });
+
+  it('tells which unit held a reused code on a date, in one statement', async () => {
+    const longAn = await counted(UNIT, { code: '80', at: '2024-01-01' });
+    expect(longAn.data.unit).toMatchObject({ code: '80', name: 'Tỉnh Long An', validFrom: null, validTo: '2025-06-30', parent: { code: 'VN' } });
+    expect({ statements: longAn.statements, sql: longAn.sql }).toMatchObject({ statements: 1 });
+    const tayNinh = await counted(UNIT, { code: '80', at: '2025-08-01' });
+    expect(tayNinh.data.unit).toMatchObject({ code: '80', name: 'Tỉnh Tây Ninh', validFrom: '2025-07-01', validTo: null });
+    expect(Number(tayNinh.data.unit.id)).not.toBe(Number(longAn.data.unit.id));
+    expect((await counted(UNIT, { code: 'no such code', at: '2024-01-01' })).data.unit).toBeNull();
+  });
+});
+
+describe('units page', () => {
+  /** The same page read through MikroORM's findByCursor (paginate, as the list read before), for its ids and cursor. */
+  async function ormPage(at: string, after?: string) {
+    const info = { fieldNodes: [] } as unknown as GraphQLResolveInfo;
+    const em = gw.db.orm.em.fork();
+    return paginate(em, Unit, { $and: [{ kind: UnitKind.PROVINCE }, validOnFilter(at)] }, { code: 'asc', id: 'asc' }, { first: 40, after }, info);
+  }
+
+  it('pages the 63 old provinces in a fixed number of statements, with the cursors and names of the ORM read', async () => {
+    const first = await counted(PAGE, { at: '2021-01-01' });
+    const page = first.data.units;
+    // The page (1), its count (1) and the names on that date of the units renamed since (1: 46).
+    expect({ statements: first.statements, sql: first.sql }).toMatchObject({ statements: 3 });
+    expect(page.totalCount).toBe(63);
+    expect(page.nodes.find((u: { code: string }) => u.code === '46').name).toBe('Tỉnh Thừa Thiên Huế');
+
+    const orm = await ormPage('2021-01-01');
+    expect(page.nodes.map((u: { id: string }) => Number(u.id))).toEqual(orm.nodes.map((u) => u.id));
+    expect(page.pageInfo).toEqual({ hasNextPage: true, endCursor: orm.pageInfo.endCursor });
+
+    const second = await counted(PAGE, { at: '2021-01-01', after: page.pageInfo.endCursor });
+    const ormSecond = await ormPage('2021-01-01', page.pageInfo.endCursor);
+    expect(second.data.units.nodes.map((u: { id: string }) => Number(u.id))).toEqual(ormSecond.nodes.map((u) => u.id));
+    expect(second.data.units.pageInfo).toEqual({ hasNextPage: false, endCursor: ormSecond.pageInfo.endCursor });
+    expect(second.statements).toBeLessThanOrEqual(3);
+    expect(second.data.units.nodes.find((u: { code: string }) => u.code === '80')).toMatchObject({ name: 'Tỉnh Long An', validTo: '2025-06-30' });
+  });
+
+  it('names 80 as the new Tây Ninh on the new map, and 46 as Huế', async () => {
+    const nodes = (await counted(PAGE, { at: '2025-08-01' })).data.units.nodes;
+    expect(nodes).toHaveLength(34);
+    expect(nodes.find((u: { code: string }) => u.code === '80')).toMatchObject({ name: 'Tỉnh Tây Ninh', validFrom: '2025-07-01' });
+    expect(nodes.find((u: { code: string }) => u.code === '46').name).toBe('Thành phố Huế');
+  });
+});
