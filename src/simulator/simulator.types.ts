@@ -74,7 +74,11 @@ export interface Procedure {
   readonly ministry: string | null;
 }
 
-/** Provinces and communes: before (old) or from (new) the 2025 reform. Ministries: `old` unless opened by the 1 March 2025 restructuring. */
+/**
+ * Provinces and communes: before (old) or from (new) the 2025 reform; a province the reform left
+ * untouched is one `old` unit that goes on. Ministries: `old` unless opened by the 1 March 2025
+ * restructuring.
+ */
 export type UnitEra = 'old' | 'new';
 export type UnitKindName = 'ministry' | 'province' | 'commune';
 

@@ -204,9 +204,12 @@ function provinceDrafts(seed: number, scale: ScaleSpec, local: readonly Procedur
   const communesByOld = new Map(ref.oldProvinces.map((p) => [p.code, p.communes.length]));
   const communeProvinces = new Set(scale.communeServices.provinces.filter((c) => feedCodes.has(c)));
 
+  const continuing = continuingProvinceCodes(ref.newProvinces);
   const drafts: UnitDraft[] = [];
   const addProvince = (p: ReferenceProvince, era: UnitEra): void => {
     const old = era === 'old';
+    // A province the reform left untouched is one unit throughout, as in the gateway's reference data.
+    const lasting = old && continuing.has(p.code);
     const feed = feedCodes.has(p.code);
     const communes = old ? p.communes.length : p.related.reduce((sum, r) => sum + (communesByOld.get(r.code) ?? 0), 0);
     const params = provinceParams(seed, p.code);
@@ -219,9 +222,9 @@ function provinceDrafts(seed: number, scale: ScaleSpec, local: readonly Procedur
       provinceCode: p.code,
       era,
       validFrom: old ? null : '2025-07-01',
-      validTo: old ? '2025-06-30' : null,
+      validTo: old && !lasting ? '2025-06-30' : null,
       firstMonth: old ? 0 : REFORM_MONTH,
-      lastMonth: old ? OLD_LAST_MONTH : NEW_LAST_MONTH,
+      lastMonth: old && !lasting ? OLD_LAST_MONTH : NEW_LAST_MONTH,
       weight,
       params,
     };
@@ -232,6 +235,7 @@ function provinceDrafts(seed: number, scale: ScaleSpec, local: readonly Procedur
       monthlyVolume: (feed ? scale.dossiersPerProvinceMonth : scale.dossiersPerOtherProvinceMonth) * weight,
     });
     if (!communeProvinces.has(p.code)) return;
+    if (lasting) throw new Error(`commune services of province ${p.code}, which the reform left untouched, are not simulated`);
     for (const c of p.communes.slice(0, scale.communeServices.communesPerProvince)) {
       const cu: SimUnit = {
         ...unit,
@@ -250,8 +254,13 @@ function provinceDrafts(seed: number, scale: ScaleSpec, local: readonly Procedur
     }
   };
   for (const p of oldIncluded) addProvince(p, 'old');
-  for (const p of newIncluded) addProvince(p, 'new');
+  for (const p of newIncluded) if (!continuing.has(p.code)) addProvince(p, 'new');
   return { drafts, feedCodes };
+}
+
+/** The 11 provinces the reform left untouched: a new province whose only predecessor, in full, is the old one holding its code. */
+function continuingProvinceCodes(newProvinces: readonly ReferenceProvince[]): Set<string> {
+  return new Set(newProvinces.filter((p) => p.related.length === 1 && p.related[0].code === p.code && p.related[0].type === 'full').map((p) => p.code));
 }
 
 /**

@@ -148,8 +148,12 @@ export class SimulatedWorld {
     if (!m) return null;
     const month = monthIndex(2000 + Number(m[2]), Number(m[3]));
     if (month < 0 || month > this.endMonthIndex) return null;
-    const era = month >= REFORM_MONTH ? 'new' : 'old';
-    const list = this.servicesOfUnit(`${m[1]}@${era}`);
+    // The unit holding the code that month: the new one from the reform, unless the province (or the old one) lasted.
+    const key = [`${m[1]}@${month >= REFORM_MONTH ? 'new' : 'old'}`, `${m[1]}@old`].find((k) => {
+      const u = this.unitsByKey.get(k);
+      return u !== undefined && month <= u.lastMonth;
+    });
+    const list = key === undefined ? [] : this.servicesOfUnit(key);
     const service = list[Number(m[4])];
     const index = Number(m[5]);
     if (!service || index >= this.dossiers.cellCount(service, month)) return null;

@@ -178,8 +178,8 @@ describe('DVCQG reporting API', () => {
     const agencies = await get<{ data: { totalRecords: number; items: { agencyCode: string; agencyType: string; provinceCode: string | null }[] } }>('/dvcqg/api/v1/catalogue/agencies?pageSize=500');
     expect(agencies.data.items.some((a) => a.agencyCode === '72')).toBe(true);
     const kinds = (type: string) => agencies.data.items.filter((a) => a.agencyType === type);
-    // 63 old and 34 new provinces, 24 ministries (22 before, 2 opened by the 2025 restructuring).
-    expect(kinds('province')).toHaveLength(97);
+    // 63 old provinces (11 of them go on after the reform) and 23 new ones, 24 ministries (22 before, 2 opened by the 2025 restructuring).
+    expect(kinds('province')).toHaveLength(86);
     expect(kinds('ministry')).toHaveLength(24);
     for (const m of kinds('ministry')) expect(m.provinceCode).toBeNull();
     expect(plans.data.items.some((p) => p.agencyCode === 'BTP' || p.documentNumber.endsWith('/KH-' + p.agencyCode))).toBe(true);

@@ -41,7 +41,12 @@ describe('simulated world', () => {
   it('reports every province (63 old, 34 new) and every ministry on the national portal; feeds and exports only for 6 old provinces and their 3 successors', () => {
     const provinces = world.units.filter((u) => u.kind === 'province');
     expect(provinces.filter((u) => u.era === 'old')).toHaveLength(63);
-    expect(provinces.filter((u) => u.era === 'new')).toHaveLength(34);
+    // The 11 provinces the reform left untouched are one unit throughout (as in the gateway); 23 new ones open on 2025-07-01.
+    const lasting = provinces.filter((u) => u.era === 'old' && u.validTo === null);
+    expect(lasting.map((u) => u.code)).toEqual(['01', '04', '11', '12', '14', '20', '22', '38', '40', '42', '46']);
+    for (const u of lasting) expect(u.lastMonth).toBeGreaterThan(REFORM_MONTH);
+    expect(provinces.filter((u) => u.era === 'new')).toHaveLength(23);
+    expect(new Set(provinces.filter((u) => u.lastMonth > REFORM_MONTH).map((u) => u.code)).size).toBe(34);
     expect(world.feedProvinceCodes()).toEqual(['30', '31', '72', '80', '95', '96']);
     expect(world.unit('80@old')?.name).toBe('Tỉnh Long An');
     expect(world.unit('80@old')?.validTo).toBe('2025-06-30');
@@ -144,7 +149,7 @@ describe('simulated world', () => {
     expect(total).toBe(35_633);
     expect(codes.reduce((sum, c) => sum + world.feed.total(c), 0)).toBe(total);
     // The whole nation stays modest (it is what the first start syncs).
-    expect(world.services.length).toBeLessThan(2_500);
+    expect(world.services.length).toBeLessThan(2_300);
     expect(world.countDossiers()).toBeLessThan(120_000);
   });
 
@@ -157,7 +162,8 @@ describe('simulated world', () => {
       expect(n).toBeLessThanOrEqual(2000);
     }
     expect(national.units.filter((u) => u.kind === 'province' && u.era === 'old')).toHaveLength(63);
-    expect(national.units.filter((u) => u.kind === 'province' && u.era === 'new')).toHaveLength(34);
+    // 23 new provinces, and the 11 the reform left untouched go on.
+    expect(national.units.filter((u) => u.kind === 'province' && u.era === 'new')).toHaveLength(23);
     expect(national.countDossiers()).toBeGreaterThanOrEqual(5_000_000);
   });
 });
