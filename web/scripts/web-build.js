@@ -126,6 +126,17 @@ const monacoCssPlugin = {
   },
 };
 
+/**
+ * monaco-graphql's Monaco entry imports edcore.main.js: every editor contribution of VS Code's
+ * editor. web/src/graphiql/monaco-core.js imports the ones GraphiQL uses (it says which).
+ */
+const monacoCorePlugin = {
+  name: 'monaco-core',
+  setup(build) {
+    build.onResolve({ filter: /edcore\.main\.js$/ }, (args) => (/[\\/]monaco-(editor|graphql)[\\/]/.test(args.importer) ? { path: path.join(WEB, 'src', 'graphiql', 'monaco-core.js') } : undefined));
+  },
+};
+
 /** The app: an ES module entry with a chunk per page (GraphiQL and Monaco load only on its route). */
 async function buildApp(esbuild, queries, workerUrls, graphiqlCss) {
   const mainEntry = path.join(WEB, 'src', 'main.tsx');
@@ -141,7 +152,7 @@ async function buildApp(esbuild, queries, workerUrls, graphiqlCss) {
     jsx: 'automatic',
     loader: { '.ttf': 'file', '.woff': 'file', '.woff2': 'file' },
     define: { ...COMMON.define, MONACO_WORKER_URLS: JSON.stringify(workerUrls), GRAPHIQL_CSS_URL: JSON.stringify(graphiqlCss) },
-    plugins: [documentedQueriesPlugin(queries), monacoCssPlugin],
+    plugins: [documentedQueriesPlugin(queries), monacoCssPlugin, monacoCorePlugin],
   });
   const outputs = Object.entries(result.metafile.outputs).map(([file, meta]) => ({ file: path.relative(OUT, path.resolve(file)).split(path.sep).join('/'), meta }));
   const entry = outputs.find((o) => o.meta.entryPoint && path.resolve(o.meta.entryPoint) === mainEntry);

@@ -23,21 +23,24 @@ function ExamplesIcon() {
 
 /**
  * Opens a documented query: in the tab that already holds it, else in a new tab that keeps the
- * headers (the API key) of the tab the reader is in.
+ * headers (the API key) of the tab the reader is in. The operation name is set at once: GraphiQL
+ * reads it from the editor after a pause, and a Run clicked meanwhile sent the previous tab's name
+ * ("Unknown operation named …"; the browser test clicked that fast).
  */
 function useOpenQuery(): (q: DocumentedQuery) => void {
-  const { addTab, changeTab } = useGraphiQLActions();
+  const { addTab, changeTab, setOperationName } = useGraphiQLActions();
   const { tabs, queryEditor, headerEditor } = useGraphiQL((s) => ({ tabs: s.tabs, queryEditor: s.queryEditor, headerEditor: s.headerEditor }));
   return (q) => {
     const open = tabs.findIndex((t) => t.operationName === q.name);
     if (open >= 0) {
       changeTab(open);
-      return;
+    } else {
+      const headers = headerEditor?.getValue();
+      addTab();
+      queryEditor?.setValue(q.query);
+      if (headers !== undefined) headerEditor?.setValue(headers);
     }
-    const headers = headerEditor?.getValue();
-    addTab();
-    queryEditor?.setValue(q.query);
-    if (headers !== undefined) headerEditor?.setValue(headers);
+    setOperationName(q.name);
   };
 }
 
