@@ -5,8 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
-import { refreshRollups } from '../src/aggregates/rollup.service';
 import { loadConfig } from '../src/config/config';
+import { refreshDeferredRollups } from '../src/ingest/rollup-refresh';
 import { createLogger } from '../src/server/logger';
 import { applyRegistry, parseRegistry, resolveSources } from '../src/sources/source-registry.service';
 import { SyncService } from '../src/sync/sync.service';
@@ -132,8 +132,8 @@ async function main(): Promise<void> {
     const cpuAtEnd = cpuTicks();
     const rolesAtEnd = cpuByRole(sim.child.pid);
     process.stdout.write('\n');
-    // A bulk load refreshes the aggregates' rollups once, at the end (as syncAll does).
-    const rollups = await refreshRollups(db.sql);
+    // A bulk load refreshes the aggregates' rollups once, at the end (the ingest core's deferred refresh, as syncAll does).
+    const rollups = (await refreshDeferredRollups(db.sql))!;
     const syncPeak = peakRss;
 
     // Baseline: the same dossier rows, written to a file, COPYed into a table keyed like the dossier

@@ -12,7 +12,7 @@ export interface SyncProgress {
   unit: string;
 }
 
-/** Everything a connector needs for one run; it stages what it reads into `session`. */
+/** Everything a connector needs for one run; it hands what it reads to `session` (the ingest core). */
 export interface ConnectorContext {
   source: ResolvedSource & { id: number };
   session: IngestSession;
@@ -29,17 +29,16 @@ export interface ConnectorResult {
   /** Saved with the data (same transaction) for the next run to resume from. */
   state: Record<string, unknown>;
   detail?: Record<string, unknown>;
-  /** Rows written, when the connector wrote facts itself (else the session counts them). */
-  rowsWritten?: number;
 }
 
 /**
- * Reads one source's own format and maps it into the unified model through the ingest core.
- * A connector throws on anything it cannot trust; the sync then writes nothing.
+ * Reads one source's own format and maps it to the ingest core's records: interchange rows
+ * (`session.stage`: catalogue, service levels, filing counts, plans) or dossiers
+ * (`session.dossiers()`). Everything after that (validation, codes, statistics, writes) is the
+ * core's. A connector throws on anything it cannot trust; the sync then writes nothing. Each
+ * kind is registered in connector-registry.ts.
  */
 export interface Connector {
-  /** Value columns this source never reports (kept from other sources, see applyFactStage). */
-  readonly keepMissing?: Partial<Record<'services' | 'filings', string[]>>;
   run(ctx: ConnectorContext): Promise<ConnectorResult>;
 }
 

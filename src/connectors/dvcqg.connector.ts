@@ -68,9 +68,6 @@ function withinAgency(date: string, row: AgencyRow): string {
  * dossiers still open then get resolved later and their month's counts change.
  */
 export class DvcqgConnector implements Connector {
-  // Integration on DVCQG is only known from the first month observed (see the levels below).
-  readonly keepMissing = { services: ['integrated_national'] };
-
   async run(ctx: ConnectorContext): Promise<ConnectorResult> {
     const { source, session, http } = ctx;
     const opts = source.options;

@@ -64,8 +64,6 @@ export function parseExport(text: string, label: string): ExportRow[] {
  * sources reported it.
  */
 export class StatsExportConnector implements Connector {
-  readonly keepMissing = { filings: ['synced_national'], services: ['integrated_national'] };
-
   async run(ctx: ConnectorContext): Promise<ConnectorResult> {
     const { source, session, http } = ctx;
     const opts = source.options;

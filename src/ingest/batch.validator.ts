@@ -1,15 +1,16 @@
 import { currentMonth, defaultYearRange, isFutureMonth, yearOf, yearProblem, YearRange } from '../common/calendar';
-import { controlCharacterProblem, escapeControlCharacters } from '../common/control-characters';
+import { controlCharacterProblem } from '../common/control-characters';
 import { FieldProblem } from '../common/errors';
 import { LEVELS, LevelTaxonomy } from '../services/service-level.entity';
 import { ProcedureTier } from '../procedures/procedure.entity';
 import { Batch, batchSize, FILING_COUNTS, SECTIONS } from './batch';
+import { ProblemList } from './ingest-problems';
 
-/** At most this many problems are listed; a batch with more is usually one systematic mistake. */
-export const MAX_PROBLEMS = 1000;
+export { MAX_PROBLEMS } from './ingest-problems';
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const MONTH = /^(\d{4})-(0[1-9]|1[0-2])$/;
+const ROW = /^(\w+)\[(\d+)\]/;
 
 export function isDate(v: unknown): v is string {
   if (typeof v !== 'string' || !DATE.test(v)) return false;
@@ -17,14 +18,24 @@ export function isDate(v: unknown): v is string {
   return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === v;
 }
 
-class Problems {
-  readonly list: FieldProblem[] = [];
-  total = 0;
-  /** Field names and reasons echo the batch (keys, codes): control characters in them are escaped, as the run record is PostgreSQL text. */
-  add(field: string, reason: string): void {
-    this.total += 1;
-    if (this.list.length < MAX_PROBLEMS) this.list.push({ field: escapeControlCharacters(field), reason: escapeControlCharacters(reason) });
+/** The problem list, plus the rows that have one (the ingest core stages only the others, and still resolves them). */
+class Problems extends ProblemList {
+  readonly rows = new Map<string, Set<number>>();
+  override add(field: string, reason: string): void {
+    super.add(field, reason);
+    const m = ROW.exec(field);
+    if (!m) return;
+    const set = this.rows.get(m[1]) ?? new Set<number>();
+    set.add(Number(m[2]));
+    this.rows.set(m[1], set);
   }
+}
+
+/** What the batch rules found: the problems (first MAX_PROBLEMS), their total, and per section the rows that have one. */
+export interface ValidationResult {
+  problems: FieldProblem[];
+  total: number;
+  badRows: Map<string, Set<number>>;
 }
 
 function text(p: Problems, at: string, v: unknown, max: number, required = true): boolean {
@@ -95,15 +106,15 @@ export interface ValidationLimits {
 /**
  * Checks a batch's shape and the rules each row must obey on its own (no database needed):
  * required fields, types, counts, dates, levels in their taxonomy, duplicates. References
- * (unit and procedure codes) and scope are checked by the ingest service against the database.
+ * (unit and procedure codes) and scope are checked by the ingest core (IngestSession) against the database.
  */
-export function validateBatch(batch: unknown, limits: ValidationLimits): { problems: FieldProblem[]; total: number } {
+export function validateBatch(batch: unknown, limits: ValidationLimits): ValidationResult {
   const p = new Problems();
   const thisMonth = currentMonth(limits.now);
   const years = limits.years ?? defaultYearRange();
   if (typeof batch !== 'object' || batch === null || Array.isArray(batch)) {
     p.add('batch', 'must be an object with sections ' + SECTIONS.join(', '));
-    return { problems: p.list, total: p.total };
+    return { problems: p.list, total: p.total, badRows: p.rows };
   }
   const b = batch as Record<string, unknown>;
   for (const k of Object.keys(b)) {
@@ -112,12 +123,12 @@ export function validateBatch(batch: unknown, limits: ValidationLimits): { probl
   for (const s of SECTIONS) {
     if (b[s] !== undefined && b[s] !== null && !Array.isArray(b[s])) p.add(s, 'must be a list');
   }
-  if (p.total > 0) return { problems: p.list, total: p.total };
+  if (p.total > 0) return { problems: p.list, total: p.total, badRows: p.rows };
   const typed = b as Batch;
   const size = batchSize(typed);
   if (size === 0) p.add('batch', 'is empty: no rows in any section');
   if (size > limits.maxRows) p.add('batch', `has ${size} rows, more than the limit of ${limits.maxRows}: split it`);
-  if (p.total > 0) return { problems: p.list, total: p.total };
+  if (p.total > 0) return { problems: p.list, total: p.total, badRows: p.rows };
 
   const tiers = Object.values(ProcedureTier) as string[];
   const taxonomies = Object.values(LevelTaxonomy) as string[];
@@ -196,7 +207,7 @@ export function validateBatch(batch: unknown, limits: ValidationLimits): { probl
   });
   duplicates(p, 'plans', typed.plans ?? [], (r) => (isRecord(r) ? `${r.unit}/${r.year}` : undefined));
 
-  return { problems: p.list, total: p.total };
+  return { problems: p.list, total: p.total, badRows: p.rows };
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

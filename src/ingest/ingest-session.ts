@@ -1,31 +1,42 @@
 import { PoolClient } from 'pg';
-import { refreshRollups } from '../aggregates/rollup.service';
 import { YearRange } from '../common/calendar';
 import { FieldProblem } from '../common/errors';
 import { DatabaseUnavailable, lostConnectionText } from '../db/database-health';
 import { Sql, SqlClient } from '../db/sql';
-import { validOnSql } from '../units/unit-validity';
 import { currentBackend } from '../provenance/abandoned-run.service';
-import { Batch, Section, SECTIONS } from './batch';
-import { isDate, MAX_PROBLEMS, validateBatch } from './batch.validator';
-import { applyFactStage, copyRows, createFactStage, FactTable, FILING_TABLE, lockFactScope, PLAN_TABLE, RunContext, SERVICE_LEVEL_TABLE, UpsertCounts } from './fact-upsert';
-import { BatchRejected } from './ingest.service';
+import { Batch, batchSize, FilingRow, PlanRow, ProcedureRow, Section, SECTIONS, SectorRow } from './batch';
+import { isDate, validateBatch } from './batch.validator';
+import { CodeResolver, isRestricted, UnitScope } from './code-resolver';
+import { DossierHost, DossierStage } from './dossier-stage';
+import { applyFactStage, copyRows, createFactStage, FactScope, FactTable, FILING_TABLE, lockFactScope, PLAN_TABLE, RunContext, SERVICE_LEVEL_TABLE, UpsertCounts } from './fact-upsert';
+import { BatchRejected, MAX_PROBLEMS, ProblemKind, ProblemList } from './ingest-problems';
+import { refreshInRun } from './rollup-refresh';
+
+export { BatchRejected } from './ingest-problems';
 
 export interface SessionOptions {
   /** Source the facts are recorded under (its precedence decides conflicts). */
   sourceId: number;
   kind: 'push' | 'import' | 'sync';
   detail?: Record<string, unknown>;
-  /** Unit codes the source may write, with everything below them; undefined or ['*']: any unit. */
-  unitCodes?: string[];
+  /** The units the session may write, and whether it may write the catalogue; absent or ['*']: anything. */
+  scope?: UnitScope;
   /** Taken with pg_try_advisory_xact_lock(hashtext(name), id) when the session opens; SessionBusy if another holds it. */
   lock?: { name: string; id: number };
   /** Value columns a source does not report, per section: current values are kept (see applyFactStage). */
-  keepMissing?: Partial<Record<'services' | 'filings', string[]>>;
+  keepMissing?: Partial<Record<'services' | 'filings', readonly string[]>>;
   /** Years accepted in dates and months (config MIN_YEAR / MAX_YEAR); the default configuration's when absent. */
   years?: YearRange;
   /** Most rows the session accepts over all sections (config MAX_BATCH_ROWS); unbounded when absent (connector syncs). */
   maxRows?: number;
+  /** A full re-read of the source (its dossiers' every group is recomputed). */
+  full?: boolean;
+  /**
+   * The words a run's error gets when something other than a rejection stops it: 'public' (push
+   * and import: the run is shown to anyone, so "the database became unavailable", never the
+   * driver's words) or 'detailed' (syncs: the operator's lastError says what failed). Default by kind.
+   */
+  errors?: 'public' | 'detailed';
 }
 
 export interface SessionResult {
@@ -57,43 +68,86 @@ const add = (a: UpsertCounts, b: UpsertCounts) => {
   a.corrected += b.corrected;
   a.outranked += b.outranked;
 };
+const n = (v: unknown) => (v === undefined ? null : v);
+const FILING_COUNT_COLUMNS = ['received_postal', 'resolved_on_time', 'resolved_late', 'with_fee', 'paid_online', 'synced_national'] as const;
+const FILING_COUNT_FIELDS = ['receivedPostal', 'resolvedOnTime', 'resolvedLate', 'withFee', 'paidOnline', 'syncedNational'] as const;
 
-/** Staging tables of the code-level sections (codes are resolved in SQL when the session applies). */
-const STAGES: Record<Section, { table: string; columns: string }> = {
-  sectors: { table: 'stg_sectors', columns: 'seq int, code text, name text' },
-  procedures: { table: 'stg_procedures', columns: 'seq int, code text, name text, sector text, tier procedure_tier, eligible boolean, essential boolean' },
-  services: { table: 'stg_services', columns: 'seq int, unit text, unit_at date, procedure text, taxonomy level_taxonomy, level text, valid_from date, integrated_national boolean' },
+/** The fact sections, each with the date its unit code is read at, its stage table and its key (for repeats across chunks). */
+type FactSection = 'services' | 'filings' | 'plans';
+const FACT_STAGES: Record<FactSection, { table: string; columns: string; key: string; label: string }> = {
+  services: {
+    table: 'stg_services',
+    columns: 'seq int, unit_id int, procedure_id int, valid_from date, taxonomy level_taxonomy, level varchar(8), integrated_national boolean',
+    key: 'unit_id, procedure_id, valid_from',
+    label: `(SELECT code FROM unit WHERE id = unit_id) || '/' || (SELECT code FROM procedure WHERE id = procedure_id) || '/' || valid_from`,
+  },
   filings: {
     table: 'stg_filings',
-    columns: 'seq int, unit text, unit_at date, procedure text, month date, received int, received_online int, received_postal int, resolved_on_time int, resolved_late int, with_fee int, paid_online int, synced_national int',
+    columns: `seq int, ${[...FILING_TABLE.keys, ...FILING_TABLE.values].map((c) => `${c.column} ${c.type}`).join(', ')}`,
+    key: 'month, unit_id, procedure_id',
+    label: `(SELECT code FROM unit WHERE id = unit_id) || '/' || (SELECT code FROM procedure WHERE id = procedure_id) || '/' || to_char(month, 'YYYY-MM')`,
   },
-  plans: { table: 'stg_plans', columns: 'seq int, unit text, unit_at date, year smallint, document_number text, title text, issued_on date, due_on date' },
+  plans: {
+    table: 'stg_plans',
+    columns: `seq int, ${[...PLAN_TABLE.keys, ...PLAN_TABLE.values].map((c) => `${c.column} ${c.type}`).join(', ')}`,
+    key: 'unit_id, year',
+    label: `(SELECT code FROM unit WHERE id = unit_id) || '/' || year`,
+  },
+};
+
+/** The date a fact row's unit code is read at (README, interchange format). */
+const factDate: { [S in FactSection]: (r: NonNullable<StagedBatch[S]>[number]) => string } = {
+  services: (r) => r.unitAt ?? r.from,
+  filings: (r) => r.unitAt ?? `${r.month}-01`,
+  plans: (r) => r.unitAt ?? r.issuedOn ?? r.dueOn ?? `${r.year}-01-01`,
 };
 
 /**
- * A streaming ingest: one transaction opened at the start, rows staged chunk by chunk (each
- * chunk validated by the batch rules, then COPYed into temporary tables), and everything applied
- * at the end with the same set-based upserts, precedence and revisions as a pushed batch. Memory
- * stays bounded by a chunk; a session that fails or is rejected writes nothing (its run is
- * recorded, outside the transaction, with the reason).
+ * The ingest core: every source's rows go through here (integrator push, file import, each
+ * connector's sync). One transaction is opened at the start; rows are staged chunk by chunk;
+ * everything is applied at the end, or nothing.
+ *
+ * For each chunk, in one pass, every problem of every kind is listed (up to MAX_PROBLEMS): the
+ * batch rules (format), unit codes at the fact's date and procedure codes (CodeResolver, through
+ * the one owner of "valid on a date"), repeated keys, and permission (units outside the scope,
+ * the catalogue without the right); a row with a format problem is not resolved, every other row
+ * is. Rows without problems are COPYed, resolved to ids, into temporary tables; while the session
+ * has a problem nothing more is written (it will be rejected). At the end: repeats across chunks,
+ * the dossiers (DossierStage, monthly statistics of the groups touched), the fact upserts with
+ * precedence and revisions (fact-upsert.ts), the rollup refresh, and the run record. Memory stays
+ * bounded by a chunk; a session that fails or is rejected writes nothing (its run is recorded,
+ * outside the transaction, with the reason).
  */
-export class IngestSession {
+export class IngestSession implements DossierHost {
   rowsRead = 0;
-  private readonly problems: FieldProblem[] = [];
-  private problemTotal = 0;
+  private readonly problems = new ProblemList();
   private readonly staged: Record<Section, number> = { sectors: 0, procedures: 0, services: 0, filings: 0, plans: 0 };
+  private readonly chunks: Record<Section, number> = { sectors: 0, procedures: 0, services: 0, filings: 0, plans: 0 };
   private readonly result: Omit<SessionResult, 'runId' | 'rowsRead' | 'rowsWritten'> = { sectors: 0, procedures: 0, services: zero(), filings: zero(), plans: zero() };
+  private readonly resolver: CodeResolver;
+  /** Catalogue codes met so far (repeats across chunks; rows naming a procedure this session brings are not "unknown"). */
+  private readonly catalogue = { sectors: new Map<string, number>(), procedures: new Map<string, number>() };
+  /** Procedure codes of catalogue rows with a problem. */
+  private readonly named = new Set<string>();
+  /** Units the rows name, for the fact locks of a push or import (a sync locks its scope). */
+  private readonly touchedUnits = new Set<number>();
+  private readonly created = new Set<FactSection>();
+  private dossierStage: DossierStage | undefined;
+  private oversize = false;
   private applied = false;
+  private scopeLocked = false;
   private done = false;
 
   private constructor(
     private readonly sql: Sql,
     private readonly client: PoolClient,
-    /** The session's transaction, for connector-specific staging (e.g. dossiers). */
+    /** The session's transaction. */
     readonly tx: SqlClient,
     readonly run: RunContext,
     private readonly opts: SessionOptions,
-  ) {}
+  ) {
+    this.resolver = new CodeResolver(tx, opts.scope);
+  }
 
   get runId(): number {
     return this.run.runId;
@@ -126,230 +180,277 @@ export class IngestSession {
     }
   }
 
-  /** Records a problem found by the connector itself (the session will be rejected). */
-  problem(field: string, reason: string): void {
-    this.problemTotal += 1;
-    if (this.problems.length < MAX_PROBLEMS) this.problems.push({ field, reason });
+  /** Records a problem (the session will be rejected): found by the core, or by a connector in its source's format. */
+  problem(field: string, reason: string, kind: ProblemKind = 'invalid'): void {
+    this.problems.add(field, reason, kind);
   }
 
   get problemCount(): number {
-    return this.problemTotal;
+    return this.problems.total;
+  }
+
+  /** Rows staged so far, over all sections. */
+  get rowsStaged(): number {
+    return SECTIONS.reduce((s, k) => s + this.staged[k], 0);
   }
 
   /** Throws BatchRejected when any problem was found so far. */
   assertValid(): void {
-    if (this.problemTotal > 0) throw new BatchRejected('invalid', this.problems, this.problemTotal, this.runId);
+    const p = this.problems;
+    if (p.total > 0) throw new BatchRejected(p.kind, p.list, p.total, this.runId);
   }
 
   /**
-   * Validates a chunk of interchange rows by the batch rules and stages it. Row numbers in
-   * problems count from the session's first row of that section. (Connectors count what they
-   * read in rowsRead themselves: one upstream record may give several rows, or none.)
+   * The session's dossier stage (opened on first use): a connector of a source that keeps
+   * dossiers adds them there; the session applies them with everything else.
    */
-  async stage(chunk: StagedBatch): Promise<void> {
+  async dossiers(): Promise<DossierStage> {
+    this.dossierStage ??= await DossierStage.open(this, this.resolver, this.run.sourceId, !!this.opts.full);
+    return this.dossierStage;
+  }
+
+  /**
+   * Checks a chunk of interchange rows (batch rules, codes at their dates, repeats, scope) and
+   * stages those without problems. Row numbers in problems count from the session's first row of
+   * that section. `last`: no chunk follows (a whole batch), so a size problem can give the total.
+   * (Connectors count what they read in rowsRead themselves: one upstream record may give several
+   * rows, or none.)
+   */
+  async stage(chunk: StagedBatch, opts: { last?: boolean } = {}): Promise<void> {
+    if (this.oversize) return;
+    const size = typeof chunk === 'object' && chunk !== null ? batchSize(chunk as Batch) : 0;
+    if (size === 0 && isSectionsOnly(chunk)) return; // a connector's empty page
+    if (this.opts.maxRows !== undefined && this.rowsStaged + size > this.opts.maxRows) {
+      this.oversize = true;
+      const total = this.rowsStaged + size;
+      this.problem('batch', opts.last ? `has ${total} rows, more than the limit of ${this.opts.maxRows}: split it` : `has more than ${this.opts.maxRows} rows, the limit: split it`);
+      return;
+    }
+    const offsets = { ...this.staged };
+    const shape = validateBatch(chunk, { maxRows: Number.MAX_SAFE_INTEGER, years: this.opts.years });
+    const shift = (s: string) => s.replace(/\b(sectors|procedures|services|filings|plans)\[(\d+)\]/g, (_m, sec: Section, i: string) => `${sec}[${offsets[sec] + Number(i)}]`);
+    for (const p of shape.problems) this.problem(shift(p.field), shift(p.reason));
+    this.problems.addUnlisted(shape.total - shape.problems.length);
+    if (size === 0 || !isSectionsOnly(chunk)) return;
+    const bad = (s: Section) => shape.badRows.get(s) ?? new Set<number>();
     for (const section of SECTIONS) {
       const rows = chunk[section];
       if (!rows || rows.length === 0) continue;
-      const offset = this.staged[section];
       this.staged[section] += rows.length;
-      this.checkSize();
-      const shape = validateBatch({ [section]: rows }, { maxRows: Number.MAX_SAFE_INTEGER, years: this.opts.years });
-      const badAt = (rows as { unitAt?: unknown }[]).findIndex((r) => r.unitAt !== undefined && !isDate(r.unitAt));
-      if (badAt >= 0) this.problem(`${section}[${offset + badAt}].unitAt`, 'must be a date YYYY-MM-DD');
-      if (shape.total > 0) {
-        const shift = (s: string) => s.replace(new RegExp(`\\b${section}\\[(\\d+)\\]`, 'g'), (_m, i: string) => `${section}[${offset + Number(i)}]`);
-        for (const p of shape.problems) this.problem(shift(p.field), shift(p.reason));
-        this.problemTotal += shape.total - shape.problems.length;
+      this.chunks[section] += 1;
+    }
+    await this.stageCatalogue(chunk, offsets, bad);
+    // Codes of well-formed rows only (a code with a NUL in it cannot even be looked up).
+    await this.resolver.loadUnits(codesOf(chunk, ['services', 'filings', 'plans'], 'unit', bad));
+    await this.resolver.loadProcedures(codesOf(chunk, ['services', 'filings'], 'procedure', bad));
+    if (isRestricted(this.opts.scope) && (chunk.services?.length || chunk.filings?.length || chunk.plans?.length)) await this.resolver.loadScope();
+    await this.stageFacts('services', chunk.services, offsets.services, bad('services'), (r, unit, proc) => [
+      unit, proc, r.from, r.taxonomy, String(r.level), n(r.integratedNational),
+    ]);
+    const keep = new Set(this.opts.keepMissing?.filings ?? []);
+    await this.stageFacts('filings', chunk.filings, offsets.filings, bad('filings'), (r: FilingRow, unit, proc) => [
+      `${r.month}-01`, unit, proc, r.received, r.receivedOnline,
+      // A column the source never reports stays NULL (the stored value is kept); any other missing count is 0.
+      ...FILING_COUNT_FIELDS.map((f, k) => r[f] ?? (keep.has(FILING_COUNT_COLUMNS[k]) ? null : 0)),
+    ]);
+    await this.stageFacts('plans', chunk.plans, offsets.plans, bad('plans'), (r: PlanRow, unit) => [
+      unit, r.year, n(r.documentNumber), n(r.title), n(r.issuedOn), n(r.dueOn),
+    ]);
+  }
+
+  /**
+   * Sectors and procedures: checked (permission, repeats across chunks, known sector) and written
+   * at once, in the session's transaction, so the rows after them can name them (rolled back with
+   * everything if the session is rejected).
+   */
+  private async stageCatalogue(chunk: StagedBatch, offsets: Record<Section, number>, bad: (s: Section) => Set<number>): Promise<void> {
+    const denied = this.opts.scope?.catalogueDenied;
+    for (const section of ['sectors', 'procedures'] as const) {
+      if (denied && chunk[section]?.length) this.problem(section, denied, 'forbidden');
+    }
+    if (denied) return;
+    const sectors = this.fresh('sectors', chunk.sectors ?? [], offsets.sectors, bad('sectors'));
+    if (sectors.length > 0 && this.problems.total === 0) {
+      const rows = await this.tx.query(
+        `INSERT INTO sector (code, name, source_id, run_id) SELECT *, $3::int, $4::int FROM unnest($1::text[], $2::text[])
+         ON CONFLICT (code) DO UPDATE SET name = excluded.name, source_id = excluded.source_id, run_id = excluded.run_id, updated_at = now()
+         WHERE sector.name IS DISTINCT FROM excluded.name RETURNING id`,
+        [sectors.map((s) => s.code), sectors.map((s) => s.name), this.run.sourceId, this.run.runId],
+      );
+      this.result.sectors += rows.length;
+    }
+    const procedures = this.fresh('procedures', chunk.procedures ?? [], offsets.procedures, bad('procedures'));
+    if (procedures.length === 0) return;
+    const needed = [...new Set(procedures.map((p) => p.sector))];
+    const known = new Set((await this.tx.query<{ code: string }>('SELECT code FROM sector WHERE code = ANY($1)', [needed])).map((r) => r.code));
+    const good = procedures.filter((p) => {
+      const ok = known.has(p.sector) || this.catalogue.sectors.has(p.sector);
+      if (!ok) this.problem(`procedures[${p.seq}].sector`, `unknown sector code ${p.sector}`);
+      return ok;
+    });
+    if (good.length === 0 || this.problems.total > 0) return;
+    const rows = await this.tx.query<{ id: number; code: string }>(
+      `INSERT INTO procedure (code, name, sector_id, tier, eligible_full_online, essential, source_id, run_id)
+       SELECT p.code, p.name, s.id, p.tier, p.eligible, p.essential, $7::int, $8::int
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::procedure_tier[], $5::bool[], $6::bool[])
+         AS p(code, name, sector, tier, eligible, essential)
+       JOIN sector s ON s.code = p.sector
+       ON CONFLICT (code) DO UPDATE SET name = excluded.name, sector_id = excluded.sector_id, tier = excluded.tier,
+         eligible_full_online = excluded.eligible_full_online, essential = excluded.essential,
+         source_id = excluded.source_id, run_id = excluded.run_id, updated_at = now()
+       WHERE (procedure.name, procedure.sector_id, procedure.tier, procedure.eligible_full_online, procedure.essential)
+         IS DISTINCT FROM (excluded.name, excluded.sector_id, excluded.tier, excluded.eligible_full_online, excluded.essential)
+       RETURNING id, code`,
+      [good.map((p) => p.code), good.map((p) => p.name), good.map((p) => p.sector), good.map((p) => p.tier),
+        good.map((p) => p.eligibleFullOnline ?? true), good.map((p) => p.essential ?? false), this.run.sourceId, this.run.runId],
+    );
+    this.result.procedures += rows.length;
+    this.resolver.noteProcedures(rows);
+  }
+
+  /** Catalogue rows without a format problem and not met in an earlier chunk (a repeat is a problem), with their row numbers. */
+  private fresh<R extends SectorRow | ProcedureRow>(section: 'sectors' | 'procedures', rows: R[], offset: number, bad: Set<number>): (R & { seq: number })[] {
+    const seen = this.catalogue[section];
+    const out: (R & { seq: number })[] = [];
+    rows.forEach((r, i) => {
+      if (bad.has(i)) {
+        // Rows naming it are not "unknown procedure" too: it has its own problem.
+        if (section === 'procedures' && typeof r?.code === 'string') this.named.add(r.code);
+        return;
+      }
+      const seq = offset + i;
+      const first = seen.get(r.code);
+      if (first !== undefined && first < offset) return this.problem(`${section}[${seq}]`, `duplicates ${section}[${first}] (same key ${r.code})`);
+      if (first === undefined) seen.set(r.code, seq);
+      out.push({ ...r, seq });
+    });
+    return out;
+  }
+
+  /**
+   * Resolves a fact section's rows (unit at the fact's date, procedure, scope), records each
+   * problem, and COPYs the rows, as ids, into the section's stage while the session has none.
+   */
+  private async stageFacts<S extends FactSection>(
+    section: S,
+    rows: NonNullable<StagedBatch[S]> | undefined,
+    offset: number,
+    bad: Set<number>,
+    values: (r: NonNullable<StagedBatch[S]>[number], unit: number, procedure: number) => unknown[],
+  ): Promise<void> {
+    if (!rows || rows.length === 0) return;
+    const out: unknown[][] = [];
+    const track = !isRestricted(this.opts.scope) && this.opts.kind !== 'sync';
+    for (let i = 0; i < rows.length; i++) {
+      if (bad.has(i)) continue;
+      const r = rows[i] as NonNullable<StagedBatch[S]>[number] & { unit: string; procedure?: string; unitAt?: unknown };
+      const at = `${section}[${offset + i}]`;
+      if (r.unitAt !== undefined && !isDate(r.unitAt)) {
+        this.problem(`${at}.unitAt`, 'must be a date YYYY-MM-DD');
         continue;
       }
-      if (this.problemTotal > 0) continue; // the session will be rejected: staging more is wasted work
-      await this.ensureStage(section);
-      await copyRows(this.tx, STAGES[section].table, ['seq', ...STAGES[section].columns.split(', ').slice(1).map((c) => c.split(' ')[0])], toStageRows(section, rows as never[], offset));
+      const date = factDate[section](r as never);
+      const unit = this.resolver.unitAt(r.unit, date);
+      let ok = true;
+      if (unit === undefined) {
+        this.problem(`${at}.unit`, this.resolver.missingUnit(r.unit, date));
+        ok = false;
+      } else if (this.resolver.outside(unit)) {
+        this.problem(`${at}.unit`, this.resolver.outsideReason(r.unit), 'forbidden');
+        ok = false;
+      }
+      let procedure = 0;
+      if (r.procedure !== undefined) {
+        const id = this.resolver.procedure(r.procedure);
+        if (id === undefined) {
+          // A procedure of this very batch that could not be written has its own problem.
+          if (!this.catalogue.procedures.has(r.procedure) && !this.named.has(r.procedure)) this.problem(`${at}.procedure`, `unknown procedure code ${r.procedure}`);
+          ok = false;
+        } else procedure = id;
+      }
+      if (!ok || this.problems.total > 0) continue;
+      if (track) this.touchedUnits.add(unit!);
+      out.push([offset + i, ...values(r, unit!, procedure)]);
     }
+    if (out.length === 0 || this.problems.total > 0) return;
+    const stage = FACT_STAGES[section];
+    if (!this.created.has(section)) {
+      await this.tx.query(`CREATE TEMP TABLE ${stage.table} (${stage.columns}) ON COMMIT DROP`);
+      this.created.add(section);
+    }
+    await copyRows(this.tx, stage.table, stage.columns.split(', ').map((c) => c.split(' ')[0]), out);
   }
 
-  private oversize = false;
-  /** Flags the session once it holds more rows than maxRows (a file import's MAX_BATCH_ROWS). */
-  private checkSize(): void {
-    const size = SECTIONS.reduce((n, s) => n + this.staged[s], 0);
-    if (this.opts.maxRows === undefined || this.oversize || size <= this.opts.maxRows) return;
-    this.oversize = true;
-    this.problem('batch', `has more than ${this.opts.maxRows} rows, the limit: split it`);
-  }
-
-  private readonly created = new Set<Section>();
-  private async ensureStage(section: Section): Promise<void> {
-    if (this.created.has(section)) return;
-    await this.tx.query(`CREATE TEMP TABLE ${STAGES[section].table} (${STAGES[section].columns}) ON COMMIT DROP`);
-    this.created.add(section);
-  }
-
-  private scopeLocked = false;
-  /** The fact locks of the source's scope, at the first write (the streaming before it holds none). */
+  /** The fact locks of what the session writes, at its first write (the streaming before it holds none). */
   private async lockScope(): Promise<void> {
     if (this.scopeLocked) return;
     this.scopeLocked = true;
-    const codes = this.opts.unitCodes;
-    await lockFactScope(this.tx, codes && codes.length > 0 ? { unitCodes: codes } : 'all');
+    const scope = this.opts.scope;
+    const locks: FactScope = isRestricted(scope) ? { unitCodes: scope.unitCodes } : this.opts.kind === 'sync' ? 'all' : { unitIds: [...this.touchedUnits] };
+    await lockFactScope(this.tx, locks);
   }
 
   /** Applies rows already resolved to ids and staged in `tmp` (see createFactStage) to a fact table. */
-  async applyFacts(spec: FactTable, tmp: string): Promise<UpsertCounts> {
+  async applyFacts(spec: FactTable, tmp: string, keepMissing?: readonly string[]): Promise<UpsertCounts> {
     await this.lockScope();
-    const counts = await applyFactStage(this.tx, spec, tmp, this.run);
+    const counts = await applyFactStage(this.tx, spec, tmp, this.run, { keepMissing: keepMissing ? [...keepMissing] : undefined });
     const target = spec === FILING_TABLE ? this.result.filings : spec === PLAN_TABLE ? this.result.plans : this.result.services;
     add(target, counts);
     return counts;
   }
 
-  /** Resolves and writes everything staged with stage(); throws BatchRejected listing every problem. */
-  async applyStaged(): Promise<void> {
-    if (this.applied) return;
+  /** Writes everything staged; throws BatchRejected listing every problem. Returns the dossier stage's detail, if any. */
+  private async applyStaged(): Promise<Record<string, unknown>> {
+    if (this.applied) return {};
     this.applied = true;
+    for (const s of ['services', 'filings', 'plans'] as const) if (this.chunks[s] > 1 && this.created.has(s)) await this.repeats(s);
     this.assertValid();
-    const tx = this.tx;
-    const { sourceId, runId } = this.run;
-    if (this.created.has('sectors')) {
-      await this.duplicates('sectors', 'code', 'code');
-      this.assertValid();
-      const rows = await tx.query(
-        `INSERT INTO sector (code, name, source_id, run_id) SELECT code, name, $1::int, $2::int FROM stg_sectors
-         ON CONFLICT (code) DO UPDATE SET name = excluded.name, source_id = excluded.source_id, run_id = excluded.run_id, updated_at = now()
-         WHERE sector.name IS DISTINCT FROM excluded.name RETURNING id`,
-        [sourceId, runId],
-      );
-      this.result.sectors += rows.length;
-    }
-    if (this.created.has('procedures')) {
-      await this.duplicates('procedures', 'code', 'code');
-      const unknown = await tx.query<{ seq: number; sector: string }>(
-        `SELECT seq, sector FROM stg_procedures p WHERE NOT EXISTS (SELECT 1 FROM sector s WHERE s.code = p.sector) ORDER BY seq LIMIT ${MAX_PROBLEMS}`,
-      );
-      for (const r of unknown) this.problem(`procedures[${r.seq}].sector`, `unknown sector code ${r.sector}`);
-      this.assertValid();
-      const rows = await tx.query(
-        `INSERT INTO procedure (code, name, sector_id, tier, eligible_full_online, essential, source_id, run_id)
-         SELECT p.code, p.name, s.id, p.tier, coalesce(p.eligible, true), coalesce(p.essential, false), $1::int, $2::int
-         FROM stg_procedures p JOIN sector s ON s.code = p.sector
-         ON CONFLICT (code) DO UPDATE SET name = excluded.name, sector_id = excluded.sector_id, tier = excluded.tier,
-           eligible_full_online = excluded.eligible_full_online, essential = excluded.essential,
-           source_id = excluded.source_id, run_id = excluded.run_id, updated_at = now()
-         WHERE (procedure.name, procedure.sector_id, procedure.tier, procedure.eligible_full_online, procedure.essential)
-           IS DISTINCT FROM (excluded.name, excluded.sector_id, excluded.tier, excluded.eligible_full_online, excluded.essential)
-         RETURNING id`,
-        [sourceId, runId],
-      );
-      this.result.procedures += rows.length;
-    }
-    // Resolve every section's codes and check them all before writing facts, so one rejection lists every problem.
-    const sections = (['services', 'filings', 'plans'] as const).filter((s) => this.created.has(s));
-    for (const s of sections) await this.resolve(s);
-    this.assertValid();
-    if (sections.length > 0) await this.lockScope();
-
-    if (sections.includes('services')) {
-      await tx.query(
+    const dossierDetail = this.dossierStage ? await this.dossierStage.finish() : {};
+    if (this.created.has('services')) {
+      await this.lockScope();
+      await this.tx.query(
         `INSERT INTO service (unit_id, procedure_id, source_id, run_id)
-         SELECT DISTINCT unit_id, procedure_id, $1::int, $2::int FROM res_services ON CONFLICT (unit_id, procedure_id) DO NOTHING`,
-        [sourceId, runId],
+         SELECT DISTINCT unit_id, procedure_id, $1::int, $2::int FROM stg_services ON CONFLICT (unit_id, procedure_id) DO NOTHING`,
+        [this.run.sourceId, this.run.runId],
       );
-      const tmp = await createFactStage(tx, SERVICE_LEVEL_TABLE);
-      await tx.query(
+      const tmp = await createFactStage(this.tx, SERVICE_LEVEL_TABLE);
+      await this.tx.query(
         `INSERT INTO ${tmp} (service_id, valid_from, taxonomy, level, integrated_national)
-         SELECT sv.id, r.valid_from, r.taxonomy, r.level, r.integrated_national FROM res_services r JOIN service sv USING (unit_id, procedure_id)`,
+         SELECT sv.id, r.valid_from, r.taxonomy, r.level, r.integrated_national FROM stg_services r JOIN service sv USING (unit_id, procedure_id)`,
       );
-      add(this.result.services, await applyFactStage(tx, SERVICE_LEVEL_TABLE, tmp, this.run, { keepMissing: this.opts.keepMissing?.services }));
+      await this.applyFacts(SERVICE_LEVEL_TABLE, tmp, this.opts.keepMissing?.services);
     }
-    if (sections.includes('filings')) {
-      const keep = new Set(this.opts.keepMissing?.filings ?? []);
-      const count = (c: string) => (keep.has(c) ? c : `coalesce(${c}, 0)`);
-      const tmp = await createFactStage(tx, FILING_TABLE);
-      await tx.query(
-        `INSERT INTO ${tmp} (month, unit_id, procedure_id, received, received_online, received_postal, resolved_on_time, resolved_late, with_fee, paid_online, synced_national)
-         SELECT month, unit_id, procedure_id, received, received_online, ${['received_postal', 'resolved_on_time', 'resolved_late', 'with_fee', 'paid_online', 'synced_national'].map(count).join(', ')}
-         FROM res_filings`,
-      );
-      add(this.result.filings, await applyFactStage(tx, FILING_TABLE, tmp, this.run, { keepMissing: [...keep] }));
-    }
-    if (sections.includes('plans')) {
-      const tmp = await createFactStage(tx, PLAN_TABLE);
-      await tx.query(
-        `INSERT INTO ${tmp} (unit_id, year, document_number, title, issued_on, due_on)
-         SELECT unit_id, year, document_number, title, issued_on, due_on FROM res_plans`,
-      );
-      add(this.result.plans, await applyFactStage(tx, PLAN_TABLE, tmp, this.run));
-    }
+    // The stages have the fact tables' columns (and seq, which the upsert ignores): applied as they are.
+    if (this.created.has('filings')) await this.applyFacts(FILING_TABLE, FACT_STAGES.filings.table, this.opts.keepMissing?.filings);
+    if (this.created.has('plans')) await this.applyFacts(PLAN_TABLE, FACT_STAGES.plans.table);
+    return dossierDetail;
   }
 
-  /** Flags staged rows whose key repeats (across chunks; within a chunk the validator already did). */
-  private async duplicates(section: Section, keyExpr: string, label: string, table = STAGES[section].table): Promise<void> {
+  /** Flags staged rows whose key repeats across chunks (within a chunk the batch rules already did). */
+  private async repeats(section: FactSection): Promise<void> {
+    const { table, key, label } = FACT_STAGES[section];
     const rows = await this.tx.query<{ first: number; seqs: number[]; key: string }>(
-      `SELECT min(seq) AS first, (array_agg(seq ORDER BY seq))[2:] AS seqs, ${label}::text AS key FROM ${table}
-       GROUP BY ${keyExpr} HAVING count(*) > 1 ORDER BY 1 LIMIT ${MAX_PROBLEMS}`,
+      `SELECT min(seq) AS first, (array_agg(seq ORDER BY seq))[2:] AS seqs, min(${label})::text AS key FROM ${table}
+       GROUP BY ${key} HAVING count(*) > 1 ORDER BY 1 LIMIT ${MAX_PROBLEMS}`,
     );
     for (const r of rows) for (const s of r.seqs) this.problem(`${section}[${s}]`, `duplicates ${section}[${r.first}] (same key ${r.key})`);
   }
 
-  /** Resolves unit codes at the fact's date and procedure codes into res_<section>, recording problems. */
-  private async resolve(section: 'services' | 'filings' | 'plans'): Promise<void> {
-    const stage = STAGES[section].table;
-    const res = `res_${section}`;
-    const date = `coalesce(s.unit_at, ${section === 'services' ? 's.valid_from' : section === 'filings' ? 's.month' : 'coalesce(s.issued_on, s.due_on, make_date(s.year, 1, 1))'})`;
-    const withProcedure = section !== 'plans';
-    await this.tx.query(
-      `CREATE TEMP TABLE ${res} ON COMMIT DROP AS
-       SELECT s.*, ${date} AS fact_date, u.id AS unit_id${withProcedure ? ', p.id AS procedure_id' : ''}
-       FROM ${stage} s
-       LEFT JOIN unit u ON u.code = s.unit AND ${validOnSql(date, 'u')}
-       ${withProcedure ? 'LEFT JOIN procedure p ON p.code = s.procedure' : ''}`,
-    );
-    const bad = await this.tx.query<{ seq: number; unit: string; procedure?: string; fact_date: string; no_unit: boolean; no_proc: boolean; code_known: boolean }>(
-      `SELECT r.seq, r.unit, ${withProcedure ? 'r.procedure' : 'NULL AS procedure'}, to_char(r.fact_date, 'YYYY-MM-DD') AS fact_date,
-              r.unit_id IS NULL AS no_unit, ${withProcedure ? 'r.procedure_id IS NULL' : 'false'} AS no_proc,
-              EXISTS (SELECT 1 FROM unit u WHERE u.code = r.unit) AS code_known
-       FROM ${res} r WHERE r.unit_id IS NULL ${withProcedure ? 'OR r.procedure_id IS NULL' : ''} ORDER BY r.seq LIMIT ${MAX_PROBLEMS}`,
-    );
-    for (const b of bad) {
-      if (b.no_unit) this.problem(`${section}[${b.seq}].unit`, b.code_known ? `unit ${b.unit} did not exist on ${b.fact_date}` : `unknown unit code ${b.unit}`);
-      if (b.no_proc) this.problem(`${section}[${b.seq}].procedure`, `unknown procedure code ${b.procedure}`);
-    }
-    if (bad.length > 0) return;
-    const key = section === 'services' ? 'unit_id, procedure_id, valid_from' : section === 'filings' ? 'month, unit_id, procedure_id' : 'unit_id, year';
-    const label = section === 'services' ? `unit || '/' || procedure || '/' || valid_from` : section === 'filings' ? `unit || '/' || procedure || '/' || to_char(month, 'YYYY-MM')` : `unit || '/' || year`;
-    await this.duplicates(section, key, `min(${label})`, res);
-    const codes = this.opts.unitCodes;
-    if (codes && codes.length > 0 && !codes.includes('*')) {
-      // In scope: the unit, or a unit above it, has one of the source's codes.
-      const outside = await this.tx.query<{ seq: number; unit: string }>(
-        `WITH RECURSIVE up(start_id, id, parent_id, code) AS (
-           SELECT u.id, u.id, u.parent_id, u.code FROM unit u WHERE u.id IN (SELECT DISTINCT unit_id FROM ${res})
-           UNION ALL
-           SELECT up.start_id, p.id, p.parent_id, p.code FROM up JOIN unit p ON p.id = up.parent_id
-         ), outside AS (SELECT start_id FROM up GROUP BY start_id HAVING NOT bool_or(code = ANY($1)))
-         SELECT r.seq, r.unit FROM ${res} r JOIN outside o ON o.start_id = r.unit_id ORDER BY r.seq LIMIT ${MAX_PROBLEMS}`,
-        [codes],
-      );
-      for (const o of outside) this.problem(`${section}[${o.seq}].unit`, `unit ${o.unit} is outside the units this source covers (${codes.join(', ')})`);
-    }
-  }
-
   /**
-   * Applies what is staged (if not done yet), runs `before` in the transaction (e.g. saving the
-   * source's cursor with its data), marks the run succeeded and commits.
+   * Applies what is staged (if not done yet), refreshes the aggregate rollups in the same
+   * transaction unless `deferRollups` (a bulk of runs; see rollup-refresh.ts), runs `before` in
+   * the transaction (e.g. saving the source's cursor with its data), marks the run succeeded and commits.
    */
-  async commit(opts: { before?: (tx: SqlClient) => Promise<void>; rowsWritten?: number; detail?: Record<string, unknown>; deferRollups?: boolean } = {}): Promise<SessionResult> {
-    await this.applyStaged();
-    // The aggregate rollups follow the facts, in the same transaction (as for a pushed batch),
-    // unless the caller refreshes them once after a bulk of runs (aggregates read the base tables
-    // while rollup_dirty lists stale cells, so a deferred refresh never gives wrong answers).
-    if (!opts.deferRollups) await refreshRollups(this.tx);
+  async commit(opts: { before?: (tx: SqlClient) => Promise<void>; detail?: Record<string, unknown>; deferRollups?: boolean } = {}): Promise<SessionResult> {
+    const dossierDetail = await this.applyStaged();
+    if (!opts.deferRollups) await refreshInRun(this.tx);
     if (opts.before) await opts.before(this.tx);
     const changed = (c: UpsertCounts) => c.inserted + c.updated;
     const r = this.result;
-    const rowsWritten = opts.rowsWritten ?? r.sectors + r.procedures + changed(r.services) + changed(r.filings) + changed(r.plans);
+    const rowsWritten = r.sectors + r.procedures + changed(r.services) + changed(r.filings) + changed(r.plans);
     await this.tx.query(
       `UPDATE ingest_run SET status = 'succeeded', finished_at = clock_timestamp(), rows_read = $2, rows_written = $3, detail = coalesce(detail, '{}'::jsonb) || $4::jsonb WHERE id = $1`,
-      [this.runId, this.rowsRead, rowsWritten, JSON.stringify({ ...opts.detail, facts: { sectors: r.sectors, procedures: r.procedures, services: r.services, filings: r.filings, plans: r.plans } })],
+      [this.runId, this.rowsRead, rowsWritten, JSON.stringify({ ...opts.detail, ...dossierDetail, facts: { sectors: r.sectors, procedures: r.procedures, services: r.services, filings: r.filings, plans: r.plans } })],
     );
     await this.tx.query('COMMIT');
     this.finish();
@@ -367,16 +468,22 @@ export class IngestSession {
     await this.client.query('ROLLBACK').catch((e: unknown) => (broken = e instanceof Error ? e : new Error(String(e))));
     this.finish(broken);
     const rejected = error instanceof BatchRejected;
-    const message = rejected
-      ? [error.message, ...error.problems.slice(0, 20).map((p) => `${p.field}: ${p.reason}`)].join('\n')
-      : error instanceof DatabaseUnavailable ? lostConnectionText(error)
-      : error instanceof Error ? error.message : String(error);
     const recorded = await this.sql.query(
       `UPDATE ingest_run SET status = $2, finished_at = now(), rows_read = $3, rows_rejected = $4, error = $5,
          detail = coalesce(detail, '{}'::jsonb) || $6::jsonb WHERE id = $1 AND status = 'running' RETURNING id`,
-      [this.runId, rejected ? 'rejected' : 'failed', this.rowsRead, rejected ? error.total : 0, message.slice(0, 4000), JSON.stringify(detail ?? {})],
+      [this.runId, rejected ? 'rejected' : 'failed', this.rowsRead, rejected ? error.total : 0, this.errorText(error).slice(0, 4000), JSON.stringify(detail ?? {})],
     );
     return recorded.length > 0;
+  }
+
+  /** The run's error: the rejection's problems, or what stopped it (in public words for a push or import; see SessionOptions.errors). */
+  private errorText(error: unknown): string {
+    if (error instanceof BatchRejected) return [error.message, ...error.problems.slice(0, 20).map((p: FieldProblem) => `${p.field}: ${p.reason}`)].join('\n');
+    if ((this.opts.errors ?? (this.opts.kind === 'push' ? 'public' : 'detailed')) === 'public') {
+      // The run's error is public (ingestRuns): it says what happened, not the driver's words, which the caller's error log keeps.
+      return `failed, nothing written: ${error instanceof DatabaseUnavailable ? 'the database became unavailable' : 'an internal error stopped it (details in the gateway log)'}`;
+    }
+    return error instanceof DatabaseUnavailable ? lostConnectionText(error) : error instanceof Error ? error.message : String(error);
   }
 
   /** Hands the connection back; one that could not even roll back is dropped (`broken`), not reused. */
@@ -387,23 +494,21 @@ export class IngestSession {
   }
 }
 
-/** Interchange rows as staging rows: seq first, optional values as NULL (empty CSV field). */
-function toStageRows(section: Section, rows: never[], offset: number): unknown[][] {
-  const n = (v: unknown) => (v === undefined ? null : v);
-  type At = { unitAt?: string };
-  switch (section) {
-    case 'sectors':
-      return (rows as Batch['sectors'] & object).map((r, i) => [offset + i, r.code, r.name]);
-    case 'procedures':
-      return (rows as Batch['procedures'] & object).map((r, i) => [offset + i, r.code, r.name, r.sector, r.tier, n(r.eligibleFullOnline), n(r.essential)]);
-    case 'services':
-      return (rows as NonNullable<StagedBatch['services']>).map((r: At & NonNullable<Batch['services']>[number], i) => [offset + i, r.unit, n(r.unitAt), r.procedure, r.taxonomy, String(r.level), r.from, n(r.integratedNational)]);
-    case 'filings':
-      return (rows as NonNullable<StagedBatch['filings']>).map((r, i) => [
-        offset + i, r.unit, n(r.unitAt), r.procedure, `${r.month}-01`, r.received, r.receivedOnline, n(r.receivedPostal), n(r.resolvedOnTime), n(r.resolvedLate),
-        n(r.withFee), n(r.paidOnline), n(r.syncedNational),
-      ]);
-    case 'plans':
-      return (rows as NonNullable<StagedBatch['plans']>).map((r, i) => [offset + i, r.unit, n(r.unitAt), r.year, n(r.documentNumber), n(r.title), n(r.issuedOn), n(r.dueOn)]);
+/** Whether the value is an object whose keys are all sections holding lists (or nothing): rows can be staged from it. */
+function isSectionsOnly(chunk: unknown): chunk is StagedBatch {
+  if (typeof chunk !== 'object' || chunk === null || Array.isArray(chunk)) return false;
+  return Object.entries(chunk).every(([k, v]) => (SECTIONS as readonly string[]).includes(k) && (v === undefined || v === null || Array.isArray(v)));
+}
+
+/** The codes a field holds in the sections' rows that have no format problem. */
+function codesOf(chunk: StagedBatch, sections: FactSection[], field: 'unit' | 'procedure', bad: (s: Section) => Set<number>): Set<string> {
+  const codes = new Set<string>();
+  for (const s of sections) {
+    const skip = bad(s);
+    (chunk[s] ?? []).forEach((r, i) => {
+      const code = (r as unknown as Record<string, unknown>)[field];
+      if (!skip.has(i) && typeof code === 'string') codes.add(code);
+    });
   }
+  return codes;
 }

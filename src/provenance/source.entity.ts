@@ -15,9 +15,6 @@ registerEnumType(SourceKind, {
   description: 'How a source delivers data: bundled reference data, integrator push, file import, the national portal API, a one-stop dossier feed, a statistics export.',
 });
 
-/** The kinds a sync connector pulls from (the others push or are loaded locally). */
-export const SYNC_KINDS: readonly SourceKind[] = [SourceKind.DVCQG, SourceKind.DOSSIER_FEED, SourceKind.STATS_EXPORT];
-
 export enum SourceStatus {
   HEALTHY = 'healthy',
   DEGRADED = 'degraded',
@@ -45,7 +42,8 @@ export class Source {
   name!: string;
 
   @Field(() => SourceKind)
-  @Enum({ items: () => SourceKind, nativeEnumName: 'source_kind' })
+  // Text in the database (a check on its spelling), so that a new connector kind needs no migration.
+  @Enum({ items: () => SourceKind })
   kind!: SourceKind;
 
   /** Higher wins when two sources report the same fact (see README, conflicts). */

@@ -3,14 +3,9 @@ import path from 'node:path';
 import parser from 'cron-parser';
 import { projectRoot } from '../config/project-root';
 import { Sql } from '../db/sql';
-import { SourceKind, SYNC_KINDS } from '../provenance/source.entity';
-
-/** Credentials each kind needs: logical name → the environment variable named in the registry. */
-export const CREDENTIALS: Record<string, readonly string[]> = {
-  [SourceKind.DVCQG]: ['token'],
-  [SourceKind.DOSSIER_FEED]: ['clientId', 'clientSecret'],
-  [SourceKind.STATS_EXPORT]: [],
-};
+import { connectorKind, SYNC_KINDS } from '../connectors/connector-registry';
+import { ensureDossierPartition } from '../ingest/dossier-stage';
+import { SourceKind } from '../provenance/source.entity';
 
 /** The simulator's documented defaults (docs/simulator.md), used when a simulated source's variable is unset. */
 export const SIMULATOR_CREDENTIALS: Record<string, string> = { token: 'sim-dvcqg-token', clientId: 'sim-client', clientSecret: 'sim-secret' };
@@ -86,7 +81,7 @@ export function parseRegistry(raw: unknown, where = 'sources'): RegistryEntry[] 
       for (const [k, v] of Object.entries(credentials)) {
         if (typeof v !== 'string' || !ENV_NAME.test(v)) bad(`credentials.${k}`, 'must name an environment variable (A-Z, 0-9, _), never hold a secret');
       }
-      for (const need of CREDENTIALS[s.kind as string] ?? []) if (!(need in credentials)) bad(`credentials.${need}`, 'is required for this kind');
+      for (const need of connectorKind(s.kind as string)?.credentials ?? []) if (!(need in credentials)) bad(`credentials.${need}`, 'is required for this kind');
     }
     const schedule = s.schedule ?? null;
     if (schedule !== null) {
@@ -217,24 +212,9 @@ export async function applyRegistry(sql: Sql, sources: ResolvedSource[]): Promis
       if (row.kind !== s.kind) throw new RegistryError(`source ${s.code} exists with kind ${row.kind}, the registry says ${s.kind}: use another code`);
       ids.set(s.code, row.id);
     }
-    await tx.query(`UPDATE source SET schedule = NULL WHERE kind = ANY($1::source_kind[]) AND NOT (code = ANY($2))`, [SYNC_KINDS, sources.map((s) => s.code)]);
+    await tx.query(`UPDATE source SET schedule = NULL WHERE kind = ANY($1::text[]) AND NOT (code = ANY($2))`, [SYNC_KINDS, sources.map((s) => s.code)]);
     // Under the registry lock, so two processes starting together do not race on the DDL.
-    for (const s of sources) if (s.kind === SourceKind.DOSSIER_FEED) await ensureDossierPartition(tx, ids.get(s.code)!);
+    for (const s of sources) if (connectorKind(s.kind)?.keepsDossiers) await ensureDossierPartition(tx, ids.get(s.code)!);
   });
   return ids;
-}
-
-/** Name of a feed's partition of the dossier table (DDL cannot take parameters: the id is checked to be an integer). */
-export function dossierPartition(sourceId: number): string {
-  if (!Number.isSafeInteger(sourceId) || sourceId <= 0) throw new Error(`bad source id ${sourceId}`);
-  return `dossier_s${sourceId}`;
-}
-
-/** Creates the feed's partition if missing. */
-export async function ensureDossierPartition(sql: Pick<Sql, 'query'>, sourceId: number): Promise<string> {
-  const table = dossierPartition(sourceId);
-  // Checked first: creating a partition locks the parent, which a running feed sync holds.
-  const [found] = await sql.query<{ ok: boolean }>('SELECT to_regclass($1) IS NOT NULL AS ok', [table]);
-  if (!found.ok) await sql.query(`CREATE TABLE IF NOT EXISTS ${table} PARTITION OF dossier FOR VALUES IN (${sourceId})`);
-  return table;
 }

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { SingleBar } from 'cli-progress';
 import { Command } from 'commander';
 import pino from 'pino';
-import { refreshRollups } from '../aggregates/rollup.service';
+import { refreshDeferredRollups } from '../ingest/rollup-refresh';
 import { runCli } from '../common/cli';
 import { loadConfig } from '../config/config';
 import { SyncProgress } from '../connectors/connector';
@@ -113,8 +113,8 @@ async function main(argv: string[]): Promise<number> {
       console.log(`${code}: ${o.status}${o.runId ? ` (run ${o.runId})` : ''} in ${o.seconds.toFixed(1)} s: ${what}`);
     }
     if (codes.length > 1 && outcomes.some((o) => o.status === 'succeeded')) {
-      const r = await refreshRollups(db.sql);
-      console.log(`aggregate rollups refreshed in ${(r.ms / 1000).toFixed(1)} s`);
+      const r = await refreshDeferredRollups(db.sql);
+      console.log(`aggregate rollups refreshed in ${(r!.ms / 1000).toFixed(1)} s`);
     }
     return outcomes.every((o) => o.status === 'succeeded') ? 0 : 1;
   } finally {

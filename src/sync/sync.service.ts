@@ -1,19 +1,16 @@
 import pLimit from 'p-limit';
 import { YearRange } from '../common/calendar';
-import { refreshRollups } from '../aggregates/rollup.service';
-import { Connector, SyncProgress } from '../connectors/connector';
-import { DossierFeedConnector } from '../connectors/dossier-feed.connector';
-import { DvcqgConnector } from '../connectors/dvcqg.connector';
+import { ConnectorKind, connectorKind } from '../connectors/connector-registry';
+import { intOption, SyncProgress } from '../connectors/connector';
 import { DEFAULT_HTTP, HttpClient } from '../connectors/http.client';
-import { StatsExportConnector } from '../connectors/stats-export.connector';
-import { intOption } from '../connectors/connector';
 import { DatabaseUnavailable, describe, lostConnectionText } from '../db/database-health';
 import { Sql } from '../db/sql';
+import { ensureDossierPartition } from '../ingest/dossier-stage';
+import { BatchRejected } from '../ingest/ingest-problems';
 import { IngestSession, SessionBusy } from '../ingest/ingest-session';
-import { BatchRejected } from '../ingest/ingest.service';
-import { SourceKind } from '../provenance/source.entity';
+import { refreshDeferredRollups } from '../ingest/rollup-refresh';
 import { Logger } from '../server/logger';
-import { credentialOf, ensureDossierPartition, ResolvedSource } from '../sources/source-registry.service';
+import { credentialOf, ResolvedSource } from '../sources/source-registry.service';
 
 export type SyncStatus = 'succeeded' | 'rejected' | 'failed' | 'busy';
 
@@ -35,8 +32,8 @@ export interface SyncRunOptions {
   trigger?: string;
   onProgress?: (code: string, p: SyncProgress) => void;
   /**
-   * Leave the aggregate rollups to a later refreshRollups (syncAll does one at the end): each
-   * refresh rescans the facts of the provinces touched, which dominated bulk first loads.
+   * Leave the aggregate rollups to a later refreshDeferredRollups (syncAll does one at the end):
+   * each refresh rescans the facts of the provinces touched, which dominated bulk first loads.
    */
   deferRollups?: boolean;
   /** The job-queue job running this sync, recorded with the run (the abandoned-run sweep releases the job of a dead run). */
@@ -48,17 +45,11 @@ export class UnknownSourceError extends Error {}
 /** Consecutive failures after which a source is 'failing' rather than 'degraded' (option failingAfter). */
 export const FAILING_AFTER = 3;
 
-export function connectorFor(kind: SourceKind): Connector {
-  switch (kind) {
-    case SourceKind.DVCQG:
-      return new DvcqgConnector();
-    case SourceKind.DOSSIER_FEED:
-      return new DossierFeedConnector();
-    case SourceKind.STATS_EXPORT:
-      return new StatsExportConnector();
-    default:
-      throw new UnknownSourceError(`no connector for sources of kind ${kind}`);
-  }
+/** The registry's entry for a source's kind (connector-registry.ts). */
+export function connectorFor(kind: string): ConnectorKind {
+  const spec = connectorKind(kind);
+  if (!spec) throw new UnknownSourceError(`no connector for sources of kind ${kind}`);
+  return spec;
 }
 
 /**
@@ -115,15 +106,8 @@ export class SyncService {
       await Promise.all(list.slice(start, end).map(async (s, k) => (outcomes[start + k] = await this.syncOrFailed(s.code, { ...opts, deferRollups: true }))));
       start = end;
     }
-    if (!opts.deferRollups && outcomes.some((o) => o.status === 'succeeded')) {
-      // Stale rollup cells stay listed in rollup_dirty (answers stay right), so a failed refresh is only logged.
-      try {
-        const r = await refreshRollups(this.sql);
-        this.log.info({ filingRows: r.filingRows, stockRows: r.stockRows, ms: r.ms }, 'aggregate rollups refreshed');
-      } catch (e) {
-        this.log.warn({ err: describe(e) }, 'aggregate rollup refresh failed; the next sync refreshes them');
-      }
-    }
+    // Stale rollup cells stay listed in rollup_dirty (answers stay right), so a failed refresh is only logged.
+    if (!opts.deferRollups && outcomes.some((o) => o.status === 'succeeded')) await refreshDeferredRollups(this.sql, this.log);
     return outcomes;
   }
 
@@ -152,18 +136,20 @@ export class SyncService {
     const seconds = () => (Date.now() - started) / 1000;
     const [row] = await this.sql.query<{ id: number; sync_state: Record<string, unknown> }>('SELECT id, sync_state FROM source WHERE code = $1', [code]);
     if (!row) throw new UnknownSourceError(`source ${code} is not in the database: apply the registry first`);
-    if (source.kind === SourceKind.DOSSIER_FEED) await ensureDossierPartition(this.sql, row.id);
-    const connector = connectorFor(source.kind);
+    const kind = connectorFor(source.kind);
+    // DDL, outside the run's transaction (it locks the dossier table, which running feed syncs hold).
+    if (kind.keepsDossiers) await ensureDossierPartition(this.sql, row.id);
 
     let session: IngestSession;
     try {
       session = await IngestSession.open(this.sql, {
         sourceId: row.id,
         kind: 'sync',
-        unitCodes: source.units,
+        scope: { unitCodes: source.units, outside: 'the units this source covers' },
         lock: { name: 'dvc-gateway:sync', id: row.id },
-        keepMissing: connector.keepMissing,
+        keepMissing: kind.keepMissing,
         years: this.years,
+        full: !!opts.full,
         detail: { trigger: opts.trigger ?? 'api', full: !!opts.full, ...(opts.jobId ? { job: opts.jobId } : {}) },
       });
     } catch (e) {
@@ -181,7 +167,7 @@ export class SyncService {
     log.info({ full: !!opts.full, trigger: opts.trigger }, 'sync started');
     try {
       await this.sql.query('UPDATE source SET last_attempt_at = now() WHERE id = $1', [row.id]);
-      const result = await connector.run({
+      const result = await kind.create().run({
         source: { ...source, id: row.id },
         session,
         http,
@@ -194,7 +180,6 @@ export class SyncService {
       const committed = await session.commit({
         // The cursor moves with the data it covers: both or neither.
         before: (tx) => tx.query('UPDATE source SET sync_state = $2 WHERE id = $1', [row.id, JSON.stringify(result.state)]).then(() => undefined),
-        rowsWritten: result.rowsWritten,
         detail: { ...result.detail, http: http.stats },
         deferRollups: opts.deferRollups,
       });

@@ -103,7 +103,10 @@ describe('ingest guard', () => {
     }, key);
     expect(res.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
     expect(res.errors?.[0].message).toMatch(/nothing was written/);
+    // Every kind of problem in one answer: format, and the codes of the well-formed rows.
     expect(problemsOf(res)).toEqual({
+      'filings[1].unit': 'unknown unit code 99',
+      'filings[2].procedure': 'unknown procedure code 9.999999',
       'filings[3].received': 'must not be negative, got -1',
       'filings[4].receivedOnline': '6 online is more than 5 received',
       'filings[5].resolvedOnTime': 'resolved (on time + late = 6) is more than 5 received',
@@ -111,7 +114,7 @@ describe('ingest guard', () => {
       'filings[7]': 'duplicates filings[0] (same key 72/1.001193/2021-07)',
       'services[0].level': 'level "4" does not exist in decree42 (allowed: info, partial, full)',
     });
-    // References are checked once the rows are well-formed.
+    // A unit code is read at the fact's date: 72 (old Tây Ninh) ended on 2025-06-30.
     const refs = await gw.gql(IngestDocument, {
       batch: { filings: [good, { ...good, month: '2021-08', unit: '99' }, { ...good, month: '2021-09', procedure: '9.999999' }, { ...good, month: '2025-08', unit: '72' }] },
     }, key);
@@ -140,6 +143,37 @@ describe('ingest guard', () => {
     expect(wrong.status).toBe(401);
     expect(wrong.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
     expect((await gw.gql(FilingStatsDocument, { first: 1 })).errors).toBeUndefined();
+  });
+
+  it('lists a format problem, an unknown code and a unit outside the key in one rejection, and writes nothing', async () => {
+    const before = await factCounts(gw.db);
+    const key01 = await gw.createKey({ name: 'ha-noi-portal', unitCodes: ['01'] });
+    const row = { unit: '01', procedure: '1.001193', received: 3, receivedOnline: 1 };
+    const res = await gw.gql(IngestDocument, {
+      batch: {
+        filings: [
+          { ...row, month: '2024-13' },
+          { ...row, month: '2024-02', unit: '99' },
+          { ...row, month: '2024-03', unit: '79' },
+          { ...row, month: '2024-04' },
+        ],
+      },
+    }, key01);
+    // Mixed kinds: the batch itself is wrong, so BAD_USER_INPUT, with the scope problem listed too.
+    expect(res.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+    expect(problemsOf(res)).toEqual({
+      'filings[0].month': 'must be a month YYYY-MM, got "2024-13"',
+      'filings[1].unit': 'unknown unit code 99',
+      'filings[2].unit': 'unit 79 is outside the scope of key ha-noi-portal (01)',
+    });
+    expect(await factCounts(gw.db)).toEqual(before);
+    const [run] = await gw.db.sql.query<{ id: number; status: string; rows_read: number; rows_rejected: number }>(
+      `SELECT id, status, rows_read, rows_rejected FROM ingest_run ORDER BY id DESC LIMIT 1`,
+    );
+    expect(run).toMatchObject({ status: 'rejected', rows_read: 4, rows_rejected: 3 });
+    // Not even the good row (01, 2024-04) was written.
+    const [{ n }] = await gw.db.sql.query<{ n: string }>(`SELECT count(*) AS n FROM filing_stat WHERE run_id = $1`, [run.id]);
+    expect(Number(n)).toBe(0);
   });
 
   it("stops a province's key from writing another province's or a ministry's figures", async () => {

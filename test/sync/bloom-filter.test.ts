@@ -1,4 +1,4 @@
-import { BloomFilter } from '../../src/connectors/bloom.filter';
+import { BloomFilter } from '../../src/ingest/bloom.filter';
 
 describe('Bloom filter (which dossiers of a first load may repeat)', () => {
   const ids = Array.from({ length: 200_000 }, (_, i) => `${String(27685 + (i % 500)).padStart(5, '0')}-2305-${String(i % 1200).padStart(4, '0')}-${String(i).padStart(6, '0')}`);

@@ -1,0 +1,279 @@
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import { from as copyFrom } from 'pg-copy-streams';
+import { Sql, SqlClient } from '../db/sql';
+import { queryCounter } from '../db/query-counter';
+import { UnitCodeIndex } from '../units/unit-validity';
+import { BloomFilter } from './bloom.filter';
+import { CodeResolver, isoDay } from './code-resolver';
+import { createFactStage, FactTable, FILING_TABLE, UpsertCounts } from './fact-upsert';
+import { MAX_PROBLEMS, ProblemKind } from './ingest-problems';
+
+/**
+ * A stored dossier's flags (the dossier table's `flags` column): the channel in the two low bits,
+ * then one bit per fact the monthly statistics count. A connector maps its format to these.
+ */
+export const DossierFlag = {
+  IN_PERSON: 1,
+  ONLINE: 2,
+  POSTAL: 3,
+  RESOLVED_ON_TIME: 1 << 2,
+  RESOLVED_LATE: 1 << 3,
+  FEE: 1 << 4,
+  PAID_ONLINE: 1 << 5,
+  SYNCED: 1 << 6,
+} as const;
+
+/** What the dossier stage needs of its session (kept narrow: the session owns the transaction, problems and fact writes). */
+export interface DossierHost {
+  readonly tx: SqlClient;
+  readonly problemCount: number;
+  problem(field: string, reason: string, kind?: ProblemKind): void;
+  assertValid(): void;
+  applyFacts(spec: FactTable, tmp: string): Promise<UpsertCounts>;
+}
+
+const STAGED_COLUMNS = 'code, unit_id, procedure_id, month, modified, flags';
+const DOSSIER_COLUMNS = `source_id, ${STAGED_COLUMNS}`;
+
+/** Staged dossiers per COPY statement (about a page's worth waits in memory). */
+const STAGE_BATCH = 5000;
+
+/** Rows as COPY text, one per line. */
+const copyLines = (rows: string[]) => (rows.length === 0 ? '' : `${rows.join('\n')}\n`);
+
+/** Streams ready-made COPY text (PostgreSQL's text format) into a table. */
+async function copyText(tx: SqlClient, table: string, columns: string, text: string, freeze = false): Promise<void> {
+  if (text.length === 0) return;
+  queryCounter.record(`COPY ${table}`);
+  await pipeline(Readable.from([text]), tx.client.query(copyFrom(`COPY ${table} (${columns}) FROM STDIN${freeze ? ' WITH (FREEZE)' : ''}`)));
+}
+
+// COPY's text format (tab-separated) parses faster than CSV in PostgreSQL; a dossier number is
+// escaped only in the rare case it holds a backslash, tab or line break.
+const ESCAPE = /[\\\t\n\r]/;
+const copyField = (s: string) => (ESCAPE.test(s) ? s.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r') : s);
+
+/** Name of a feed's partition of the dossier table (DDL cannot take parameters: the id is checked to be an integer). */
+export function dossierPartition(sourceId: number): string {
+  if (!Number.isSafeInteger(sourceId) || sourceId <= 0) throw new Error(`bad source id ${sourceId}`);
+  return `dossier_s${sourceId}`;
+}
+
+/** Creates the source's dossier partition if missing (outside a run: DDL locks the parent table, which a running feed sync holds). */
+export async function ensureDossierPartition(sql: Pick<Sql, 'query'>, sourceId: number): Promise<string> {
+  const table = dossierPartition(sourceId);
+  // Checked first: creating a partition locks the parent, which a running feed sync holds.
+  const [found] = await sql.query<{ ok: boolean }>('SELECT to_regclass($1) IS NOT NULL AS ok', [table]);
+  if (!found.ok) await sql.query(`CREATE TABLE IF NOT EXISTS ${table} PARTITION OF dossier FOR VALUES IN (${sourceId})`);
+  return table;
+}
+
+/**
+ * The ingest core's dossier path: dossiers kept compactly, one row per dossier number in its
+ * latest version (table dossier, one partition per source), and turned into monthly filing
+ * statistics: only the (unit, procedure, month) groups a run touched, old and new, are
+ * recomputed, so new dossiers only add and a corrected dossier corrects exactly its month.
+ *
+ * Speed (bench:sync): add() resolves codes against an in-memory index and makes one string (the
+ * COPY row) per dossier; on a source's first load dossiers are COPYed straight into its empty,
+ * unindexed partition (frozen, without WAL: it was truncated in this transaction; the unique
+ * index is built after, in one pass), and only those that may repeat within the run (a Bloom
+ * filter says which) go through a staged upsert.
+ */
+export class DossierStage {
+  private bloom: BloomFilter | undefined;
+  private expected = 0;
+  private directRows: string[] = [];
+  private readonly stagedRows: string[] = [];
+  private readonly months = new Map<number, string>();
+  private readonly lead: string;
+  /** Dossiers whose unit missed the index (told apart asynchronously, at the next flush). */
+  private misses: { code: string; unitCode: string; day: number }[] = [];
+  private extraMisses = 0;
+  private direct = 0;
+  private staged = 0;
+
+  private constructor(
+    private readonly host: DossierHost,
+    private readonly resolver: CodeResolver,
+    private readonly units: UnitCodeIndex,
+    private readonly procedures: Map<string, number>,
+    private readonly partition: string,
+    private readonly sourceId: number,
+    private readonly firstLoad: boolean,
+    private readonly full: boolean,
+  ) {
+    this.lead = `${sourceId}\t`;
+  }
+
+  static async open(host: DossierHost, resolver: CodeResolver, sourceId: number, full: boolean): Promise<DossierStage> {
+    const tx = host.tx;
+    const partition = dossierPartition(sourceId);
+    const units = await resolver.writableIndex();
+    const procedures = await resolver.loadAllProcedures();
+    // First load: the partition is empty, so rows go straight in; otherwise everything is staged and upserted.
+    const [{ empty }] = await tx.query<{ empty: boolean }>(`SELECT NOT EXISTS (SELECT 1 FROM ${partition}) AS empty`);
+    // Truncated in this transaction, the empty partition gets a new file: with wal_level=minimal
+    // (the embedded cluster's setting) its COPY and index build skip the WAL and are synced at commit.
+    if (empty) await tx.query(`TRUNCATE ${partition}`);
+    await tx.query(`CREATE TEMP TABLE stg_dossier (code text, unit_id int, procedure_id int, month date, modified bigint, flags smallint) ON COMMIT DROP`);
+    return new DossierStage(host, resolver, units, procedures, partition, sourceId, empty, full);
+  }
+
+  /** How many dossiers the run expects (sizes the first load's Bloom filter; call before the first add). */
+  expect(count: number): void {
+    if (count > this.expected) this.expected = count;
+  }
+
+  /**
+   * One dossier: its number, unit code (read at the receipt day), procedure code, receipt day as
+   * yyyymmdd, last modification as yyyyMMddHHmmss, and DossierFlag bits. A dossier whose codes do
+   * not resolve is a problem of the run (reported at the next flush, with why).
+   */
+  add(code: string, unitCode: string, procedureCode: string, receivedDay: number, modified: string, flags: number): void {
+    const unit = this.units.atDay(unitCode, receivedDay);
+    if (unit === undefined) return this.miss(code, unitCode, receivedDay);
+    const procedure = this.procedures.get(procedureCode);
+    if (procedure === undefined) return this.host.problem(`dossier ${code}`, `unknown procedure code ${procedureCode}`);
+    if (this.host.problemCount > 0 || this.misses.length > 0) return; // the run will be rejected: no row to build
+    // Decided first, so each row is built once, with its source_id or without.
+    const bloom = this.firstLoad ? (this.bloom ??= new BloomFilter(Math.max(this.expected, 1))) : undefined;
+    const direct = bloom !== undefined && !bloom.add(code);
+    const row = `${direct ? this.lead : ''}${copyField(code)}\t${unit}\t${procedure}\t${this.month(receivedDay)}\t${modified}\t${flags}`;
+    if (direct) {
+      this.directRows.push(row);
+      this.direct += 1;
+    } else {
+      this.stagedRows.push(row);
+      this.staged += 1;
+    }
+  }
+
+  private month(day: number): string {
+    const ym = Math.floor(day / 100);
+    let month = this.months.get(ym);
+    if (month === undefined) {
+      const s = String(ym);
+      month = `${s.slice(0, 4)}-${s.slice(4, 6)}-01`;
+      this.months.set(ym, month);
+    }
+    return month;
+  }
+
+  private miss(code: string, unitCode: string, day: number): void {
+    if (this.misses.length < MAX_PROBLEMS) this.misses.push({ code, unitCode, day });
+    else this.extraMisses += 1;
+  }
+
+  /** Problems found so far, reported or not: a connector stops reading at MAX_PROBLEMS (the run is rejected anyway). */
+  get problemCount(): number {
+    return this.host.problemCount + this.misses.length + this.extraMisses;
+  }
+
+  /** Tells why each missed unit did not resolve: unknown, not valid on the receipt day, or outside the source's units. */
+  private async reportMisses(): Promise<void> {
+    for (const m of this.misses) {
+      const { reason, forbidden } = await this.resolver.describeMiss(m.unitCode, isoDay(m.day));
+      this.host.problem(`dossier ${m.code}`, reason, forbidden ? 'forbidden' : 'invalid');
+    }
+    for (let i = 0; i < this.extraMisses; i++) this.host.problem('dossier', 'unit code not resolved');
+    this.misses = [];
+    this.extraMisses = 0;
+  }
+
+  /**
+   * Writes what the dossiers added since the last flush give (call once per page, after its
+   * dossiers are added: the page's objects are dropped before the COPY is awaited). Nothing is
+   * written once the run has a problem.
+   */
+  async flush(): Promise<void> {
+    await this.reportMisses();
+    const rows = this.directRows;
+    this.directRows = [];
+    if (this.host.problemCount > 0) {
+      this.stagedRows.length = 0;
+      return;
+    }
+    // FREEZE (allowed: the partition was truncated in this transaction): rows go in already
+    // visible to all, so vacuum has nothing to do on them later, while other feeds sync.
+    await copyText(this.host.tx, this.partition, DOSSIER_COLUMNS, copyLines(rows), this.firstLoad);
+    // On a first load few dossiers are staged (a repeat, or a Bloom false positive): they wait
+    // for a full COPY's worth rather than cost a statement per page.
+    if (this.stagedRows.length >= STAGE_BATCH) await this.flushStaged();
+  }
+
+  private async flushStaged(): Promise<void> {
+    await copyText(this.host.tx, 'stg_dossier', STAGED_COLUMNS, copyLines(this.stagedRows));
+    this.stagedRows.length = 0;
+  }
+
+  /**
+   * Applies the run's dossiers (called by the session when it applies): keeps each dossier's
+   * latest version and recomputes the monthly statistics of the groups touched (every group of
+   * the source on a first load or a full re-read) through the fact upsert. Returns the run's detail.
+   */
+  async finish(): Promise<Record<string, unknown>> {
+    await this.flush();
+    this.host.assertValid();
+    await this.flushStaged();
+    const tx = this.host.tx;
+    const partition = this.partition;
+    // A first load COPYed into a bare partition: its unique index is built now, in one sorted pass.
+    await tx.query(`CREATE UNIQUE INDEX IF NOT EXISTS ${partition}_code ON ${partition} (code)`);
+
+    // Staged dossiers: keep each one's latest version; note the groups they leave and enter.
+    const touched = this.firstLoad || this.full ? null : 'feed_touched';
+    if (this.staged > 0) {
+      await tx.query(`CREATE TEMP TABLE stg_latest ON COMMIT DROP AS SELECT DISTINCT ON (code) * FROM stg_dossier ORDER BY code, modified DESC`);
+      if (touched) {
+        await tx.query(
+          `CREATE TEMP TABLE ${touched} ON COMMIT DROP AS
+           SELECT d.month, d.unit_id, d.procedure_id FROM stg_latest s JOIN ${partition} d USING (code)
+           WHERE d.modified <= s.modified AND (d.unit_id, d.procedure_id, d.month, d.flags) IS DISTINCT FROM (s.unit_id, s.procedure_id, s.month, s.flags)
+           UNION
+           SELECT s.month, s.unit_id, s.procedure_id FROM stg_latest s LEFT JOIN ${partition} d USING (code)
+           WHERE d.code IS NULL OR (d.modified <= s.modified AND (d.unit_id, d.procedure_id, d.month, d.flags) IS DISTINCT FROM (s.unit_id, s.procedure_id, s.month, s.flags))`,
+        );
+      }
+      await tx.query(
+        `INSERT INTO ${partition} (${DOSSIER_COLUMNS}) SELECT $1::int, ${STAGED_COLUMNS} FROM stg_latest
+         ON CONFLICT (code) DO UPDATE SET unit_id = excluded.unit_id, procedure_id = excluded.procedure_id, month = excluded.month,
+           modified = excluded.modified, flags = excluded.flags
+         WHERE ${partition}.modified <= excluded.modified
+           AND (${partition}.unit_id, ${partition}.procedure_id, ${partition}.month, ${partition}.flags)
+               IS DISTINCT FROM (excluded.unit_id, excluded.procedure_id, excluded.month, excluded.flags)`,
+        [this.sourceId],
+      );
+    }
+
+    let groups = 0;
+    if (touched === null ? this.direct + this.staged > 0 : this.staged > 0) groups = await this.recomputeGroups(touched);
+    return { firstLoad: this.firstLoad, copiedDirect: this.direct, staged: this.staged, groupsRecomputed: groups };
+  }
+
+  /** The touched groups' monthly statistics (every group when `touched` is null), as one GROUP BY, applied as filing facts. */
+  private async recomputeGroups(touched: string | null): Promise<number> {
+    const tx = this.host.tx;
+    const partition = this.partition;
+    const F = DossierFlag;
+    const tmp = await createFactStage(tx, FILING_TABLE);
+    const counts = `count(d.code), count(d.code) FILTER (WHERE d.flags & 3 = ${F.ONLINE}), count(d.code) FILTER (WHERE d.flags & 3 = ${F.POSTAL}),
+      count(d.code) FILTER (WHERE d.flags & ${F.RESOLVED_ON_TIME} <> 0), count(d.code) FILTER (WHERE d.flags & ${F.RESOLVED_LATE} <> 0),
+      count(d.code) FILTER (WHERE d.flags & ${F.FEE} <> 0), count(d.code) FILTER (WHERE d.flags & ${F.PAID_ONLINE} <> 0),
+      count(d.code) FILTER (WHERE d.flags & ${F.SYNCED} <> 0)`;
+    const cols = 'month, unit_id, procedure_id, received, received_online, received_postal, resolved_on_time, resolved_late, with_fee, paid_online, synced_national';
+    await tx.query(
+      touched
+        ? `INSERT INTO ${tmp} (${cols})
+           SELECT g.month, g.unit_id, g.procedure_id, ${counts}
+           FROM (SELECT DISTINCT month, unit_id, procedure_id FROM ${touched}) g
+           LEFT JOIN ${partition} d ON d.month = g.month AND d.unit_id = g.unit_id AND d.procedure_id = g.procedure_id
+           GROUP BY g.month, g.unit_id, g.procedure_id`
+        : `INSERT INTO ${tmp} (${cols}) SELECT d.month, d.unit_id, d.procedure_id, ${counts} FROM ${partition} d GROUP BY 1, 2, 3`,
+    );
+    const groups = Number((await tx.query<{ n: string }>(`SELECT count(*) AS n FROM ${tmp}`))[0].n);
+    await this.host.applyFacts(FILING_TABLE, tmp);
+    return groups;
+  }
+}
