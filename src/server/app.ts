@@ -131,7 +131,9 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   const keys = new ApiKeyService(opts.db.sql);
   const context = contextFactory(opts);
   const sizeLimits = { maxQueryBytes: config.maxQueryBytes, maxQueryTokens: config.maxQueryTokens, maxQueryFields: config.maxQueryFields, maxQueryNesting: maxNesting };
-  app.use(explorerRouter({ enabled: config.landingPage, explorer: loadExplorerFiles() }));
+  const explorer = loadExplorerFiles();
+  if (config.landingPage && !explorer) opts.logger.warn('the explorer is not built (dist/web): / answers 503 until `npm run build`');
+  app.use(explorerRouter({ enabled: config.landingPage, explorer }));
   // Exports run through the same Apollo server, behind the same guards (and rate-limit allowance) as /graphql.
   app.use(['/export.csv', '/export.json', '/export'], refuseWhileStarting(() => opts.isReady?.() ?? true), identifyCaller(keys), rateLimiter.middleware, refuseInvalidKey(), limitQuerySize(sizeLimits));
   app.use(exportRouter({ apollo, context, views: new SavedViews(), config, logger: opts.logger }));
@@ -160,6 +162,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   });
   const { port } = server.address() as AddressInfo;
   const host = opts.config.host.includes(':') ? `[${opts.config.host}]` : opts.config.host;
+  if (config.landingPage && explorer) opts.logger.info(`explorer at http://${host}:${port}/`);
   return {
     url: `http://${host}:${port}/graphql`,
     port,
