@@ -123,11 +123,21 @@ function errorStatus(httpStatus: number | undefined, errors: readonly { extensio
   return errors.some((e) => e.extensions?.code === 'INTERNAL_SERVER_ERROR') ? 500 : 400;
 }
 
+/**
+ * Text a spreadsheet would run as a formula (OWASP's CSV injection list): a name pushed by a source
+ * as `=HYPERLINK("http://…")` must open as text. Only text cells are guarded; numbers stay numbers.
+ */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+function textCell(value: string): string {
+  return FORMULA_START.test(value) ? `'${value}` : value;
+}
+
 /** A cell as CSV text: numbers as JavaScript writes them (every digit GraphQL sent), booleans as words, lists joined. */
 function cellText(cell: Cell): string {
   if (cell === null) return '';
-  if (Array.isArray(cell)) return cell.map((c) => (c === null ? '' : String(c))).join('; ');
-  return String(cell);
+  if (Array.isArray(cell)) return textCell(cell.map((c) => (c === null ? '' : String(c))).join('; '));
+  return typeof cell === 'string' ? textCell(cell) : String(cell);
 }
 
 /** RFC 4180 (CRLF, quotes doubled, fields with separators quoted), UTF-8 with a BOM so Excel reads Vietnamese, streamed. */

@@ -12,7 +12,10 @@ beforeAll(async () => {
   base = gw.app.url.replace(/\/graphql$/, '');
   const sourceId = await loadFixture(gw.db);
   // A sector whose name needs every kind of CSV quoting: a comma, double quotes, a line break.
-  await new IngestService(gw.db.sql).ingest({ sectors: [{ code: 'QX', name: 'Nhà ở, "xã hội"\ndòng hai' }] }, { sourceId, kind: 'import', maxRows: 10 });
+  // And one a spreadsheet would run as a formula.
+  await new IngestService(gw.db.sql).ingest({
+    sectors: [{ code: 'QX', name: 'Nhà ở, "xã hội"\ndòng hai' }, { code: 'QY', name: '=HYPERLINK("http://example.invalid")' }],
+  }, { sourceId, kind: 'import', maxRows: 10 });
 });
 afterAll(() => gw?.stop());
 
@@ -102,6 +105,13 @@ describe('GET /export.csv and /export.json', () => {
     expect(header).toEqual(['code', 'name']);
     expect(text).toContain('QX,"Nhà ở, ""xã hội""\ndòng hai"\r\n');
     expect(rows).toContainEqual(['QX', 'Nhà ở, "xã hội"\ndòng hai']);
+  });
+
+  it('keeps text that starts like a formula as text in the CSV, and as sent in JSON', async () => {
+    const csv = await csvRecords(await fetch(exportUrl('csv', '{ sectors { code name } }')));
+    expect(csv.rows).toContainEqual(['QY', `'=HYPERLINK("http://example.invalid")`]);
+    const json = (await (await fetch(exportUrl('json', '{ sectors { code name } }'))).json()) as { code: string; name: string }[];
+    expect(json.find((r) => r.code === 'QY')!.name).toBe('=HYPERLINK("http://example.invalid")');
   });
 
   it('picks another list with rows=, and exports a single object as one row', async () => {
