@@ -99,6 +99,11 @@ describe('the explorer at /', () => {
     const page = await browser.newPage();
     const res = await page.goto(`${base}/graphql`, { waitUntil: 'domcontentloaded' });
     expect(res?.url()).toBe(`${base}/`);
+    // This time under the page's own Content-Security-Policy: GraphiQL, Monaco and its workers start
+    // without a refusal (Chromium reports one as a console error).
+    await page.waitForSelector('.graphiql-query-editor .monaco-editor', { timeout: 60_000 });
+    await page.waitForNetworkIdle({ idleTime: 500, timeout: 30_000 });
+    expect(browser.errors).toEqual([]);
     await page.close();
 
     const index = await fetch(`${base}/`, { headers: { 'accept-encoding': 'gzip' } });
