@@ -163,6 +163,7 @@ class AggregateQueryBuilder {
     const ctes = this.filterCtes();
     if (this.measures.needsFlows) ctes.push(this.flowStreamCte());
     if (this.measures.needsStocks) ctes.push(...this.stockStreamCtes());
+    // Known once the sources are chosen, and first in the statement (it has no parameter).
     if (this.readsRollups()) ctes.unshift(`${CTE.rollupState} AS (SELECT EXISTS (SELECT 1 FROM rollup_dirty) AS stale)`);
     ctes.push(...this.groupedCtes(), this.measuredCte(), this.orderedCte());
     return {
@@ -205,13 +206,13 @@ class AggregateQueryBuilder {
   private filterConditions(source: StreamSource): string[] {
     const f = this.spec.filter;
     const conditions: string[] = [];
-    if (filtersUnits(this.spec)) conditions.push(`${source.unitAt(this.spec.unitTier)} IN (SELECT id FROM ${CTE.filterUnits})`);
-    if (f.provinceCodes) conditions.push(`${source.province} IN (SELECT id FROM ${CTE.filterProvinces})`);
-    if (f.unitKinds) conditions.push(`${source.unitKind} = ANY(${this.add(f.unitKinds, 'unit_kind[]')})`);
-    if (f.sectorCodes) conditions.push(`${source.sector} IN (SELECT id FROM sector WHERE code = ANY(${this.add(f.sectorCodes, 'text[]')}))`);
-    if (f.procedureCodes) conditions.push(`${source.procedure} IN (SELECT id FROM procedure WHERE code = ANY(${this.add(f.procedureCodes, 'text[]')}))`);
-    if (f.essential !== undefined) conditions.push(`${source.essential} = ${this.add(f.essential, 'boolean')}`);
-    if (f.eligible !== undefined) conditions.push(`${source.eligible} = ${this.add(f.eligible, 'boolean')}`);
+    if (filtersUnits(this.spec)) conditions.push(`${source.unit.at(this.spec.unitTier)} IN (SELECT id FROM ${CTE.filterUnits})`);
+    if (f.provinceCodes) conditions.push(`${source.unit.province} IN (SELECT id FROM ${CTE.filterProvinces})`);
+    if (f.unitKinds) conditions.push(`${source.unit.kind} = ANY(${this.add(f.unitKinds, 'unit_kind[]')})`);
+    if (f.sectorCodes) conditions.push(`${source.catalogue.sector} IN (SELECT id FROM sector WHERE code = ANY(${this.add(f.sectorCodes, 'text[]')}))`);
+    if (f.procedureCodes) conditions.push(`${source.catalogue.procedure} IN (SELECT id FROM procedure WHERE code = ANY(${this.add(f.procedureCodes, 'text[]')}))`);
+    if (f.essential !== undefined) conditions.push(`${source.catalogue.essential} = ${this.add(f.essential, 'boolean')}`);
+    if (f.eligible !== undefined) conditions.push(`${source.catalogue.eligible} = ${this.add(f.eligible, 'boolean')}`);
     if (f.levels) conditions.push(`${source.level} = ANY(${this.add(f.levels, 'text[]')})`);
     return conditions;
   }
@@ -253,13 +254,13 @@ class AggregateQueryBuilder {
   /** SQL for a dimension's value in a source. */
   private dimensionValue(source: StreamSource, d: D): string {
     switch (d) {
-      case D.UNIT: return source.unitAt(this.spec.unitTier);
-      case D.PROVINCE: return source.province;
-      case D.UNIT_KIND: return source.unitKind;
-      case D.SECTOR: return source.sector;
-      case D.PROCEDURE: return source.procedure;
-      case D.ESSENTIAL: return source.essential;
-      case D.ELIGIBLE: return source.eligible;
+      case D.UNIT: return source.unit.at(this.spec.unitTier);
+      case D.PROVINCE: return source.unit.province;
+      case D.UNIT_KIND: return source.unit.kind;
+      case D.SECTOR: return source.catalogue.sector;
+      case D.PROCEDURE: return source.catalogue.procedure;
+      case D.ESSENTIAL: return source.catalogue.essential;
+      case D.ELIGIBLE: return source.catalogue.eligible;
       case D.LEVEL: return source.level;
       case D.PERIOD: return source.bucket;
     }
@@ -277,7 +278,7 @@ class AggregateQueryBuilder {
   private streamSelect(source: StreamSource, gate?: string): string {
     const dimensionColumns = this.dimensions.map((d) => `${this.dimensionValue(source, d)} AS ${DIMENSION_COLUMNS[d]}`);
     const tiers = this.partialMergeTiers();
-    const partial = this.spec.current && tiers.length > 0 ? `bool_or(${source.partialKinds} && ARRAY[${sqlList(tiers)}]::unit_kind[])` : 'false';
+    const partial = this.spec.current && tiers.length > 0 ? `bool_or(${source.unit.partialKinds} && ARRAY[${sqlList(tiers)}]::unit_kind[])` : 'false';
     const where = [...(gate ? [gate] : []), ...source.where, ...this.filterConditions(source)];
     if (source.stream === 'flow') where.push(...this.periodConditions(source));
     const sums = source.stream === 'flow' ? flowSums(source) : stockCounts(source);
