@@ -3,7 +3,7 @@ import { Sql } from '../db/sql';
 import { UnitKind } from '../units/unit.entity';
 import { AggregateSpec } from './aggregate-spec';
 import { AggregateWarning, AggregateWarningCode as W } from './aggregate-warnings.types';
-import { AggregateRow, Coverage, UnitRef } from './aggregate.types';
+import { AggregateRow, Coverage, UnitRef, UnitRow, unitRefOf } from './aggregate.types';
 import { AggregateDimension as D } from './dimensions';
 import { runReadQuery } from './read-query';
 import { validDuringSql, validOnSql } from '../units/unit-validity';
@@ -21,12 +21,6 @@ export interface WarningInput {
   truncated: boolean;
   coverage: Coverage;
 }
-
-type UnitRow = { id: number; code: string; name: string; kind: UnitKind; valid_from: string | null; valid_to: string | null };
-
-const toRef = (u: UnitRow): UnitRef => ({
-  id: String(u.id), code: u.code, name: u.name, kind: u.kind, validFrom: u.valid_from, validTo: u.valid_to,
-});
 
 const validity = (u: UnitRef) => (u.validFrom && u.validTo ? `from ${u.validFrom} to ${u.validTo}`
   : u.validFrom ? `from ${u.validFrom}` : u.validTo ? `until ${u.validTo}` : 'with no end');
@@ -76,9 +70,9 @@ export class AggregateWarningsService {
     return asked.flatMap((a, i) => {
       const mine = rows.filter((r) => Number(r.i) === i);
       if (mine.length === 0) return [];
-      const others = mine.map((r) => toRef(r as unknown as UnitRow));
+      const others = mine.map((r) => unitRefOf(r as unknown as UnitRow));
       const r0 = mine[0];
-      const resolved = r0.r_id === null ? null : toRef({
+      const resolved = r0.r_id === null ? null : unitRefOf({
         id: Number(r0.r_id), code: String(r0.r_code), name: String(r0.r_name), kind: r0.r_kind as UnitKind,
         valid_from: r0.r_valid_from as string | null, valid_to: r0.r_valid_to as string | null,
       });

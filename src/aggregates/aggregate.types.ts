@@ -32,6 +32,21 @@ export class UnitRef {
   validTo?: string | null;
 }
 
+/** A unit row as the aggregates' SQL selects it (validity already formatted "YYYY-MM-DD"). */
+export interface UnitRow {
+  id: number | string;
+  code: string;
+  name: string;
+  kind: UnitKind;
+  valid_from: string | null;
+  valid_to: string | null;
+}
+
+/** The UnitRef of a unit row: used by the KPI's unit, plan compliance and the warnings alike. */
+export function unitRefOf(u: UnitRow): UnitRef {
+  return { id: String(u.id), code: u.code, name: u.name, kind: u.kind, validFrom: u.valid_from, validTo: u.valid_to };
+}
+
 /** Id, code and name: how an aggregate row names a catalogue entry. */
 @ObjectType({ simpleResolvers: true })
 export abstract class CatalogueRef {

@@ -8,7 +8,7 @@ import { validOnSql } from '../units/unit-validity';
 import { AggregateSpec } from './aggregate-spec';
 import { AggregateInput } from './aggregate.inputs';
 import { AggregateService, periodOf, toSpec } from './aggregate.service';
-import { UnitRef } from './aggregate.types';
+import { UnitRef, UnitRow, unitRefOf } from './aggregate.types';
 import { AggregateDimension as D, Grain, GRAIN_MONTHS, LevelView, PeriodGrain, SUPPORTED_GRAINS, UnitView } from './dimensions';
 import { Kpi, KpiPoint, TargetAssessment } from './kpi.types';
 import { INDICATOR_MEASURE, MEASURES } from './measures';
@@ -173,7 +173,7 @@ export class KpiService {
   /** The unit holding `code` on `at`; with CURRENT_UNITS, it must exist today. */
   private async unit(code: string, at: string, current: boolean): Promise<UnitRef & { kind: UnitKind }> {
     // One indexed lookup by code: no statement timeout (and its BEGIN/SET/COMMIT round trips) needed.
-    const [u] = await this.sql.query<{ id: number; code: string; name: string; kind: UnitKind; valid_from: string | null; valid_to: string | null }>(
+    const [u] = await this.sql.query<UnitRow>(
       // The name in force on the date the code is read at (unit_name_at owns the rule: a rename keeps the code).
       `SELECT id, code, unit_name_at(id, $2::date) AS name, kind, to_char(valid_from, 'YYYY-MM-DD') AS valid_from, to_char(valid_to, 'YYYY-MM-DD') AS valid_to FROM unit
        WHERE code = $1 AND ${validOnSql('$2::date')}`,
@@ -182,7 +182,7 @@ export class KpiService {
     if (current && u.valid_to !== null) {
       throw badUserInput('Not a current unit', [{ field: 'unitCode', reason: `${code} closed on ${u.valid_to}: with CURRENT_UNITS ask for its successor` }]);
     }
-    return { id: String(u.id), code: u.code, name: u.name, kind: u.kind, validFrom: u.valid_from, validTo: u.valid_to };
+    return unitRefOf(u);
   }
 
   /** Plan issuance: 1 or 0 for a unit; for the nation, the share of units in the targets' scope that issued. */

@@ -1,11 +1,11 @@
 import { Sql } from '../db/sql';
 import { UnitKind } from '../units/unit.entity';
 import { validOnSql } from '../units/unit-validity';
+import { UnitRow, unitRefOf } from './aggregate.types';
 import { PlanCompliance, PlanStatus } from './plan-compliance.types';
 import { runReadQuery } from './read-query';
 
-interface Row {
-  id: number; code: string; name: string; kind: UnitKind; valid_from: string | null; valid_to: string | null;
+interface Row extends UnitRow {
   document_number: string | null; title: string | null; issued_on: string | null; deadline: string | null; status: PlanStatus; days_overdue: number | null;
 }
 
@@ -50,7 +50,7 @@ export class PlanComplianceService {
         pending: count(PlanStatus.PENDING),
       },
       units: rows.filter((r) => !wanted || wanted.has(r.status)).map((r) => ({
-        unit: { id: String(r.id), code: r.code, name: r.name, kind: r.kind, validFrom: r.valid_from, validTo: r.valid_to },
+        unit: unitRefOf(r),
         status: r.status,
         deadline: r.deadline,
         daysOverdue: r.days_overdue,
