@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
-import { cpuByRole, GatewayChild, startGatewayChild } from './gateway-child.runner';
+import { GatewayChild, startGatewayChild } from './gateway-child.runner';
 import {
   PROCEDURE_BY_CODE, READ_SHAPES, ReadShape, SERVICE_UNITS, SERVICES_OF_UNIT, ServerKind, UNIT_BY_CODE, UNIT_LOOKUPS, UNITS_PAGE, UNITS_PAGE_DATE, UNITS_PAGES,
 } from './reads/read-shapes.definition';
@@ -147,11 +147,39 @@ async function checkAnswers(servers: Record<ServerKind, Server>, bodies: Map<Rea
   }
 }
 
-/** Seconds of CPU (user + system) used so far by a process, from /proc (Linux). */
+/** A process's /proc stat fields after the command name (Linux), or undefined when it is gone. */
+function statFields(pid: number): string[] | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return undefined;
+  }
+}
+
+/** Seconds of CPU (user + system) used so far by a process. */
 function cpuSeconds(pid: number): number {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) / 100;
+  const f = statFields(pid);
+  return f ? (Number(f[11]) + Number(f[12])) / 100 : NaN;
+}
+
+/**
+ * Seconds of CPU used so far by the embedded PostgreSQL: the postmaster, its live children, and
+ * (cutime + cstime) the children it has reaped. Backends come and go with the pools' idle
+ * timeouts; counting live processes only (cpuByRole) loses an exited backend's time and can
+ * even go backwards.
+ */
+function postgresCpuSeconds(gw: GatewayChild): number {
+  const postmaster = Number(fs.readFileSync(path.join(gw.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  const own = statFields(postmaster);
+  if (!own) return NaN;
+  let total = (Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14])) / 100;
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    const f = statFields(Number(d));
+    if (f && Number(f[1]) === postmaster) total += (Number(f[11]) + Number(f[12])) / 100;
+  }
+  return total;
 }
 
 /** autocannon at CONNECTIONS connections for `seconds`, cycling through `bodies`; answers with errors count as failed. */
@@ -177,14 +205,14 @@ async function load(url: string, bodies: string[], seconds: number): Promise<{ a
 async function measure(server: Server, bodies: string[], gw: GatewayChild): Promise<Measurement> {
   await load(server.url, bodies, WARMUP_SECONDS);
   const cpu0 = cpuSeconds(server.pid);
-  const pg0 = cpuByRole(gw).postgres;
+  const pg0 = postgresCpuSeconds(gw);
   const run = await load(server.url, bodies, SECONDS);
   const perRequest = (s: number) => (1000 * s) / Math.max(1, run.answered);
   return {
     reqPerSec: run.answered / run.duration,
     failed: run.failed,
     serverCpuMs: perRequest(cpuSeconds(server.pid) - cpu0),
-    postgresCpuMs: perRequest(cpuByRole(gw).postgres - pg0),
+    postgresCpuMs: perRequest(postgresCpuSeconds(gw) - pg0),
   };
 }
 
