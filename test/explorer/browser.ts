@@ -1,3 +1,5 @@
+// The page functions below run in the browser: DOM types for them (the project's lib is ES2022 only).
+/// <reference lib="dom" />
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -84,8 +86,8 @@ export async function runAxe(page: Page): Promise<AxeViolation[]> {
   return page.evaluate(async () => {
     const axe = (globalThis as unknown as { axe: { run(ctx: unknown, opts: unknown): Promise<{ violations: AxeViolation[] }> } }).axe;
     const result = await axe.run(document, { resultTypes: ['violations'] });
-    type Raw = AxeViolation & { nodes: { target: string[]; html: string; failureSummary: string }[] };
-    return (result.violations as Raw[]).map((v) => ({
+    type Raw = Omit<AxeViolation, 'nodes'> & { nodes: { target: string[]; html: string; failureSummary: string }[] };
+    return (result.violations as unknown as Raw[]).map((v) => ({
       id: v.id, impact: v.impact, help: v.help,
       nodes: v.nodes.map((n) => ({ target: n.target, html: n.html.slice(0, 200), summary: n.failureSummary })),
     }));
