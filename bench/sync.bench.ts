@@ -90,9 +90,10 @@ async function main(): Promise<void> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dvc-bench-sync-'));
   try {
     const agencies = (await (await fetch(`${sim.url}/dvcqg/api/v1/catalogue/agencies?pageSize=5000`, { headers: { authorization: 'Bearer sim-dvcqg-token' } })).json()) as {
-      data: { items: { provinceCode: string }[] };
+      data: { items: { provinceCode: string | null }[] };
     };
-    const all = [...new Set(agencies.data.items.map((a) => a.provinceCode))].sort();
+    // Ministries have no province (null): provinces only, each with its feed at this scale.
+    const all = [...new Set(agencies.data.items.map((a) => a.provinceCode).filter((c): c is string => c !== null))].sort();
     const provinces = process.env.BENCH_PROVINCES ? process.env.BENCH_PROVINCES.split(',') : all;
     const registry = parseRegistry({
       sources: [

@@ -86,21 +86,3 @@ export class ApiKeyService {
     return codes.filter((c) => !known.has(c));
   }
 }
-
-/**
- * Unit ids (of the given) that the caller may not write: a unit is in scope when it, or a unit
- * above it, has a code the key names. One recursive statement for the whole batch.
- */
-export async function unitsOutOfScope(tx: Pick<Sql, 'query'>, caller: Caller, unitIds: number[]): Promise<Set<number>> {
-  if (caller.unitCodes.includes('*') || unitIds.length === 0) return new Set();
-  const rows = await tx.query<{ id: number }>(
-    `WITH RECURSIVE up(start_id, id, parent_id, code) AS (
-       SELECT u.id, u.id, u.parent_id, u.code FROM unit u WHERE u.id = ANY($1)
-       UNION ALL
-       SELECT up.start_id, p.id, p.parent_id, p.code FROM up JOIN unit p ON p.id = up.parent_id
-     )
-     SELECT start_id AS id FROM up GROUP BY start_id HAVING NOT bool_or(code = ANY($2))`,
-    [unitIds, caller.unitCodes],
-  );
-  return new Set(rows.map((r) => r.id));
-}
