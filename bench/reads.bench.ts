@@ -18,13 +18,15 @@ import {
  *     which answers the gateway's JSON byte for byte (checked before measuring);
  *   - PostGraphile 4.14 with @graphile/pg-aggregates and postgraphile-plugin-connection-filter
  *     (bench/peers/postgraphile, its own package.json, installed here when missing).
- * For each shape the three run back to back (READS_WARMUP_SECONDS, default 2, then READS_SECONDS,
- * default 10), so the machine's background load weighs on all three alike; the ratios are what
- * counts. Beside req/s it prints each server's CPU per request and PostgreSQL's (all three use
+ * For each shape the three are warmed up (READS_WARMUP_SECONDS, default 2), then measured for
+ * READS_SECONDS (default 12) each, in READS_ROUNDS slices (default 4) taken in turn, each round in
+ * a rotated order, so that the machine's background load (2 shared cores) weighs on all three
+ * alike; the ratios are what counts. Beside req/s it prints each server's CPU per request and PostgreSQL's (all three use
  * the gateway's embedded cluster): on a shared machine CPU per request moves less than req/s.
  * Target: the gateway at least 1.2× PostGraphile's req/s on unit by code.
  */
-const SECONDS = Number(process.env.READS_SECONDS ?? 10);
+const SECONDS = Number(process.env.READS_SECONDS ?? 12);
+const ROUNDS = Number(process.env.READS_ROUNDS ?? 4);
 const WARMUP_SECONDS = Number(process.env.READS_WARMUP_SECONDS ?? 2);
 const CONNECTIONS = Number(process.env.READS_CONNECTIONS ?? 8);
 const TARGET_VS_POSTGRAPHILE = 1.2;
@@ -202,18 +204,44 @@ async function load(url: string, bodies: string[], seconds: number): Promise<{ a
   return { answered: result.requests.total, failed: failed + result.errors + result.timeouts, duration: result.duration };
 }
 
-async function measure(server: Server, bodies: string[], gw: GatewayChild): Promise<Measurement> {
-  await load(server.url, bodies, WARMUP_SECONDS);
+interface Tally {
+  answered: number;
+  failed: number;
+  duration: number;
+  serverCpu: number;
+  postgresCpu: number;
+}
+
+/** One slice of load on one server, added to its tally (requests, seconds, its CPU and PostgreSQL's). */
+async function slice(server: Server, bodies: string[], seconds: number, gw: GatewayChild, tally: Tally): Promise<void> {
   const cpu0 = cpuSeconds(server.pid);
   const pg0 = postgresCpuSeconds(gw);
-  const run = await load(server.url, bodies, SECONDS);
-  const perRequest = (s: number) => (1000 * s) / Math.max(1, run.answered);
-  return {
-    reqPerSec: run.answered / run.duration,
-    failed: run.failed,
-    serverCpuMs: perRequest(cpuSeconds(server.pid) - cpu0),
-    postgresCpuMs: perRequest(postgresCpuSeconds(gw) - pg0),
-  };
+  const run = await load(server.url, bodies, seconds);
+  tally.answered += run.answered;
+  tally.failed += run.failed;
+  tally.duration += run.duration;
+  tally.serverCpu += cpuSeconds(server.pid) - cpu0;
+  tally.postgresCpu += postgresCpuSeconds(gw) - pg0;
+}
+
+/** The three servers on one shape: a warm-up each, then ROUNDS slices each, taken in turn (rotated per round). */
+async function measureShape(servers: Record<ServerKind, Server>, perServer: Record<ServerKind, string[]>, gw: GatewayChild): Promise<Record<ServerKind, Measurement>> {
+  const kinds: ServerKind[] = ['gateway', 'sql', 'postgraphile'];
+  for (const k of kinds) await load(servers[k].url, perServer[k], WARMUP_SECONDS);
+  const tallies = Object.fromEntries(kinds.map((k) => [k, { answered: 0, failed: 0, duration: 0, serverCpu: 0, postgresCpu: 0 }])) as Record<ServerKind, Tally>;
+  for (let round = 0; round < ROUNDS; round++) {
+    for (let i = 0; i < kinds.length; i++) {
+      const k = kinds[(i + round) % kinds.length];
+      await slice(servers[k], perServer[k], SECONDS / ROUNDS, gw, tallies[k]);
+    }
+  }
+  const toMeasurement = (t: Tally): Measurement => ({
+    reqPerSec: t.answered / t.duration,
+    failed: t.failed,
+    serverCpuMs: (1000 * t.serverCpu) / Math.max(1, t.answered),
+    postgresCpuMs: (1000 * t.postgresCpu) / Math.max(1, t.answered),
+  });
+  return { gateway: toMeasurement(tallies.gateway), sql: toMeasurement(tallies.sql), postgraphile: toMeasurement(tallies.postgraphile) };
 }
 
 function table(rows: string[][]): string {
@@ -254,8 +282,9 @@ async function procedureCodesOf(url: string): Promise<string[]> {
 
 async function main(): Promise<void> {
   ensurePeerInstalled();
-  console.log('starting the gateway (default world: SYNC_ON_START=true, in-process simulator; RATE_LIMIT_MAX=0: rate limiting off for this single-address load)');
-  const gw = await startGatewayChild('reads', { RATE_LIMIT_MAX: '0' });
+  console.log('starting the gateway (default world: SYNC_ON_START=true, in-process simulator; SYNC_SCHEDULES=false; RATE_LIMIT_MAX=0: rate limiting off for this single-address load)');
+  // No cron syncs during the measurement (several sources are scheduled every 30 minutes): reads are measured, not a sync beside them.
+  const gw = await startGatewayChild('reads', { RATE_LIMIT_MAX: '0', SYNC_SCHEDULES: 'false' });
   const children: ServerChild[] = [];
   try {
     const url = databaseUrlOf(gw);
@@ -269,15 +298,9 @@ async function main(): Promise<void> {
     const bodies = await bodiesFor(servers, await procedureCodesOf(url));
     await checkAnswers(servers, bodies);
     console.log(`answers checked: the gateway's equal the SQL baseline's on every request body; PostGraphile answers without errors`);
-    console.log(`settings: ${CONNECTIONS} connections, ${WARMUP_SECONDS} s warm-up + ${SECONDS} s per shape and server, ${os.cpus().length} CPUs shared by the servers, PostgreSQL and autocannon; all on 127.0.0.1\n`);
+    console.log(`settings: ${CONNECTIONS} connections, ${WARMUP_SECONDS} s warm-up + ${SECONDS} s per shape and server in ${ROUNDS} slices taken in turn, ${os.cpus().length} CPUs shared by the servers, PostgreSQL and autocannon; all on 127.0.0.1\n`);
     const results = new Map<ReadShape, Record<ServerKind, Measurement>>();
-    for (const [shape, perServer] of bodies) {
-      results.set(shape, {
-        gateway: await measure(servers.gateway, perServer.gateway, gw),
-        sql: await measure(servers.sql, perServer.sql, gw),
-        postgraphile: await measure(servers.postgraphile, perServer.postgraphile, gw),
-      });
-    }
+    for (const [shape, perServer] of bodies) results.set(shape, await measureShape(servers, perServer, gw));
     if (!report(results)) process.exitCode = 1;
   } finally {
     for (const c of children) await c.stop();
