@@ -23,7 +23,9 @@ let gateway: GatewayProcess;
 
 beforeAll(async () => {
   dir = tempDir('dvc-docs-');
-  const env = { DATA_DIR: `${dir}/pg`, EMBEDDED_PG_PORT: String(await freePort()), SYNC_SCHEDULES: 'off', RATE_LIMIT_MAX: '0' };
+  // The default world whatever the shell says: an empty value counts as unset for these (config.ts).
+  const defaults = { DATABASE_URL: '', SIMULATOR_URL: '', SOURCES_FILE: '', SYNC_ON_START: '' };
+  const env = { ...defaults, DATA_DIR: `${dir}/pg`, EMBEDDED_PG_PORT: String(await freePort()), SYNC_SCHEDULES: 'off', RATE_LIMIT_MAX: '0' };
   // The first start measured 26-39 s on 2 cores with other suites running; 180 s leaves room.
   gateway = await GatewayProcess.start(env, { timeoutMs: 180_000 });
 }, 200_000);
