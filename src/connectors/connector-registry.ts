@@ -16,6 +16,9 @@ export interface ConnectorKind {
   keepsDossiers?: boolean;
 }
 
+/** Kinds that push or are loaded locally: every other kind is pulled by a connector. */
+type LocalKind = SourceKind.REFERENCE | SourceKind.PUSH | SourceKind.IMPORT;
+
 /**
  * The kinds a sync connector pulls from (the others push or are loaded locally): a new kind is
  * its connector file, an entry here and its name in SourceKind (the GraphQL enum clients see).
@@ -38,7 +41,7 @@ export const CONNECTORS = {
     // The export has no "synced to DVCQG" column, and its levels say nothing of integration.
     keepMissing: { filings: ['synced_national'], services: ['integrated_national'] },
   },
-} satisfies Partial<Record<SourceKind, ConnectorKind>>;
+} satisfies Record<Exclude<SourceKind, LocalKind>, ConnectorKind>; // a kind added to SourceKind without an entry here does not compile
 
 export type SyncKind = keyof typeof CONNECTORS;
 
