@@ -1,4 +1,3 @@
-import { IsDateString, IsOptional } from 'class-validator';
 import { GraphQLResolveInfo } from 'graphql';
 import { Args, ArgsType, Ctx, Field, FieldResolver, Info, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import { Connection, PageArgs } from '../common/pagination';
@@ -24,10 +23,15 @@ class ServicesArgs extends PageArgs {
   filter?: ServiceFilter;
 }
 
+/**
+ * No class-validator decorators on this field's arguments: the LocalDate scalar already refuses
+ * anything but a real "YYYY-MM-DD" (and input hygiene the years), and type-graphql validates a
+ * decorated argument once per node of a list (measured: 0.016 ms of CPU per validation against
+ * 0.003 ms undecorated, about 1 ms of a 66-service page).
+ */
 @ArgsType()
 class LevelArgs {
   @Field(() => LocalDateScalar, { nullable: true, description: 'The date (default today).' })
-  @IsOptional() @IsDateString({ strict: true })
   at?: string;
 }
 

@@ -45,17 +45,16 @@ class UnitArgs {
   at?: string;
 }
 
+/** No class-validator decorators on these per-node arguments: the LocalDate scalar checks them (why and the measurement: LevelArgs in services/service.resolver.ts). */
 @ArgsType()
 class NameAtArgs {
   @Field(() => LocalDateScalar, { description: 'The day whose name is wanted.' })
-  @IsDateString({ strict: true })
   date!: string;
 }
 
 @ArgsType()
 class AtArgs {
   @Field(() => LocalDateScalar, { nullable: true, description: 'Only those that exist on this date.' })
-  @IsOptional() @IsDateString({ strict: true })
   at?: string;
 }
 
