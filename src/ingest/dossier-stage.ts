@@ -188,16 +188,19 @@ export class DossierStage {
    * written once the run has a problem.
    */
   async flush(): Promise<void> {
-    await this.reportMisses();
-    const rows = this.directRows;
+    // Joined first, before anything is awaited: the rows (ropes holding the page's strings) die
+    // young. Joined after an await, they lived long enough to be promoted, which doubled the time
+    // in GC and added 40 MB of heap over four feeds at once (measured on 1.1M dossiers, bench:sync).
+    const text = this.misses.length === 0 && this.host.problemCount === 0 ? copyLines(this.directRows) : '';
     this.directRows = [];
+    if (this.misses.length > 0 || this.extraMisses > 0) await this.reportMisses();
     if (this.host.problemCount > 0) {
       this.stagedRows.length = 0;
       return;
     }
     // FREEZE (allowed: the partition was truncated in this transaction): rows go in already
     // visible to all, so vacuum has nothing to do on them later, while other feeds sync.
-    await copyText(this.host.tx, this.partition, DOSSIER_COLUMNS, copyLines(rows), this.firstLoad);
+    await copyText(this.host.tx, this.partition, DOSSIER_COLUMNS, text, this.firstLoad);
     // On a first load few dossiers are staged (a repeat, or a Bloom false positive): they wait
     // for a full COPY's worth rather than cost a statement per page.
     if (this.stagedRows.length >= STAGE_BATCH) await this.flushStaged();
