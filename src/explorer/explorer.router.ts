@@ -106,8 +106,10 @@ export function explorerRouter(opts: ExplorerOptions): express.Router {
   const { explorer } = opts;
   if (!opts.enabled) return router;
   const notBuilt: express.RequestHandler = (req, res) => sendJsonError(req, res, 503, 'EXPLORER_NOT_BUILT', 'The explorer is not built: run `npm run build` (or `npm start`, which builds what changed).');
-  router.get('/graphql', (req, res, next) => {
-    if (!explorer || !isBrowserNavigation(req)) return next();
+  // `use`, not `get`: a GET route would make express answer OPTIONS /graphql itself (200), before
+  // the /graphql guards that answer 405 for methods other than GET and POST.
+  router.use('/graphql', (req, res, next) => {
+    if (req.method !== 'GET' || !explorer || !isBrowserNavigation(req)) return next();
     // Relative, so that a gateway behind a path prefix sends the browser to its own explorer.
     res.redirect(302, './');
   });
