@@ -29,7 +29,9 @@ export class PlanComplianceService {
         FROM units u LEFT JOIN plan p ON p.unit_id = u.id AND p.year = $1 LEFT JOIN due d ON d.kind = u.kind::text
       )
       SELECT id, code, name, kind, to_char(valid_from, 'YYYY-MM-DD') AS valid_from, to_char(valid_to, 'YYYY-MM-DD') AS valid_to,
-        document_number, title, to_char(issued_on, 'YYYY-MM-DD') AS issued_on, to_char(deadline, 'YYYY-MM-DD') AS deadline,
+        -- As of the date: a plan issued later was not known then, so its document is not shown.
+        CASE WHEN issued_on <= $2::date THEN document_number END AS document_number, CASE WHEN issued_on <= $2::date THEN title END AS title,
+        CASE WHEN issued_on <= $2::date THEN to_char(issued_on, 'YYYY-MM-DD') END AS issued_on, to_char(deadline, 'YYYY-MM-DD') AS deadline,
         CASE WHEN issued_on <= $2::date THEN CASE WHEN issued_on > deadline THEN 'issued_late' ELSE 'issued' END
              WHEN deadline < $2::date THEN 'overdue' ELSE 'pending' END AS status,
         CASE WHEN (issued_on IS NULL OR issued_on > $2::date) AND deadline < $2::date THEN $2::date - deadline END AS days_overdue

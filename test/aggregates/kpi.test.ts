@@ -181,6 +181,8 @@ describe('plan compliance', () => {
     const overdue = await pc({ y: 2021, a: '2021-09-15', k: ['PROVINCE'], s: ['OVERDUE'] });
     expect(overdue.units).toHaveLength(61);
     expect(overdue.units.find((u: { unit: { code: string } }) => u.unit.code === '11')).toMatchObject({ status: 'OVERDUE', daysOverdue: 5, deadline: '2021-09-10' });
+    // Its plan of 20 September was not known on the 15th: no document, no issue date, as of then.
+    expect(overdue.units.find((u: { unit: { code: string } }) => u.unit.code === '11')).toMatchObject({ documentNumber: null, issuedOn: null });
   });
 
   it('later: issued late, and ministries in the default scope', async () => {
