@@ -100,7 +100,7 @@ export interface ExplorerOptions {
   explorer: ExplorerFiles | undefined;
 }
 
-/** `/`, `/index.html`, `/assets/*` and the browser's redirect from /graphql to `/`. */
+/** `/` (statistics), `/graphiql`, `/index.html`, `/assets/*` and the browser's redirect from /graphql to /graphiql. */
 export function explorerRouter(opts: ExplorerOptions): express.Router {
   const router = express.Router();
   const { explorer } = opts;
@@ -110,10 +110,11 @@ export function explorerRouter(opts: ExplorerOptions): express.Router {
   // the /graphql guards that answer 405 for methods other than GET and POST.
   router.use('/graphql', (req, res, next) => {
     if (req.method !== 'GET' || !explorer || !isBrowserNavigation(req)) return next();
-    // Relative, so that a gateway behind a path prefix sends the browser to its own explorer.
-    res.redirect(302, './');
+    // Relative, so that a gateway behind a path prefix sends the browser to its own GraphiQL.
+    res.redirect(302, './graphiql');
   });
-  router.get(['/', '/index.html'], (req, res, next) => (explorer ? sendBuilt(explorer, 'index.html', req, res, next) : notBuilt(req, res, next)));
+  // `/` is the statistics page, `/graphiql` GraphiQL: one page, routed in the browser by path.
+  router.get(['/', '/index.html', '/graphiql'], (req, res, next) => (explorer ? sendBuilt(explorer, 'index.html', req, res, next) : notBuilt(req, res, next)));
   router.get('/assets/:file', (req, res, next) => {
     const file = `assets/${String(req.params.file)}`;
     if (!explorer || !explorer.files.has(file) || file.endsWith('.gz')) return next();

@@ -45,12 +45,12 @@ afterAll(async () => {
 /** The text Monaco shows in the response pane (its visible lines). */
 const responseText = (page: Page) => page.$eval('.graphiql-response', (el) => (el as HTMLElement).innerText);
 
-describe('the explorer at /', () => {
+describe('the explorer: GraphiQL at /graphiql, statistics at /', () => {
   it('shows GraphiQL with the documented queries, runs one from the UI, and asks nothing of the outside world', async () => {
     const page = await browser.newPage();
     // axe-core is injected as a script: allowed past the page's Content-Security-Policy, for the test only.
     await page.setBypassCSP(true);
-    await page.goto(`${base}/`, { waitUntil: 'domcontentloaded' });
+    await page.goto(`${base}/graphiql`, { waitUntil: 'domcontentloaded' });
     await page.waitForSelector('.graphiql-container .graphiql-query-editor .monaco-editor', { timeout: 60_000 });
 
     // Every documented query is offered, by name, for each kind of reader.
@@ -96,10 +96,10 @@ describe('the explorer at /', () => {
     await page.close();
   });
 
-  it('sends a browser opening /graphql to the explorer, and serves its files compressed and cached', async () => {
+  it('sends a browser opening /graphql to GraphiQL, and serves its files compressed and cached', async () => {
     const page = await browser.newPage();
     const res = await page.goto(`${base}/graphql`, { waitUntil: 'domcontentloaded' });
-    expect(res?.url()).toBe(`${base}/`);
+    expect(res?.url()).toBe(`${base}/graphiql`);
     // This time under the page's own Content-Security-Policy: GraphiQL, Monaco and its workers start
     // without a refusal (Chromium reports one as a console error).
     await page.waitForSelector('.graphiql-query-editor .monaco-editor', { timeout: 60_000 });
@@ -134,7 +134,7 @@ describe('the explorer at /', () => {
     const loaded: string[] = [];
     page.on('response', (r) => loaded.push(r.url()));
     await page.setBypassCSP(true);
-    await page.goto(`${base}/#/stats`, { waitUntil: 'networkidle0' });
+    await page.goto(`${base}/`, { waitUntil: 'networkidle0' });
     await page.waitForSelector('.dvc-stats h1');
     expect(await page.$eval('h1', (h) => h.textContent)).toBe('Thống kê dịch vụ công trực tuyến');
     expect(await page.$eval('.dvc-stats', (e) => e.getAttribute('lang'))).toBe('vi');

@@ -20,19 +20,22 @@ const StatsPage = lazy(() => import('./stats/stats.page'));
 
 type Route = 'graphiql' | 'stats';
 
-/** Routes live in the hash (#/stats), so every view is a plain URL the gateway serves as index.html. */
-function routeOf(hash: string): Route {
-  return hash.startsWith('#/stats') ? 'stats' : 'graphiql';
+/**
+ * Routes are paths the gateway serves as index.html: `/` the statistics page (journalists arrive
+ * there), `/graphiql` GraphiQL. The query string is left to the page: it holds the view's state.
+ */
+function routeOf(pathname: string): Route {
+  return pathname.replace(/\/+$/, '').endsWith('/graphiql') ? 'graphiql' : 'stats';
 }
 
 const TITLES: Record<Route, string> = { graphiql: 'GraphiQL · dvc-gateway', stats: 'Thống kê · dvc-gateway' };
 
 function App() {
-  const [route, setRoute] = useState<Route>(() => routeOf(location.hash));
+  const [route, setRoute] = useState<Route>(() => routeOf(location.pathname));
   useEffect(() => {
-    const onHash = () => setRoute(routeOf(location.hash));
-    window.addEventListener('hashchange', onHash);
-    return () => window.removeEventListener('hashchange', onHash);
+    const onPop = () => setRoute(routeOf(location.pathname));
+    window.addEventListener('popstate', onPop);
+    return () => window.removeEventListener('popstate', onPop);
   }, []);
   useEffect(() => {
     document.title = TITLES[route];

@@ -31,7 +31,7 @@ export default function GraphiqlPage() {
       isHeadersEditorEnabled
     >
       <GraphiQL.Logo>
-        <a href="#/stats" className="dvc-logo-link">dvc-gateway</a>
+        <a href="./" className="dvc-logo-link">dvc-gateway</a>
       </GraphiQL.Logo>
     </GraphiQL>
   );

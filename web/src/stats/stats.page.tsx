@@ -30,7 +30,7 @@ export default function StatsPage() {
     <div className="dvc-stats" lang={lang}>
       <header>
         <nav aria-label={lang === 'vi' ? 'Điều hướng' : 'Navigation'}>
-          <a href="#/">{t.explorer}</a>
+          <a href="graphiql">{t.explorer}</a>
           <button type="button" onClick={() => setLang(other)} lang={other}>{t.language}</button>
         </nav>
       </header>
