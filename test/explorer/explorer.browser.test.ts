@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Page } from 'puppeteer-core';
 import { loadFixture } from '../aggregates/fixture';
 import { startTestGateway, TestGateway } from '../support/harness';
-import { AxeViolation, launchLoopbackBrowser, LoopbackBrowser, runAxe } from './browser';
+import { AxeViolation, launchLoopbackBrowser, LoopbackBrowser, runAxe } from '../../bench/browser/loopback-browser';
 
 /**
  * The explorer in a real browser (Debian's Chromium, headless), against the real gateway over

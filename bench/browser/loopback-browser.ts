@@ -7,9 +7,10 @@ import puppeteer, { Browser, Page } from 'puppeteer-core';
 
 /**
  * Headless Chromium (Debian's `chromium` package; .ci/run installs it) driven by puppeteer-core,
- * for the explorer's tests and bench: a fresh profile each time, nothing of Chromium's own calling
- * home (no sync, component updates, background networking), and every request that is not for
- * loopback blocked and recorded, so that a test can assert the page asked for nothing else.
+ * for the explorer's tests, its bench and `npm run docs:screens` (hence in bench/, which the build
+ * compiles): a fresh profile each time, nothing of Chromium's own calling home (no sync, component
+ * updates, background networking), and every request that is not for loopback blocked and
+ * recorded, so that a test can assert the page asked for nothing else.
  */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
