@@ -46,6 +46,9 @@ function newest(target) {
   if (stat.mtimeMs > best.mtimeMs) best = { mtimeMs: stat.mtimeMs, file: target };
   if (!stat.isDirectory()) return best;
   for (const name of fs.readdirSync(target)) {
+    // A bench's own install (bench/peers/postgraphile/node_modules: tens of thousands of files) is
+    // not an input: walking it cost seconds on every `npm run …`, and its files never reach dist.
+    if (name === 'node_modules') continue;
     const found = newest(path.join(target, name));
     if (found.mtimeMs > best.mtimeMs) best = found;
   }

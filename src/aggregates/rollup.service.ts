@@ -1,3 +1,4 @@
+import { monthStart } from '../common/calendar';
 import { queryCounter } from '../db/query-counter';
 import { Sql, SqlClient } from '../db/sql';
 import { AggregateDimension as D } from './dimensions';
@@ -127,8 +128,6 @@ async function insertCount(tx: SqlClient, text: string, params: unknown[]): Prom
   return res.rowCount ?? 0;
 }
 
-const monthDate = (m: string) => (m.length === 7 ? `${m}-01` : `${m.slice(0, 7)}-01`);
-
 async function refreshFlows(tx: SqlClient, c: FlowCells): Promise<number> {
   let rows = 0;
   const params = [c.months, c.l1s, c.pairs?.months ?? null, c.pairs?.l1s ?? null];
@@ -205,7 +204,7 @@ export async function refreshRollups(db: Sql | SqlClient, scope?: RollupScope): 
     const [row] = await db.query<{ l1s: number[] | null }>('SELECT array_agg(DISTINCT l1_id) AS l1s FROM unit_map WHERE unit_id = ANY($1::int[])', [scope.unitIds]);
     l1s = row.l1s ?? [];
   }
-  const months = scope.months ? [...new Set(scope.months.map(monthDate))] : null;
+  const months = scope.months ? [...new Set(scope.months.map(monthStart))] : null;
   if ((scope.filings ?? true) && (months === null || months.length > 0) && (l1s === null || l1s.length > 0)) {
     filingRows = await refreshFlows(db, { months, l1s, pairs: null });
     // What this covered is no longer stale.

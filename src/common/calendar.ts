@@ -65,6 +65,11 @@ export function monthOf(date: string): string {
   return date.slice(0, 7);
 }
 
+/** First day ("YYYY-MM-DD") of the month of `month` ("YYYY-MM", or any day of it "YYYY-MM-DD"). */
+export function monthStart(month: string): string {
+  return `${monthOf(month)}-01`;
+}
+
 /** Last day ("YYYY-MM-DD") of the month of `month` ("YYYY-MM", or any day of it "YYYY-MM-DD"). */
 export function monthEnd(month: string): string {
   const [y, m] = month.split('-').map(Number);
