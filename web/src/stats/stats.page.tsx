@@ -1,46 +1,175 @@
 import './stats.page.css';
-import { useState } from 'react';
+import { ReactNode, useEffect, useMemo, useState } from 'react';
+import { Choices } from './choices';
+import { DrillDown } from './drill-down';
+import { FirstViewMark } from './first-view';
+import { formats } from './format';
+import { FreshnessPanel } from './freshness';
+import { QueryCache, QueryCacheContext, useGql } from './graphql';
+import { Labels, LABELS } from './labels';
+import { MapView } from './map-view';
+import { PlansView } from './plans-view';
+import {
+  effectivePeriod, Freshness, freshnessQuery, Plans, plansQuery, rankedTableQuery, TargetCompliance, Trend, trendQuery, UnitRef,
+} from './queries';
+import { RankedTable } from './ranked-table';
+import { ShareLinks } from './share-links';
+import { Summary } from './summary';
+import { pointsByUnit, TrendView } from './trend-view';
+import { hrefFor, INDICATORS, isPlainClick, PageState, PERIOD_PATTERN, useUrlState, View, VIEWS } from './url-state';
 
-/** Labels in Vietnamese (the default) and English. */
-const LABELS = {
-  vi: {
-    title: 'Thống kê dịch vụ công trực tuyến',
-    lead: 'Trang thống kê dành cho nhà báo: bảng xếp hạng, bản đồ, xu hướng và tải về CSV. Đang được xây dựng.',
-    explorer: 'Mở GraphiQL',
-    exportLead: 'Trong lúc chờ, tải dữ liệu các tỉnh năm 2025:',
-    language: 'English',
-  },
-  en: {
-    title: 'Online public services statistics',
-    lead: 'The statistics page for journalists: ranked table, map, trends and CSV downloads. Under construction.',
-    explorer: 'Open GraphiQL',
-    exportLead: 'Meanwhile, download the provinces of 2025:',
-    language: 'Tiếng Việt',
-  },
-};
-
-type Language = keyof typeof LABELS;
-
-/** The statistics page's shell: the domain views come next (issue 10, item 1b). */
+/** The statistics page for journalists (issue 10, item 1b): one query cache per page. */
 export default function StatsPage() {
-  const [lang, setLang] = useState<Language>('vi');
-  const t = LABELS[lang];
-  const other: Language = lang === 'vi' ? 'en' : 'vi';
+  const [cache] = useState<QueryCache>(() => new Map());
   return (
-    <div className="dvc-stats" lang={lang}>
-      <header>
-        <nav aria-label={lang === 'vi' ? 'Điều hướng' : 'Navigation'}>
-          <a href="graphiql">{t.explorer}</a>
-          <button type="button" onClick={() => setLang(other)} lang={other}>{t.language}</button>
+    <QueryCacheContext.Provider value={cache}>
+      <Page />
+    </QueryCacheContext.Provider>
+  );
+}
+
+const VIEW_LABELS: Record<View, keyof Labels> = { table: 'viewTable', map: 'viewMap', trend: 'viewTrend', plans: 'viewPlans' };
+
+/** "2025", "Quý 2/2024", "Tháng 05/2024", or "tính đến 31/12/2021" for a stock. */
+function whenText(state: PageState, t: Labels, date: (iso: string) => string, answeredAsOf?: string): string {
+  if (!INDICATORS[state.indicator].flow) {
+    const asOf = state.asOf ?? answeredAsOf;
+    return t.asOfLabel(asOf ? date(asOf) : t.asOfToday);
+  }
+  const [, year, quarter, month] = PERIOD_PATTERN.exec(effectivePeriod(state)) ?? [];
+  if (quarter) return t.quarterLabel(quarter, year);
+  if (month) return t.monthLabel(month, year);
+  return year;
+}
+
+/** The table's unit the URL's code names: among same-coded units (a code reused by the merger), the one valid on the view's date. */
+function resolveUnit(data: TargetCompliance | undefined, code: string | undefined): UnitRef | undefined {
+  if (!data || !code) return undefined;
+  const matches = data.units.filter((u) => u.unit.code === code).map((u) => u.unit);
+  return matches.find((u) => !u.validTo || u.validTo >= data.asOf) ?? matches[0];
+}
+
+/** A link to a state of the page, followed in the page on a plain click. */
+function StateLink({ state, patch, navigate, className, current, children, lang }: {
+  state: PageState; patch: Partial<PageState>; navigate: (p: Partial<PageState>) => void; className?: string; current?: boolean; children: ReactNode; lang?: string;
+}) {
+  return (
+    <a
+      className={className}
+      href={hrefFor(state, patch)}
+      aria-current={current ? 'page' : undefined}
+      lang={lang}
+      onClick={(e) => {
+        if (!isPlainClick(e)) return;
+        e.preventDefault();
+        navigate(patch);
+      }}
+    >
+      {children}
+    </a>
+  );
+}
+
+function Page() {
+  const [state, navigate] = useUrlState();
+  const t = LABELS[state.lang];
+  const f = useMemo(() => formats(state.lang, LABELS[state.lang].none), [state.lang]);
+
+  useEffect(() => {
+    document.documentElement.lang = state.lang;
+    document.title = `${LABELS[state.lang].title} · dvc-gateway`;
+  }, [state.lang]);
+
+  // The first view's queries go out together: the table (what the first view waits for), and
+  // the trends and freshness beside it (rendered when they come, never waited for).
+  const wantsTable = state.view !== 'plans' || state.unit !== undefined;
+  const tableView = rankedTableQuery(state);
+  const table = useGql<{ targetCompliance: TargetCompliance }>(tableView.query, wantsTable ? tableView.variables : null);
+  const trendView = trendQuery(state);
+  const trend = useGql<Trend>(trendView?.query ?? '', trendView && state.view !== 'plans' ? trendView.variables : null);
+  const freshView = freshnessQuery(state);
+  const fresh = useGql<Freshness>(freshView.query, freshView.variables);
+  const plansView = plansQuery(state);
+  const plans = useGql<Plans>(plansView.query, state.view === 'plans' ? plansView.variables : null);
+
+  const tc = table.data?.targetCompliance;
+  const indicatorName = t.indicators[state.indicator];
+  const when = whenText(state, t, f.date, tc?.asOf);
+  const sparks = useMemo(() => (trend.data ? pointsByUnit(trend.data.aggregate.rows) : undefined), [trend.data]);
+  const unit = resolveUnit(tc, state.unit);
+  const target = tc?.primaryTarget ? `${tc.primaryTarget.code} (${f.percent(tc.primaryTarget.threshold)})` : t.noTarget;
+  const other = state.lang === 'vi' ? 'en' : 'vi';
+
+  const viewTitle = {
+    table: t.tableCaption(indicatorName, when, target),
+    map: t.mapTitle(indicatorName, when),
+    trend: t.trendTitle(indicatorName),
+    plans: t.plansTitle(plans.data?.planCompliance.year ?? (plansView.variables.year as number), f.date(plans.data?.planCompliance.asOf ?? (plansView.variables.asOf as string | undefined)) ),
+  }[state.view];
+  const shared = state.view === 'plans' ? plansView : state.view === 'trend' ? trendView : tableView;
+  const main = state.view === 'plans' ? plans : state.view === 'trend' ? trend : table;
+
+  return (
+    <div className="dvc-stats" lang={state.lang}>
+      <a className="dvc-skip" href="#dvc-main">{t.skip}</a>
+      <header className="dvc-header">
+        <nav aria-label={t.navigation}>
+          <a href="graphiql">{t.graphiql}</a>
+          <StateLink state={state} patch={{ lang: other }} navigate={navigate} lang={other}>{t.switchLanguage}</StateLink>
         </nav>
-      </header>
-      <main>
         <h1>{t.title}</h1>
-        <p>{t.lead}</p>
-        <p>
-          {t.exportLead} <a href="export/provinces.csv?year=2025">provinces.csv</a> · <a href="export/provinces.json?year=2025">provinces.json</a>
-        </p>
+        <p className="dvc-lead">{t.lead}</p>
+      </header>
+      <main id="dvc-main" tabIndex={-1}>
+        <Choices state={state} t={t} navigate={navigate} answeredAsOf={tc?.asOf} />
+        <details className="dvc-presets">
+          <summary>{t.questions}</summary>
+          <ul>
+            {t.presets.map((p) => (
+              <li key={p.search}><a href={`?${p.search}${state.lang === 'en' ? '&lang=en' : ''}`}>{p.text}</a></li>
+            ))}
+          </ul>
+        </details>
+        <nav className="dvc-tabs" aria-label={t.views}>
+          {VIEWS.map((v) => (
+            <StateLink key={v} state={state} patch={{ view: v }} navigate={navigate} current={state.view === v} className="dvc-tab">
+              {t[VIEW_LABELS[v]] as string}
+            </StateLink>
+          ))}
+        </nav>
+        <section className="dvc-view" aria-labelledby="dvc-view-h" data-view={state.view}>
+          <h2 id="dvc-view-h">{viewTitle}</h2>
+          {main.loading && <p role="status">{t.loading}</p>}
+          {main.error && <p role="alert">{t.error}: {main.error}</p>}
+          {state.view === 'table' && tc && (
+            <>
+              <RankedTable data={tc} state={state} t={t} f={f} caption={viewTitle} sparks={sparks} navigate={navigate} />
+              <FirstViewMark />
+            </>
+          )}
+          {state.view === 'map' && tc && (state.tier === 'PROVINCE' ? (
+            <MapView data={tc} state={state} t={t} f={f} title={viewTitle} navigate={navigate} />
+          ) : (
+            <p>
+              {t.mapProvincesOnly} <StateLink state={state} patch={{ tier: 'PROVINCE', unit: undefined }} navigate={navigate}>{t.showProvinces}</StateLink>
+              <FirstViewMark />
+            </p>
+          ))}
+          {state.view === 'trend' && !trendView && <p>{t.noTrend}</p>}
+          {state.view === 'trend' && trend.data && <TrendView trend={trend.data} table={tc} unit={unit} state={state} t={t} title={viewTitle} />}
+          {state.view === 'plans' && plans.data && (
+            <>
+              <PlansView data={plans.data} state={state} t={t} f={f} navigate={navigate} />
+              <FirstViewMark />
+            </>
+          )}
+          {shared && <ShareLinks view={shared} t={t} name={viewTitle} />}
+        </section>
+        {(state.view === 'table' || state.view === 'map') && tc && <Summary data={tc} t={t} f={f} />}
+        {state.unit && (tc || table.error) && <DrillDown state={state} unit={unit} t={t} f={f} indicatorName={indicatorName} navigate={navigate} />}
+        <FreshnessPanel data={fresh.data} viewSources={state.view === 'trend' ? trend.data?.aggregate.sources : tc?.sources} t={t} f={f} />
       </main>
     </div>
   );
 }
+

@@ -1,0 +1,29 @@
+import type { Lang } from './url-state';
+
+/** Numbers and dates in the reader's language (Vietnamese: 12,5%; 1.234). */
+const LOCALES: Record<Lang, string> = { vi: 'vi-VN', en: 'en-GB' };
+
+export interface Formats {
+  percent(v: number | null | undefined): string;
+  count(v: number | null | undefined): string;
+  points(v: number | null | undefined): string;
+  date(iso: string | null | undefined): string;
+  dateTime(iso: string | null | undefined): string;
+}
+
+export function formats(lang: Lang, none: string): Formats {
+  const locale = LOCALES[lang];
+  const pct = new Intl.NumberFormat(locale, { style: 'percent', minimumFractionDigits: 1, maximumFractionDigits: 1 });
+  const int = new Intl.NumberFormat(locale, { maximumFractionDigits: 2 });
+  const pts = new Intl.NumberFormat(locale, { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+  const day = new Intl.DateTimeFormat(locale, { day: 'numeric', month: 'numeric', year: 'numeric', timeZone: 'UTC' });
+  const moment = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'Asia/Ho_Chi_Minh' });
+  const missing = (v: unknown): v is null | undefined => v === null || v === undefined;
+  return {
+    percent: (v) => (missing(v) ? none : pct.format(v)),
+    count: (v) => (missing(v) ? none : int.format(v)),
+    points: (v) => (missing(v) ? none : pts.format(v)),
+    date: (iso) => (missing(iso) ? none : day.format(new Date(`${iso}T00:00:00Z`))),
+    dateTime: (iso) => (missing(iso) ? none : moment.format(new Date(iso))),
+  };
+}

@@ -1,0 +1,125 @@
+import { Suspense, useMemo, useState } from 'react';
+import type { Formats } from './format';
+import type { Labels } from './labels';
+import type { TargetCompliance, UnitCompliance } from './queries';
+import { StatusBadge } from './status';
+import { hrefFor, isPlainClick, PageState } from './url-state';
+import { Sparkline } from './viz';
+
+export type SparkPoints = Map<string, { label: string; value: number | null }[]>;
+
+type SortKey = 'rank' | 'name' | 'value' | 'gap';
+
+const pick = (key: SortKey, u: UnitCompliance) => (key === 'rank' ? u.rank : key === 'value' ? u.value : u.gapPoints);
+
+/** Units without a value (or gap) sort last whichever the direction: they are not "lowest". */
+function sortUnits(units: UnitCompliance[], key: SortKey, descending: boolean, locale: string): UnitCompliance[] {
+  const sign = descending ? -1 : 1;
+  return [...units].sort((a, b) => {
+    if (key === 'name') return sign * a.unit.name.localeCompare(b.unit.name, locale);
+    const x = pick(key, a);
+    const y = pick(key, b);
+    if (x === null || y === null) return Number(x === null) - Number(y === null) || a.unit.code.localeCompare(b.unit.code);
+    return sign * (x - y || a.unit.code.localeCompare(b.unit.code));
+  });
+}
+
+/** A column header that sorts: a button inside the th, aria-sort on the th. */
+function SortHeader({ label, k, sort, onSort }: { label: string; k: SortKey; sort: { key: SortKey; descending: boolean }; onSort: (k: SortKey) => void }) {
+  const active = sort.key === k;
+  return (
+    <th scope="col" aria-sort={active ? (sort.descending ? 'descending' : 'ascending') : 'none'}>
+      <button type="button" className="dvc-sort" onClick={() => onSort(k)}>
+        {label}
+        <span aria-hidden="true">{active ? (sort.descending ? ' ▼' : ' ▲') : ' ↕'}</span>
+      </button>
+    </th>
+  );
+}
+
+interface RankedTableProps {
+  data: TargetCompliance;
+  state: PageState;
+  t: Labels;
+  f: Formats;
+  caption: string;
+  sparks?: SparkPoints;
+  navigate: (patch: Partial<PageState>) => void;
+}
+
+/** Every unit of the tier: rank, value with numerator and denominator, the primary target's status and gap, other targets, trend. */
+export function RankedTable({ data, state, t, f, caption, sparks, navigate }: RankedTableProps) {
+  const [sort, setSort] = useState<{ key: SortKey; descending: boolean }>({ key: 'rank', descending: false });
+  const locale = state.lang === 'vi' ? 'vi' : 'en';
+  const rows = useMemo(() => sortUnits(data.units, sort.key, sort.descending, locale), [data.units, sort, locale]);
+  const onSort = (key: SortKey) => setSort((s) => ({ key, descending: s.key === key ? !s.descending : key === 'value' }));
+  // Judgments other than the primary target's, when the indicator has several targets.
+  const others = data.targets.map((tt, i) => ({ code: tt.target.code, i })).filter((o) => o.code !== data.primaryTarget?.code);
+  const threshold = data.primaryTarget?.threshold;
+  return (
+    <div className="dvc-table-wrap">
+      <table className="dvc-table" data-table="ranked">
+        <caption>{caption}</caption>
+        <thead>
+          <tr>
+            <SortHeader label={t.rank} k="rank" sort={sort} onSort={onSort} />
+            <SortHeader label={t.unit} k="name" sort={sort} onSort={onSort} />
+            <SortHeader label={t.value} k="value" sort={sort} onSort={onSort} />
+            <th scope="col">{t.numerator}</th>
+            <th scope="col">{t.denominator}</th>
+            <th scope="col">{t.status}</th>
+            <SortHeader label={t.gap} k="gap" sort={sort} onSort={onSort} />
+            {others.length > 0 && <th scope="col">{t.otherTargets}</th>}
+            <th scope="col">{t.trend}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((u) => (
+            <tr key={u.unit.id} data-unit={u.unit.code} aria-current={state.unit === u.unit.code ? 'true' : undefined}>
+              <td className="dvc-num">{u.rank ?? t.none}</td>
+              <th scope="row">
+                <a
+                  href={hrefFor(state, { unit: u.unit.code, sector: undefined })}
+                  onClick={(e) => {
+                    if (!isPlainClick(e)) return;
+                    e.preventDefault();
+                    navigate({ unit: u.unit.code, sector: undefined });
+                  }}
+                >
+                  {u.unit.name}
+                </a>
+                <span className="dvc-code"> ({u.unit.code})</span>
+                {u.includesPartialMerges && <span className="dvc-note" title={t.partialMerge}> *<span className="dvc-sr">{t.partialMerge}</span></span>}
+              </th>
+              <td className="dvc-num" data-value={u.value ?? ''}>{f.percent(u.value)}</td>
+              <td className="dvc-num" data-numerator={u.numerator ?? ''}>{f.count(u.numerator)}</td>
+              <td className="dvc-num" data-denominator={u.denominator ?? ''}>{f.count(u.denominator)}</td>
+              <td><StatusBadge status={u.status} t={t} /></td>
+              <td className="dvc-num">{u.gapPoints === null ? t.none : `${f.points(u.gapPoints)} ${t.points}`}</td>
+              {others.length > 0 && (
+                <td className="dvc-others">
+                  {others.map((o) => {
+                    const j = u.judgments[o.i];
+                    return j ? (
+                      <span key={o.code} className="dvc-judgment">
+                        {o.code}: <StatusBadge status={j.status} t={t} />
+                        {j.gapPoints ? ` (−${f.points(j.gapPoints)} ${t.points})` : ''}
+                      </span>
+                    ) : null;
+                  })}
+                </td>
+              )}
+              <td className="dvc-spark">
+                {sparks?.has(u.unit.id) && (
+                  <Suspense fallback={null}>
+                    <Sparkline points={sparks.get(u.unit.id)!} target={threshold} title={`${t.trend}: ${u.unit.name}`} />
+                  </Suspense>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
