@@ -116,12 +116,25 @@ const shortName = (name) => name.replace(/^(Tỉnh|Thành phố)\s+/, '');
  * Hand-made moves after the matching, [code, row, col] in the final grid, each for a reason the
  * distances alone cannot see. Filled in after looking at the ASCII grids.
  */
-const OVERRIDES = { '63': [], '34': [] };
+const OVERRIDES = {
+  '63': [
+    // The north-west: Yên Bái and Phú Thọ close the gap beside Sơn La, Hòa Bình sits west of Hà Nội.
+    ['15', 2, 2], ['25', 2, 3], ['17', 3, 3],
+    // The south-central coast is two tiles wide (highlands, coast) instead of bulging into a notch.
+    ['52', 11, 9], ['54', 12, 9], ['68', 13, 8], ['56', 13, 9], ['60', 14, 8], ['58', 14, 9],
+    // Cà Mau is the southern tip, beside Bạc Liêu.
+    ['96', 18, 3],
+  ],
+  '34': [
+    // Lai Châu north of Sơn La, Tuyên Quang (with Hà Giang) at the northern border beside Cao Bằng.
+    ['12', 1, 1], ['08', 0, 3],
+  ],
+};
 
 /** Grid geometry per layout: cell size in degrees, and the latitude warp's squeeze of the middle. */
 const GEOMETRY = {
   '63': { cell: 0.6, squeezeFrom: 11.6, squeezeTo: 19.9, squeeze: 0.62 },
-  '34': { cell: 1.0, squeezeFrom: 11.6, squeezeTo: 19.9, squeeze: 0.62 },
+  '34': { cell: 0.8, squeezeFrom: 11.6, squeezeTo: 19.9, squeeze: 0.62 },
 };
 
 const COS_LAT = Math.cos((16 * Math.PI) / 180);
@@ -193,19 +206,22 @@ function layOut(units, g) {
   return points.map((p, i) => ({ ...p.unit, row: cells[chosen[i]].r, col: cells[chosen[i]].c }));
 }
 
-/** Moves the grid to start at row 0, col 0 and applies the overrides. */
+/** Moves the grid to start at row 0, col 0, then applies the overrides (in those coordinates), then again. */
 function finish(tiles, overrides) {
+  const shifted = normalise(tiles);
   for (const [code, row, col] of overrides) {
-    const tile = tiles.find((t) => t.code === code);
+    const tile = shifted.find((t) => t.code === code);
     if (!tile) throw new Error(`override for unknown code ${code}`);
     tile.row = row;
     tile.col = col;
   }
+  return normalise(shifted).sort((a, b) => a.row - b.row || a.col - b.col);
+}
+
+function normalise(tiles) {
   const minRow = Math.min(...tiles.map((t) => t.row));
   const minCol = Math.min(...tiles.map((t) => t.col));
-  return tiles
-    .map((t) => ({ code: t.code, name: t.name, abbr: t.abbr, row: t.row - minRow, col: t.col - minCol }))
-    .sort((a, b) => a.row - b.row || a.col - b.col);
+  return tiles.map((t) => ({ code: t.code, name: t.name, abbr: t.abbr, row: t.row - minRow, col: t.col - minCol }));
 }
 
 /** The grid in ASCII, one cell 4 characters wide, for the eye. */
