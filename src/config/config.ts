@@ -138,6 +138,36 @@ export class GatewayConfig {
   /** How often runs left RUNNING by a dead process are looked for and closed as abandoned. */
   @IsInt() @Min(1000) @Max(24 * 3600 * 1000)
   abandonedRunCheckMs = 60_000;
+
+  // --- Response cache and HTTP caching (issue 11; src/cache/, docs/caching.md). ---
+
+  /** Whether public read answers are cached in memory and GET answers carry Cache-Control public and an ETag. */
+  @IsBoolean()
+  responseCache = true;
+
+  /**
+   * How long a cached answer may be kept, in seconds. Long is safe: the key holds the data
+   * version, so a write makes the old entries unreachable at once; this only bounds how long an
+   * unreachable entry waits for the LRU to evict it.
+   */
+  @IsInt() @Min(1) @Max(7 * 24 * 3600)
+  responseCacheMaxAgeSeconds = 3600;
+
+  /** Memory the cached answers may take, in bytes (estimated as UTF-16: two bytes a character of key and answer). */
+  @IsInt() @Min(1024) @Max(4 * 1024 * 1024 * 1024)
+  responseCacheMaxBytes = 32 * 1024 * 1024;
+
+  /**
+   * `max-age` of a GET read's Cache-Control: how long a browser or proxy may reuse it without
+   * asking. The gateway never serves a stale answer, but a client keeps its copy this long; after
+   * that it revalidates with If-None-Match (304, nothing run, when no write happened). 0: always revalidate.
+   */
+  @IsInt() @Min(0) @Max(24 * 3600)
+  httpCacheMaxAgeSeconds = 60;
+
+  /** Memory the automatic persisted queries (query text by hash) may take, in bytes. */
+  @IsInt() @Min(1024) @Max(1024 * 1024 * 1024)
+  persistedQueriesMaxBytes = 8 * 1024 * 1024;
 }
 
 
@@ -201,6 +231,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   c.dbRetryMinMs = int('DB_RETRY_MIN_MS', env.DB_RETRY_MIN_MS, c.dbRetryMinMs);
   c.dbRetryMaxMs = int('DB_RETRY_MAX_MS', env.DB_RETRY_MAX_MS, c.dbRetryMaxMs);
   c.abandonedRunCheckMs = int('ABANDONED_RUN_CHECK_MS', env.ABANDONED_RUN_CHECK_MS, c.abandonedRunCheckMs);
+  c.responseCache = bool('RESPONSE_CACHE', env.RESPONSE_CACHE, c.responseCache);
+  c.responseCacheMaxAgeSeconds = int('RESPONSE_CACHE_MAX_AGE_SECONDS', env.RESPONSE_CACHE_MAX_AGE_SECONDS, c.responseCacheMaxAgeSeconds);
+  c.responseCacheMaxBytes = int('RESPONSE_CACHE_MAX_BYTES', env.RESPONSE_CACHE_MAX_BYTES, c.responseCacheMaxBytes);
+  c.httpCacheMaxAgeSeconds = int('HTTP_CACHE_MAX_AGE_SECONDS', env.HTTP_CACHE_MAX_AGE_SECONDS, c.httpCacheMaxAgeSeconds);
+  c.persistedQueriesMaxBytes = int('PERSISTED_QUERIES_MAX_BYTES', env.PERSISTED_QUERIES_MAX_BYTES, c.persistedQueriesMaxBytes);
   Object.assign(c, overrides);
   const errors = validateSync(c);
   const lines = [

@@ -7,6 +7,8 @@ import { GraphQLSchema } from 'graphql';
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { ApiKeyService } from '../auth/api-key.service';
+import { DataVersion } from '../cache/data-version';
+import { notModified, persistedQueryCache, responseCachePlugins, stampOnce } from '../cache/response-cache';
 import { GatewayConfig } from '../config/config';
 import { formatError } from '../common/errors';
 import { Database } from '../db/database';
@@ -52,12 +54,13 @@ export interface AppOptions {
  * Builds the per-request context: a forked EntityManager, fresh loaders, the caller behind the API
  * key (authenticated earlier by identifyCaller, before the body was read) and facts about the request.
  */
-export function contextFactory(opts: AppOptions) {
-  const services = opts.services ?? new ServiceRegistry();
+export function contextFactory(opts: AppOptions, services = opts.services ?? new ServiceRegistry()) {
   return async ({ req, res }: { req: express.Request; res: express.Response }): Promise<GatewayContext> => {
     const em = opts.db.orm.em.fork();
+    const version = services.dataVersion;
     return {
       em, sql: opts.db.sql, loaders: createLoaders(em, opts.db.sql), caller: callerOf(res), config: opts.config, services,
+      dataStamp: version ? stampOnce(res, version) : undefined,
       http: {
         bodyBytes: bodyBytesOf(res),
         legacyJson: !prefersGraphqlResponseJson(req),
@@ -69,8 +72,13 @@ export function contextFactory(opts: AppOptions) {
 export async function startApp(opts: AppOptions): Promise<RunningApp> {
   const app = express();
   app.disable('x-powered-by');
+  // Express's own ETag hashes a body already computed (the operation has run) and contradicted
+  // `no-store`; GET reads get the gateway's, from the data version, checked before anything runs (src/cache/).
+  app.set('etag', false);
   const server = http.createServer(app);
   const { config } = opts;
+  const services = opts.services ?? new ServiceRegistry();
+  if (config.responseCache) services.dataVersion ??= new DataVersion(opts.db.sql);
   const apollo = new ApolloServer<GatewayContext>({
     schema: opts.schema,
     // Off, introspection is refused by queryCostPlugin (to callers without a key) in the gateway's
@@ -89,6 +97,8 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     parseOptions: { maxTokens: config.maxQueryTokens },
     // main.ts owns shutdown (drain, scheduler, database); Apollo's own handler would re-raise the signal.
     stopOnTerminationSignals: false,
+    // Automatic persisted queries (on: dashboards send a hash by GET, which HTTP caches can keep), in a cache of their own bounded in bytes.
+    persistedQueries: { cache: persistedQueryCache(config) },
     formatError: (formatted, error) => formatError(formatted, error, (e) => opts.logger.error({ err: e }, 'request failed')),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: server }),
@@ -104,6 +114,8 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
       bodyLimitPlugin(config.maxQueryBytes),
       inputHygienePlugin(config),
       httpStatusPlugin(),
+      // Off: Apollo's default cache control (no hints, `cache-control: no-store` on every answer).
+      ...(config.responseCache ? responseCachePlugins(config) : []),
     ],
   });
   await apollo.start();
@@ -129,7 +141,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   // argument holding a list of input objects. Beyond that, only recursion in a parser is served.
   const maxNesting = 4 * config.maxQueryDepth;
   const keys = new ApiKeyService(opts.db.sql);
-  const context = contextFactory(opts);
+  const context = contextFactory(opts, services);
   const sizeLimits = { maxQueryBytes: config.maxQueryBytes, maxQueryTokens: config.maxQueryTokens, maxQueryFields: config.maxQueryFields, maxQueryNesting: maxNesting };
   const explorer = loadExplorerFiles();
   if (config.landingPage && !explorer) opts.logger.warn('the explorer is not built (dist/web): / answers 503 until `npm run build`');
@@ -147,6 +159,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     readJsonBody({ maxQueryBytes: config.maxQueryBytes, maxIngestBytes: config.maxIngestBytes, maxJsonNesting: maxNesting }),
     checkPersistedQuery(),
     limitQuerySize(sizeLimits),
+    ...(services.dataVersion ? [notModified(config, services.dataVersion)] : []),
     expressMiddleware(apollo, { context }),
   );
   app.use(notFoundHandler());

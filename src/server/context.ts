@@ -1,5 +1,6 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Caller } from '../auth/api-key.service';
+import type { StampOnce } from '../cache/response-cache';
 import { GatewayConfig } from '../config/config';
 import { Sql } from '../db/sql';
 import { Loaders } from './loaders';
@@ -15,6 +16,11 @@ export interface GatewayContext {
   config: GatewayConfig;
   /** Process-wide services (the sync runtime), filled in as start-up proceeds. */
   services: ServiceRegistry;
+  /**
+   * The data version and day, read once per request before the operation runs (src/cache/): the
+   * response cache's key and the ETag. Absent with RESPONSE_CACHE=off.
+   */
+  dataStamp?: StampOnce;
   /** Facts about the HTTP request the operation came in (absent for operations run in-process). */
   http?: RequestFacts;
 }

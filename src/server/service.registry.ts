@@ -1,3 +1,4 @@
+import type { DataVersion } from '../cache/data-version';
 import type { SyncRuntime } from '../sync/sync.runtime';
 
 /**
@@ -11,4 +12,6 @@ import type { SyncRuntime } from '../sync/sync.runtime';
 export class ServiceRegistry {
   /** The sync machinery, while this process runs it (absent before start-up is done, after shutdown, and in processes that do not sync). */
   sync?: SyncRuntime;
+  /** The data version's reader, shared by every request (coalesced reads); absent with RESPONSE_CACHE=off. */
+  dataVersion?: DataVersion;
 }

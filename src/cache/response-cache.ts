@@ -1,0 +1,164 @@
+import crypto from 'node:crypto';
+import { ApolloServerPlugin, GraphQLRequestContext } from '@apollo/server';
+import { ApolloServerPluginCacheControl } from '@apollo/server/plugin/cacheControl';
+import responseCachePlugin from '@apollo/server-plugin-response-cache';
+import { InMemoryLRUCache } from '@apollo/utils.keyvaluecache';
+import express from 'express';
+import { GatewayConfig } from '../config/config';
+import { callerOf } from '../server/caller.middleware';
+import { prefersGraphqlResponseJson } from '../server/error.middleware';
+import { GatewayContext } from '../server/context';
+import { getParamsOf } from '../server/request-shape.middleware';
+import { uncachedFieldsPlugin } from './cache-hints';
+import { DataStamp, DataVersion } from './data-version';
+
+/**
+ * The response cache (issue 11): public read answers kept in memory, keyed by operation,
+ * variables, the data version and the day (src/cache/data-version.ts), and HTTP caching of GET reads.
+ *
+ * Memory rather than PostgreSQL: a hit must cost less than the query it saves, and a hit already
+ * pays one round trip (the version read; coalesced, one statement in flight). An entry in
+ * PostgreSQL would add a second round trip, a bytea/jsonb decode and a connection from the same
+ * pool the slow aggregates queue on, where the in-memory hit is a hash lookup and a string
+ * (bench/cache.bench.ts). Sharing entries between processes buys little: each process fills its
+ * own cache after one miss per distinct query and version, and all agree on the version, so none
+ * serves what another would not. The LRU is bounded in bytes (RESPONSE_CACHE_MAX_BYTES): entries
+ * of old versions are never asked for again and age out first.
+ */
+
+/** A request's data stamp, read at most once (by the 304 check or the cache key, whichever comes first). */
+export type StampOnce = () => Promise<DataStamp>;
+
+/**
+ * The request's StampOnce, kept on the response so that Express middleware (the 304 check) and
+ * the Apollo context share one read.
+ */
+export function stampOnce(res: express.Response, version: DataVersion): StampOnce {
+  const locals = res.locals as { dataStamp?: StampOnce };
+  if (!locals.dataStamp) {
+    let read: Promise<DataStamp> | undefined;
+    locals.dataStamp = () => (read ??= version.read());
+  }
+  return locals.dataStamp;
+}
+
+/**
+ * What identifies a GET request's answer, apart from the data: the persisted query's hash when
+ * there is one (so `?query=…` and its hash share an ETag), else the query text; the operation
+ * name and the variables as sent.
+ */
+export function getRequestKey(params: URLSearchParams): string {
+  let hash: string | undefined;
+  try {
+    hash = (JSON.parse(params.get('extensions') ?? 'null') as { persistedQuery?: { sha256Hash?: string } } | null)?.persistedQuery?.sha256Hash;
+  } catch {
+    hash = undefined;
+  }
+  const query = typeof hash === 'string' ? hash.toLowerCase() : crypto.createHash('sha256').update(params.get('query') ?? '').digest('hex');
+  return JSON.stringify([query, params.get('operationName') ?? '', params.get('variables') ?? '']);
+}
+
+/**
+ * A strong ETag: the data version, then a hash of the day, the request key and the media type
+ * asked for (application/json or application/graphql-response+json: two representations).
+ */
+export function etagOf(stamp: DataStamp, requestKey: string, legacyJson: boolean): string {
+  const hash = crypto.createHash('sha256').update(`${stamp.day}\n${legacyJson ? 'json' : 'graphql-response'}\n${requestKey}`).digest('base64url').slice(0, 22);
+  return `"v${stamp.version}-${hash}"`;
+}
+
+/** The request headers an answer depends on: the media type asked for, and the API key (key holders see more). */
+const VARY = 'Accept, Authorization';
+
+function cacheControlOf(config: GatewayConfig, maxAge: number): string {
+  return `public, max-age=${Math.min(config.httpCacheMaxAgeSeconds, maxAge)}`;
+}
+
+/** Whether an If-None-Match header names this ETag (a list, weak or not; `*` is for writes and is not honoured). */
+function matches(ifNoneMatch: string, etag: string): boolean {
+  return ifNoneMatch.split(',').some((t) => t.trim().replace(/^W\//, '') === etag);
+}
+
+/**
+ * 304 Not Modified for a GET whose If-None-Match holds the ETag the request would get now: the
+ * same query and variables, on the same data version and day, so the same answer. Answered
+ * before Apollo, without parsing or running anything. Only for callers without an API key (the
+ * only ones given ETags). A client that never had the ETag cannot guess one that means anything:
+ * the worst a forged one does is tell that client its own copy is current.
+ */
+export function notModified(config: GatewayConfig, version: DataVersion): express.RequestHandler {
+  return async (req, res, next) => {
+    const ifNoneMatch = req.headers['if-none-match'];
+    if (req.method !== 'GET' || !ifNoneMatch || callerOf(res)) return next();
+    try {
+      const etag = etagOf(await stampOnce(res, version)(), getRequestKey(getParamsOf(req)), !prefersGraphqlResponseJson(req));
+      if (!matches(ifNoneMatch, etag)) return next();
+      res.status(304).set({ etag, 'cache-control': cacheControlOf(config, config.responseCacheMaxAgeSeconds), vary: VARY }).end();
+    } catch (e) {
+      next(e);
+    }
+  };
+}
+
+/** Entries' memory, estimated as V8 holds two-byte strings: two bytes a character of answer and key. */
+function sizeOfEntry(value: unknown, key: string): number {
+  return 2 * ((typeof value === 'string' ? value.length : 0) + key.length) + 64;
+}
+
+const isPublicRead = (rc: GraphQLRequestContext<GatewayContext>) => rc.operation?.operation === 'query' && !rc.contextValue.caller;
+
+/**
+ * Cache-Control, ETag and x-cache for reads. A GET read without errors, cacheable (no field of
+ * UNCACHED_FIELDS), from a caller without an API key: `public, max-age` and an ETag. Anything
+ * else (POST, mutations, errors, key holders' answers, which may show what others do not see):
+ * `no-store`, as before the cache. POST stays no-store: browsers and proxies cache only GET, and
+ * dashboards that want HTTP caching send GET or a persisted query by GET.
+ */
+function httpCachingPlugin(config: GatewayConfig): ApolloServerPlugin<GatewayContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse(rc) {
+          const headers = rc.response.http.headers;
+          const http = rc.request.http;
+          if (isPublicRead(rc)) headers.set('x-cache', rc.metrics.responseCacheHit ? 'HIT' : 'MISS');
+          const body = rc.response.body;
+          const policy = rc.overallCachePolicy.policyIfCacheable();
+          if (http?.method !== 'GET' || !isPublicRead(rc) || body.kind !== 'single' || body.singleResult.errors || !policy) {
+            headers.set('cache-control', 'no-store');
+            return;
+          }
+          const stamp = await rc.contextValue.dataStamp!();
+          headers.set('cache-control', cacheControlOf(config, policy.maxAge));
+          headers.set('etag', etagOf(stamp, getRequestKey(new URLSearchParams(http.search)), !!rc.contextValue.http?.legacyJson));
+          headers.set('vary', VARY);
+        },
+      };
+    },
+  };
+}
+
+/**
+ * The plugins of the cache, in order: Apollo's cache control (a default maxAge for every field,
+ * no headers of its own), the uncached fields, the response cache, HTTP caching.
+ */
+export function responseCachePlugins(config: GatewayConfig): ApolloServerPlugin<GatewayContext>[] {
+  const cache = new InMemoryLRUCache<string>({ maxSize: config.responseCacheMaxBytes, sizeCalculation: sizeOfEntry });
+  return [
+    ApolloServerPluginCacheControl({ defaultMaxAge: config.responseCacheMaxAgeSeconds, calculateHttpHeaders: false }),
+    uncachedFieldsPlugin(),
+    responseCachePlugin<GatewayContext>({
+      cache,
+      // Read before the operation runs (see DataVersion): the version the answer is filed under.
+      extraCacheKeyData: async ({ contextValue }) => (contextValue.caller || !contextValue.dataStamp ? null : contextValue.dataStamp()),
+      shouldReadFromCache: async ({ contextValue }) => !contextValue.caller && !!contextValue.dataStamp,
+      shouldWriteToCache: async ({ contextValue }) => !contextValue.caller && !!contextValue.dataStamp,
+    }),
+    httpCachingPlugin(config),
+  ];
+}
+
+/** The bounded cache of automatic persisted queries (query text by SHA-256), apart from the answers'. */
+export function persistedQueryCache(config: GatewayConfig): InMemoryLRUCache<string> {
+  return new InMemoryLRUCache<string>({ maxSize: config.persistedQueriesMaxBytes, sizeCalculation: sizeOfEntry });
+}
