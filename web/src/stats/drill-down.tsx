@@ -1,4 +1,4 @@
-import type { ReactNode } from 'react';
+import { ReactNode, useEffect, useRef } from 'react';
 import type { Formats } from './format';
 import { useGql } from './graphql';
 import type { Labels } from './labels';
@@ -34,6 +34,12 @@ function PageLink({ state, patch, navigate, children }: { state: PageState; patc
 
 /** A province (or ministry) by sector, and a sector by procedure, with the view's indicator. */
 export function DrillDown({ state, unit, t, f, indicatorName, navigate }: DrillDownProps) {
+  const heading = useRef<HTMLHeadingElement>(null);
+  // Opened from a row or a tile far above: the panel comes into view, and keyboard focus with it.
+  useEffect(() => {
+    heading.current?.focus();
+    heading.current?.scrollIntoView({ block: 'start' });
+  }, [state.unit]);
   const view = unit ? drillQuery(state, unit.id) : null;
   const answer = useGql<Drill>(view?.query ?? '', view?.variables ?? null);
   const rows = answer.data?.aggregate.rows ?? [];
@@ -43,7 +49,7 @@ export function DrillDown({ state, unit, t, f, indicatorName, navigate }: DrillD
   return (
     <section className="dvc-drill" aria-labelledby="dvc-drill-h" data-drill={state.unit}>
       <div className="dvc-drill-head">
-        <h2 id="dvc-drill-h">{t.drillTitle(title)}</h2>
+        <h2 id="dvc-drill-h" ref={heading} tabIndex={-1}>{t.drillTitle(title)}</h2>
         <PageLink state={state} patch={{ unit: undefined, sector: undefined }} navigate={navigate}>
           <span aria-hidden="true">✕ </span>{t.close}
         </PageLink>

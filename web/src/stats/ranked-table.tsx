@@ -53,8 +53,9 @@ export function RankedTable({ data, state, t, f, caption, sparks, navigate }: Ra
   const locale = state.lang === 'vi' ? 'vi' : 'en';
   const rows = useMemo(() => sortUnits(data.units, sort.key, sort.descending, locale), [data.units, sort, locale]);
   const onSort = (key: SortKey) => setSort((s) => ({ key, descending: s.key === key ? !s.descending : key === 'value' }));
-  // Judgments other than the primary target's, when the indicator has several targets.
-  const others = data.targets.map((tt, i) => ({ code: tt.target.code, i })).filter((o) => o.code !== data.primaryTarget?.code);
+  // Judgments against the other targets in force, when the indicator has several.
+  // (Targets not in force are never judged, so never shown as missed: they stay in the summary's list.)
+  const others = data.targets.map((tt, i) => ({ code: tt.target.code, inForce: tt.inForce, i })).filter((o) => o.inForce && o.code !== data.primaryTarget?.code);
   const threshold = data.primaryTarget?.threshold;
   return (
     <div className="dvc-table-wrap">
@@ -94,7 +95,7 @@ export function RankedTable({ data, state, t, f, caption, sparks, navigate }: Ra
               <td className="dvc-num" data-value={u.value ?? ''}>{f.percent(u.value)}</td>
               <td className="dvc-num" data-numerator={u.numerator ?? ''}>{f.count(u.numerator)}</td>
               <td className="dvc-num" data-denominator={u.denominator ?? ''}>{f.count(u.denominator)}</td>
-              <td><StatusBadge status={u.status} t={t} /></td>
+              <td data-primary><StatusBadge status={u.status} t={t} /></td>
               <td className="dvc-num">{u.gapPoints === null ? t.none : `${f.points(u.gapPoints)} ${t.points}`}</td>
               {others.length > 0 && (
                 <td className="dvc-others">

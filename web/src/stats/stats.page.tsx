@@ -101,10 +101,10 @@ function Page() {
   const other = state.lang === 'vi' ? 'en' : 'vi';
 
   const viewTitle = {
-    table: t.tableCaption(indicatorName, when, target),
+    table: t.viewHeading(indicatorName, when),
     map: t.mapTitle(indicatorName, when),
     trend: t.trendTitle(indicatorName),
-    plans: t.plansTitle(plans.data?.planCompliance.year ?? (plansView.variables.year as number), f.date(plans.data?.planCompliance.asOf ?? (plansView.variables.asOf as string | undefined)) ),
+    plans: t.plansTitle(plans.data?.planCompliance.year ?? (plansView.variables.year as number), f.date(plans.data?.planCompliance.asOf ?? (plansView.variables.asOf as string | undefined))),
   }[state.view];
   const shared = state.view === 'plans' ? plansView : state.view === 'trend' ? trendView : tableView;
   const main = state.view === 'plans' ? plans : state.view === 'trend' ? trend : table;
@@ -113,11 +113,13 @@ function Page() {
     <div className="dvc-stats" lang={state.lang}>
       <a className="dvc-skip" href="#dvc-main">{t.skip}</a>
       <header className="dvc-header">
-        <nav aria-label={t.navigation}>
-          <a href="graphiql">{t.graphiql}</a>
-          <StateLink state={state} patch={{ lang: other }} navigate={navigate} lang={other}>{t.switchLanguage}</StateLink>
-        </nav>
-        <h1>{t.title}</h1>
+        <div className="dvc-topline">
+          <h1>{t.title}</h1>
+          <nav aria-label={t.navigation}>
+            <a href="graphiql">{t.graphiql}</a>
+            <StateLink state={state} patch={{ lang: other }} navigate={navigate} lang={other}>{t.switchLanguage}</StateLink>
+          </nav>
+        </div>
         <p className="dvc-lead">{t.lead}</p>
       </header>
       <main id="dvc-main" tabIndex={-1}>
@@ -137,13 +139,15 @@ function Page() {
             </StateLink>
           ))}
         </nav>
+        <div className="dvc-layout">
+        <div className="dvc-primary">
         <section className="dvc-view" aria-labelledby="dvc-view-h" data-view={state.view}>
           <h2 id="dvc-view-h">{viewTitle}</h2>
           {main.loading && <p role="status">{t.loading}</p>}
           {main.error && <p role="alert">{t.error}: {main.error}</p>}
           {state.view === 'table' && tc && (
             <>
-              <RankedTable data={tc} state={state} t={t} f={f} caption={viewTitle} sparks={sparks} navigate={navigate} />
+              <RankedTable data={tc} state={state} t={t} f={f} caption={t.tableCaption(tc.units.length, target)} sparks={sparks} navigate={navigate} />
               <FirstViewMark />
             </>
           )}
@@ -165,9 +169,13 @@ function Page() {
           )}
           {shared && <ShareLinks view={shared} t={t} name={viewTitle} />}
         </section>
-        {(state.view === 'table' || state.view === 'map') && tc && <Summary data={tc} t={t} f={f} />}
         {state.unit && (tc || table.error) && <DrillDown state={state} unit={unit} t={t} f={f} indicatorName={indicatorName} navigate={navigate} />}
-        <FreshnessPanel data={fresh.data} viewSources={state.view === 'trend' ? trend.data?.aggregate.sources : tc?.sources} t={t} f={f} />
+        </div>
+        <div className="dvc-aside">
+          {state.view !== 'plans' && tc && <Summary data={tc} t={t} f={f} />}
+          <FreshnessPanel data={fresh.data} viewSources={state.view === 'trend' ? trend.data?.aggregate.sources : tc?.sources} t={t} f={f} />
+        </div>
+        </div>
       </main>
     </div>
   );

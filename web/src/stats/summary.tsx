@@ -54,12 +54,9 @@ export function Summary({ data, t, f }: { data: TargetCompliance; t: Labels; f: 
           <thead>
             <tr>
               <th scope="col">{t.target}</th>
-              <th scope="col">{t.threshold}</th>
-              <th scope="col">{t.deadline}</th>
-              <th scope="col">{t.inForce}</th>
-              <th scope="col">{t.met}</th>
-              <th scope="col">{t.missed}</th>
-              <th scope="col">{t.withoutData}</th>
+              <th scope="col" className="dvc-num">{t.met}</th>
+              <th scope="col" className="dvc-num">{t.missed}</th>
+              <th scope="col" className="dvc-num">{t.withoutData}</th>
             </tr>
           </thead>
           <tbody>
@@ -67,11 +64,11 @@ export function Summary({ data, t, f }: { data: TargetCompliance; t: Labels; f: 
               <tr key={tt.target.code} data-target={tt.target.code}>
                 <th scope="row">
                   {tt.target.code}
+                  <small className="dvc-basis">
+                    {f.percent(tt.target.threshold)}, {t.deadline.toLowerCase()} {f.date(tt.target.deadline)}; {tt.inForce ? `✓ ${t.inForce.toLowerCase()}` : `– ${t.notInForce.toLowerCase()}`}
+                  </small>
                   <small className="dvc-basis">{tt.target.legalBasis}</small>
                 </th>
-                <td className="dvc-num">{f.percent(tt.target.threshold)}</td>
-                <td>{f.date(tt.target.deadline)}</td>
-                <td>{tt.inForce ? <span>✓ {t.inForce}</span> : <span>– {t.notInForce}</span>}</td>
                 <td className="dvc-num">{tt.met}</td>
                 <td className="dvc-num">{tt.missed}</td>
                 <td className="dvc-num">{tt.withoutData}</td>
