@@ -75,7 +75,8 @@ function Tile({ tile, datum, classes, formatValue, lang, selected, onSelect, onS
   selected: boolean; onSelect?: (code: string) => void; onShow: (d: TileDatum | null) => void;
 }) {
   const cls = classOf(classes, datum.value);
-  const label = describe(datum, formatValue, lang);
+  // The visible abbreviation first (WCAG 2.5.3, label in name: speech users say what they see).
+  const label = `${tile.abbr}, ${describe(datum, formatValue, lang)}`;
   const mark = datum.status ? MARKS[datum.status] : '';
   return (
     <button
