@@ -96,7 +96,7 @@ export function RankedTable({ data, state, t, f, caption, sparks, navigate }: Ra
               <td className="dvc-num" data-numerator={u.numerator ?? ''}>{f.count(u.numerator)}</td>
               <td className="dvc-num" data-denominator={u.denominator ?? ''}>{f.count(u.denominator)}</td>
               <td data-primary><StatusBadge status={u.status} t={t} /></td>
-              <td className="dvc-num">{u.gapPoints === null ? t.none : `${f.points(u.gapPoints)} ${t.points}`}</td>
+              <td className="dvc-num">{f.points(u.gapPoints)}</td>
               {others.length > 0 && (
                 <td className="dvc-others">
                   {others.map((o) => {
