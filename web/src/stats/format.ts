@@ -11,19 +11,25 @@ export interface Formats {
   dateTime(iso: string | null | undefined): string;
 }
 
+/** A formatter built on its first use: building Intl formatters costs tens of ms, the first view needs few of them. */
+function once<T>(make: () => T): () => T {
+  let made: T | undefined;
+  return () => (made ??= make());
+}
+
 export function formats(lang: Lang, none: string): Formats {
   const locale = LOCALES[lang];
-  const pct = new Intl.NumberFormat(locale, { style: 'percent', minimumFractionDigits: 1, maximumFractionDigits: 1 });
-  const int = new Intl.NumberFormat(locale, { maximumFractionDigits: 2 });
-  const pts = new Intl.NumberFormat(locale, { minimumFractionDigits: 1, maximumFractionDigits: 1 });
-  const day = new Intl.DateTimeFormat(locale, { day: 'numeric', month: 'numeric', year: 'numeric', timeZone: 'UTC' });
-  const moment = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'Asia/Ho_Chi_Minh' });
+  const pct = once(() => new Intl.NumberFormat(locale, { style: 'percent', minimumFractionDigits: 1, maximumFractionDigits: 1 }));
+  const int = once(() => new Intl.NumberFormat(locale, { maximumFractionDigits: 2 }));
+  const pts = once(() => new Intl.NumberFormat(locale, { minimumFractionDigits: 1, maximumFractionDigits: 1 }));
+  const day = once(() => new Intl.DateTimeFormat(locale, { day: 'numeric', month: 'numeric', year: 'numeric', timeZone: 'UTC' }));
+  const moment = once(() => new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'Asia/Ho_Chi_Minh' }));
   const missing = (v: unknown): v is null | undefined => v === null || v === undefined;
   return {
-    percent: (v) => (missing(v) ? none : pct.format(v)),
-    count: (v) => (missing(v) ? none : int.format(v)),
-    points: (v) => (missing(v) ? none : pts.format(v)),
-    date: (iso) => (missing(iso) ? none : day.format(new Date(`${iso}T00:00:00Z`))),
-    dateTime: (iso) => (missing(iso) ? none : moment.format(new Date(iso))),
+    percent: (v) => (missing(v) ? none : pct().format(v)),
+    count: (v) => (missing(v) ? none : int().format(v)),
+    points: (v) => (missing(v) ? none : pts().format(v)),
+    date: (iso) => (missing(iso) ? none : day().format(new Date(`${iso}T00:00:00Z`))),
+    dateTime: (iso) => (missing(iso) ? none : moment().format(new Date(iso))),
   };
 }

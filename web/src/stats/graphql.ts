@@ -35,23 +35,35 @@ async function post<T>(query: string, variables: Variables): Promise<T> {
 
 export type QueryCache = Map<string, Promise<unknown>>;
 
+const cacheKey = (query: string, variables: Variables) => `${query}\n${JSON.stringify(variables)}`;
+
+/** The answer's promise, from the cache or sent now (a failed answer is not kept: the next visit asks again). */
+function request<T>(cache: QueryCache | null, key: string, query: string, variables: Variables): Promise<T> {
+  let pending = cache?.get(key) as Promise<T> | undefined;
+  if (!pending) {
+    pending = post<T>(query, variables);
+    cache?.set(key, pending);
+    pending.catch(() => cache?.delete(key));
+  }
+  return pending;
+}
+
+/** Sends a query now, before any component asks for it (the first view's, while React renders). */
+export function prefetch(cache: QueryCache, view: { query: string; variables: Variables } | null): void {
+  if (view) void request(cache, cacheKey(view.query, view.variables), view.query, view.variables).catch(() => undefined);
+}
+
 export const QueryCacheContext = createContext<QueryCache | null>(null);
 
 /** Runs `query` (skipped while `variables` is null) and re-runs it when the query or variables change. */
 export function useGql<T>(query: string, variables: Variables | null): Answer<T> {
   const cache = useContext(QueryCacheContext);
-  const key = variables ? `${query}\n${JSON.stringify(variables)}` : null;
+  const key = variables ? cacheKey(query, variables) : null;
   const [answer, setAnswer] = useState<Answer<T> & { key: string | null }>({ loading: key !== null, key });
   useEffect(() => {
     if (key === null || !variables) return;
     let live = true;
-    let pending = cache?.get(key) as Promise<T> | undefined;
-    if (!pending) {
-      pending = post<T>(query, variables);
-      cache?.set(key, pending);
-      // A failed answer is not kept: the next visit asks again.
-      pending.catch(() => cache?.delete(key));
-    }
+    const pending = request<T>(cache, key, query, variables);
     setAnswer((a) => (a.key === key && a.data ? a : { loading: true, key }));
     pending.then(
       (data) => live && setAnswer({ data, loading: false, key }),

@@ -5,7 +5,7 @@ import { DrillDown } from './drill-down';
 import { FirstViewMark } from './first-view';
 import { formats } from './format';
 import { FreshnessPanel } from './freshness';
-import { QueryCache, QueryCacheContext, useGql } from './graphql';
+import { prefetch, QueryCache, QueryCacheContext, useGql } from './graphql';
 import { Labels, LABELS } from './labels';
 import { MapView } from './map-view';
 import { PlansView } from './plans-view';
@@ -16,11 +16,29 @@ import { RankedTable } from './ranked-table';
 import { ShareLinks } from './share-links';
 import { Summary } from './summary';
 import { pointsByUnit, TrendView } from './trend-view';
-import { hrefFor, INDICATORS, isPlainClick, PageState, PERIOD_PATTERN, useUrlState, View, VIEWS } from './url-state';
+import { hrefFor, INDICATORS, isPlainClick, PageState, parseState, PERIOD_PATTERN, useUrlState, View, VIEWS } from './url-state';
 
-/** The statistics page for journalists (issue 10, item 1b): one query cache per page. */
+/** The queries a state of the page runs, each with whether its view needs it. */
+function pageQueries(state: PageState) {
+  const trend = trendQuery(state);
+  return {
+    table: { view: rankedTableQuery(state), wanted: state.view !== 'plans' || state.unit !== undefined },
+    trend: { view: trend, wanted: trend !== null && state.view !== 'plans' },
+    fresh: { view: freshnessQuery(state), wanted: true },
+    plans: { view: plansQuery(state), wanted: state.view === 'plans' },
+  };
+}
+
+/**
+ * The statistics page for journalists (issue 10, item 1b): one query cache per page, into which
+ * the first view's queries are sent at once, in parallel, while React renders (not after).
+ */
 export default function StatsPage() {
-  const [cache] = useState<QueryCache>(() => new Map());
+  const [cache] = useState<QueryCache>(() => {
+    const fresh: QueryCache = new Map();
+    for (const q of Object.values(pageQueries(parseState(location.search)))) if (q.wanted) prefetch(fresh, q.view);
+    return fresh;
+  });
   return (
     <QueryCacheContext.Provider value={cache}>
       <Page />
@@ -82,15 +100,14 @@ function Page() {
 
   // The first view's queries go out together: the table (what the first view waits for), and
   // the trends and freshness beside it (rendered when they come, never waited for).
-  const wantsTable = state.view !== 'plans' || state.unit !== undefined;
-  const tableView = rankedTableQuery(state);
-  const table = useGql<{ targetCompliance: TargetCompliance }>(tableView.query, wantsTable ? tableView.variables : null);
-  const trendView = trendQuery(state);
-  const trend = useGql<Trend>(trendView?.query ?? '', trendView && state.view !== 'plans' ? trendView.variables : null);
-  const freshView = freshnessQuery(state);
-  const fresh = useGql<Freshness>(freshView.query, freshView.variables);
-  const plansView = plansQuery(state);
-  const plans = useGql<Plans>(plansView.query, state.view === 'plans' ? plansView.variables : null);
+  const queries = pageQueries(state);
+  const tableView = queries.table.view;
+  const table = useGql<{ targetCompliance: TargetCompliance }>(tableView.query, queries.table.wanted ? tableView.variables : null);
+  const trendView = queries.trend.view;
+  const trend = useGql<Trend>(trendView?.query ?? '', trendView && queries.trend.wanted ? trendView.variables : null);
+  const fresh = useGql<Freshness>(queries.fresh.view.query, queries.fresh.view.variables);
+  const plansView = queries.plans.view;
+  const plans = useGql<Plans>(plansView.query, queries.plans.wanted ? plansView.variables : null);
 
   const tc = table.data?.targetCompliance;
   const indicatorName = t.indicators[state.indicator];
