@@ -1,5 +1,5 @@
 import { dot, lineY, plot, pointer, ruleX, ruleY, text, tip } from '@observablehq/plot';
-import { description, flatten, HEIGHT, LABELS, Lang, Row, SERIES_COLOURS, TrendSeries, TrendTarget, utcDate, valueFormat } from './trend-text';
+import { description, flatten, HEIGHT, Lang, mergeTargets, mergerLabel, Row, SERIES_COLOURS, TrendSeries, TrendTarget, utcDate, valueFormat } from './trend-text';
 
 /*
  * Observable Plot, imported by name so that the bundler keeps only what these marks need (87 KB
@@ -9,8 +9,8 @@ import { description, flatten, HEIGHT, LABELS, Lang, Row, SERIES_COLOURS, TrendS
 
 /** The chart's SVG (or figure with legend), drawn by Observable Plot. */
 export function draw(props: { series: TrendSeries[]; targets: TrendTarget[]; percent: boolean; title: string; mergerDate?: string; lang: Lang }, width: number): SVGSVGElement | HTMLElement {
-  const { series, targets, percent, title, mergerDate, lang } = props;
-  const t = LABELS[lang];
+  const { series, percent, title, mergerDate, lang } = props;
+  const targets = mergeTargets(props.targets);
   const fmt = valueFormat(lang, percent);
   const rows = flatten(series);
   const valued = rows.filter((r): r is Row & { value: number } => r.value !== null && Number.isFinite(r.value));
@@ -27,18 +27,18 @@ export function draw(props: { series: TrendSeries[]; targets: TrendTarget[]; per
     marginTop: 28,
     marginBottom: 40,
     ariaLabel: title,
-    ariaDescription: description(series, targets, showMerger, fmt, lang),
+    ariaDescription: description(series, targets, showMerger && mergerDate ? mergerLabel(mergerDate, lang) : undefined, fmt, lang),
     style: { fontFamily: 'system-ui, sans-serif', fontSize: '12px', color: '#1b1b1f', background: 'transparent' },
     x: { type: 'utc', label: null, tickFormat: monthTick(lang) },
     y: { percent, grid: true, label: null, tickFormat: percent ? (v: number) => `${new Intl.NumberFormat(lang === 'vi' ? 'vi-VN' : 'en-GB').format(v)}%` : undefined },
     color: { domain: series.map((s) => s.name), range: SERIES_COLOURS, legend: series.length > 1 },
     marks: [
-      ...targets.map((target) => ruleY([target.value], { stroke: '#4a4f57', strokeDasharray: '5 4' })),
+      ruleY(targets, { y: 'value', stroke: '#4a4f57', strokeDasharray: '5 4' }),
       text(targets, { y: 'value', text: (d: TrendTarget) => `${d.label} (${fmt(d.value)})`, frameAnchor: 'left', textAnchor: 'start', dx: 4, dy: -7, fill: '#4a4f57' }),
-      ...(showMerger && merger
+      ...(showMerger && merger && mergerDate
         ? [
             ruleX([merger], { stroke: '#a61b1b', strokeWidth: 1.5 }),
-            text([t.merger], { x: merger, text: (d: string) => d, frameAnchor: 'top', textAnchor: mergerAtRight ? 'end' : 'start', dx: mergerAtRight ? -4 : 4, dy: -16, fill: '#a61b1b', fontWeight: 600 }),
+            text([mergerLabel(mergerDate, lang)], { x: merger, text: (d: string) => d, frameAnchor: 'top', textAnchor: mergerAtRight ? 'end' : 'start', dx: mergerAtRight ? -4 : 4, dy: -16, fill: '#a61b1b', fontWeight: 600 }),
           ]
         : []),
       // Missing values break the line (Plot skips undefined y and starts a new segment).

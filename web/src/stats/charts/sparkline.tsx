@@ -24,17 +24,26 @@ function runs(points: Point[]): { i: number; v: number }[][] {
   return out;
 }
 
+/**
+ * Values are fractions (as everywhere in the API), read as percentages in the page's language
+ * (<html lang>) unless the caller formats them.
+ */
+function defaultFormat(): (v: number) => string {
+  const lang = typeof document === 'undefined' ? 'vi' : document.documentElement.lang || 'vi';
+  const nf = new Intl.NumberFormat(lang.startsWith('en') ? 'en-GB' : 'vi-VN', { style: 'percent', maximumFractionDigits: 1 });
+  return (v) => nf.format(v);
+}
+
 /** "first label value → last label value", or that there is no value. */
-function summary(points: Point[], title: string): string {
+function summary(points: Point[], title: string, pct: (v: number) => string): string {
   const valued = points.filter((p): p is { label: string; value: number } => p.value !== null && Number.isFinite(p.value));
   if (valued.length === 0) return `${title}: –`;
-  const pct = (v: number) => `${Math.round(v * 1000) / 10}%`;
   const first = valued[0];
   const last = valued[valued.length - 1];
   return valued.length === 1 ? `${title}: ${first.label} ${pct(first.value)}` : `${title}: ${first.label} ${pct(first.value)} → ${last.label} ${pct(last.value)}`;
 }
 
-export function Sparkline({ points, target, title }: { points: Point[]; target?: number; title: string }) {
+export function Sparkline({ points, target, title, formatValue }: { points: Point[]; target?: number; title: string; formatValue?: (v: number) => string }) {
   const values = points.map((p) => p.value).filter((v): v is number => v !== null && Number.isFinite(v));
   const domain = target === undefined ? values : [...values, target];
   const lo = domain.length ? Math.min(...domain) : 0;
@@ -45,7 +54,7 @@ export function Sparkline({ points, target, title }: { points: Point[]; target?:
   const segments = runs(points);
   const last = segments.at(-1)?.at(-1);
   return (
-    <svg width={WIDTH} height={HEIGHT} viewBox={`0 0 ${WIDTH} ${HEIGHT}`} role="img" aria-label={summary(points, title)} style={{ verticalAlign: 'middle', overflow: 'visible' }}>
+    <svg width={WIDTH} height={HEIGHT} viewBox={`0 0 ${WIDTH} ${HEIGHT}`} role="img" aria-label={summary(points, title, formatValue ?? defaultFormat())} style={{ verticalAlign: 'middle', overflow: 'visible' }}>
       {target !== undefined && <line x1={0} x2={WIDTH} y1={y(target)} y2={y(target)} stroke="#767b84" strokeWidth={1} strokeDasharray="3 2" />}
       {segments.map((run) =>
         run.length === 1 ? (

@@ -88,7 +88,7 @@ export function TrendChart(props: {
   }, [key, width]);
 
   return (
-    <figure className="dvc-trend" style={{ margin: '0.5rem 0', position: 'relative' }}>
+    <figure className="dvc-trend-chart" style={{ margin: '0.5rem 0', position: 'relative' }}>
       <figcaption style={{ fontWeight: 600, marginBottom: '0.3rem' }}>{title}</figcaption>
       {state !== 'drawn' && <p role="status" style={{ color: '#4a4f57', fontSize: '0.9rem' }}>{state === 'failed' ? LABELS[lang].failed : LABELS[lang].loading}</p>}
       <div ref={host} style={{ width: '100%', minHeight: HEIGHT }} />

@@ -7,6 +7,7 @@ export interface TrendTarget { label: string; value: number }
 export const LABELS = {
   vi: {
     merger: 'Sáp nhập tỉnh 1/7/2025',
+    reorganised: (day: string) => `Sắp xếp lại đơn vị ${day}`,
     loading: 'Đang tải biểu đồ…',
     failed: 'Không vẽ được biểu đồ; số liệu có trong bảng dưới đây.',
     period: 'Kỳ',
@@ -14,11 +15,12 @@ export const LABELS = {
     noValue: 'không có số liệu',
     describe: (series: number, from: string, to: string) => `${series} chuỗi số liệu, từ ${from} đến ${to}.`,
     targetLine: (label: string, value: string) => `Đường mục tiêu ${label}: ${value}.`,
-    mergerLine: 'Đường dọc đánh dấu ngày sáp nhập tỉnh 1/7/2025.',
+    mergerLine: (label: string) => `Đường dọc đánh dấu: ${label}.`,
     table: 'Số liệu của biểu đồ',
   },
   en: {
     merger: 'Province merger 1 Jul 2025',
+    reorganised: (day: string) => `Units reorganised ${day}`,
     loading: 'Loading the chart…',
     failed: 'The chart could not be drawn; its figures are in the table below.',
     period: 'Period',
@@ -26,7 +28,7 @@ export const LABELS = {
     noValue: 'no data',
     describe: (series: number, from: string, to: string) => `${series} series, from ${from} to ${to}.`,
     targetLine: (label: string, value: string) => `Target line ${label}: ${value}.`,
-    mergerLine: 'A vertical rule marks the province merger of 1 July 2025.',
+    mergerLine: (label: string) => `A vertical rule marks: ${label}.`,
     table: 'Figures of the chart',
   },
 } satisfies Record<Lang, unknown>;
@@ -53,12 +55,30 @@ export function flatten(series: TrendSeries[]): Row[] {
 }
 
 /** The text a screen reader gets for the SVG: how many series over which periods, the targets, the merger rule. */
-export function description(series: TrendSeries[], targets: TrendTarget[], merger: boolean, fmt: (v: number | null) => string, lang: Lang): string {
+export function description(series: TrendSeries[], targets: TrendTarget[], merger: string | undefined, fmt: (v: number | null) => string, lang: Lang): string {
   const t = LABELS[lang];
   const labels = series.flatMap((s) => s.points).sort((a, b) => a.start.localeCompare(b.start));
   const parts = [labels.length ? t.describe(series.length, labels[0].label, labels[labels.length - 1].label) : ''];
   for (const target of targets) parts.push(t.targetLine(target.label, fmt(target.value)));
-  if (merger) parts.push(t.mergerLine);
+  if (merger) parts.push(t.mergerLine(merger));
   return parts.filter(Boolean).join(' ');
 }
 
+
+/** The province reform's day: its rule carries the label the page's readers know. */
+export const PROVINCE_MERGER = '2025-07-01';
+
+/** The rule's label: the province merger by name, another reorganisation (the ministries', 1 March 2025) by its date. */
+export function mergerLabel(mergerDate: string, lang: Lang): string {
+  if (mergerDate === PROVINCE_MERGER) return LABELS[lang].merger;
+  const d = utcDate(mergerDate);
+  const day = lang === 'vi' ? `${d.getUTCDate()}/${d.getUTCMonth() + 1}/${d.getUTCFullYear()}` : new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' }).format(d);
+  return LABELS[lang].reorganised(day);
+}
+
+/** Targets at the same value share one line and one label ("A, B"): labels drawn on top of each other cannot be read. */
+export function mergeTargets(targets: TrendTarget[]): TrendTarget[] {
+  const byValue = new Map<number, string[]>();
+  for (const t of targets) byValue.set(t.value, [...(byValue.get(t.value) ?? []), t.label]);
+  return [...byValue].map(([value, labels]) => ({ value, label: labels.join(', ') }));
+}
