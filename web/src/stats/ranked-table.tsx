@@ -57,6 +57,8 @@ export function RankedTable({ data, state, t, f, caption, sparks, navigate }: Ra
   // (Targets not in force are never judged, so never shown as missed: they stay in the summary's list.)
   const others = data.targets.map((tt, i) => ({ code: tt.target.code, inForce: tt.inForce, i })).filter((o) => o.inForce && o.code !== data.primaryTarget?.code);
   const threshold = data.primaryTarget?.threshold;
+  // An indicator without any target (dossier rates) has no status to show: the columns go.
+  const judged = data.targets.length > 0;
   return (
     <div className="dvc-table-wrap">
       <table className="dvc-table" data-table="ranked">
@@ -68,8 +70,8 @@ export function RankedTable({ data, state, t, f, caption, sparks, navigate }: Ra
             <SortHeader label={t.value} k="value" sort={sort} onSort={onSort} />
             <th scope="col">{t.numerator}</th>
             <th scope="col">{t.denominator}</th>
-            <th scope="col">{t.status}</th>
-            <SortHeader label={t.gap} k="gap" sort={sort} onSort={onSort} />
+            {judged && <th scope="col">{t.status}</th>}
+            {judged && <SortHeader label={t.gap} k="gap" sort={sort} onSort={onSort} />}
             {others.length > 0 && <th scope="col">{t.otherTargets}</th>}
             <th scope="col">{t.trend}</th>
           </tr>
@@ -95,8 +97,8 @@ export function RankedTable({ data, state, t, f, caption, sparks, navigate }: Ra
               <td className="dvc-num" data-value={u.value ?? ''}>{f.percent(u.value)}</td>
               <td className="dvc-num" data-numerator={u.numerator ?? ''}>{f.count(u.numerator)}</td>
               <td className="dvc-num" data-denominator={u.denominator ?? ''}>{f.count(u.denominator)}</td>
-              <td data-primary><StatusBadge status={u.status} t={t} /></td>
-              <td className="dvc-num">{f.points(u.gapPoints)}</td>
+              {judged && <td data-primary><StatusBadge status={u.status} t={t} /></td>}
+              {judged && <td className="dvc-num">{f.points(u.gapPoints)}</td>}
               {others.length > 0 && (
                 <td className="dvc-others">
                   {others.map((o) => {
