@@ -60,6 +60,12 @@ function whenText(state: PageState, t: Labels, date: (iso: string) => string, an
   return year;
 }
 
+/** "2018–2025": the years a trend query spans. */
+function trendYears(variables: Record<string, unknown> | undefined): string {
+  const period = variables?.period as { from: string; to: string } | undefined;
+  return period ? `${period.from.slice(0, 4)}–${period.to.slice(0, 4)}` : '';
+}
+
 /** The table's unit the URL's code names: among same-coded units (a code reused by the merger), the one valid on the view's date. */
 function resolveUnit(data: TargetCompliance | undefined, code: string | undefined): UnitRef | undefined {
   if (!data || !code) return undefined;
@@ -120,7 +126,7 @@ function Page() {
   const viewTitle = {
     table: t.viewHeading(indicatorName, when),
     map: t.mapTitle(indicatorName, when),
-    trend: t.trendTitle(indicatorName),
+    trend: t.viewHeading(indicatorName, trendYears(trendView?.variables)),
     plans: t.plansTitle(plans.data?.planCompliance.year ?? (plansView.variables.year as number), f.date(plans.data?.planCompliance.asOf ?? (plansView.variables.asOf as string | undefined))),
   }[state.view];
   const shared = state.view === 'plans' ? plansView : state.view === 'trend' ? trendView : tableView;
@@ -177,7 +183,7 @@ function Page() {
             </p>
           ))}
           {state.view === 'trend' && !trendView && <p>{t.noTrend}</p>}
-          {state.view === 'trend' && trend.data && <TrendView trend={trend.data} table={tc} unit={unit} state={state} t={t} title={viewTitle} />}
+          {state.view === 'trend' && trend.data && <TrendView trend={trend.data} table={tc} unit={unit} state={state} t={t} title={t.trendTitle(indicatorName)} />}
           {state.view === 'plans' && plans.data && (
             <>
               <PlansView data={plans.data} state={state} t={t} f={f} navigate={navigate} />
