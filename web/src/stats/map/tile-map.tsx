@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { KeyboardEvent, useId, useRef, useState } from 'react';
 import layouts from './province-tiles.json';
 import { classOf, ColourClass, colourClasses, NO_DATA_FILL, NO_DATA_TEXT } from './colour-scale';
 
@@ -17,6 +17,7 @@ const LABELS = {
     unplaced: 'Đơn vị không có ô trên bản đồ',
     selected: 'đang chọn',
     hover: 'Di chuột hoặc chuyển đến một ô để xem giá trị.',
+    keys: 'Phím mũi tên: chuyển giữa các ô; Enter: mở chi tiết.',
   },
   en: {
     legend: 'Legend',
@@ -26,6 +27,7 @@ const LABELS = {
     unplaced: 'Units without a tile on the map',
     selected: 'selected',
     hover: 'Point at or move to a tile to see its value.',
+    keys: 'Arrow keys move between tiles; Enter opens the details.',
   },
 } satisfies Record<Lang, unknown>;
 
@@ -49,6 +51,7 @@ const CSS = `
 .dvc-tm-legend ul { list-style: none; margin: 0 0 0.6rem; padding: 0; }
 .dvc-tm-legend li { align-items: center; display: flex; gap: 0.4rem; margin: 0.15rem 0; }
 .dvc-tm-swatch { border: 1px solid #767b84; display: inline-block; height: 1rem; width: 1.4rem; flex: none; }
+.dvc-tm-keys { color: #4a4f57; font-size: 0.8rem; margin: 0.2rem 0; }
 .dvc-tm-detail { font-size: 0.9rem; min-height: 1.4em; margin: 0.4rem 0; }
 .dvc-tm-unplaced ul { display: flex; flex-wrap: wrap; gap: 0.3rem; list-style: none; padding: 0; }
 .dvc-tm-unplaced button { border: 1px solid #767b84; border-radius: 3px; background: #fff; color: #1b1b1f; cursor: pointer; font: inherit; padding: 0.15rem 0.4rem; }
@@ -70,9 +73,33 @@ function rangeLabel(c: ColourClass, formatValue: (v: number | null) => string, s
   return single || c.from === c.to ? formatValue(c.from) : `${formatValue(c.from)} – ${formatValue(c.to)}`;
 }
 
-function Tile({ tile, datum, classes, formatValue, lang, selected, onSelect, onShow }: {
+const ARROWS: Record<string, [number, number]> = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
+
+/**
+ * The nearest tile from `from` in an arrow's direction: ahead along the arrow, then as little
+ * sideways as possible (sideways counts double, so Down follows the coast's diagonal only when
+ * nothing lies straight below).
+ */
+export function nextTile(cells: LayoutTile[], from: LayoutTile, key: string): LayoutTile | undefined {
+  const [dr, dc] = ARROWS[key] ?? [0, 0];
+  let best: LayoutTile | undefined;
+  let bestScore = Infinity;
+  for (const c of cells) {
+    const ahead = (c.row - from.row) * dr + (c.col - from.col) * dc;
+    if (ahead <= 0) continue;
+    const side = Math.abs(dr !== 0 ? c.col - from.col : c.row - from.row);
+    const score = ahead + 2 * side;
+    if (score < bestScore) {
+      best = c;
+      bestScore = score;
+    }
+  }
+  return best;
+}
+
+function Tile({ tile, datum, classes, formatValue, lang, selected, tabStop, onSelect, onShow, onActive }: {
   tile: LayoutTile; datum: TileDatum; classes: ColourClass[]; formatValue: (v: number | null) => string; lang: Lang;
-  selected: boolean; onSelect?: (code: string) => void; onShow: (d: TileDatum | null) => void;
+  selected: boolean; tabStop: boolean; onSelect?: (code: string) => void; onShow: (d: TileDatum | null) => void; onActive: (code: string) => void;
 }) {
   const cls = classOf(classes, datum.value);
   // The visible abbreviation first (WCAG 2.5.3, label in name: speech users say what they see).
@@ -86,9 +113,13 @@ function Tile({ tile, datum, classes, formatValue, lang, selected, onSelect, onS
       aria-label={label}
       aria-pressed={selected}
       title={label}
+      tabIndex={tabStop ? 0 : -1}
       style={{ gridRow: tile.row + 1, gridColumn: tile.col + 1, background: cls?.fill ?? NO_DATA_FILL, color: cls?.text ?? NO_DATA_TEXT }}
       onClick={() => onSelect?.(tile.code)}
-      onFocus={() => onShow(datum)}
+      onFocus={() => {
+        onShow(datum);
+        onActive(tile.code);
+      }}
       onMouseEnter={() => onShow(datum)}
       onMouseLeave={() => onShow(null)}
     >
@@ -150,6 +181,10 @@ export function TileMap({ tiles, layout, formatValue, title, lang, selected, onS
   onSelect?: (code: string) => void;
 }) {
   const [shown, setShown] = useState<TileDatum | null>(null);
+  // One tab stop for the whole map (roving tabindex): the last focused tile, else the selected, else the first.
+  const [active, setActive] = useState<string | null>(null);
+  const grid = useRef<HTMLDivElement>(null);
+  const keysHint = useId();
   const cells = (layouts as unknown as Record<'63' | '34', LayoutTile[]>)[layout];
   const byCode = new Map(tiles.map((d) => [d.code, d]));
   const placed = new Set(cells.map((c) => c.code));
@@ -159,6 +194,16 @@ export function TileMap({ tiles, layout, formatValue, title, lang, selected, onS
   const cols = Math.max(...cells.map((c) => c.col)) + 1;
   const rows = Math.max(...cells.map((c) => c.row)) + 1;
   const t = LABELS[lang];
+  const tabStop = [active, selected].find((c) => c && placed.has(c)) ?? cells[0]?.code;
+  const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
+    const from = cells.find((c) => c.code === (e.target as HTMLElement).dataset.code);
+    if (!from || !(e.key in ARROWS || e.key === 'Home' || e.key === 'End')) return;
+    e.preventDefault();
+    const to = e.key === 'Home' ? cells[0] : e.key === 'End' ? cells[cells.length - 1] : nextTile(cells, from, e.key);
+    if (!to) return;
+    setActive(to.code);
+    grid.current?.querySelector<HTMLButtonElement>(`[data-code="${to.code}"]`)?.focus();
+  };
   const focusDatum = shown ?? (selected ? byCode.get(selected) ?? null : null);
   return (
     <figure className="dvc-tm" data-layout={layout}>
@@ -167,8 +212,11 @@ export function TileMap({ tiles, layout, formatValue, title, lang, selected, onS
       <div className="dvc-tm-body">
         <div
           className="dvc-tm-grid"
+          ref={grid}
           role="group"
           aria-label={title}
+          aria-describedby={keysHint}
+          onKeyDown={onKeyDown}
           style={{ gridTemplateColumns: `repeat(${cols}, minmax(0, 1fr))`, gridTemplateRows: `repeat(${rows}, auto)`, width: `${cols * TILE_REM[layout]}rem` }}
         >
           {cells.map((cell) => (
@@ -180,13 +228,16 @@ export function TileMap({ tiles, layout, formatValue, title, lang, selected, onS
               formatValue={formatValue}
               lang={lang}
               selected={selected === cell.code}
+              tabStop={tabStop === cell.code}
               onSelect={onSelect}
               onShow={setShown}
+              onActive={setActive}
             />
           ))}
         </div>
         <div>
           <Legend classes={classes} formatValue={formatValue} lang={lang} statuses={statuses} />
+          <p className="dvc-tm-keys" id={keysHint}>{t.keys}</p>
           <p className="dvc-tm-detail" aria-hidden="true">{focusDatum ? describe(focusDatum, formatValue, lang) : t.hover}</p>
         </div>
       </div>
