@@ -8,6 +8,7 @@
  * by the column names below.
  */
 import { AggregateDimension as D } from './dimensions';
+import type { DistributionRow } from './distribution.service';
 
 /** Row columns that are not a dimension, a label or a measure. */
 export const AGGREGATE_COLUMNS = {
@@ -105,6 +106,8 @@ export interface AggregateStatementResult {
   /** Whether facts changed since the last rollup refresh (the base tables answered). */
   stale: boolean | null;
   missing: MissingReferences;
+  /** spec.distribution's groups (null when not asked). */
+  distribution: DistributionRow[] | null;
 }
 
 /** Column of the i-th aggregate in a combined statement (combineQueries). */

@@ -37,6 +37,7 @@ import {
 import { ComparisonOperator, SortDirection } from './aggregate.inputs';
 import { AggregateSpec, filtersUnits } from './aggregate-spec';
 import { AggregateDimension as D, FULL_LEVELS, ONLINE_LEVELS } from './dimensions';
+import { distributionSql } from './distribution.service';
 import { AggregateMeasure, FLOW_COLUMNS, GROUPED_COLUMNS, MEASURES, STOCK_COLUMNS } from './measures';
 import { RollupDef } from './rollup.service';
 import {
@@ -129,6 +130,7 @@ function planMeasures(spec: AggregateSpec): MeasurePlan {
   const computed = new Set<AggregateMeasure>([...spec.measures, ...spec.having.map((h) => h.measure)]);
   for (const o of spec.orderBy) if (o.measure) computed.add(o.measure);
   if (spec.rankBy) computed.add(spec.rankBy.measure);
+  if (spec.distribution) computed.add(spec.distribution.measure);
   const kinds = new Set([...computed].map((m) => MEASURES[m].kind));
   return {
     columns: new Map([...computed].map((m, i) => [m, measureColumns(i)])),
@@ -453,6 +455,26 @@ class AggregateQueryBuilder {
     return Object.entries(missing).map(([key, sql]) => `'${key}', ${sql}`);
   }
 
+  /**
+   * spec.distribution over every row of `ordered` (after having, before the limit): one group per
+   * combination of the other dimensions, keyed by their columns and labels as the rows are.
+   */
+  private distributionDocument(d: NonNullable<AggregateSpec['distribution']>): string {
+    const columns = this.measures.columns.get(d.measure)!;
+    const labelDate = this.add(this.spec.current ? null : this.spec.stockDate, 'date');
+    const partition = this.dimensions.filter((x) => x !== d.unitDimension).flatMap((x) => {
+      const own = { column: DIMENSION_COLUMNS[x] };
+      if (!isLabelled(x)) return [own];
+      const labels = Object.values(LABEL_COLUMNS[x]) as string[];
+      const name = isUnitLabel(x) ? LABEL_COLUMNS[x].name : undefined;
+      return [own, ...labels.map((c) => (c === name ? { column: c, expr: `unit_name_at(g.${LABEL_COLUMNS[x].id}, ${labelDate})` } : { column: c }))];
+    });
+    return distributionSql({
+      from: CTE.ordered, unit: DIMENSION_COLUMNS[d.unitDimension],
+      value: columns.value, numerator: columns.numerator, denominator: columns.denominator, partition, labelDate,
+    });
+  }
+
   /** The statement: the CTEs, then one JSON document with the rows within the limit and the answer's metadata. */
   private resultDocument(ctes: string[]): string {
     const outputColumns = this.outputColumns();
@@ -471,6 +493,7 @@ class AggregateQueryBuilder {
       lastMonth: flowMonths(`(SELECT max(${COL.lastMonth}) FROM flow)`),
       stale: this.readsRollups() ? ROLLUP_STALE : 'NULL',
       missing: `json_build_object(${this.missingReferences().join(', ')})`,
+      distribution: this.spec.distribution ? this.distributionDocument(this.spec.distribution) : 'NULL',
     };
     return `WITH ${ctes.join(',\n')},
   ${CTE.sourceIds} AS (${sourceIds})

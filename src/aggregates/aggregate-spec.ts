@@ -41,6 +41,8 @@ export interface AggregateSpec {
   rankBy?: { measure: AggregateMeasure; higherIsBetter: boolean };
   /** Internal (KPIs): return only the rows of these units (UNIT dimension), ranks still over all rows. */
   focusUnitIds?: number[];
+  /** Distribution statistics of a ratio across the units of `unitDimension`, per combination of the other dimensions (distribution.service.ts). */
+  distribution?: { measure: AggregateMeasure; unitDimension: AggregateDimension };
 }
 
 /** Whether the spec filters on units of its tier, by id or by code (a null list, as a client may send, is no filter). */

@@ -10,10 +10,11 @@ import {
 } from './aggregate-columns';
 import { buildAggregateQuery, BuiltQuery, combineQueries } from './aggregate-query.builder';
 import { AggregateSpec } from './aggregate-spec';
-import { AggregateResult, AggregateRow, CatalogueRef, MeasureValue, Period, UnitRef } from './aggregate.types';
+import { AggregateDimensions, AggregateResult, AggregateRow, CatalogueRef, MeasureValue, Period, UnitRef } from './aggregate.types';
 import { AggregateDimension as D, Grain, GRAIN_MONTHS, PeriodGrain, SUPPORTED_GRAINS, UnitView, VIEW_LEVELS } from './dimensions';
 import { AggregateMeasure, MEASURES } from './measures';
 import { runReadQuery } from './read-query';
+import type { DistributionRow } from './distribution.service';
 
 /** Most periods a stock series (stock measures by PERIOD) may span. */
 export const MAX_STOCK_PERIODS = 120;
@@ -124,6 +125,8 @@ export interface AggregateOutcome extends AggregateResult {
   ranked: number;
   /** The validated query, kept for the lazily computed `warnings` (internal). */
   spec: AggregateSpec;
+  /** spec.distribution's groups, as the statement returned them (internal). */
+  distributionRows: DistributionRow[] | null;
 }
 
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
@@ -143,6 +146,23 @@ function unitRef(row: Row, label: UnitLabelColumns): UnitRef | null {
 function catalogueRef(row: Row, label: CatalogueLabelColumns): CatalogueRef | null {
   if (row[label.id] === null) return null;
   return { id: String(row[label.id]), code: String(row[label.code]), name: String(row[label.name]) };
+}
+
+/** A row's dimension values, read from its dimension and label columns; those not in `dimensions` are null. */
+export function dimensionsOf(row: Row, dimensions: D[], grain: Grain): AggregateDimensions {
+  const grouped = (d: D) => dimensions.includes(d);
+  const value = (d: D) => row[DIMENSION_COLUMNS[d]];
+  return {
+    unit: grouped(D.UNIT) ? unitRef(row, LABEL_COLUMNS[D.UNIT]) : null,
+    province: grouped(D.PROVINCE) ? unitRef(row, LABEL_COLUMNS[D.PROVINCE]) : null,
+    unitKind: grouped(D.UNIT_KIND) ? (value(D.UNIT_KIND) as UnitKind | null) : null,
+    sector: grouped(D.SECTOR) ? catalogueRef(row, LABEL_COLUMNS[D.SECTOR]) : null,
+    procedure: grouped(D.PROCEDURE) ? catalogueRef(row, LABEL_COLUMNS[D.PROCEDURE]) : null,
+    essential: grouped(D.ESSENTIAL) ? (value(D.ESSENTIAL) as boolean | null) : null,
+    eligible: grouped(D.ELIGIBLE) ? (value(D.ELIGIBLE) as boolean | null) : null,
+    level: grouped(D.LEVEL) ? (value(D.LEVEL) as string | null) : null,
+    period: grouped(D.PERIOD) && value(D.PERIOD) ? periodOf(grain, String(value(D.PERIOD))) : null,
+  };
 }
 
 /** The aggregate engine: validates, builds one statement, runs it under the timeout, shapes the rows. */
@@ -204,20 +224,8 @@ export class AggregateService {
         };
       });
       const byMeasure = new Map(measures.map((mv) => [mv.measure, mv]));
-      const grouped = (d: D) => spec.groupBy.includes(d);
-      const value = (d: D) => row[DIMENSION_COLUMNS[d]];
       return {
-        dimensions: {
-          unit: grouped(D.UNIT) ? unitRef(row, LABEL_COLUMNS[D.UNIT]) : null,
-          province: grouped(D.PROVINCE) ? unitRef(row, LABEL_COLUMNS[D.PROVINCE]) : null,
-          unitKind: grouped(D.UNIT_KIND) ? (value(D.UNIT_KIND) as UnitKind | null) : null,
-          sector: grouped(D.SECTOR) ? catalogueRef(row, LABEL_COLUMNS[D.SECTOR]) : null,
-          procedure: grouped(D.PROCEDURE) ? catalogueRef(row, LABEL_COLUMNS[D.PROCEDURE]) : null,
-          essential: grouped(D.ESSENTIAL) ? (value(D.ESSENTIAL) as boolean | null) : null,
-          eligible: grouped(D.ELIGIBLE) ? (value(D.ELIGIBLE) as boolean | null) : null,
-          level: grouped(D.LEVEL) ? (value(D.LEVEL) as string | null) : null,
-          period: grouped(D.PERIOD) && value(D.PERIOD) ? periodOf(spec.grain, String(value(D.PERIOD))) : null,
-        },
+        dimensions: dimensionsOf(row, spec.groupBy, spec.grain),
         measures,
         byMeasure,
         includesPartialMerges: row[COL.partial] === true,
@@ -245,6 +253,7 @@ export class AggregateService {
       ranks: r.rows.map((row) => num(row[COL.rank])),
       ranked: Number(r.ranked),
       spec,
+      distributionRows: r.distribution,
     };
   }
 }

@@ -61,6 +61,7 @@ const LIST_SIZES: Record<string, number> = {
   'AggregateRow.measures': 1,
   'Kpi.trend': 36,
   'PlanCompliance.units': 100,
+  'TargetCompliance.units': 100,
 };
 const DEFAULT_LIST_SIZE = 10;
 

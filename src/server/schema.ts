@@ -8,6 +8,7 @@ import { badUserInput } from '../common/errors';
 import { AggregateResolver, AggregateRowResolver } from '../aggregates/aggregate.resolver';
 import { KpiResolver } from '../aggregates/kpi.resolver';
 import { PlanComplianceResolver } from '../aggregates/plan-compliance.resolver';
+import { TargetComplianceResolver } from '../aggregates/target-compliance.resolver';
 import { FilingStatResolver } from '../filings/filing.resolver';
 import { IngestResolver } from '../ingest/ingest.resolver';
 import { PlanResolver } from '../plans/plan.resolver';
@@ -25,7 +26,7 @@ import { ProblemList } from './input-hygiene.plugin';
 export const resolvers: NonEmptyArray<Function> = [
   UnitResolver, ProcedureResolver, ServiceResolver, ServiceLevelResolver, FilingStatResolver, PlanResolver,
   TargetResolver, SourceResolver, IngestRunResolver, IngestResolver, AggregateResolver, AggregateRowResolver,
-  KpiResolver, PlanComplianceResolver, FactRevisionResolver, FilingStatRevisionResolver, SyncResolver,
+  KpiResolver, PlanComplianceResolver, TargetComplianceResolver, FactRevisionResolver, FilingStatRevisionResolver, SyncResolver,
 ];
 
 /** Entities a federation router may ask this subgraph for, by id (`@key(fields: "id")`), through the request's loaders. */

@@ -1,0 +1,104 @@
+import { startTestGateway, TestGateway } from '../support/harness';
+import { loadFixture } from './fixture';
+
+/**
+ * targetCompliance on the fixture (test/aggregates/fixture.ts), every number by hand. Level-4
+ * shares on 30 June 2021 (MAPPED_TO_DECREE43), from the KPI tests: old 72 Tây Ninh P1 4, P2 2, P3 4
+ * (2 of 3; eligible P1, P2: 1 of 2), 01 Hà Nội P1 4, P3 1 (1 of 2; eligible P1: 1 of 1), old 80
+ * Long An P1 4, P2 3 (1 of 2; eligible 1 of 2). No other of the 63 provinces of that day has a service.
+ */
+let gw: TestGateway;
+beforeAll(async () => {
+  gw = await startTestGateway();
+  await loadFixture(gw.db);
+});
+afterAll(() => gw?.stop());
+
+const TC = `query($target: String, $i: Indicator, $p: PeriodRange, $a: LocalDate, $t: UnitKind, $v: UnitView, $l: LevelView, $y: Int) {
+  targetCompliance(target: $target, indicator: $i, period: $p, asOf: $a, tier: $t, unitView: $v, levels: $l, planYear: $y) {
+    indicator tier unitView levels from to asOf
+    primaryTarget { code }
+    targets { target { code } inForce met missed withoutData }
+    units {
+      unit { code validFrom validTo } value numerator denominator rank status gapPoints includesPartialMerges
+      judgments { target { code } status value numerator denominator gapPoints }
+    }
+    counts { units withData withoutData met missed notInForce }
+    summary {
+      ratioOfSums { value numerator denominator }
+      unitRates { unitsWithValue unitsWithoutValue meanOfUnitRates median lowerQuartile upperQuartile min { value units { code } } max { value units { code } } }
+    }
+    sources { code }
+  } }`;
+
+interface Judgment { target: { code: string }; status: string; value: number | null; numerator: number | null; denominator: number | null; gapPoints: number | null }
+interface UnitOut {
+  unit: { code: string; validFrom: string | null; validTo: string | null };
+  value: number | null; numerator: number | null; denominator: number | null; rank: number | null; status: string; gapPoints: number | null;
+  includesPartialMerges: boolean; judgments: Judgment[];
+}
+interface Out {
+  indicator: string; tier: string; unitView: string; levels: string | null; from: string | null; to: string | null; asOf: string;
+  primaryTarget: { code: string } | null;
+  targets: { target: { code: string }; inForce: boolean; met: number; missed: number; withoutData: number }[];
+  units: UnitOut[];
+  counts: { units: number; withData: number; withoutData: number; met: number; missed: number; notInForce: number };
+  summary: {
+    ratioOfSums: { value: number | null; numerator: number; denominator: number };
+    unitRates: {
+      unitsWithValue: number; unitsWithoutValue: number; meanOfUnitRates: number | null; median: number | null; lowerQuartile: number | null; upperQuartile: number | null;
+      min: { value: number; units: { code: string }[] } | null; max: { value: number; units: { code: string }[] } | null;
+    };
+  };
+  sources: { code: string }[];
+}
+
+async function tc(vars: Record<string, unknown>): Promise<Out> {
+  const res = await gw.gql<{ targetCompliance: Out }>(TC, vars);
+  expect(res.errors).toBeUndefined();
+  return res.data!.targetCompliance;
+}
+
+const brief = (u: UnitOut) => [u.unit.code, u.value, u.numerator, u.denominator, u.rank, u.status, u.gapPoints];
+
+describe('targetCompliance', () => {
+  it('every province on 30 June 2021 against the 2021 target on eligible services: met, missed, no data; ranks with a tie', async () => {
+    const r = await tc({ i: 'LEVEL4_SHARE', a: '2021-06-30', l: 'MAPPED_TO_DECREE43' });
+    expect([r.indicator, r.tier, r.unitView, r.levels, r.from, r.to, r.asOf]).toEqual(['LEVEL4_SHARE', 'PROVINCE', 'AS_REPORTED', 'MAPPED_TO_DECREE43', null, null, '2021-06-30']);
+    // Resolution 17 ended on 2020-12-31: the 2021 target is the first in force.
+    expect(r.primaryTarget).toEqual({ code: 'CV1145-2021-LEVEL4-ELIGIBLE' });
+    // 72 ranks first (2/3); 01 and 80 share rank 2 (1/2), by code. Status is on eligible services: 01 1 of 1 (met);
+    // 72 and 80 1 of 2, 50 points short of 100%.
+    expect(r.units.slice(0, 3).map(brief)).toEqual([
+      ['72', 2 / 3, 2, 3, 1, 'MISSED', 50],
+      ['01', 0.5, 1, 2, 2, 'MET', 0],
+      ['80', 0.5, 1, 2, 2, 'MISSED', 50],
+    ]);
+    // The 60 other provinces of that day, without a service, are listed after, by code, without rank or gap.
+    expect(r.units).toHaveLength(63);
+    expect(r.units[3]).toMatchObject({ unit: { code: '02' }, value: null, numerator: null, denominator: null, rank: null, status: 'NO_DATA', gapPoints: null });
+    expect(r.units.slice(3).map((u) => u.unit.code)).toEqual([...r.units.slice(3).map((u) => u.unit.code)].sort());
+    expect(r.units.slice(3).every((u) => u.status === 'NO_DATA' && u.judgments.every((j) => j.status === 'NO_DATA'))).toBe(true);
+    expect(r.units.map((u) => u.unit.code)).toEqual(expect.arrayContaining(['04', '11']));
+    // One judgment per target, Resolution 17 first (by deadline): not in force, never judged, its value the unit's.
+    expect(r.units[0].judgments).toEqual([
+      { target: { code: 'NQ17-2020-LEVEL4' }, status: 'NOT_IN_FORCE', value: 2 / 3, numerator: 2, denominator: 3, gapPoints: null },
+      { target: { code: 'CV1145-2021-LEVEL4-ELIGIBLE' }, status: 'MISSED', value: 0.5, numerator: 1, denominator: 2, gapPoints: 50 },
+    ]);
+    expect(r.counts).toEqual({ units: 63, withData: 3, withoutData: 60, met: 1, missed: 2, notInForce: 0 });
+    expect(r.targets).toEqual([
+      { target: { code: 'NQ17-2020-LEVEL4' }, inForce: false, met: 0, missed: 0, withoutData: 60 },
+      { target: { code: 'CV1145-2021-LEVEL4-ELIGIBLE' }, inForce: true, met: 1, missed: 2, withoutData: 60 },
+    ]);
+    // Ratio of sums (2 + 1 + 1) / (3 + 2 + 2) = 4/7; mean of unit rates (2/3 + 1/2 + 1/2) / 3 = 5/9. Sorted 1/2, 1/2, 2/3:
+    // median 1/2; quartiles at positions 0.5 and 1.5: 1/2 and 1/2 + (2/3 - 1/2) / 2 = 7/12.
+    const s = r.summary;
+    expect(s.ratioOfSums).toEqual({ value: 4 / 7, numerator: 4, denominator: 7 });
+    expect(s.unitRates.meanOfUnitRates).toBeCloseTo(5 / 9, 12);
+    expect([s.unitRates.unitsWithValue, s.unitRates.unitsWithoutValue, s.unitRates.median, s.unitRates.lowerQuartile]).toEqual([3, 60, 0.5, 0.5]);
+    expect(s.unitRates.upperQuartile).toBeCloseTo(7 / 12, 12);
+    expect(s.unitRates.min).toEqual({ value: 0.5, units: [{ code: '01' }, { code: '80' }] });
+    expect(s.unitRates.max).toEqual({ value: 2 / 3, units: [{ code: '72' }] });
+    expect(r.sources).toEqual([{ code: 'fixture' }]);
+  });
+});
