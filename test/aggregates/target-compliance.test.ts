@@ -101,4 +101,80 @@ describe('targetCompliance', () => {
     expect(s.unitRates.max).toEqual({ value: 2 / 3, units: [{ code: '72' }] });
     expect(r.sources).toEqual([{ code: 'fixture' }]);
   });
+
+  it('a target by code: Resolution 17 on its deadline, every province with data meets 30%', async () => {
+    // 31 Dec 2020: 72 P1 3, P2 2, P3 4 (1 of 3); 01 P1 4, P3 1 (1 of 2); 80 P1 4, P2 3 (1 of 2). 1/3 is at least 30%.
+    const r = await tc({ target: 'NQ17-2020-LEVEL4', a: '2020-12-31', l: 'MAPPED_TO_DECREE43' });
+    expect(r.primaryTarget).toEqual({ code: 'NQ17-2020-LEVEL4' });
+    expect(r.targets).toEqual([{ target: { code: 'NQ17-2020-LEVEL4' }, inForce: true, met: 3, missed: 0, withoutData: 60 }]);
+    expect(r.units.slice(0, 3).map(brief)).toEqual([['01', 0.5, 1, 2, 1, 'MET', 0], ['80', 0.5, 1, 2, 1, 'MET', 0], ['72', 1 / 3, 1, 3, 3, 'MET', 0]]);
+    expect(r.counts).toEqual({ units: 63, withData: 3, withoutData: 60, met: 3, missed: 0, notInForce: 0 });
+    // The same target the day after its deadline: listed, not in force; units with data are NOT_IN_FORCE, never missed.
+    const after = await tc({ target: 'NQ17-2020-LEVEL4', a: '2021-01-01', l: 'MAPPED_TO_DECREE43' });
+    expect(after.targets).toEqual([{ target: { code: 'NQ17-2020-LEVEL4' }, inForce: false, met: 0, missed: 0, withoutData: 60 }]);
+    expect(after.counts).toEqual({ units: 63, withData: 3, withoutData: 60, met: 0, missed: 0, notInForce: 3 });
+    expect(after.units.slice(0, 3).map((u) => [u.unit.code, u.status, u.gapPoints])).toEqual([['01', 'NOT_IN_FORCE', null], ['80', 'NOT_IN_FORCE', null], ['72', 'NOT_IN_FORCE', null]]);
+  });
+
+  it('a flow over a period, as reported and in today\'s units across the merger; no target: NOT_IN_FORCE, no primary target', async () => {
+    // On-time rate, May-August 2025 as reported: old 72 (70 + 40 + 60) / (90 + 50 + 80) = 170/220; old 80 with its commune 27766
+    // (150 + 8) / (180 + 10) = 158/190 (0.8316); 01 (450 + 90) / (500 + 100) = 540/600; new 80 July 250/300 (0.8333; August's
+    // 40 dossiers unresolved).
+    const r = await tc({ i: 'ON_TIME_RATE', p: { from: '2025-05', to: '2025-08' } });
+    expect([r.from, r.to, r.asOf, r.levels, r.primaryTarget, r.targets]).toEqual(['2025-05', '2025-08', '2025-08-31', null, null, []]);
+    expect(r.units.slice(0, 4).map((u) => [u.unit.code, u.unit.validFrom, u.numerator, u.denominator, u.rank, u.status])).toEqual([
+      ['01', null, 540, 600, 1, 'NOT_IN_FORCE'],
+      ['80', '2025-07-01', 250, 300, 2, 'NOT_IN_FORCE'],
+      ['80', null, 158, 190, 3, 'NOT_IN_FORCE'],
+      ['72', null, 170, 220, 4, 'NOT_IN_FORCE'],
+    ]);
+    // Every province valid at some time of the period: 63 before the reform and the new ones after, 86 in all.
+    expect(r.counts).toEqual({ units: 86, withData: 4, withoutData: 82, met: 0, missed: 0, notInForce: 4 });
+    expect(r.summary.ratioOfSums).toEqual({ value: 1118 / 1310, numerator: 1118, denominator: 1310 });
+    // Today's units: new 80 holds old 72's and old 80's figures and its own: 578/710; 34 provinces open today.
+    const cur = await tc({ i: 'ON_TIME_RATE', p: { from: '2025-05', to: '2025-08' }, v: 'CURRENT_UNITS' });
+    expect(cur.units.slice(0, 2).map((u) => [u.unit.code, u.unit.validFrom, u.numerator, u.denominator, u.rank, u.includesPartialMerges])).toEqual([
+      ['01', null, 540, 600, 1, false], ['80', '2025-07-01', 578, 710, 2, false],
+    ]);
+    expect(cur.counts).toEqual({ units: 34, withData: 2, withoutData: 32, met: 0, missed: 0, notInForce: 2 });
+    // The ratio of sums is the same figures either way; the mean of unit rates is not (2 units instead of 4).
+    expect(cur.summary.ratioOfSums).toEqual(r.summary.ratioOfSums);
+    expect(cur.summary.unitRates.meanOfUnitRates).toBeCloseTo((0.9 + 578 / 710) / 2, 12);
+    expect(r.summary.unitRates.meanOfUnitRates).toBeCloseTo((0.9 + 158 / 190 + 250 / 300 + 170 / 220) / 4, 12);
+  });
+
+  it('plan issuance on the 2021 deadline: 1 for Hà Nội, 0 for every other province; 11 issued after the date', async () => {
+    const r = await tc({ i: 'PLAN_ISSUED', a: '2021-09-10' });
+    expect(r.primaryTarget).toEqual({ code: 'PLAN-2021' });
+    expect(r.units.slice(0, 3).map(brief)).toEqual([['01', 1, 1, 1, 1, 'MET', 0], ['02', 0, 0, 1, 2, 'MISSED', 100], ['04', 0, 0, 1, 2, 'MISSED', 100]]);
+    expect(r.counts).toEqual({ units: 63, withData: 63, withoutData: 0, met: 1, missed: 62, notInForce: 0 });
+    expect(r.targets).toEqual([{ target: { code: 'PLAN-2021' }, inForce: true, met: 1, missed: 62, withoutData: 0 }]);
+    // 1 of 63 either way, since each unit's denominator is 1; the median and quartiles are 0.
+    const u = r.summary.unitRates;
+    expect(r.summary.ratioOfSums).toEqual({ value: 1 / 63, numerator: 1, denominator: 63 });
+    expect([u.unitsWithValue, u.unitsWithoutValue, u.median, u.lowerQuartile, u.upperQuartile, u.max]).toEqual([63, 0, 0, 0, 0, { value: 1, units: [{ code: '01' }] }]);
+    expect(u.meanOfUnitRates).toBeCloseTo(1 / 63, 12);
+    expect(u.min!.units).toHaveLength(62);
+  });
+
+  it('bad input is BAD_USER_INPUT naming the field', async () => {
+    const cases: [Record<string, unknown>, string][] = [
+      [{ a: '2021-06-30', l: 'MAPPED_TO_DECREE43' }, 'indicator'],
+      [{ target: 'NQ17-2020-LEVEL4', i: 'ON_TIME_RATE', p: { to: '2020-12' } }, 'indicator'],
+      [{ target: 'NOPE', a: '2021-06-30' }, 'target'],
+      [{ i: 'LEVEL4_SHARE', a: '2021-06-30', l: 'MAPPED_TO_DECREE43', t: 'COMMUNE' }, 'tier'],
+      [{ target: 'PLAN-2021', i: 'LEVEL4_SHARE', a: '2021-09-10' }, 'indicator'],
+      [{ i: 'ON_TIME_RATE', p: { from: '2025-05' } }, 'period.to'],
+      [{ i: 'ON_TIME_RATE', p: { to: '2025-05' }, a: '2025-05-31' }, 'asOf'],
+      [{ i: 'ON_TIME_RATE', p: { from: '2025-06', to: '2025-05' } }, 'period'],
+      [{ i: 'LEVEL4_SHARE', a: '2021-06-30' }, 'levels'],
+      [{ i: 'LEVEL4_SHARE', a: '2021-06-30', l: 'MAPPED_TO_DECREE43', y: 2021 }, 'planYear'],
+      [{ i: 'PLAN_ISSUED', a: '2021-09-10', v: 'CURRENT_UNITS' }, 'unitView'],
+    ];
+    for (const [vars, field] of cases) {
+      const res = await gw.gql(TC, vars);
+      expect([JSON.stringify(vars), res.errors?.[0].extensions?.code]).toEqual([JSON.stringify(vars), 'BAD_USER_INPUT']);
+      expect([JSON.stringify(vars), res.errors?.[0].extensions?.problems?.map((p) => p.field)]).toEqual([JSON.stringify(vars), expect.arrayContaining([field])]);
+    }
+  });
 });
