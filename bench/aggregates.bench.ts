@@ -1,17 +1,22 @@
 /**
- * Aggregates at national scale: generates a synthetic national dataset in SQL, then times the
- * five-indicator table by province (level-4 share, level-3/4 share, online dossier rate, on-time
- * rate, online payment rate; 2024, stocks on 31 December) three ways:
- *   1. a hand-written SQL query on the base tables (the baseline),
- *   2. the gateway's `aggregate` query over HTTP (rollups),
- *   3. the same with preferRollups: false (base tables through the engine).
+ * Aggregates at national scale: generates a synthetic national dataset in SQL
+ * (bench/aggregates/generate.ts), then times every aggregate shape of issue 11
+ * (bench/aggregates/shapes.ts: the five-indicator table by province, group by procedure,
+ * sector × month, commune tier, services with online filings, level share by sector, `kpi` for
+ * one province), each three ways:
+ *   1. the hand-written SQL of the same answer on the base tables (the baseline),
+ *   2. the gateway over HTTP (rollups where they cover the shape),
+ *   3. the same with preferRollups: false (base tables through the engine; not for kpi).
+ * Every answer is compared with the SQL's, row by row and number by number: a difference is
+ * printed with its rows and the bench exits non-zero.
  *
  *   npm run bench                      # BENCH_SCALE=1000000 filing rows (the default)
- *   BENCH_SCALE=10000000 npm run bench # the national size (~10M rows, 146k services; several minutes)
+ *   BENCH_SCALE=10000000 npm run bench # the national size (~10M rows; several minutes)
  *
  * It starts a throwaway embedded PostgreSQL in a temporary folder (removed afterwards), or uses
  * BENCH_DATABASE_URL (an empty database: the bench migrates and fills it; run again on the same
- * one, it reuses the data). BENCH_RUNS sets the timed repetitions (default 15; medians are printed).
+ * one, it reuses the data). BENCH_RUNS sets the timed repetitions (default 15; medians are
+ * printed); BENCH_SHAPES a comma-separated part of the shape names to time only those.
  */
 import 'reflect-metadata';
 import fs from 'node:fs';
@@ -19,20 +24,18 @@ import os from 'node:os';
 import path from 'node:path';
 import { rebuildRollups } from '../src/aggregates/rollup.service';
 import { loadConfig } from '../src/config/config';
-import { connect, Database } from '../src/db/database';
+import { connect } from '../src/db/database';
 import { startEmbeddedPostgres, EmbeddedHandle } from '../src/db/embedded-postgres';
 import { loadReferenceData } from '../src/reference/reference-data.service';
 import { startApp } from '../src/server/app';
 import { createLogger } from '../src/server/logger';
 import { createSchema } from '../src/server/schema';
 import { freePort } from '../src/common/free-port';
+import { generate } from './aggregates/generate';
+import { differences, Shape, SHAPES } from './aggregates/shapes';
 
 const SCALE = Number(process.env.BENCH_SCALE ?? 1_000_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
-/** Months of data: 2018-01 .. 2025-12; old provinces until 2025-06, today's from 2025-07. */
-const FIRST_MONTH = '2018-01-01';
-const LAST_MONTH = '2025-12-01';
-
 
 async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
   const t = process.hrtime.bigint();
@@ -42,102 +45,58 @@ async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-/** The synthetic nation, written with set-based SQL (FK triggers off while loading). */
-async function generate(db: Database): Promise<{ services: number; levels: number; filings: number }> {
-  const q = (text: string, params?: unknown[]) => db.sql.query(text, params);
-  const [src] = await q(`INSERT INTO source (code, name, kind, precedence) VALUES ('bench', 'Synthetic national data', 'import', 10) RETURNING id`);
-  const [run] = await q(`INSERT INTO ingest_run (source_id, kind, status, finished_at) VALUES ($1, 'import', 'succeeded', now()) RETURNING id`, [src.id]);
-  const ids = [src.id, run.id];
-  await q(`INSERT INTO sector (code, name, source_id, run_id) SELECT 'S' || lpad(i::text, 2, '0'), 'Lĩnh vực ' || i, $1, $2 FROM generate_series(1, 50) i`, ids);
-  await q(`INSERT INTO procedure (code, name, sector_id, tier, eligible_full_online, essential, source_id, run_id)
-    SELECT 'B.' || lpad(i::text, 6, '0'), 'Thủ tục ' || i, (SELECT id FROM sector WHERE code = 'S' || lpad((i % 50 + 1)::text, 2, '0')),
-      'province', i % 7 <> 0, i <= 25, $1, $2 FROM generate_series(1, 2000) i`, ids);
-  // Unit-months with data: 63 old provinces × 90 months + 34 provinces × 6 months.
-  const [um] = await q(`SELECT
-      (SELECT count(*) FROM unit WHERE kind = 'province' AND valid_from IS NULL) * 90
-    + (SELECT count(*) FROM unit WHERE kind = 'province' AND valid_to IS NULL) * 6 AS n`);
-  const perUnit = Math.max(1, Math.min(2000, Math.ceil(SCALE / Number(um.n))));
-  await q(`INSERT INTO service (unit_id, procedure_id, source_id, run_id)
-    SELECT u.id, p.id, $1, $2 FROM unit u CROSS JOIN generate_series(0, $3 - 1) k
-    JOIN procedure p ON p.code = 'B.' || lpad(((k + u.id * 37) % 2000 + 1)::text, 6, '0')
-    WHERE u.kind = 'province'`, [...ids, perUnit]);
-  // Levels: old units level 2 or 3 from 2018, level 4 for ~70% at some month of 2019-2022, reclassified under
-  // Decree 42 in 2023; units opened on 2025-07-01 report under Decree 42 from that day.
-  await q(`INSERT INTO service_level (service_id, taxonomy, level, valid_from, integrated_national, source_id, run_id)
-    WITH s AS (SELECT s.id, u.valid_from AS opened, p.eligible_full_online AS eligible, abs(hashtext('lv' || s.id)) AS h
-               FROM service s JOIN unit u ON u.id = s.unit_id JOIN procedure p ON p.id = s.procedure_id)
-    SELECT id, 'decree43'::level_taxonomy, CASE WHEN h % 3 = 0 THEN '2' ELSE '3' END, DATE '2018-01-01', NULL::boolean, $1::int, $2::int FROM s WHERE opened IS NULL
-    UNION ALL
-    SELECT id, 'decree43', '4', (DATE '2019-01-01' + ((h / 7) % 48) * interval '1 month')::date, h % 5 <> 0, $1::int, $2::int FROM s WHERE opened IS NULL AND h % 10 < 7
-    UNION ALL
-    SELECT id, 'decree42', CASE WHEN h % 10 < 7 AND eligible THEN 'full' WHEN h % 3 = 0 AND h % 10 >= 7 THEN 'info' ELSE 'partial' END,
-      DATE '2023-01-01', h % 5 <> 0, $1::int, $2::int FROM s WHERE opened IS NULL
-    UNION ALL
-    SELECT id, 'decree42', CASE WHEN h % 10 < 8 AND eligible THEN 'full' WHEN h % 10 = 9 THEN 'info' ELSE 'partial' END,
-      opened, h % 4 <> 0, $1::int, $2::int FROM s WHERE opened IS NOT NULL`, ids);
-  // Filings: every service of every unit that exists in a month, with counts that obey the table's checks.
-  await db.sql.transaction(async (tx) => {
-    await tx.query(`SET LOCAL session_replication_role = replica`);
-    await tx.query(`INSERT INTO filing_stat (month, unit_id, procedure_id, source_id, run_id, received, received_online, received_postal,
-        resolved_on_time, resolved_late, with_fee, paid_online, synced_national)
-      SELECT month, unit_id, procedure_id, $1, $2, r, onl, (r - onl) * ((h / 11) % 10) / 100, ot, (r - ot) * ((h / 17) % 50) / 100,
-        fee, fee * ((h / 23) % 100) / 100, r * (80 + (h / 29) % 21) / 100
-      FROM (
-        SELECT m::date AS month, s.unit_id, s.procedure_id, h, r, r * (20 + (h / 7) % 70) / 100 AS onl, r * (60 + (h / 13) % 35) / 100 AS ot,
-          r * ((h / 19) % 60) / 100 AS fee
-        FROM service s JOIN unit u ON u.id = s.unit_id
-        CROSS JOIN generate_series($3::date, $4::date, interval '1 month') m
-        CROSS JOIN LATERAL (SELECT abs(hashtext(s.id || '-' || m::date)) AS h) hh
-        CROSS JOIN LATERAL (SELECT 5 + hh.h % 200 AS r) rr
-        WHERE (u.valid_from IS NULL OR u.valid_from <= m) AND (u.valid_to IS NULL OR u.valid_to >= m)
-      ) x`, [...ids, FIRST_MONTH, LAST_MONTH]);
-  });
-  const [c] = await q(`SELECT (SELECT count(*) FROM service) AS services, (SELECT count(*) FROM service_level) AS levels, (SELECT count(*) FROM filing_stat) AS filings`);
-  return { services: Number(c.services), levels: Number(c.levels), filings: Number(c.filings) };
+/** Times `fn` `runs` times after one untimed warm-up; returns the last answer and the times. */
+async function repeat<T>(runs: number, fn: () => Promise<T>): Promise<{ answer: T; ms: number[] }> {
+  let answer = await fn();
+  const ms: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t = process.hrtime.bigint();
+    answer = await fn();
+    ms.push(Number(process.hrtime.bigint() - t) / 1e6);
+  }
+  return { answer, ms };
 }
 
-/**
- * The baseline: how one would write the table by hand on the base tables (a commune's figures
- * count towards its province; a service's level is its latest row on the date).
- */
-const BASELINE = `
-WITH flows AS (
-  SELECT CASE WHEN u.kind = 'province' THEN u.id ELSE u.parent_id END AS province_id,
-    sum(f.received) AS received, sum(f.received_online) AS online, sum(f.resolved_on_time) AS on_time,
-    sum(f.resolved_on_time + f.resolved_late) AS resolved, sum(f.with_fee) AS with_fee, sum(f.paid_online) AS paid_online
-  FROM filing_stat f JOIN unit u ON u.id = f.unit_id
-  WHERE f.month BETWEEN DATE '2024-01-01' AND DATE '2024-12-01'
-  GROUP BY 1
-),
-latest AS (
-  SELECT DISTINCT ON (sl.service_id) sl.service_id, sl.taxonomy, sl.level
-  FROM service_level sl WHERE sl.valid_from <= DATE '2024-12-31'
-  ORDER BY sl.service_id, sl.valid_from DESC
-),
-levels AS (
-  SELECT CASE WHEN u.kind = 'province' THEN u.id ELSE u.parent_id END AS province_id,
-    CASE WHEN l.taxonomy = 'decree42' THEN l.level WHEN l.level IN ('1', '2') THEN 'info' WHEN l.level = '3' THEN 'partial'
-         WHEN l.level = '4' AND p.eligible_full_online THEN 'full' ELSE 'partial' END AS level
-  FROM latest l JOIN service s ON s.id = l.service_id JOIN unit u ON u.id = s.unit_id JOIN procedure p ON p.id = s.procedure_id
-  WHERE (u.valid_from IS NULL OR u.valid_from <= DATE '2024-12-31') AND (u.valid_to IS NULL OR u.valid_to >= DATE '2024-12-31')
-),
-stock AS (
-  SELECT province_id, count(*) AS services, count(*) FILTER (WHERE level = 'full') AS full_online,
-    count(*) FILTER (WHERE level IN ('partial', 'full')) AS online
-  FROM levels GROUP BY 1
-)
-SELECT pu.code, pu.name,
-  st.full_online::float8 / nullif(st.services, 0) AS level4_share, st.online::float8 / nullif(st.services, 0) AS level34_share,
-  fl.online::float8 / nullif(fl.received, 0) AS online_dossier_rate, fl.on_time::float8 / nullif(fl.resolved, 0) AS on_time_rate,
-  fl.paid_online::float8 / nullif(fl.with_fee, 0) AS online_payment_rate
-FROM unit pu LEFT JOIN flows fl ON fl.province_id = pu.id LEFT JOIN stock st ON st.province_id = pu.id
-WHERE pu.kind = 'province' AND (fl.province_id IS NOT NULL OR st.province_id IS NOT NULL)
-ORDER BY pu.code, pu.valid_from NULLS FIRST`;
+interface ShapeResult { name: string; sqlMs: number; gatewayMs: number; baseMs: number | null; identical: boolean; rows: number; rollups: boolean | null }
 
-const GATEWAY = `query($rollups: Boolean!) { aggregate(query: {
-  measures: [LEVEL4_SHARE, LEVEL34_SHARE, ONLINE_DOSSIER_RATE, ON_TIME_RATE, ONLINE_PAYMENT_RATE],
-  groupBy: [UNIT], unitTier: PROVINCE, period: { from: "2024-01", to: "2024-12" }, levels: MAPPED_TO_DECREE42, limit: 100, preferRollups: $rollups
-}) { answeredFromRollups totalRows rows { dimensions { unit { code name validFrom } } measures { measure value numerator denominator } } } }`;
+type Ask = (shape: Shape, rollups: boolean) => Promise<Record<string, any>>;
+
+/** One shape: the SQL, the gateway (rollups), the gateway on base tables; every answer checked against the SQL's. */
+async function timeShape(db: Awaited<ReturnType<typeof connect>>, ask: Ask, shape: Shape): Promise<ShapeResult> {
+  const sql = await repeat(Math.min(RUNS, 5), () => db.sql.query(shape.sql));
+  const expected = shape.fromSql(sql.answer);
+  const gateway = await repeat(RUNS, () => ask(shape, true));
+  const base = shape.rollupSwitch ? await repeat(Math.min(RUNS, 3), () => ask(shape, false)) : undefined;
+  const problems = [
+    ...differences(expected, shape.fromGateway(gateway.answer)).map((d) => `gateway: ${d}`),
+    ...(base ? differences(expected, shape.fromGateway(base.answer)).map((d) => `preferRollups false: ${d}`) : []),
+  ];
+  const rollups = shape.rollupSwitch ? Boolean(gateway.answer.aggregate.answeredFromRollups) : null;
+  const result: ShapeResult = {
+    name: shape.name, sqlMs: median(sql.ms), gatewayMs: median(gateway.ms), baseMs: base ? median(base.ms) : null,
+    identical: problems.length === 0, rows: shape.rowCount(gateway.answer), rollups,
+  };
+  console.log('');
+  console.log(`${shape.name}, 2024 (${result.rows} rows; answers ${result.identical ? 'IDENTICAL' : `DIFFER in ${problems.length} rows`})`);
+  console.log(`  hand-written SQL (base tables)     median ${result.sqlMs.toFixed(1)} ms over ${sql.ms.length} runs`);
+  console.log(`  gateway over HTTP                  median ${result.gatewayMs.toFixed(1)} ms over ${gateway.ms.length} runs${rollups === null ? '' : ` (answered from rollups: ${rollups})`}`);
+  if (base) console.log(`  gateway, preferRollups: false      median ${median(base.ms).toFixed(1)} ms over ${base.ms.length} runs`);
+  console.log(`  ratio gateway / hand-written SQL   ${(result.gatewayMs / result.sqlMs).toFixed(3)} (target ≤ 0.1)`);
+  if (!result.identical) {
+    console.log(`  !!!!! ANSWERS DIFFER from the hand-written SQL (${problems.length}; first 10):`);
+    for (const p of problems.slice(0, 10)) console.log(`  !!!!! ${p}`);
+  }
+  return result;
+}
+
+function printSummary(results: ShapeResult[]): void {
+  console.log('');
+  console.log('| shape | SQL median ms | gateway median ms | ratio | preferRollups: false ms | answers |');
+  console.log('| --- | ---: | ---: | ---: | ---: | --- |');
+  for (const r of results) {
+    console.log(`| ${r.name} | ${r.sqlMs.toFixed(1)} | ${r.gatewayMs.toFixed(1)} | ${(r.gatewayMs / r.sqlMs).toFixed(3)} | ${r.baseMs === null ? '' : r.baseMs.toFixed(1)} | ${r.identical ? 'IDENTICAL' : 'DIFFER'} |`);
+  }
+}
 
 async function main(): Promise<void> {
   let embedded: EmbeddedHandle | undefined;
@@ -162,57 +121,35 @@ async function main(): Promise<void> {
       console.log(`reusing ${Number(existing.n).toLocaleString('en')} filing rows already in the database`);
     } else {
       console.log(`BENCH_SCALE=${SCALE} (target filing rows), ${os.cpus().length} CPUs`);
-      const [counts, genMs] = await timed(() => generate(db));
-      console.log(`generated ${counts.filings.toLocaleString('en')} filing rows, ${counts.services.toLocaleString('en')} services, ${counts.levels.toLocaleString('en')} level rows in ${(genMs / 1000).toFixed(1)} s`);
+      const [counts, genMs] = await timed(() => generate(db, SCALE));
+      console.log(`generated ${counts.filings.toLocaleString('en')} filing rows, ${counts.services.toLocaleString('en')} services (${counts.communes.toLocaleString('en')} communes report), ${counts.levels.toLocaleString('en')} level rows in ${(genMs / 1000).toFixed(1)} s`);
     }
     // Filings were loaded with triggers off: rebuild everything rather than what the triggers listed.
     const [refresh, refreshMs] = await timed(() => rebuildRollups(db.sql));
     console.log(`rollups rebuilt in ${(refreshMs / 1000).toFixed(1)} s (${refresh.filingRows.toLocaleString('en')} filing rollup rows, ${refresh.stockRows.toLocaleString('en')} stock rollup rows)`);
     await db.sql.query('VACUUM ANALYZE');
 
-    const config = loadConfig({}, { port: 0, host: '127.0.0.1', databaseUrl: url, logLevel: 'silent', statementTimeoutMs: 600_000 });
+    // The response cache off: this times the engine, not a cached answer (the same query repeats).
+    const config = loadConfig({}, { port: 0, host: '127.0.0.1', databaseUrl: url, logLevel: 'silent', statementTimeoutMs: 600_000, responseCache: false });
     const app = await startApp({ config, db, schema: await createSchema(), logger: createLogger('silent') });
-    const ask = async (rollups: boolean) => {
-      const res = await fetch(app.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: GATEWAY, variables: { rollups } }) });
-      const body = (await res.json()) as { data?: { aggregate: { answeredFromRollups: boolean; totalRows: number; rows: { measures: { value: number | null }[] }[] } }; errors?: unknown };
-      if (!body.data) throw new Error(`gateway error: ${JSON.stringify(body.errors)}`);
-      return body.data.aggregate;
+    const ask: Ask = async (shape, rollups) => {
+      const variables = { ...shape.variables, ...(shape.rollupSwitch ? { rollups } : {}) };
+      const res = await fetch(app.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: shape.query, variables }) });
+      const body = (await res.json()) as { data?: Record<string, any>; errors?: unknown };
+      if (!body.data) throw new Error(`gateway error on ${shape.name}: ${JSON.stringify(body.errors)}`);
+      return body.data;
     };
     try {
-      const baseline: number[] = [];
-      let baseRows: Record<string, unknown>[] = [];
-      for (let i = 0; i <= Math.min(RUNS, 5); i++) {
-        const [rows, ms] = await timed(() => db.sql.query(BASELINE));
-        if (i > 0) baseline.push(ms);
-        baseRows = rows;
+      const only = process.env.BENCH_SHAPES?.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+      const shapes = only ? SHAPES.filter((s) => only.some((o) => s.name.toLowerCase().includes(o))) : SHAPES;
+      const results: ShapeResult[] = [];
+      for (const shape of shapes) results.push(await timeShape(db, ask, shape));
+      printSummary(results);
+      if (results.some((r) => !r.identical)) {
+        console.log('');
+        console.log('!!!!! SOME ANSWERS DIFFER FROM THE HAND-WRITTEN SQL (see above)');
+        process.exitCode = 1;
       }
-      const viaRollups: number[] = [];
-      const rollupAnswer = await ask(true);
-      for (let i = 0; i < RUNS; i++) viaRollups.push((await timed(() => ask(true)))[1]);
-      const viaBase: number[] = [];
-      let baseAnswer = rollupAnswer;
-      for (let i = 0; i <= Math.min(RUNS, 5); i++) {
-        const [a, ms] = await timed(() => ask(false));
-        if (i > 0) viaBase.push(ms);
-        baseAnswer = a;
-      }
-      // The same table every way (values to 1e-12).
-      const differ = (answer: typeof rollupAnswer) => baseRows.filter((row, i) => {
-        const g = answer.rows[i]?.measures.map((m) => m.value) ?? [];
-        const h = [row.level4_share, row.level34_share, row.online_dossier_rate, row.on_time_rate, row.online_payment_rate] as (number | null)[];
-        return h.some((v, k) => (v === null) !== (g[k] === null) || (v !== null && Math.abs(v - (g[k] as number)) > 1e-12));
-      }).length + Math.abs(baseRows.length - answer.rows.length);
-      const mismatches = differ(rollupAnswer) + differ(baseAnswer);
-      const answer = rollupAnswer;
-      const b = median(baseline);
-      const r = median(viaRollups);
-      console.log('');
-      console.log(`five-indicator table by province, 2024 (${answer.totalRows} provinces; results ${mismatches === 0 ? 'identical' : `DIFFER in ${mismatches} rows`})`);
-      console.log(`  hand-written SQL (base tables)     median ${b.toFixed(1)} ms over ${baseline.length} runs`);
-      console.log(`  gateway aggregate over HTTP        median ${r.toFixed(1)} ms over ${viaRollups.length} runs (answered from rollups: ${answer.answeredFromRollups})`);
-      console.log(`  gateway, preferRollups: false      median ${median(viaBase).toFixed(1)} ms over ${viaBase.length} runs`);
-      console.log(`  ratio gateway / hand-written SQL   ${(r / b).toFixed(3)} (target ≤ 0.05)`);
-      if (mismatches > 0) process.exitCode = 1;
     } finally {
       await app.close();
     }
