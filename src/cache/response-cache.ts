@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { ApolloServerPlugin, GraphQLRequestContext } from '@apollo/server';
+import { ApolloServerPlugin, GraphQLRequestContext, HeaderMap } from '@apollo/server';
 import { ApolloServerPluginCacheControl } from '@apollo/server/plugin/cacheControl';
 import responseCachePlugin from '@apollo/server-plugin-response-cache';
 import { InMemoryLRUCache } from '@apollo/utils.keyvaluecache';
@@ -121,7 +121,7 @@ function httpCachingPlugin(config: GatewayConfig): ApolloServerPlugin<GatewayCon
         async willSendResponse(rc) {
           const headers = rc.response.http.headers;
           const http = rc.request.http;
-          if (isPublicRead(rc)) headers.set('x-cache', rc.metrics.responseCacheHit ? 'HIT' : 'MISS');
+          if (isPublicRead(rc) && !headers.has('x-cache')) headers.set('x-cache', rc.metrics.responseCacheHit ? 'HIT' : 'MISS');
           const body = rc.response.body;
           const policy = rc.overallCachePolicy.policyIfCacheable();
           if (http?.method !== 'GET' || !isPublicRead(rc) || body.kind !== 'single' || body.singleResult.errors || !policy) {
@@ -138,9 +138,61 @@ function httpCachingPlugin(config: GatewayConfig): ApolloServerPlugin<GatewayCon
   };
 }
 
+/** A leader's answer for its waiters, with its cache policy (maxAge and scope). */
+type Shared = { data: Record<string, unknown>; policy: NonNullable<ReturnType<GraphQLRequestContext<GatewayContext>['overallCachePolicy']['policyIfCacheable']>> } | null;
+
+/**
+ * Identical public reads that miss at the same time run once: the first (the leader) runs, the
+ * others wait for its answer instead of queueing the same statement on the pool (a cold cache at
+ * 100 connections: the same national table asked by many dashboards at once). Keyed like the
+ * cache (query, operation, variables, data version and day): a request that reads the same version
+ * would have been served the leader's answer from the cache a moment later anyway. When the leader
+ * ends without a cacheable answer (an error, an uncached field), each waiter runs on its own.
+ */
+function coalescingPlugin(): ApolloServerPlugin<GatewayContext> {
+  const inFlight = new Map<string, Promise<Shared>>();
+  return {
+    async requestDidStart() {
+      let leader: { key: string; done: (shared: Shared) => void } | undefined;
+      const finish = (shared: Shared) => {
+        if (!leader) return;
+        inFlight.delete(leader.key);
+        leader.done(shared);
+        leader = undefined;
+      };
+      return {
+        async responseForOperation(rc) {
+          if (!isPublicRead(rc) || !rc.contextValue.dataStamp) return null;
+          const key = JSON.stringify([rc.source, rc.operationName ?? null, rc.request.variables ?? {}, await rc.contextValue.dataStamp()]);
+          const pending = inFlight.get(key);
+          if (!pending) {
+            let done!: (shared: Shared) => void;
+            inFlight.set(key, new Promise<Shared>((resolve) => (done = resolve)));
+            leader = { key, done };
+            return null;
+          }
+          const shared = await pending;
+          if (!shared) return null;
+          rc.overallCachePolicy.replace(shared.policy);
+          const headers = new HeaderMap([['x-cache', 'COALESCED']]);
+          return { body: { kind: 'single', singleResult: { data: shared.data } }, http: { status: undefined, headers } };
+        },
+        async didEncounterErrors() {
+          finish(null);
+        },
+        async willSendResponse(rc) {
+          const body = rc.response.body;
+          const policy = rc.overallCachePolicy.policyIfCacheable();
+          finish(body.kind === 'single' && !body.singleResult.errors && body.singleResult.data && policy ? { data: body.singleResult.data, policy } : null);
+        },
+      };
+    },
+  };
+}
+
 /**
  * The plugins of the cache, in order: Apollo's cache control (a default maxAge for every field,
- * no headers of its own), the uncached fields, the response cache, HTTP caching.
+ * no headers of its own), the uncached fields, the response cache, identical misses run once, HTTP caching.
  */
 export function responseCachePlugins(config: GatewayConfig): ApolloServerPlugin<GatewayContext>[] {
   const cache = new InMemoryLRUCache<string>({ maxSize: config.responseCacheMaxBytes, sizeCalculation: sizeOfEntry });
@@ -154,6 +206,7 @@ export function responseCachePlugins(config: GatewayConfig): ApolloServerPlugin<
       shouldReadFromCache: async ({ contextValue }) => !contextValue.caller && !!contextValue.dataStamp,
       shouldWriteToCache: async ({ contextValue }) => !contextValue.caller && !!contextValue.dataStamp,
     }),
+    coalescingPlugin(),
     httpCachingPlugin(config),
   ];
 }

@@ -69,6 +69,15 @@ describe('response cache', () => {
     expect((await post(gw.app.url, FIGURE, { unit: '75' })).headers.get('x-cache')).toBe('MISS');
   });
 
+  it('runs identical reads that miss at the same time once: one MISS, the others share its answer', async () => {
+    const answers = await Promise.all(Array.from({ length: 8 }, () => post(gw.app.url, FIGURE, { unit: '95' })));
+    const marks = answers.map((a) => a.headers.get('x-cache')).sort();
+    expect(marks.filter((m) => m === 'MISS')).toHaveLength(1);
+    expect(marks.every((m) => m === 'MISS' || m === 'COALESCED' || m === 'HIT')).toBe(true);
+    // (Exactly one MISS: without coalescing, every request that arrived before the first answer was stored would have run.)
+    for (const a of answers) expect(a.body).toEqual(answers[0].body);
+  });
+
   it('an ingest commit bumps the version, and the next read returns the new figure, never the cached one', async () => {
     const before = await post(gw.app.url, FIGURE, { unit: '72' });
     expect(received(before)).toBe(120);
