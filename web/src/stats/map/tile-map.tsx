@@ -36,8 +36,7 @@ const MARKS: Record<Status, string> = { MET: '✓', MISSED: '✗', NOT_IN_FORCE:
 
 /** Scoped rules that inline styles cannot say (focus, hover, the grid's responsive size). React 19 hoists and dedupes it. */
 const CSS = `
-.dvc-tm { margin: 0.5rem 0; font-family: system-ui, sans-serif; }
-.dvc-tm figcaption { font-weight: 600; margin-bottom: 0.5rem; }
+.dvc-tm { margin: 0.5rem 0; font-family: system-ui, sans-serif; position: relative; }
 .dvc-tm-body { display: flex; flex-wrap: wrap; gap: 1rem 2rem; align-items: flex-start; }
 .dvc-tm-grid { display: grid; gap: 2px; max-width: 100%; flex: 0 1 auto; }
 .dvc-tm-tile { aspect-ratio: 1; border: 0; border-radius: 3px; cursor: pointer; display: flex; flex-direction: column;
@@ -57,6 +56,9 @@ const CSS = `
 .dvc-tm-unplaced button { border: 1px solid #767b84; border-radius: 3px; background: #fff; color: #1b1b1f; cursor: pointer; font: inherit; padding: 0.15rem 0.4rem; }
 .dvc-tm-unplaced button[aria-pressed=true] { outline: 3px solid #000; }
 `;
+
+/** Visually hidden, still read by screen readers. */
+const SR_ONLY = { position: 'absolute', width: 1, height: 1, overflow: 'hidden', clip: 'rect(0 0 0 0)', whiteSpace: 'nowrap' } as const;
 
 /** Tile sizes: the 34-province grid has fewer, larger tiles. */
 const TILE_REM: Record<'63' | '34', number> = { '63': 2.3, '34': 3 };
@@ -185,6 +187,7 @@ export function TileMap({ tiles, layout, formatValue, title, lang, selected, onS
   const [active, setActive] = useState<string | null>(null);
   const grid = useRef<HTMLDivElement>(null);
   const keysHint = useId();
+  const caption = useId();
   const cells = (layouts as unknown as Record<'63' | '34', LayoutTile[]>)[layout];
   const byCode = new Map(tiles.map((d) => [d.code, d]));
   const placed = new Set(cells.map((c) => c.code));
@@ -208,13 +211,14 @@ export function TileMap({ tiles, layout, formatValue, title, lang, selected, onS
   return (
     <figure className="dvc-tm" data-layout={layout}>
       <style href="dvc-tile-map" precedence="default">{CSS}</style>
-      <figcaption>{title}</figcaption>
+      {/* The page heads the view with the same words: the caption names the map for screen readers only. */}
+      <figcaption id={caption} style={SR_ONLY}>{title}</figcaption>
       <div className="dvc-tm-body">
         <div
           className="dvc-tm-grid"
           ref={grid}
           role="group"
-          aria-label={title}
+          aria-labelledby={caption}
           aria-describedby={keysHint}
           onKeyDown={onKeyDown}
           style={{ gridTemplateColumns: `repeat(${cols}, minmax(0, 1fr))`, gridTemplateRows: `repeat(${rows}, auto)`, width: `${cols * TILE_REM[layout]}rem` }}
