@@ -55,22 +55,16 @@ const COMMON = {
   define: { 'process.env.NODE_ENV': '"production"' },
 };
 
-/** Monaco's three workers, as classic scripts of their own; returns their URLs relative to the page. */
-async function buildWorkers(esbuild) {
-  const entries = {
-    'editor.worker': require.resolve('monaco-editor/esm/vs/editor/editor.worker.js', { paths: [ROOT] }),
-    'json.worker': require.resolve('monaco-editor/esm/vs/language/json/json.worker.js', { paths: [ROOT] }),
-    'graphql.worker': path.join(path.dirname(require.resolve('monaco-graphql/package.json', { paths: [ROOT] })), 'esm', 'graphql.worker.js'),
-  };
-  const result = await esbuild.build({ ...COMMON, entryPoints: entries, outdir: OUT, entryNames: `${ASSETS}/[name]-[hash]`, format: 'iife' });
-  const urls = {};
-  for (const [file, meta] of Object.entries(result.metafile.outputs)) {
-    if (!meta.entryPoint) continue;
-    const name = Object.keys(entries).find((n) => meta.entryPoint === path.relative(process.cwd(), entries[n]) || path.resolve(meta.entryPoint) === entries[n]);
-    if (name) urls[name.replace('.worker', '')] = path.relative(OUT, path.resolve(file)).split(path.sep).join('/');
-  }
-  for (const k of ['editor', 'json', 'graphql']) if (!urls[k]) throw new Error(`worker ${k} was not built`);
-  return urls;
+/**
+ * Monaco's three workers as one classic script (web/src/graphiql/monaco.worker.js says why);
+ * returns its URL relative to the page.
+ */
+async function buildWorker(esbuild) {
+  const entry = path.join(WEB, 'src', 'graphiql', 'monaco.worker.js');
+  const result = await esbuild.build({ ...COMMON, entryPoints: { 'monaco.worker': entry }, outdir: OUT, entryNames: `${ASSETS}/[name]-[hash]`, format: 'iife' });
+  const out = Object.entries(result.metafile.outputs).find(([, meta]) => meta.entryPoint && path.resolve(meta.entryPoint) === entry);
+  if (!out) throw new Error('the Monaco worker was not built');
+  return relativeToOut(out[0]);
 }
 
 /** A file inside an installed package, whatever its `exports` allow. */
@@ -137,8 +131,30 @@ const monacoCorePlugin = {
   },
 };
 
+/**
+ * GraphiQL formats the variables and headers (JSON with comments) with prettier's babel and estree
+ * plugins: 140 KiB gzipped for one button. @graphiql/react's formatJSONC asks `prettier/standalone`
+ * to format with those plugins; from that one module, prettier resolves to
+ * web/src/graphiql/jsonc-format.ts (jsonc-parser's formatter, already bundled: comments kept, one
+ * property a line) and the two plugins to nothing. Prettier still formats the queries (its graphql
+ * plugin, imported under two names that are one file).
+ */
+const prettierPlugin = {
+  name: 'prettier-for-graphql-only',
+  setup(build) {
+    const fromJsonc = (args) => /[\\/]@graphiql[\\/]react[\\/]dist[\\/]utility[\\/]jsonc\.js$/.test(args.importer);
+    build.onResolve({ filter: /^prettier\/standalone$/ }, (args) => (fromJsonc(args) ? { path: path.join(WEB, 'src', 'graphiql', 'jsonc-format.ts') } : undefined));
+    build.onResolve({ filter: /^prettier\/(plugins\/estree|parser-babel)$/ }, (args) => (fromJsonc(args) ? { path: args.path, namespace: 'no-prettier-plugin' } : undefined));
+    build.onLoad({ filter: /.*/, namespace: 'no-prettier-plugin' }, () => ({ contents: 'export const printers = {}, parsers = {};', loader: 'js' }));
+    build.onResolve({ filter: /^prettier\/parser-graphql$/ }, (args) => build.resolve('prettier/plugins/graphql', { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer }));
+  },
+};
+
+/** An output file's path relative to dist/web, with forward slashes (a URL relative to the page). */
+const relativeToOut = (file) => path.relative(OUT, path.resolve(file)).split(path.sep).join('/');
+
 /** The app: an ES module entry with a chunk per page (GraphiQL and Monaco load only on its route). */
-async function buildApp(esbuild, queries, workerUrls, graphiqlCss) {
+async function buildApp(esbuild, queries, graphiqlCss) {
   const mainEntry = path.join(WEB, 'src', 'main.tsx');
   const result = await esbuild.build({
     ...COMMON,
@@ -151,20 +167,28 @@ async function buildApp(esbuild, queries, workerUrls, graphiqlCss) {
     splitting: true,
     jsx: 'automatic',
     loader: { '.ttf': 'file', '.woff': 'file', '.woff2': 'file' },
-    define: { ...COMMON.define, MONACO_WORKER_URLS: JSON.stringify(workerUrls), GRAPHIQL_CSS_URL: JSON.stringify(graphiqlCss) },
-    plugins: [documentedQueriesPlugin(queries), monacoCssPlugin, monacoCorePlugin],
+    define: { ...COMMON.define, GRAPHIQL_CSS_URL: JSON.stringify(graphiqlCss) },
+    plugins: [documentedQueriesPlugin(queries), monacoCssPlugin, monacoCorePlugin, prettierPlugin],
   });
-  const outputs = Object.entries(result.metafile.outputs).map(([file, meta]) => ({ file: path.relative(OUT, path.resolve(file)).split(path.sep).join('/'), meta }));
-  const entry = outputs.find((o) => o.meta.entryPoint && path.resolve(o.meta.entryPoint) === mainEntry);
+  // What each chunk holds, for whoever trims the bundle next (outside dist/web: not served).
+  fs.writeFileSync(path.join(OUT, '..', 'web-metafile.json'), JSON.stringify(result.metafile));
+  const outputs = Object.entries(result.metafile.outputs).map(([file, meta]) => ({ file: relativeToOut(file), meta }));
+  const built = (entry) => outputs.find((o) => o.meta.entryPoint && path.resolve(o.meta.entryPoint) === path.resolve(entry));
+  const entry = built(mainEntry);
   if (!entry) throw new Error('the app entry was not built');
-  return { js: entry.file, css: entry.meta.cssBundle ? path.relative(OUT, path.resolve(entry.meta.cssBundle)).split(path.sep).join('/') : undefined };
+  return { js: entry.file, css: entry.meta.cssBundle ? relativeToOut(entry.meta.cssBundle) : undefined };
 }
 
-/** index.html with the hashed entry (and its CSS) written in; relative URLs, so a path prefix works. */
-function writeIndex(app) {
+/**
+ * index.html with the hashed entry (and its CSS) written in, and the worker's URL in a meta
+ * element (web/src/graphiql/monaco-workers.ts reads it: the page, never cached, always names the
+ * current file). Relative URLs, so a path prefix works.
+ */
+function writeIndex(app, workerUrl) {
   const template = fs.readFileSync(path.join(WEB, 'index.html'), 'utf8');
   const html = template
     .replace('<!--styles-->', app.css ? `<link rel="stylesheet" href="${app.css}">` : '')
+    .replace('<!--worker-->', `<meta name="dvc-monaco-worker" content="${workerUrl}">`)
     .replace('<!--scripts-->', `<script type="module" src="${app.js}"></script>`);
   fs.writeFileSync(path.join(OUT, 'index.html'), html);
 }
@@ -204,13 +228,13 @@ async function main() {
   const queries = documentedQueries();
   fs.rmSync(OUT, { recursive: true, force: true });
   fs.mkdirSync(OUT, { recursive: true });
-  const workerUrls = await buildWorkers(esbuild);
+  const worker = await buildWorker(esbuild);
   const graphiqlCss = await buildGraphiqlCss(esbuild);
-  const app = await buildApp(esbuild, queries, workerUrls, graphiqlCss);
-  writeIndex(app);
+  const app = await buildApp(esbuild, queries, graphiqlCss);
+  writeIndex(app, worker);
   fs.writeFileSync(path.join(OUT, 'documented-queries.json'), JSON.stringify(queries, null, 1));
   const sizes = precompress();
-  fs.writeFileSync(path.join(OUT, 'asset-sizes.json'), JSON.stringify({ entry: app, workers: workerUrls, graphiqlCss, files: sizes }, null, 1));
+  fs.writeFileSync(path.join(OUT, 'asset-sizes.json'), JSON.stringify({ entry: app, worker, graphiqlCss, files: sizes }, null, 1));
   const gzip = Object.values(sizes).reduce((s, f) => s + f.gzipBytes, 0);
   process.stderr.write(`web-build: dist/web built in ${((Date.now() - started) / 1000).toFixed(1)} s, ${queries.length} documented queries, ${(gzip / 1024).toFixed(0)} KiB gzipped in all\n`);
 }
