@@ -7,6 +7,8 @@ import { AggregateWarningsService } from './aggregate-warnings.service';
 import { AggregateWarning } from './aggregate-warnings.types';
 import { AggregateResult, AggregateRow, MeasureValue } from './aggregate.types';
 import { AggregateMeasure } from './measures';
+import { aggregateDistribution } from './distribution.service';
+import { DistributionGroup } from './distribution.types';
 
 @ArgsType()
 class AggregateArgs {
@@ -38,6 +40,21 @@ export class AggregateResolver {
     const aggregates = new AggregateService(ctx.sql, ctx.em, ctx.config.statementTimeoutMs);
     return new AggregateWarningsService(ctx.sql, ctx.config.statementTimeoutMs, (spec) => aggregates.run(spec))
       .warnings({ spec: outcome.spec, rows: outcome.rows, truncated: outcome.truncated, coverage: outcome.coverage });
+  }
+
+  // A field resolver too: the statistics cost a second pass over the rows, paid only when selected.
+  @FieldResolver(() => [DistributionGroup], {
+    description: 'A ratio measure (one of `measures`) across the units of each group: one DistributionGroup per combination of the groupBy '
+      + 'dimensions other than UNIT (or PROVINCE, when UNIT is not grouped on), over every row before the limit (after `having`). Each '
+      + 'gives the ratio of sums (a big province weighs more) beside the distribution of the units\' own rates (each unit counts once: '
+      + 'mean of unit rates, median, quartiles, min and max with their units); the two are different numbers. Needs UNIT or PROVINCE in '
+      + 'groupBy (BAD_USER_INPUT otherwise). Computed only when selected.',
+  })
+  distribution(
+    @Root() result: AggregateResult, @Arg('measure', () => AggregateMeasure) measure: AggregateMeasure, @Ctx() ctx: GatewayContext,
+  ): Promise<DistributionGroup[]> {
+    const aggregates = new AggregateService(ctx.sql, ctx.em, ctx.config.statementTimeoutMs);
+    return aggregateDistribution((result as AggregateOutcome).spec, measure, (spec) => aggregates.run(spec));
   }
 }
 

@@ -14,7 +14,7 @@ import { AggregateDimensions, AggregateResult, AggregateRow, CatalogueRef, Measu
 import { AggregateDimension as D, Grain, GRAIN_MONTHS, PeriodGrain, SUPPORTED_GRAINS, UnitView, VIEW_LEVELS } from './dimensions';
 import { AggregateMeasure, MEASURES } from './measures';
 import { runReadQuery } from './read-query';
-import type { DistributionRow } from './distribution.service';
+import type { DistributionRow } from './distribution.sql';
 
 /** Most periods a stock series (stock measures by PERIOD) may span. */
 export const MAX_STOCK_PERIODS = 120;
