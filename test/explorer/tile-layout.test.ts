@@ -15,6 +15,19 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const MAP_DIR = path.join(ROOT, 'web', 'src', 'stats', 'map');
 const layouts = JSON.parse(fs.readFileSync(path.join(MAP_DIR, 'province-tiles.json'), 'utf8')) as Layouts;
 
+/**
+ * The map's colour scale, through jest's TypeScript transform: a computed require keeps `tsc -p .`
+ * from compiling the web module into dist/web (the bundle's folder).
+ */
+interface ColourClass { from: number; to: number; fill: string; text: string }
+const scale = require(path.join(MAP_DIR, 'colour-scale.ts')) as {
+  colourClasses(values: (number | null)[]): ColourClass[];
+  classOf(classes: ColourClass[], value: number | null): ColourClass | undefined;
+  contrast(a: string, b: string): number;
+  NO_DATA_COLOUR: string; NO_DATA_HATCH: string; NO_DATA_TEXT: string;
+};
+const { classOf, colourClasses, contrast, NO_DATA_COLOUR, NO_DATA_HATCH, NO_DATA_TEXT } = scale;
+
 const PROVINCES = `query Provinces($validAt: LocalDate) {
   units(filter: { kind: PROVINCE, validAt: $validAt }, first: 100) { totalCount nodes { code name } }
 }`;
@@ -108,5 +121,32 @@ describe('province tile layouts', () => {
     const run = spawnSync(process.execPath, [path.join(MAP_DIR, 'province-tiles.make.mjs'), '--check'], { encoding: 'utf8' });
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
+  });
+});
+
+describe('map colours', () => {
+  it('splits the values into equal classes between the lowest and the highest, nulls outside', () => {
+    const classes = colourClasses([0.2, null, 0.4, 0.6, 0.7, 1]);
+    // Five distinct values: five classes 0.16 wide from 0.2 to 1.
+    expect(classes.map((c) => [c.from, c.to].map((v) => Math.round(v * 100) / 100))).toEqual([[0.2, 0.36], [0.36, 0.52], [0.52, 0.68], [0.68, 0.84], [0.84, 1]]);
+    expect(classes.indexOf(classOf(classes, 0.2)!)).toBe(0);
+    expect(classes.indexOf(classOf(classes, 0.6)!)).toBe(2);
+    expect(classes.indexOf(classOf(classes, 0.7)!)).toBe(3);
+    expect(classes.indexOf(classOf(classes, 1)!)).toBe(4);
+    expect(classOf(classes, null)).toBeUndefined();
+    // Equal values: one class; no values: none (every tile shows as no data).
+    expect(colourClasses([0.5, 0.5, null])).toHaveLength(1);
+    expect(colourClasses([null, null])).toEqual([]);
+  });
+
+  it('reads light to dark (luminance falls at every step) with AA contrast for each tile\'s text', () => {
+    const classes = colourClasses([0, 0.25, 0.5, 0.75, 1]);
+    expect(classes).toHaveLength(5);
+    const againstBlack = classes.map((c) => contrast(c.fill, '#000000'));
+    for (let i = 1; i < againstBlack.length; i++) expect(againstBlack[i]).toBeLessThan(againstBlack[i - 1]);
+    for (const c of classes) expect(contrast(c.fill, c.text)).toBeGreaterThanOrEqual(4.5);
+    // The no-data tiles: dark text on both colours of their hatching.
+    expect(contrast(NO_DATA_COLOUR, NO_DATA_TEXT)).toBeGreaterThanOrEqual(4.5);
+    expect(contrast(NO_DATA_HATCH, NO_DATA_TEXT)).toBeGreaterThanOrEqual(4.5);
   });
 });

@@ -10,8 +10,9 @@
 const CLASS_COLOURS = ['#fde725', '#5ec962', '#21918c', '#3b528b', '#440154'];
 
 export const NO_DATA_COLOUR = '#e6e6e6';
+export const NO_DATA_HATCH = '#b3b3b3';
 /** Hatching on top of the no-data colour: it must not read as the lightest class. */
-export const NO_DATA_FILL = `repeating-linear-gradient(135deg, ${NO_DATA_COLOUR} 0 5px, #b3b3b3 5px 7px)`;
+export const NO_DATA_FILL = `repeating-linear-gradient(135deg, ${NO_DATA_COLOUR} 0 5px, ${NO_DATA_HATCH} 5px 7px)`;
 export const NO_DATA_TEXT = '#1a1a1a';
 
 export interface ColourClass {
