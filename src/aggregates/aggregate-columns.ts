@@ -20,8 +20,8 @@ export const AGGREGATE_COLUMNS = {
   rank: 'rank_value',
   /** How many rows were ranked (the same on every row; the document's `ranked` is its maximum). */
   rankedCount: 'ranked',
-  /** Per stream: the source ids behind its figures, and its first and last months with data. */
-  sourceIds: 'srcs',
+  /** Per stream row (a group and a source): the source behind its figures, and its first and last months with data. */
+  sourceId: 'src',
   firstMonth: 'first_month',
   lastMonth: 'last_month',
   /** The one column of the statement: the JSON document. */

@@ -8,37 +8,61 @@ import { FLOW_COLUMNS } from './measures';
 export type FilterKey = 'unit' | 'province' | 'unitKinds' | 'sector' | 'procedure' | 'essential' | 'eligible' | 'levels';
 
 /**
- * A precomputed rollup the engine may answer from. Every rollup is keyed by the reporting unit's
- * top-level unit (province or ministry: `l1_id`) and its counterpart in today's units
- * (`cur_l1_id`), so it covers the UNIT dimension at tiers nation, province and ministry only.
+ * How a rollup's rows name their unit:
+ * - `l1`: the reporting unit's top-level unit (province or ministry: `l1_id`) and its counterpart
+ *   in today's units (`cur_l1_id`), with the reporting unit's kinds and partial merges at those
+ *   tiers; covers the UNIT dimension at tiers nation, province and ministry.
+ * - `unit`: the reporting unit itself (`unit_id`, read through unit_map like the base tables);
+ *   covers UNIT at every tier (communes). `l1_id` is kept to refresh by cell.
+ * - `nation`: no unit, only the reporting unit's kind as reported and today (`unit_kind`,
+ *   `cur_unit_kind`); covers queries with no unit dimension or unit filter but UNIT_KIND.
  */
+export type RollupUnitKey = 'l1' | 'unit' | 'nation';
+
+/** A precomputed rollup the engine may answer from. */
 export interface RollupDef {
   table: string;
   stream: 'flow' | 'stock';
   dims: ReadonlySet<D>;
   filters: ReadonlySet<FilterKey>;
+  unitKey: RollupUnitKey;
   /** Whether rows carry sector_id and essential (the procedure attributes beyond eligibility). */
   sector: boolean;
+  /** Whether rows carry procedure_id (flows; with the sector attributes). */
+  procedure?: boolean;
 }
 
 const UNIT_DIMS = [D.PERIOD, D.UNIT, D.PROVINCE, D.UNIT_KIND];
 const UNIT_FILTERS: FilterKey[] = ['unit', 'province', 'unitKinds'];
+const CATALOGUE_DIMS = [D.SECTOR, D.ESSENTIAL, D.ELIGIBLE];
+const CATALOGUE_FILTERS: FilterKey[] = ['sector', 'essential', 'eligible'];
 
-/** Smallest first: the engine takes the first that covers a query. */
+/**
+ * Smallest first: the engine takes the first that covers a query. Sizes at 10M filing rows (bench):
+ * l1 9k rows, sector 300k, procedure (national) about 190k, unit (every reporting unit) about 1M.
+ */
 export const ROLLUPS: readonly RollupDef[] = [
-  { table: 'filing_rollup_l1', stream: 'flow', dims: new Set(UNIT_DIMS), filters: new Set(UNIT_FILTERS), sector: false },
+  { table: 'filing_rollup_l1', stream: 'flow', unitKey: 'l1', dims: new Set(UNIT_DIMS), filters: new Set(UNIT_FILTERS), sector: false },
   {
-    table: 'filing_rollup_sector', stream: 'flow', sector: true,
-    dims: new Set([...UNIT_DIMS, D.SECTOR, D.ESSENTIAL, D.ELIGIBLE]),
-    filters: new Set<FilterKey>([...UNIT_FILTERS, 'sector', 'essential', 'eligible']),
+    table: 'filing_rollup_sector', stream: 'flow', unitKey: 'l1', sector: true,
+    dims: new Set([...UNIT_DIMS, ...CATALOGUE_DIMS]),
+    filters: new Set<FilterKey>([...UNIT_FILTERS, ...CATALOGUE_FILTERS]),
   },
+  // Group by procedure (issue 11): the base tables' answer read 1.26M facts for a year at 10M rows, 2.4× the hand-written SQL.
   {
-    table: 'service_stock_rollup_l1', stream: 'stock', sector: false,
+    table: 'filing_rollup_procedure', stream: 'flow', unitKey: 'nation', sector: true, procedure: true,
+    dims: new Set([D.PERIOD, D.UNIT_KIND, D.PROCEDURE, ...CATALOGUE_DIMS]),
+    filters: new Set<FilterKey>(['unitKinds', 'procedure', ...CATALOGUE_FILTERS]),
+  },
+  // Units below the top tier (communes; issue 11): one row per reporting unit and month instead of one per procedure.
+  { table: 'filing_rollup_unit', stream: 'flow', unitKey: 'unit', dims: new Set(UNIT_DIMS), filters: new Set(UNIT_FILTERS), sector: false },
+  {
+    table: 'service_stock_rollup_l1', stream: 'stock', unitKey: 'l1', sector: false,
     dims: new Set([...UNIT_DIMS, D.ELIGIBLE, D.LEVEL]),
     filters: new Set<FilterKey>([...UNIT_FILTERS, 'eligible', 'levels']),
   },
   {
-    table: 'service_stock_rollup_sector', stream: 'stock', sector: true,
+    table: 'service_stock_rollup_sector', stream: 'stock', unitKey: 'l1', sector: true,
     dims: new Set([...UNIT_DIMS, D.ELIGIBLE, D.LEVEL, D.SECTOR, D.ESSENTIAL]),
     filters: new Set<FilterKey>([...UNIT_FILTERS, 'eligible', 'levels', 'sector', 'essential']),
   },
@@ -55,16 +79,36 @@ const unitKeysCte = (l1s: string) => `um AS MATERIALIZED (
   FROM unit_map WHERE (${l1s}::int[] IS NULL OR l1_id = ANY(${l1s}::int[])))`;
 const UNIT_KEY_COLUMNS = ['l1_id', 'cur_l1_id', 'unit_kind', 'cur_unit_kind', 'partial_kinds'];
 
+/** Key columns of a flow rollup row and the SQL reading each from a fact `f`, its unit keys `m` and procedure `p`. */
+function flowKeys(r: RollupDef): { columns: string[]; select: string[] } {
+  const unit: Record<RollupUnitKey, [string, string][]> = {
+    l1: UNIT_KEY_COLUMNS.map((c) => [c, `m.${c}`]),
+    unit: [['unit_id', 'f.unit_id'], ['l1_id', 'm.l1_id']],
+    nation: [['unit_kind', 'm.unit_kind'], ['cur_unit_kind', 'm.cur_unit_kind']],
+  };
+  const catalogue: [string, string][] = [
+    ...(r.procedure ? [['procedure_id', 'f.procedure_id'] as [string, string]] : []),
+    ...(r.sector ? [['sector_id', 'p.sector_id'], ['essential', 'p.essential'], ['eligible', 'p.eligible_full_online']] as [string, string][] : []),
+  ];
+  const keys: [string, string][] = [['month', 'f.month'], ['source_id', 'f.source_id'], ...unit[r.unitKey], ...catalogue];
+  return { columns: keys.map(([c]) => c), select: keys.map(([, sql]) => sql) };
+}
+
+/**
+ * Recomputes a flow rollup's cells. Keyed by unit (l1, unit), a cell is a month and a top-level
+ * unit: $1 months, $2 top-level units, or $3/$4 (month, top-level unit) pairs. A national rollup
+ * has no unit in its key: its cells are months ($1), recomputed from every unit's facts.
+ */
 function flowRefresh(r: RollupDef): string {
-  const keyCols = ['month', 'source_id', ...UNIT_KEY_COLUMNS, ...(r.sector ? ['sector_id', 'essential', 'eligible'] : [])];
-  const keySel = ['f.month', 'f.source_id', ...UNIT_KEY_COLUMNS.map((c) => `m.${c}`), ...(r.sector ? ['p.sector_id', 'p.essential', 'p.eligible_full_online'] : [])];
-  return `INSERT INTO ${r.table} (${keyCols.join(', ')}, rows, ${FLOW_COLUMNS.join(', ')})
-    WITH ${unitKeysCte('$2')}
-    SELECT ${keySel.join(', ')}, count(*), ${FLOW_COLUMNS.map((c) => `sum(f.${c})`).join(', ')}
+  const { columns, select } = flowKeys(r);
+  const national = r.unitKey === 'nation';
+  return `INSERT INTO ${r.table} (${columns.join(', ')}, rows, ${FLOW_COLUMNS.join(', ')})
+    WITH ${unitKeysCte(national ? 'NULL' : '$2')}
+    SELECT ${select.join(', ')}, count(*), ${FLOW_COLUMNS.map((c) => `sum(f.${c})`).join(', ')}
     FROM filing_stat f JOIN um m ON m.unit_id = f.unit_id ${r.sector ? 'JOIN procedure p ON p.id = f.procedure_id' : ''}
     WHERE ($1::date[] IS NULL OR f.month = ANY($1::date[]))
-      AND ($3::date[] IS NULL OR (f.month, m.l1_id) IN (SELECT * FROM unnest($3::date[], $4::int[])))
-    GROUP BY ${keyCols.map((_, i) => i + 1).join(', ')}`;
+      ${national ? '' : 'AND ($3::date[] IS NULL OR (f.month, m.l1_id) IN (SELECT * FROM unnest($3::date[], $4::int[])))'}
+    GROUP BY ${columns.map((_, i) => i + 1).join(', ')}`;
 }
 
 /**
@@ -128,6 +172,12 @@ async function insertCount(tx: SqlClient, text: string, params: unknown[]): Prom
   return res.rowCount ?? 0;
 }
 
+/** The months a national rollup recomputes for these cells: those named (by list or pairs); null: every month. */
+function nationalMonths(c: FlowCells): string[] | null {
+  if (c.pairs) return [...new Set(c.pairs.months)];
+  return c.months;
+}
+
 async function refreshFlows(tx: SqlClient, c: FlowCells): Promise<number> {
   let rows = 0;
   const params = [c.months, c.l1s, c.pairs?.months ?? null, c.pairs?.l1s ?? null];
@@ -136,6 +186,13 @@ async function refreshFlows(tx: SqlClient, c: FlowCells): Promise<number> {
   const [{ was }] = await tx.query<{ was: string }>(`SELECT current_setting('enable_sort') AS was`);
   await tx.query(`SELECT set_config('enable_sort', 'off', true)`);
   for (const r of ROLLUPS.filter((x) => x.stream === 'flow')) {
+    if (r.unitKey === 'nation') {
+      // A month of a national rollup sums every unit: recomputed whole for each month touched.
+      const months = nationalMonths(c);
+      await tx.query(`DELETE FROM ${r.table} WHERE $1::date[] IS NULL OR month = ANY($1::date[])`, [months]);
+      rows += await insertCount(tx, flowRefresh(r), [months]);
+      continue;
+    }
     // DELETE rather than TRUNCATE even for a rebuild: readers keep their snapshot instead of waiting.
     await tx.query(`DELETE FROM ${r.table} WHERE ($1::date[] IS NULL OR month = ANY($1::date[])) AND ($2::int[] IS NULL OR l1_id = ANY($2::int[]))
       AND ($3::date[] IS NULL OR (month, l1_id) IN (SELECT * FROM unnest($3::date[], $4::int[])))`, params);

@@ -12,7 +12,7 @@ import { UnitKind } from '../units/unit.entity';
 import { validOnSql } from '../units/unit-validity';
 import { AggregateSpec, filtersUnits } from './aggregate-spec';
 import { AggregateDimension as D, Grain, GRAIN_MONTHS, LevelView, levelSql, PeriodGrain, tierColumn, TOP_TIERS } from './dimensions';
-import { FilterKey, RollupDef, ROLLUPS } from './rollup.service';
+import { FilterKey, RollupDef, ROLLUPS, RollupUnitKey } from './rollup.service';
 import { AddParam } from './unit-scope';
 
 export type Stream = 'flow' | 'stock';
@@ -84,13 +84,18 @@ export function filterKeys(spec: AggregateSpec): FilterKey[] {
   return keys;
 }
 
+/** Whether a rollup keyed this way can read the unit tier the query groups or filters by. */
+function coversTier(r: RollupDef, spec: AggregateSpec, keys: FilterKey[]): boolean {
+  const usesUnitTier = spec.groupBy.includes(D.UNIT) || keys.includes('unit');
+  return !usesUnitTier || r.unitKey === 'unit' || (r.unitKey === 'l1' && TOP_TIERS.includes(spec.unitTier));
+}
+
 /** The rollup that covers a stream of this query, if any (the smallest first); undefined: the base tables. */
 export function chooseRollup(spec: AggregateSpec, stream: Stream, needsOnlineFilings: boolean): RollupDef | undefined {
   if (!spec.preferRollups || (stream === 'stock' && needsOnlineFilings)) return undefined;
   const keys = filterKeys(spec);
-  const usesUnitTier = spec.groupBy.includes(D.UNIT) || keys.includes('unit');
-  if (usesUnitTier && !TOP_TIERS.includes(spec.unitTier)) return undefined;
-  return ROLLUPS.find((r) => r.stream === stream && spec.groupBy.every((d) => r.dims.has(d)) && keys.every((k) => r.filters.has(k)));
+  return ROLLUPS.find((r) => r.stream === stream && spec.groupBy.every((d) => r.dims.has(d)) && keys.every((k) => r.filters.has(k))
+    && coversTier(r, spec, keys));
 }
 
 const bucketOf = (grain: Grain, month: string) => (grain === PeriodGrain.MONTH ? month : `date_trunc('${grain}', ${month}::timestamp)::date`);
@@ -118,10 +123,28 @@ const unitIn = (attributes: typeof BASE_UNIT, current: boolean): UnitAttributes 
 /** Base tables: the fact's procedure `p` (a filing's procedure_id, a service's). */
 const FLOW_CATALOGUE: CatalogueAttributes = { sector: 'p.sector_id', procedure: 'f.procedure_id', essential: 'p.essential', eligible: 'p.eligible_full_online' };
 const STOCK_CATALOGUE: CatalogueAttributes = { ...FLOW_CATALOGUE, procedure: 's.procedure_id' };
-/** Rollups keep sector, essential and eligible, not the procedure. */
+/** Rollups keep sector, essential and eligible; the procedure rollup the procedure too. */
 const ROLLUP_CATALOGUE: CatalogueAttributes = { sector: 'r.sector_id', procedure: 'NULL::int', essential: 'r.essential', eligible: 'r.eligible' };
+const PROCEDURE_ROLLUP_CATALOGUE: CatalogueAttributes = { ...ROLLUP_CATALOGUE, procedure: 'r.procedure_id' };
 
 const rollupUnitMapJoin = (current: boolean) => `JOIN unit_map ml ON ml.unit_id = r.${current ? 'cur_l1_id' : 'l1_id'}`;
+
+/** A national rollup has no unit: chooseRollup never picks one for a query that reads a unit tier. */
+const noUnit = (what: string) => (): string => {
+  throw new Error(`a national rollup has no ${what}`);
+};
+const NATION_UNIT: { asReported: UnitAttributes; current: UnitAttributes } = {
+  asReported: { at: noUnit('unit tier'), province: 'NULL::int', kind: 'r.unit_kind', partialKinds: `'{}'::unit_kind[]` },
+  current: { at: noUnit('unit tier'), province: 'NULL::int', kind: 'r.cur_unit_kind', partialKinds: `'{}'::unit_kind[]` },
+};
+
+/** How a flow rollup's rows read their unit (FROM clause after the rollup `r`, and the attributes). */
+const ROLLUP_UNITS: Record<RollupUnitKey, (current: boolean) => { join: string; unit: UnitAttributes }> = {
+  l1: (current) => ({ join: rollupUnitMapJoin(current), unit: unitIn(ROLLUP_UNIT, current) }),
+  // Keyed by the reporting unit: its unit_map row, as the base tables read it.
+  unit: (current) => ({ join: 'JOIN unit_map m ON m.unit_id = r.unit_id', unit: unitIn(BASE_UNIT, current) }),
+  nation: (current) => ({ join: '', unit: unitIn(NATION_UNIT, current) }),
+};
 
 /** Flows from filing_stat. */
 export function flowFromBaseTables(spec: AggregateSpec): FlowSource {
@@ -148,15 +171,16 @@ export function flowFromBaseTables(spec: AggregateSpec): FlowSource {
   };
 }
 
-/** Flows from a filing rollup (by month and top-level unit, and for some by sector). */
+/** Flows from a filing rollup (by month and unit: top-level, reporting or none; some by sector or procedure). */
 export function flowFromRollup(spec: AggregateSpec, rollup: RollupDef): FlowSource {
+  const { join, unit } = ROLLUP_UNITS[rollup.unitKey](spec.current);
   return {
     stream: 'flow',
     ctes: [],
-    from: `${rollup.table} r ${rollupUnitMapJoin(spec.current)}`,
+    from: `${rollup.table} r ${join}`,
     where: [],
-    unit: unitIn(ROLLUP_UNIT, spec.current),
-    catalogue: ROLLUP_CATALOGUE,
+    unit,
+    catalogue: rollup.procedure ? PROCEDURE_ROLLUP_CATALOGUE : ROLLUP_CATALOGUE,
     level: 'NULL::text',
     source: 'r.source_id',
     month: 'r.month',

@@ -112,8 +112,9 @@ describe('rollups', () => {
 
   it('falls back to base tables for what the rollups do not cover', async () => {
     for (const q of [
-      { measures: ['DOSSIERS_RECEIVED'], groupBy: ['PROCEDURE'] },
-      { measures: ['DOSSIERS_RECEIVED'], groupBy: ['UNIT'], unitTier: 'COMMUNE' },
+      // PROCEDURE alone and the commune tier have rollups (test/aggregates/shape-rollups.test.ts); these combinations do not.
+      { measures: ['DOSSIERS_RECEIVED'], groupBy: ['PROCEDURE', 'PROVINCE'] },
+      { measures: ['DOSSIERS_RECEIVED'], groupBy: ['UNIT', 'SECTOR'], unitTier: 'COMMUNE' },
       { measures: ['DOSSIERS_RECEIVED'], groupBy: ['LEVEL'], levels: 'DECREE42' },
       { measures: ['SERVICES_WITH_ONLINE_FILINGS'], period: { from: '2025-06', to: '2025-06' }, levels: 'DECREE42' },
     ]) {

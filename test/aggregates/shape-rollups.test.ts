@@ -1,0 +1,102 @@
+import { rebuildRollups, refreshRollups } from '../../src/aggregates/rollup.service';
+import { IngestService } from '../../src/ingest/ingest.service';
+import { startTestGateway, TestGateway } from '../support/harness';
+import { AGGREGATE, AggregateOut, loadFixture, m } from './fixture';
+
+/**
+ * The rollups for issue 11's shapes (filing_rollup_procedure: national, by procedure;
+ * filing_rollup_unit: by reporting unit, for every tier): each answers its shapes exactly as the
+ * base tables do, and follows the facts after an ingest.
+ */
+let gw: TestGateway;
+beforeAll(async () => {
+  gw = await startTestGateway();
+  await loadFixture(gw.db);
+});
+afterAll(() => gw?.stop());
+
+const MAY_AUG = { from: '2025-05', to: '2025-08' };
+const FLOWS = ['DOSSIERS_RECEIVED', 'DOSSIERS_IN_PERSON', 'ONLINE_DOSSIER_RATE', 'ON_TIME_RATE', 'ONLINE_PAYMENT_RATE', 'DOSSIERS_SYNCED'];
+
+/** Both engines' answers; they must agree but for answeredFromRollups, which must say the rollup answered. */
+async function both(q: Record<string, unknown>, table: string): Promise<AggregateOut> {
+  const [a, b] = await Promise.all([true, false].map((preferRollups) => gw.gql<{ aggregate: AggregateOut }>(AGGREGATE, { q: { ...q, preferRollups } })));
+  expect(a.errors).toBeUndefined();
+  expect(b.errors).toBeUndefined();
+  expect({ q, table, fromRollups: a.data!.aggregate.answeredFromRollups }).toEqual({ q, table, fromRollups: true });
+  expect(b.data!.aggregate.answeredFromRollups).toBe(false);
+  expect({ ...a.data!.aggregate, answeredFromRollups: null }).toEqual({ ...b.data!.aggregate, answeredFromRollups: null });
+  return a.data!.aggregate;
+}
+
+const received = (a: AggregateOut) => a.rows.map((r) => [r.dimensions.procedure?.code ?? r.dimensions.unit?.code ?? null, m(r, 'DOSSIERS_RECEIVED')!.value]);
+
+const PROCEDURE_SHAPES: Record<string, unknown>[] = [
+  { measures: FLOWS, groupBy: ['PROCEDURE'], period: MAY_AUG },
+  { measures: FLOWS, groupBy: ['PROCEDURE', 'PERIOD'], periodGrain: 'QUARTER', period: { from: '2025-04', to: '2025-09' }, unitView: 'CURRENT_UNITS' },
+  { measures: FLOWS, groupBy: ['PROCEDURE', 'UNIT_KIND'], period: MAY_AUG, unitView: 'CURRENT_UNITS' },
+  { measures: FLOWS, groupBy: ['PROCEDURE', 'SECTOR', 'ESSENTIAL', 'ELIGIBLE'], period: MAY_AUG, filter: { unitKinds: ['PROVINCE'] } },
+  { measures: ['DOSSIERS_RECEIVED'], groupBy: ['PROCEDURE'], filter: { procedureCodes: ['P1', 'P3'], eligible: true } },
+  { measures: ['DOSSIERS_RECEIVED', 'ON_TIME_RATE'], groupBy: ['PROCEDURE'], having: [{ measure: 'ON_TIME_RATE', op: 'GT', value: 0.85 }], orderBy: [{ measure: 'ON_TIME_RATE', direction: 'DESC' }] },
+];
+
+const UNIT_SHAPES: Record<string, unknown>[] = [
+  { measures: FLOWS, groupBy: ['UNIT'], unitTier: 'COMMUNE', period: MAY_AUG },
+  { measures: FLOWS, groupBy: ['UNIT', 'UNIT_KIND'], unitTier: 'COMMUNE', period: MAY_AUG, unitView: 'CURRENT_UNITS' },
+  { measures: FLOWS, groupBy: ['UNIT', 'PROVINCE', 'PERIOD'], unitTier: 'COMMUNE', period: MAY_AUG, filter: { provinceCodes: ['80'], unitsAt: '2025-06-30' } },
+  { measures: FLOWS, groupBy: ['UNIT'], unitTier: 'COMMUNE', period: MAY_AUG, filter: { unitCodes: ['27757'] }, unitView: 'CURRENT_UNITS' },
+  { measures: FLOWS, groupBy: ['UNIT'], unitTier: 'DISTRICT', period: MAY_AUG },
+  { measures: FLOWS, groupBy: ['UNIT'], unitTier: 'COMMUNE', includeEmptyUnits: true, filter: { provinceCodes: ['80'], unitsAt: '2025-06-30' }, period: { from: '2025-06', to: '2025-06' }, limit: 5000 },
+];
+
+describe('rollups for group by procedure and units below the top tier', () => {
+  it('group by procedure reads the national procedure rollup, with the base tables\' answer (hand-checked)', async () => {
+    for (const q of PROCEDURE_SHAPES) await both(q, 'filing_rollup_procedure');
+    // May-August: P1 100+80+200+300+500 = 1180; P2 50+10+100 = 160; P3 40.
+    const r = await both({ measures: ['DOSSIERS_RECEIVED', 'ON_TIME_RATE'], groupBy: ['PROCEDURE'], period: MAY_AUG }, 'filing_rollup_procedure');
+    expect(received(r)).toEqual([['P1', 1180], ['P2', 160], ['P3', 40]]);
+    // P2 on time 40+8+90 = 138 of 50+10+100 = 160.
+    expect(m(r.rows[1], 'ON_TIME_RATE')).toEqual({ measure: 'ON_TIME_RATE', value: 138 / 160, numerator: 138, denominator: 160 });
+    expect(r.sources.map((s) => s.code)).toEqual(['fixture']);
+  });
+
+  it('the commune tier reads the unit rollup, partial merges flagged as on the base tables (hand-checked)', async () => {
+    for (const q of UNIT_SHAPES) await both(q, 'filing_rollup_unit');
+    const r = await both({ measures: ['DOSSIERS_RECEIVED'], groupBy: ['UNIT'], unitTier: 'COMMUNE', period: MAY_AUG, unitView: 'CURRENT_UNITS' }, 'filing_rollup_unit');
+    // 27766's 10 go wholly to 27757 (flagged); everything filed above the tier is one row without a unit.
+    expect(r.rows.map((x) => [x.dimensions.unit?.code ?? null, m(x, 'DOSSIERS_RECEIVED')!.value, x.includesPartialMerges])).toEqual([['27757', 10, true], [null, 1370, false]]);
+  });
+
+  it('a refresh after an ingest updates both, as a rebuild would', async () => {
+    const [src] = await gw.db.sql.query<{ id: number }>(`INSERT INTO source (code, name, kind, precedence) VALUES ('shape-push', 'Push', 'push', 60) RETURNING id`);
+    await new IngestService(gw.db.sql).ingest({
+      filings: [
+        { unit: '27766', procedure: 'P2', month: '2025-06', received: 30, receivedOnline: 20, resolvedOnTime: 25, resolvedLate: 5 },
+        { unit: '27757', procedure: 'P3', month: '2025-08', received: 7, receivedOnline: 7, resolvedOnTime: 7 },
+      ],
+    }, { sourceId: src.id, kind: 'push', maxRows: 1000 });
+    // The ingest refreshed in its transaction: nothing left stale, and the rollups answer with the new figures.
+    expect(await gw.db.sql.query('SELECT * FROM rollup_dirty')).toEqual([]);
+    const byProcedure = await both({ measures: ['DOSSIERS_RECEIVED'], groupBy: ['PROCEDURE'], period: MAY_AUG }, 'filing_rollup_procedure');
+    // P2: 50 + 30 (the corrected commune row, was 10) + 100 = 180; P3: 40 + 7 = 47.
+    expect(received(byProcedure)).toEqual([['P1', 1180], ['P2', 180], ['P3', 47]]);
+    expect(byProcedure.sources.map((s) => s.code)).toEqual(['fixture', 'shape-push']);
+    const communes = await both({ measures: ['DOSSIERS_RECEIVED'], groupBy: ['UNIT'], unitTier: 'COMMUNE', period: MAY_AUG }, 'filing_rollup_unit');
+    expect(received(communes)).toEqual([['27757', 7], ['27766', 30], [null, 1370]]);
+
+    // A writer outside the ingest core: base tables answer until a refresh of what the triggers listed.
+    await gw.db.sql.query(`UPDATE filing_stat SET received = 9, received_online = 9, resolved_on_time = 9 WHERE received = 7 AND month = '2025-08-01'`);
+    const stale = await gw.gql<{ aggregate: AggregateOut }>(AGGREGATE, { q: { measures: ['DOSSIERS_RECEIVED'], groupBy: ['PROCEDURE'], period: MAY_AUG } });
+    expect(stale.data!.aggregate.answeredFromRollups).toBe(false);
+    expect(received(stale.data!.aggregate)).toEqual([['P1', 1180], ['P2', 180], ['P3', 49]]);
+    await refreshRollups(gw.db.sql);
+    expect(received(await both({ measures: ['DOSSIERS_RECEIVED'], groupBy: ['PROCEDURE'], period: MAY_AUG }, 'filing_rollup_procedure')))
+      .toEqual([['P1', 1180], ['P2', 180], ['P3', 49]]);
+
+    const snapshot = async () => Promise.all(['filing_rollup_procedure', 'filing_rollup_unit'].map((t) =>
+      gw.db.sql.query<{ t: string }>(`SELECT x::text AS t FROM ${t} x ORDER BY 1`)));
+    const incremental = await snapshot();
+    await rebuildRollups(gw.db.sql);
+    expect(await snapshot()).toEqual(incremental);
+  });
+});
