@@ -50,6 +50,15 @@ export const SAVED_VIEWS: SavedView[] = [
 }`,
   },
   {
+    name: 'target-compliance',
+    title: 'Every province (or ministry, tier=ministry) against the targets of an indicator (or one target): rank, status, value, numerator, denominator, gap in points',
+    query: `query TargetComplianceView($indicator: Indicator, $target: String, $period: PeriodRange, $asOf: LocalDate, $tier: UnitKind = PROVINCE, $unitView: UnitView = AS_REPORTED, $levels: LevelView, $planYear: Int) {
+  targetCompliance(indicator: $indicator, target: $target, period: $period, asOf: $asOf, tier: $tier, unitView: $unitView, levels: $levels, planYear: $planYear) {
+    units { rank unit { code name validFrom validTo } status value numerator denominator gapPoints }
+  }
+}`,
+  },
+  {
     name: 'sources',
     title: 'Every source with its status and freshness',
     query: `query Sources {
@@ -102,14 +111,20 @@ function namedType(type: TypeNode): { name: string; list: boolean } {
   return { name: type.name.value, list: false };
 }
 
+/** GraphQL's built-in scalars: their values are never upper-cased like an enum value (nor are custom scalars', which do not start with a letter). */
+const BUILT_IN_SCALARS = new Set(['String', 'ID', 'Boolean', 'Int', 'Float']);
+
 /**
- * A query string value as the variable's type reads it: numbers and booleans parsed, anything
- * else (enums, dates, codes) kept as text; lists comma-separated. A value that does not parse
- * stays text, so that GraphQL's coercion refuses it naming the variable.
+ * A query string value as the variable's type reads it: numbers and booleans parsed, enum values
+ * written in lower case upper-cased, anything else (dates, codes) kept as text; lists
+ * comma-separated. A value that does not parse stays text, so that GraphQL's coercion refuses it
+ * naming the variable.
  */
 function valueFor(type: TypeNode, text: string): unknown {
   const { name, list } = namedType(type);
   const one = (s: string): unknown => {
+    // Enum values as a URL writes them (indicator=level4_share, tier=province): GraphQL's names are upper case.
+    if (!BUILT_IN_SCALARS.has(name) && /^[a-z][a-z0-9_]*$/.test(s)) return s.toUpperCase();
     if ((name === 'Int' && /^-?\d{1,10}$/.test(s)) || (name === 'Float' && s.trim() !== '' && Number.isFinite(Number(s)))) return Number(s);
     if (name === 'Boolean' && (s === 'true' || s === 'false')) return s === 'true';
     return s;

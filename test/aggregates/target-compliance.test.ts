@@ -1,3 +1,4 @@
+import { parse as parseCsv } from 'csv-parse/sync';
 import { startTestGateway, TestGateway } from '../support/harness';
 import { loadFixture } from './fixture';
 
@@ -175,6 +176,32 @@ describe('targetCompliance', () => {
       const res = await gw.gql(TC, vars);
       expect([JSON.stringify(vars), res.errors?.[0].extensions?.code]).toEqual([JSON.stringify(vars), 'BAD_USER_INPUT']);
       expect([JSON.stringify(vars), res.errors?.[0].extensions?.problems?.map((p) => p.field)]).toEqual([JSON.stringify(vars), expect.arrayContaining([field])]);
+    }
+  });
+
+  it('the saved view /export/target-compliance.csv: one row per province, the same numbers, its parameters checked', async () => {
+    const base = gw.app.url.replace(/\/graphql$/, '');
+    const res = await fetch(`${base}/export/target-compliance.csv?indicator=level4_share&asOf=2021-06-30&tier=province&levels=mapped_to_decree43`);
+    expect(res.status).toBe(200);
+    const [header, ...rows] = parseCsv(Buffer.from(await res.arrayBuffer()).subarray(3).toString('utf8')) as string[][];
+    expect(header).toEqual(['rank', 'unit.code', 'unit.name', 'unit.validFrom', 'unit.validTo', 'status', 'value', 'numerator', 'denominator', 'gapPoints']);
+    expect(rows).toHaveLength(63);
+    const pick = (r: string[]) => [r[0], r[1], r[5], Number(r[6]), r[7], r[8], r[9]];
+    expect(rows.slice(0, 3).map(pick)).toEqual([
+      ['1', '72', 'MISSED', 2 / 3, '2', '3', '50'], ['2', '01', 'MET', 0.5, '1', '2', '0'], ['2', '80', 'MISSED', 0.5, '1', '2', '50'],
+    ]);
+    expect(rows[3].slice(0, 2).concat(rows[3].slice(5))).toEqual(['', '02', 'NO_DATA', '', '', '', '']);
+    const refused: [string, RegExp][] = [
+      ['indicatr=level4_share', /^indicatr: unknown parameter of view "target-compliance"/],
+      ['indicator=level4_share&asOf=2021-06-30', /levels/],
+      ['indicator=level4_share&asOf=2021-06-30&levels=mapped_to_decree43&tier=commune', /tier/],
+      ['indicator=level_9&asOf=2021-06-30', /\$indicator/],
+    ];
+    for (const [query, message] of refused) {
+      const bad = await fetch(`${base}/export/target-compliance.csv?${query}`);
+      const body = (await bad.json()) as { errors: { message: string; extensions?: { problems?: { field: string }[] } }[] };
+      expect([query, bad.status]).toEqual([query, 400]);
+      expect(`${body.errors[0].message} ${JSON.stringify(body.errors[0].extensions?.problems ?? [])}`).toMatch(message);
     }
   });
 });
