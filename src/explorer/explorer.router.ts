@@ -114,7 +114,12 @@ export function explorerRouter(opts: ExplorerOptions): express.Router {
     res.redirect(302, './graphiql');
   });
   // `/` is the statistics page, `/graphiql` GraphiQL: one page, routed in the browser by path.
-  router.get(['/', '/index.html', '/graphiql'], (req, res, next) => (explorer ? sendBuilt(explorer, 'index.html', req, res, next) : notBuilt(req, res, next)));
+  router.get(['/', '/index.html', '/graphiql'], (req, res, next) => {
+    // `/graphiql/` would load the page's relative asset URLs from /graphiql/assets/ (not found):
+    // sent to `/graphiql` instead (relative, for a path prefix; the query string kept).
+    if (req.path === '/graphiql/') return res.redirect(301, `../graphiql${req.url.slice(req.path.length)}`);
+    return explorer ? sendBuilt(explorer, 'index.html', req, res, next) : notBuilt(req, res, next);
+  });
   router.get('/assets/:file', (req, res, next) => {
     const file = `assets/${String(req.params.file)}`;
     if (!explorer || !explorer.files.has(file) || file.endsWith('.gz')) return next();

@@ -88,6 +88,18 @@ describe('the explorer: GraphiQL at /graphiql, statistics at /', () => {
     // axe below judges the page, not Monaco's transient suggestion list: closed first.
     await page.keyboard.press('Escape');
 
+    // Prettify: the query by prettier, the headers and variables (JSON with comments) by
+    // jsonc-parser's formatter (web/src/graphiql/jsonc-format.ts): comments kept, one entry a line.
+    await page.evaluate(() => {
+      const monaco = (globalThis as unknown as { __MONACO: { editor: { getModels(): { uri: { path: string }; setValue(v: string): void }[] } } }).__MONACO;
+      monaco.editor.getModels().find((m) => m.uri.path.endsWith('request-headers.json'))!.setValue('{"a":1, // c\n"b":[1,2],"o":{}}');
+    });
+    await page.click('button[aria-label^="Prettify"]');
+    await page.waitForFunction(() => {
+      const monaco = (globalThis as unknown as { __MONACO: { editor: { getModels(): { uri: { path: string }; getValue(): string }[] } } }).__MONACO;
+      return monaco.editor.getModels().find((m) => m.uri.path.endsWith('request-headers.json'))!.getValue() === '{\n  "a": 1, // c\n  "b": [\n    1,\n    2\n  ],\n  "o": {}\n}\n';
+    }, { timeout: 10_000 });
+
     const violations = await runAxe(page);
     expect(seriousOrCritical(violations).filter((v) => !GRAPHIQL_OWN(v))).toEqual([]);
 
@@ -96,7 +108,7 @@ describe('the explorer: GraphiQL at /graphiql, statistics at /', () => {
     await page.close();
   });
 
-  it('sends a browser opening /graphql to GraphiQL, and serves its files compressed and cached', async () => {
+  it('sends a browser opening /graphql to /graphiql, serves it as / (same headers), and its files compressed and cached', async () => {
     const page = await browser.newPage();
     const res = await page.goto(`${base}/graphql`, { waitUntil: 'domcontentloaded' });
     expect(res?.url()).toBe(`${base}/graphiql`);
@@ -107,11 +119,31 @@ describe('the explorer: GraphiQL at /graphiql, statistics at /', () => {
     expect(browser.errors).toEqual([]);
     await page.close();
 
-    const index = await fetch(`${base}/`, { headers: { 'accept-encoding': 'gzip' } });
-    expect(index.headers.get('content-type')).toBe('text/html; charset=utf-8');
-    expect(index.headers.get('cache-control')).toBe('no-cache');
-    expect(index.headers.get('content-security-policy')).toMatch(/default-src 'self'.*connect-src 'self'/);
-    const asset = /src="(assets\/main-[^"]+\.js)"/.exec(await index.text())![1];
+    // The redirect itself: relative (a gateway behind a path prefix keeps its prefix), for browsers only.
+    const redirect = await fetch(`${base}/graphql`, { redirect: 'manual', headers: { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' } });
+    expect(redirect.status).toBe(302);
+    expect(redirect.headers.get('location')).toBe('./graphiql');
+    const api = await fetch(`${base}/graphql?query=${encodeURIComponent('{ __typename }')}`, { redirect: 'manual', headers: { accept: 'application/json', 'apollo-require-preflight': 'true' } });
+    expect(api.status).toBe(200);
+    expect(await api.json()).toEqual({ data: { __typename: 'Query' } });
+    // `/graphiql/` would look for its assets under /graphiql/assets/: sent to /graphiql, query kept.
+    const slash = await fetch(`${base}/graphiql/?x=1`, { redirect: 'manual' });
+    expect(slash.status).toBe(301);
+    expect(slash.headers.get('location')).toBe('../graphiql?x=1');
+
+    // `/` and `/graphiql` are the same page, never cached, under the same Content-Security-Policy.
+    const pages = await Promise.all(['/', '/graphiql'].map((p) => fetch(`${base}${p}`, { headers: { 'accept-encoding': 'gzip' } })));
+    for (const p of pages) {
+      expect(p.status).toBe(200);
+      expect(p.headers.get('content-type')).toBe('text/html; charset=utf-8');
+      expect(p.headers.get('cache-control')).toBe('no-cache');
+      expect(p.headers.get('content-security-policy')).toMatch(/default-src 'self'.*worker-src 'self'.*connect-src 'self'/);
+      expect(p.headers.get('content-encoding')).toBe('gzip');
+    }
+    const [indexHtml, graphiqlHtml] = await Promise.all(pages.map((p) => p.text()));
+    expect(graphiqlHtml).toBe(indexHtml);
+    expect(indexHtml).toMatch(/<meta name="dvc-monaco-worker" content="assets\/monaco\.worker-[^"]+\.js">/);
+    const asset = /src="(assets\/main-[^"]+\.js)"/.exec(indexHtml)![1];
     const js = await fetch(`${base}/${asset}`, { headers: { 'accept-encoding': 'gzip' } });
     expect(js.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
     expect(js.headers.get('content-encoding')).toBe('gzip');
