@@ -1,5 +1,5 @@
 import { dot, lineY, plot, pointer, ruleX, ruleY, text, tip } from '@observablehq/plot';
-import { description, flatten, HEIGHT, Lang, mergeTargets, mergerLabel, Row, SERIES_COLOURS, TrendSeries, TrendTarget, utcDate, valueFormat } from './trend-text';
+import { description, HEIGHT, Lang, mergeTargets, mergerLabel, SERIES_COLOURS, TrendSeries, TrendTarget, utcDate, valueFormat } from './trend-text';
 
 /*
  * Observable Plot, imported by name so that the bundler keeps only what these marks need (87 KB
@@ -7,19 +7,71 @@ import { description, flatten, HEIGHT, Lang, mergeTargets, mergerLabel, Row, SER
  * trend chart is first shown.
  */
 
+interface Row { series: string; date: Date; label: string; value: number | null }
+
+/** Up to this many periods, each gets a tick with its own label; beyond, Plot's month ticks. */
+const LABELLED_PERIODS = 12;
+
+/** A period start (YYYY-MM-DD) as a count of months. */
+const monthIndex = (start: string) => Number(start.slice(0, 4)) * 12 + Number(start.slice(5, 7)) - 1;
+
+/**
+ * Months from one period to the next (1, 3 or 12): the smallest gap between the starts shown, or,
+ * with a single period, what its label says ("2025", "2025-Q2", else a month).
+ */
+function stepMonths(series: TrendSeries[]): number {
+  const points = series.flatMap((s) => s.points);
+  const months = [...new Set(points.map((p) => monthIndex(p.start)))].sort((a, b) => a - b);
+  let step = Infinity;
+  for (let i = 1; i < months.length; i++) step = Math.min(step, months[i] - months[i - 1]);
+  if (Number.isFinite(step)) return step;
+  const label = points[0]?.label ?? '';
+  return /^\d{4}$/.test(label) ? 12 : /Q\d/.test(label) ? 3 : 1;
+}
+
+/**
+ * The periods on the time axis. Each point sits at the middle of its period, so that a year, which
+ * straddles the merger of 1 July, is drawn across the merger's rule rather than before it.
+ */
+function periodAxis(series: TrendSeries[]) {
+  const step = stepMonths(series);
+  const startOf = (m: number) => new Date(Date.UTC(Math.floor(m / 12), m % 12, 1));
+  const middle = (start: string) => new Date((startOf(monthIndex(start)).getTime() + startOf(monthIndex(start) + step).getTime()) / 2);
+  const rows: Row[] = series.flatMap((s) => s.points.map((p) => ({ series: s.name, date: middle(p.start), label: p.label, value: p.value })));
+  const labels = new Map(rows.map((r) => [r.date.getTime(), r.label]));
+  const starts = series.flatMap((s) => s.points.map((p) => monthIndex(p.start)));
+  const first = starts.length ? startOf(Math.min(...starts)).getTime() : NaN;
+  const end = starts.length ? startOf(Math.max(...starts) + step).getTime() : NaN;
+  return {
+    rows,
+    /** Whether a day falls within the periods shown (from the first start to the last period's end). */
+    covers: (day: Date) => day.getTime() >= first && day.getTime() <= end,
+    /** Where a day sits between the first and last point (0 to 1), to keep a label inside the frame. */
+    fraction: (day: Date) => {
+      const times = [...labels.keys()];
+      const lo = Math.min(...times);
+      const hi = Math.max(...times);
+      return hi > lo ? (day.getTime() - lo) / (hi - lo) : 0.5;
+    },
+    /** A few periods: a tick each, named by its label; many: month ticks. */
+    ticks: labels.size <= LABELLED_PERIODS ? [...labels.keys()].sort((a, b) => a - b).map((t) => new Date(t)) : undefined,
+    labelOf: (d: Date) => labels.get(d.getTime()) ?? '',
+  };
+}
+
 /** The chart's SVG (or figure with legend), drawn by Observable Plot. */
 export function draw(props: { series: TrendSeries[]; targets: TrendTarget[]; percent: boolean; title: string; mergerDate?: string; lang: Lang }, width: number): SVGSVGElement | HTMLElement {
   const { series, percent, title, mergerDate, lang } = props;
   const targets = mergeTargets(props.targets);
   const fmt = valueFormat(lang, percent);
-  const rows = flatten(series);
+  const axis = periodAxis(series);
+  const rows = axis.rows;
   const valued = rows.filter((r): r is Row & { value: number } => r.value !== null && Number.isFinite(r.value));
-  const dates = rows.map((r) => r.date.getTime());
   const merger = mergerDate ? utcDate(mergerDate) : undefined;
-  // The rule only inside the periods shown: outside, it would stretch the axis to reach it.
-  const showMerger = !!merger && dates.length > 0 && merger.getTime() >= Math.min(...dates) && merger.getTime() <= Math.max(...dates);
+  // The rule only within the periods shown: outside, it would stretch the axis to reach it.
+  const showMerger = !!merger && axis.covers(merger);
   // Near the right edge, the merger's label goes to the left of its rule so it is not cut off.
-  const mergerAtRight = showMerger && merger ? (merger.getTime() - Math.min(...dates)) / (Math.max(...dates) - Math.min(...dates) || 1) > 0.7 : false;
+  const mergerAtRight = showMerger && merger ? axis.fraction(merger) > 0.7 : false;
   const figure = plot({
     width,
     height: HEIGHT,
@@ -29,7 +81,7 @@ export function draw(props: { series: TrendSeries[]; targets: TrendTarget[]; per
     ariaLabel: title,
     ariaDescription: description(series, targets, showMerger && mergerDate ? mergerLabel(mergerDate, lang) : undefined, fmt, lang),
     style: { fontFamily: 'system-ui, sans-serif', fontSize: '12px', color: '#1b1b1f', background: 'transparent' },
-    x: { type: 'utc', label: null, tickFormat: monthTick(lang) },
+    x: axis.ticks ? { type: 'utc', label: null, ticks: axis.ticks, tickFormat: axis.labelOf } : { type: 'utc', label: null, tickFormat: monthTick(lang) },
     y: { percent, grid: true, label: null, tickFormat: percent ? (v: number) => `${new Intl.NumberFormat(lang === 'vi' ? 'vi-VN' : 'en-GB').format(v)}%` : undefined },
     color: { domain: series.map((s) => s.name), range: SERIES_COLOURS, legend: series.length > 1 },
     marks: [

@@ -41,7 +41,6 @@ export const LABELS = {
 export const SERIES_COLOURS = ['#0b4f9c', '#b35c00', '#1d6b35', '#8e3b8e', '#1b1b1f', '#a61b1b'];
 export const HEIGHT = 320;
 
-export interface Row { series: string; date: Date; label: string; value: number | null }
 
 export const utcDate = (iso: string) => new Date(`${iso}T00:00:00Z`);
 
@@ -50,9 +49,6 @@ export function valueFormat(lang: Lang, percent: boolean): (v: number | null) =>
   return (v) => (v === null || !Number.isFinite(v) ? LABELS[lang].noValue : nf.format(v));
 }
 
-export function flatten(series: TrendSeries[]): Row[] {
-  return series.flatMap((s) => s.points.map((p) => ({ series: s.name, date: utcDate(p.start), label: p.label, value: p.value })));
-}
 
 /** The text a screen reader gets for the SVG: how many series over which periods, the targets, the merger rule. */
 export function description(series: TrendSeries[], targets: TrendTarget[], merger: string | undefined, fmt: (v: number | null) => string, lang: Lang): string {
