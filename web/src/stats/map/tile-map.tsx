@@ -189,11 +189,15 @@ export function TileMap({ tiles, layout, formatValue, title, lang, selected, onS
   const keysHint = useId();
   const caption = useId();
   const cells = (layouts as unknown as Record<'63' | '34', LayoutTile[]>)[layout];
-  const byCode = new Map(tiles.map((d) => [d.code, d]));
+  // No unit judged against a target (an indicator without one, or none in force): no marks, no status in the
+  // names, as the ranked table drops its status column; a "–" on every tile would say nothing.
+  const judged = tiles.some((d) => d.status === 'MET' || d.status === 'MISSED');
+  const shownTiles = judged ? tiles : tiles.map((d) => ({ ...d, status: undefined }));
+  const byCode = new Map(shownTiles.map((d) => [d.code, d]));
   const placed = new Set(cells.map((c) => c.code));
-  const unplaced = tiles.filter((d) => !placed.has(d.code));
+  const unplaced = shownTiles.filter((d) => !placed.has(d.code));
   const classes = colourClasses(tiles.map((d) => d.value));
-  const statuses = new Set(tiles.map((d) => d.status).filter((s): s is Status => !!s));
+  const statuses = new Set(shownTiles.map((d) => d.status).filter((s): s is Status => !!s));
   const cols = Math.max(...cells.map((c) => c.col)) + 1;
   const rows = Math.max(...cells.map((c) => c.row)) + 1;
   const t = LABELS[lang];
@@ -227,7 +231,7 @@ export function TileMap({ tiles, layout, formatValue, title, lang, selected, onS
             <Tile
               key={cell.code}
               tile={cell}
-              datum={byCode.get(cell.code) ?? { code: cell.code, name: cell.name, value: null, status: 'NO_DATA' }}
+              datum={byCode.get(cell.code) ?? { code: cell.code, name: cell.name, value: null }}
               classes={classes}
               formatValue={formatValue}
               lang={lang}
