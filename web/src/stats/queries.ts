@@ -204,16 +204,16 @@ export interface Freshness {
   filings: { coverage: { from: string | null; to: string | null; lastMonthWithData: string | null; lastIngestAt: string | null } };
 }
 
-export const FRESHNESS_QUERY = `query Freshness($period: PeriodRange) {
+/** The data as a whole (not the view's period): how far the dossier figures go, and the sources' health. */
+export const FRESHNESS_QUERY = `query Freshness {
   sources { code name kind status lastSuccessAt lastError }
-  filings: aggregate(query: { measures: [DOSSIERS_RECEIVED], period: $period }) {
+  filings: aggregate(query: { measures: [DOSSIERS_RECEIVED] }) {
     coverage { from to lastMonthWithData lastIngestAt }
   }
 }`;
 
-export function freshnessQuery(s: PageState): ViewQuery {
-  const date = viewDate(s);
-  return { query: FRESHNESS_QUERY, variables: cleanVariables({ period: date ? { to: date.slice(0, 7) } : undefined }) };
+export function freshnessQuery(): ViewQuery {
+  return { query: FRESHNESS_QUERY, variables: {} };
 }
 
 export interface DrillRow {

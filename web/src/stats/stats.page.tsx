@@ -24,7 +24,7 @@ function pageQueries(state: PageState) {
   return {
     table: { view: rankedTableQuery(state), wanted: state.view !== 'plans' || state.unit !== undefined },
     trend: { view: trend, wanted: trend !== null && state.view !== 'plans' },
-    fresh: { view: freshnessQuery(state), wanted: true },
+    fresh: { view: freshnessQuery(), wanted: true },
     plans: { view: plansQuery(state), wanted: state.view === 'plans' },
   };
 }
