@@ -10,20 +10,12 @@ import { Kpi } from './kpi.types';
 
 export const MAX_TREND_PERIODS = 36;
 
+/**
+ * The arguments an indicator is read with, whoever reads it (kpi for one unit, targetCompliance for
+ * a tier): a period for flows, a date for stocks, the level taxonomy, the unit view, the plan year.
+ */
 @ArgsType()
-class KpiArgs {
-  @Field(() => Indicator)
-  @IsEnum(Indicator)
-  indicator!: Indicator;
-
-  @Field({ defaultValue: 'VN', description: 'The unit in scope: VN for the nation, a ministry, province or commune code.' })
-  @IsString() @Length(1, 32)
-  unitCode: string = 'VN';
-
-  @Field(() => LocalDateScalar, { nullable: true, description: "Date the code is read on (codes are reused after mergers). Default: the KPI's date; today with CURRENT_UNITS." })
-  @IsOptional() @IsDateString({ strict: true })
-  unitAt?: string;
-
+export class IndicatorReadArgs {
   @Field(() => PeriodRange, { nullable: true, description: 'Flow indicators: the months summed (period.to required).' })
   @IsOptional() @ValidateNested()
   period?: PeriodRange;
@@ -40,6 +32,25 @@ class KpiArgs {
   @IsEnum(UnitView)
   unitView: UnitView = UnitView.AS_REPORTED;
 
+  @Field(() => Int, { nullable: true, description: 'PLAN_ISSUED: the plan year (default: the year of the date).' })
+  @IsOptional() @IsInt() @Min(2000) @Max(2100)
+  planYear?: number;
+}
+
+@ArgsType()
+class KpiArgs extends IndicatorReadArgs {
+  @Field(() => Indicator)
+  @IsEnum(Indicator)
+  indicator!: Indicator;
+
+  @Field({ defaultValue: 'VN', description: 'The unit in scope: VN for the nation, a ministry, province or commune code.' })
+  @IsString() @Length(1, 32)
+  unitCode: string = 'VN';
+
+  @Field(() => LocalDateScalar, { nullable: true, description: "Date the code is read on (codes are reused after mergers). Default: the KPI's date; today with CURRENT_UNITS." })
+  @IsOptional() @IsDateString({ strict: true })
+  unitAt?: string;
+
   @Field(() => Int, { defaultValue: 6, description: `Periods in the trend, at most ${MAX_TREND_PERIODS} (0: none).` })
   @IsInt() @Min(0) @Max(MAX_TREND_PERIODS)
   trendPeriods: number = 6;
@@ -47,10 +58,6 @@ class KpiArgs {
   @Field(() => PeriodGrain, { defaultValue: PeriodGrain.MONTH })
   @IsEnum(PeriodGrain)
   trendGrain: PeriodGrain = PeriodGrain.MONTH;
-
-  @Field(() => Int, { nullable: true, description: 'PLAN_ISSUED: the plan year (default: the year of the date).' })
-  @IsOptional() @IsInt() @Min(2000) @Max(2100)
-  planYear?: number;
 }
 
 @Resolver()

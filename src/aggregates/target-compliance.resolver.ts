@@ -1,16 +1,14 @@
-import { IsDateString, IsEnum, IsInt, IsOptional, IsString, Length, Max, Min, ValidateNested } from 'class-validator';
-import { Args, ArgsType, Ctx, Field, Int, Query, Resolver } from 'type-graphql';
-import { LocalDateScalar } from '../common/scalars';
+import { IsEnum, IsOptional, IsString, Length } from 'class-validator';
+import { Args, ArgsType, Ctx, Field, Query, Resolver } from 'type-graphql';
 import { Indicator } from '../plans/target.entity';
 import { GatewayContext } from '../server/context';
 import { UnitKind } from '../units/unit.entity';
-import { PeriodRange } from './aggregate.inputs';
-import { LevelView, UnitView } from './dimensions';
+import { IndicatorReadArgs } from './kpi.resolver';
 import { TargetComplianceService } from './target-compliance.service';
 import { TargetCompliance } from './target-compliance.types';
 
 @ArgsType()
-class TargetComplianceArgs {
+class TargetComplianceArgs extends IndicatorReadArgs {
   @Field({ nullable: true, description: 'A target code (e.g. "NQ17-2020-LEVEL4"): every unit judged against it. Give it or `indicator` (both: they must agree).' })
   @IsOptional() @IsString() @Length(1, 64)
   target?: string;
@@ -19,29 +17,9 @@ class TargetComplianceArgs {
   @IsOptional() @IsEnum(Indicator)
   indicator?: Indicator;
 
-  @Field(() => PeriodRange, { nullable: true, description: 'Flow indicators: the months summed (period.to required).' })
-  @IsOptional() @ValidateNested()
-  period?: PeriodRange;
-
-  @Field(() => LocalDateScalar, { nullable: true, description: 'Stock indicators: the date (default: end of period, else today). Refused for flow indicators.' })
-  @IsOptional() @IsDateString({ strict: true })
-  asOf?: string;
-
   @Field(() => UnitKind, { defaultValue: UnitKind.PROVINCE, description: 'PROVINCE or MINISTRY.' })
   @IsEnum(UnitKind)
   tier: UnitKind = UnitKind.PROVINCE;
-
-  @Field(() => UnitView, { defaultValue: UnitView.AS_REPORTED })
-  @IsEnum(UnitView)
-  unitView: UnitView = UnitView.AS_REPORTED;
-
-  @Field(() => LevelView, { nullable: true, description: 'Required for indicators reading service levels.' })
-  @IsOptional() @IsEnum(LevelView)
-  levels?: LevelView;
-
-  @Field(() => Int, { nullable: true, description: 'PLAN_ISSUED only: the plan year (default: the year of the date).' })
-  @IsOptional() @IsInt() @Min(2000) @Max(2100)
-  planYear?: number;
 }
 
 @Resolver()

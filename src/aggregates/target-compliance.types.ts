@@ -3,7 +3,7 @@ import { LocalDateScalar, YearMonthScalar } from '../common/scalars';
 import { Indicator, Target } from '../plans/target.entity';
 import { Source } from '../provenance/source.entity';
 import { UnitKind } from '../units/unit.entity';
-import { UnitRef } from './aggregate.types';
+import { RatioParts, UnitRef } from './aggregate.types';
 import { LevelView, UnitView } from './dimensions';
 import { Distribution, RatioValue } from './distribution.types';
 
@@ -64,7 +64,7 @@ export class ComplianceCounts {
 }
 
 @ObjectType({ simpleResolvers: true, description: 'A unit against one target.' })
-export class TargetJudgment {
+export class TargetJudgment extends RatioParts {
   @Field(() => Target)
   target!: Target;
 
@@ -74,29 +74,17 @@ export class TargetJudgment {
   @Field(() => Float, { nullable: true, description: 'The value judged: over eligible services only when the target says so (eligibleOnly), else the unit\'s value.' })
   value!: number | null;
 
-  @Field(() => Float, { nullable: true })
-  numerator!: number | null;
-
-  @Field(() => Float, { nullable: true })
-  denominator!: number | null;
-
   @Field(() => Float, { nullable: true, description: 'Percentage points short of the threshold (0 when met); null unless MET or MISSED.' })
   gapPoints!: number | null;
 }
 
 @ObjectType({ simpleResolvers: true, description: 'One unit of the tier against the targets.' })
-export class UnitCompliance {
+export class UnitCompliance extends RatioParts {
   @Field(() => UnitRef)
   unit!: UnitRef;
 
   @Field(() => Float, { nullable: true, description: 'The indicator for the unit (a ratio of sums over its own figures); null without data.' })
   value!: number | null;
-
-  @Field(() => Float, { nullable: true })
-  numerator!: number | null;
-
-  @Field(() => Float, { nullable: true })
-  denominator!: number | null;
 
   @Field(() => Int, { nullable: true, description: 'Rank among the units with a value (1 = highest; ties share a rank); null without a value.' })
   rank!: number | null;
