@@ -56,12 +56,29 @@ const COMMON = {
 };
 
 /**
+ * monaco-graphql's worker formats a query with its own copy of prettier (130 KB) for Monaco's
+ * "Format Document"; GraphiQL's prettify (its button, Shift-Ctrl-P) formats on the page, with the
+ * copy loaded there on demand. The GraphiQL page turns the worker's formatting off
+ * (graphiql.page.tsx), so the worker gets a prettier that refuses, instead of a second copy.
+ */
+const noWorkerPrettierPlugin = {
+  name: 'no-prettier-in-worker',
+  setup(build) {
+    build.onResolve({ filter: /^prettier\// }, (args) => ({ path: args.path, namespace: 'no-prettier' }));
+    build.onLoad({ filter: /.*/, namespace: 'no-prettier' }, () => ({
+      contents: "export function format() { throw new Error('the GraphQL worker does not format: GraphiQL prettifies on the page'); }",
+      loader: 'js',
+    }));
+  },
+};
+
+/**
  * Monaco's three workers as one classic script (web/src/graphiql/monaco.worker.js says why);
  * returns its URL relative to the page.
  */
 async function buildWorker(esbuild) {
   const entry = path.join(WEB, 'src', 'graphiql', 'monaco.worker.js');
-  const result = await esbuild.build({ ...COMMON, entryPoints: { 'monaco.worker': entry }, outdir: OUT, entryNames: `${ASSETS}/[name]-[hash]`, format: 'iife' });
+  const result = await esbuild.build({ ...COMMON, entryPoints: { 'monaco.worker': entry }, outdir: OUT, entryNames: `${ASSETS}/[name]-[hash]`, format: 'iife', plugins: [noWorkerPrettierPlugin] });
   const out = Object.entries(result.metafile.outputs).find(([, meta]) => meta.entryPoint && path.resolve(meta.entryPoint) === entry);
   if (!out) throw new Error('the Monaco worker was not built');
   return relativeToOut(out[0]);
@@ -79,7 +96,7 @@ function packageFile(pkg, file) {
  * (80 KB gzipped); the page uses the system's fonts instead (graphiql.page.css). Monaco's icon font
  * stays, inside index.css (its icons need it).
  */
-async function buildGraphiqlCss(esbuild) {
+async function buildGraphiqlCss(esbuild, iconCodePoints) {
   const sheets = [
     packageFile('graphiql', 'dist/index.css'), // Monaco's rules and icon font
     packageFile('@graphiql/react', 'dist/style.css'),
@@ -97,10 +114,47 @@ async function buildGraphiqlCss(esbuild) {
     assetNames: '[name]-[hash]',
     loader: { '.ttf': 'file', '.woff': 'file', '.woff2': 'file' },
   });
-  const hashed = path.join(OUT, ASSETS, `graphiql-${contentHash(fs.readFileSync(path.join(OUT, ASSETS, 'graphiql.css')))}.css`);
-  fs.renameSync(path.join(OUT, ASSETS, 'graphiql.css'), hashed);
+  const built = path.join(OUT, ASSETS, 'graphiql.css');
+  const css = subsetIconFont(fs.readFileSync(built, 'utf8'), iconCodePoints);
+  fs.rmSync(built);
+  const hashed = path.join(OUT, ASSETS, `graphiql-${contentHash(Buffer.from(css))}.css`);
+  fs.writeFileSync(hashed, css);
   fs.rmSync(path.join(OUT, ASSETS, 'graphiql.css.LEGAL.txt'), { force: true });
   return path.relative(OUT, hashed).split(path.sep).join('/');
+}
+
+/**
+ * Monaco's icon font, inlined in the stylesheet as a data URL, with only the icons the bundled
+ * editor can show (web/scripts/ttf-subset.js): 57 KiB gzipped for ~570 icons otherwise.
+ */
+function subsetIconFont(css, codePoints) {
+  const fontUrl = /url\(data:font\/ttf;base64,([A-Za-z0-9+/=]+)\)/g;
+  const fonts = [...css.matchAll(fontUrl)];
+  if (fonts.length !== 1) throw new Error(`expected Monaco's icon font once in GraphiQL's stylesheet, found ${fonts.length}`);
+  const { keepGlyphs } = require('./ttf-subset');
+  const { font } = keepGlyphs(Buffer.from(fonts[0][1], 'base64'), codePoints);
+  return css.replace(fonts[0][0], `url(data:font/ttf;base64,${font.toString('base64')})`);
+}
+
+/**
+ * The icons the app's code names, as code points: Monaco draws an icon from its codicon registry
+ * (base/common/codiconsLibrary.js, `name: register('id', 0xCODE)`), named in the code as a property
+ * (`Codicon.symbolField`, kept by the minifier) or by id (`'codicon-close'`, `$(close)`, `'close'`).
+ * Over-inclusive on purpose: any match keeps its icon.
+ */
+function iconCodePoints(appFiles) {
+  const library = fs.readFileSync(require.resolve('monaco-editor/esm/vs/base/common/codiconsLibrary.js', { paths: [ROOT] }), 'utf8');
+  const icons = [...library.matchAll(/(\w+): register\('([\w-]+)', (0x[0-9a-f]+)\)/g)].map((m) => ({ key: m[1], id: m[2], code: Number(m[3]) }));
+  if (icons.length < 100) throw new Error('codiconsLibrary.js changed: no icon registry found');
+  // The registry itself, minified (`add:X("add",60000)`), names every icon: left out of the scan.
+  const code = appFiles.map((f) => fs.readFileSync(f, 'utf8')).join('\n').replace(/[\w$]+:[\w$]+\("[\w-]+",\d+\)/g, '');
+  const used = new Set();
+  for (const icon of icons) {
+    const byKey = new RegExp(`\\.${icon.key}(?![\\w$])`);
+    const byId = new RegExp(`["'\`(-]${icon.id.replace(/-/g, '\\-')}["'\`)]`);
+    if (byKey.test(code) || byId.test(code)) used.add(icon.code);
+  }
+  return used;
 }
 
 /** A short content hash for file names (esbuild's [hash] is not available for stdin entries). */
@@ -150,11 +204,38 @@ const prettierPlugin = {
   },
 };
 
+/**
+ * Monaco modules GraphiQL never runs, replaced by empty classes (their importers only name them):
+ * the diff editors (monaco.editor.createDiffEditor, never called); the colour and inlay-hint hover
+ * parts (contentHoverRendered.js only tests `instanceof` against them; neither contribution is
+ * registered, and monaco-graphql offers no colours nor inlay hints); go to definition, which
+ * hoverActions.js asks for and does without when absent (monaco-graphql offers no definitions),
+ * and with it the references peek view. About 400 KB unminified.
+ */
+const notInThisBuild = (name) => `throw new Error('${name} is not in this build (web/scripts/web-build.js)');`;
+const MONACO_STUBS = {
+  'editor/browser/widget/diffEditor/diffEditorWidget.js': `export class DiffEditorWidget { constructor() { ${notInThisBuild('the diff editor')} } }`,
+  'editor/browser/widget/multiDiffEditor/multiDiffEditorWidget.js': `export class MultiDiffEditorWidget { constructor() { ${notInThisBuild('the multi-diff editor')} } }`,
+  'editor/contrib/colorPicker/browser/colorHoverParticipant.js': `export class ColorHoverParticipant { constructor() { ${notInThisBuild('the colour hover')} } }`,
+  'editor/contrib/inlayHints/browser/inlayHintsHover.js': `export class InlayHintsHover { constructor() { ${notInThisBuild('the inlay hints hover')} } }`,
+  'editor/contrib/gotoSymbol/browser/link/goToDefinitionAtPosition.js': 'export class GotoDefinitionAtPositionEditorContribution { static get() { return null; } }',
+};
+
+const monacoStubPlugin = {
+  name: 'monaco-stubs',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]monaco-editor[\\/]esm[\\/]vs[\\/].*\.js$/ }, (args) => {
+      const rel = args.path.split(path.sep).join('/').replace(/^.*\/monaco-editor\/esm\/vs\//, '');
+      return rel in MONACO_STUBS ? { contents: MONACO_STUBS[rel], loader: 'js' } : undefined;
+    });
+  },
+};
+
 /** An output file's path relative to dist/web, with forward slashes (a URL relative to the page). */
 const relativeToOut = (file) => path.relative(OUT, path.resolve(file)).split(path.sep).join('/');
 
 /** The app: an ES module entry with a chunk per page (GraphiQL and Monaco load only on its route). */
-async function buildApp(esbuild, queries, graphiqlCss) {
+async function buildApp(esbuild, queries) {
   const mainEntry = path.join(WEB, 'src', 'main.tsx');
   const result = await esbuild.build({
     ...COMMON,
@@ -167,8 +248,8 @@ async function buildApp(esbuild, queries, graphiqlCss) {
     splitting: true,
     jsx: 'automatic',
     loader: { '.ttf': 'file', '.woff': 'file', '.woff2': 'file' },
-    define: { ...COMMON.define, GRAPHIQL_CSS_URL: JSON.stringify(graphiqlCss) },
-    plugins: [documentedQueriesPlugin(queries), monacoCssPlugin, monacoCorePlugin, prettierPlugin],
+    define: COMMON.define,
+    plugins: [documentedQueriesPlugin(queries), monacoCssPlugin, monacoCorePlugin, prettierPlugin, monacoStubPlugin],
   });
   // What each chunk holds, for whoever trims the bundle next (outside dist/web: not served).
   fs.writeFileSync(path.join(OUT, '..', 'web-metafile.json'), JSON.stringify(result.metafile));
@@ -176,7 +257,8 @@ async function buildApp(esbuild, queries, graphiqlCss) {
   const built = (entry) => outputs.find((o) => o.meta.entryPoint && path.resolve(o.meta.entryPoint) === path.resolve(entry));
   const entry = built(mainEntry);
   if (!entry) throw new Error('the app entry was not built');
-  return { js: entry.file, css: entry.meta.cssBundle ? relativeToOut(entry.meta.cssBundle) : undefined };
+  const jsFiles = outputs.filter((o) => o.file.endsWith('.js')).map((o) => path.join(OUT, o.file));
+  return { js: entry.file, css: entry.meta.cssBundle ? relativeToOut(entry.meta.cssBundle) : undefined, jsFiles };
 }
 
 /**
@@ -184,11 +266,11 @@ async function buildApp(esbuild, queries, graphiqlCss) {
  * element (web/src/graphiql/monaco-workers.ts reads it: the page, never cached, always names the
  * current file). Relative URLs, so a path prefix works.
  */
-function writeIndex(app, workerUrl) {
+function writeIndex(app, workerUrl, graphiqlCss) {
   const template = fs.readFileSync(path.join(WEB, 'index.html'), 'utf8');
   const html = template
     .replace('<!--styles-->', app.css ? `<link rel="stylesheet" href="${app.css}">` : '')
-    .replace('<!--worker-->', `<meta name="dvc-monaco-worker" content="${workerUrl}">`)
+    .replace('<!--worker-->', `<meta name="dvc-monaco-worker" content="${workerUrl}">\n  <meta name="dvc-graphiql-css" content="${graphiqlCss}">`)
     .replace('<!--scripts-->', `<script type="module" src="${app.js}"></script>`);
   fs.writeFileSync(path.join(OUT, 'index.html'), html);
 }
@@ -229,12 +311,12 @@ async function main() {
   fs.rmSync(OUT, { recursive: true, force: true });
   fs.mkdirSync(OUT, { recursive: true });
   const worker = await buildWorker(esbuild);
-  const graphiqlCss = await buildGraphiqlCss(esbuild);
-  const app = await buildApp(esbuild, queries, graphiqlCss);
-  writeIndex(app, worker);
+  const app = await buildApp(esbuild, queries);
+  const graphiqlCss = await buildGraphiqlCss(esbuild, iconCodePoints(app.jsFiles));
+  writeIndex(app, worker, graphiqlCss);
   fs.writeFileSync(path.join(OUT, 'documented-queries.json'), JSON.stringify(queries, null, 1));
   const sizes = precompress();
-  fs.writeFileSync(path.join(OUT, 'asset-sizes.json'), JSON.stringify({ entry: app, worker, graphiqlCss, files: sizes }, null, 1));
+  fs.writeFileSync(path.join(OUT, 'asset-sizes.json'), JSON.stringify({ entry: { js: app.js, css: app.css }, worker, graphiqlCss, files: sizes }, null, 1));
   const gzip = Object.values(sizes).reduce((s, f) => s + f.gzipBytes, 0);
   process.stderr.write(`web-build: dist/web built in ${((Date.now() - started) / 1000).toFixed(1)} s, ${queries.length} documented queries, ${(gzip / 1024).toFixed(0)} KiB gzipped in all\n`);
 }

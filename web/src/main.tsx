@@ -3,7 +3,14 @@ import { createRoot } from 'react-dom/client';
 
 // Each page is a chunk of its own: the statistics page does not load GraphiQL and Monaco (about
 // 4/5 of the bytes; see npm run bench:web).
-const GraphiqlPage = lazy(async () => (await Promise.all([import('./graphiql/graphiql.page'), loadStylesheet(GRAPHIQL_CSS_URL)]))[0]);
+const GraphiqlPage = lazy(async () => (await Promise.all([import('./graphiql/graphiql.page'), loadStylesheet(graphiqlStylesheet())]))[0]);
+
+/** GraphiQL's stylesheet, a file of its own that index.html names (web-build.js says why). */
+function graphiqlStylesheet(): string {
+  const href = document.querySelector('meta[name="dvc-graphiql-css"]')?.getAttribute('content');
+  if (!href) throw new Error('index.html names no GraphiQL stylesheet: rebuild the explorer (node web/scripts/web-build.js)');
+  return href;
+}
 
 /** Links a stylesheet and resolves once it applies (Monaco measures its fonts when it starts). */
 function loadStylesheet(href: string): Promise<void> {

@@ -2,7 +2,9 @@
 // main.tsx loads with this module: web-build.js says why.
 import './monaco-workers';
 import { explorerPlugin } from '@graphiql/plugin-explorer';
+import { useMonaco } from '@graphiql/react';
 import { createGraphiQLFetcher } from '@graphiql/toolkit';
+import { useEffect } from 'react';
 import { GraphiQL } from 'graphiql';
 import { defaultTabs, examplesPlugin, EXAMPLES_TITLE } from './examples.plugin';
 
@@ -19,7 +21,22 @@ export const DEFAULT_HEADERS = `{
 const fetcher = createGraphiQLFetcher({ url: new URL('graphql', document.baseURI).toString() });
 const plugins = [examplesPlugin, explorerPlugin()];
 
+/**
+ * Formatting stays GraphiQL's (its prettify button and Shift-Ctrl-P, prettier loaded on demand):
+ * Monaco's "Format Document", which would ask the GraphQL worker, is turned off, and the worker is
+ * built without its own copy of prettier (web-build.js).
+ */
+function useNoFormattingInWorker(): void {
+  const monacoGraphQL = useMonaco((s) => s.monacoGraphQL);
+  useEffect(() => {
+    if (monacoGraphQL?.modeConfiguration.documentFormattingEdits) {
+      monacoGraphQL.setModeConfiguration({ ...monacoGraphQL.modeConfiguration, documentFormattingEdits: false });
+    }
+  }, [monacoGraphQL]);
+}
+
 export default function GraphiqlPage() {
+  useNoFormattingInWorker();
   return (
     <GraphiQL
       fetcher={fetcher}

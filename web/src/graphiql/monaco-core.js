@@ -1,10 +1,11 @@
 /*
  * The Monaco that GraphiQL needs, in place of monaco-editor's edcore.main.js (which
  * monaco-graphql/esm/monaco-editor.js imports and web-build.js redirects here): the editor API with
- * the contributions a query editor uses (typing, find, folding, completion, hover, go to
- * definition, comments, multi-cursor, formatting, keyboard accessibility), without the diff
- * editor, colour pickers, code lenses, inlay hints, sticky scroll, inline completions and the
- * command palette, which GraphiQL never shows. Plain JavaScript: the imports are monaco's own
+ * the contributions a query editor uses (typing, find, folding, completion, hover, comments,
+ * multi-cursor, formatting, keyboard accessibility), without the diff editor, colour pickers, code
+ * lenses, inlay hints, sticky scroll, inline completions and the command palette, which GraphiQL
+ * never shows, nor go to definition and parameter hints, which monaco-graphql does not provide (it
+ * registers completion, hover and formatting only). Plain JavaScript: the imports are monaco's own
  * module paths, kept in editor.all.js's order.
  */
 import 'monaco-editor/esm/vs/editor/browser/coreCommands.js';
@@ -18,15 +19,12 @@ import 'monaco-editor/esm/vs/editor/contrib/cursorUndo/browser/cursorUndo.js';
 import 'monaco-editor/esm/vs/editor/contrib/find/browser/findController.js';
 import 'monaco-editor/esm/vs/editor/contrib/folding/browser/folding.js';
 import 'monaco-editor/esm/vs/editor/contrib/format/browser/formatActions.js';
-import 'monaco-editor/esm/vs/editor/contrib/gotoSymbol/browser/goToCommands.js';
-import 'monaco-editor/esm/vs/editor/contrib/gotoSymbol/browser/link/goToDefinitionAtPosition.js';
 import 'monaco-editor/esm/vs/editor/contrib/gotoError/browser/gotoError.js';
 import 'monaco-editor/esm/vs/editor/contrib/hover/browser/hoverContribution.js';
 import 'monaco-editor/esm/vs/editor/contrib/indentation/browser/indentation.js';
 import 'monaco-editor/esm/vs/editor/contrib/lineSelection/browser/lineSelection.js';
 import 'monaco-editor/esm/vs/editor/contrib/linesOperations/browser/linesOperations.js';
 import 'monaco-editor/esm/vs/editor/contrib/multicursor/browser/multicursor.js';
-import 'monaco-editor/esm/vs/editor/contrib/parameterHints/browser/parameterHints.js';
 import 'monaco-editor/esm/vs/editor/contrib/placeholderText/browser/placeholderText.contribution.js';
 import 'monaco-editor/esm/vs/editor/contrib/smartSelect/browser/smartSelect.js';
 import 'monaco-editor/esm/vs/editor/contrib/snippet/browser/snippetController2.js';
