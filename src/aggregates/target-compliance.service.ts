@@ -79,7 +79,8 @@ export class TargetComplianceService {
     const date = this.checkedDate(req, indicator);
     const scoped = chosen ? [chosen] : (await this.em.find(Target, { indicator }, { orderBy: { deadline: 'asc', code: 'asc' } }))
       .filter((t) => t.scopeKinds.includes(req.tier));
-    const year = req.planYear ?? yearOf(date);
+    // A plan target names its year: asked by code, it is the default plan year.
+    const year = req.planYear ?? chosen?.planYear ?? yearOf(date);
     // Plan targets are per plan year: only the year asked is considered (as the KPI does).
     const targets = indicator === Indicator.PLAN_ISSUED && !chosen ? scoped.filter((t) => t.planYear === undefined || t.planYear === null || t.planYear === year) : scoped;
     const primary = chosen ?? targets.find((t) => inForceOn(t, date)) ?? null;

@@ -156,6 +156,10 @@ describe('targetCompliance', () => {
     expect([u.unitsWithValue, u.unitsWithoutValue, u.median, u.lowerQuartile, u.upperQuartile, u.max]).toEqual([63, 0, 0, 0, 0, { value: 1, units: [{ code: '01' }] }]);
     expect(u.meanOfUnitRates).toBeCloseTo(1 / 63, 12);
     expect(u.min!.units).toHaveLength(62);
+    // Asked by code on a date of another year, the target's own plan year (2021) is read: the 2021 plans as of 1 March 2022.
+    const byCode = await tc({ target: 'PLAN-2021', a: '2022-03-01' });
+    expect([byCode.counts, byCode.targets[0].inForce]).toEqual([{ units: 63, withData: 63, withoutData: 0, met: 0, missed: 0, notInForce: 63 }, false]);
+    expect(byCode.units.slice(0, 3).map((x) => [x.unit.code, x.value, x.rank])).toEqual([['01', 1, 1], ['11', 1, 1], ['02', 0, 3]]);
   });
 
   it('bad input is BAD_USER_INPUT naming the field', async () => {
