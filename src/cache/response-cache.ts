@@ -11,6 +11,7 @@ import { GatewayContext } from '../server/context';
 import { getParamsOf } from '../server/request-shape.middleware';
 import { uncachedFieldsPlugin } from './cache-hints';
 import { DataStamp, DataVersion } from './data-version';
+import { requestCacheOf } from './request-cache';
 
 /**
  * The response cache (issue 11): public read answers kept in memory, keyed by operation,
@@ -25,22 +26,6 @@ import { DataStamp, DataVersion } from './data-version';
  * serves what another would not. The LRU is bounded in bytes (RESPONSE_CACHE_MAX_BYTES): entries
  * of old versions are never asked for again and age out first.
  */
-
-/** A request's data stamp, read at most once (by the 304 check or the cache key, whichever comes first). */
-export type StampOnce = () => Promise<DataStamp>;
-
-/**
- * The request's StampOnce, kept on the response so that Express middleware (the 304 check) and
- * the Apollo context share one read.
- */
-export function stampOnce(res: express.Response, version: DataVersion): StampOnce {
-  const locals = res.locals as { dataStamp?: StampOnce };
-  if (!locals.dataStamp) {
-    let read: Promise<DataStamp> | undefined;
-    locals.dataStamp = () => (read ??= version.read());
-  }
-  return locals.dataStamp;
-}
 
 /**
  * What identifies a GET request's answer, apart from the data: the persisted query's hash when
@@ -91,7 +76,9 @@ export function notModified(config: GatewayConfig, version: DataVersion): expres
     const ifNoneMatch = req.headers['if-none-match'];
     if (req.method !== 'GET' || !ifNoneMatch || callerOf(res)) return next();
     try {
-      const etag = etagOf(await stampOnce(res, version)(), getRequestKey(getParamsOf(req)), !prefersGraphqlResponseJson(req));
+      const stamp = await requestCacheOf(res, version).stamp();
+      if (!stamp) return next();
+      const etag = etagOf(stamp, getRequestKey(getParamsOf(req)), !prefersGraphqlResponseJson(req));
       if (!matches(ifNoneMatch, etag)) return next();
       res.status(304).set({ etag, 'cache-control': cacheControlOf(config, config.responseCacheMaxAgeSeconds), vary: VARY }).end();
     } catch (e) {
@@ -100,10 +87,21 @@ export function notModified(config: GatewayConfig, version: DataVersion): expres
   };
 }
 
+/**
+ * RESPONSE_CACHE_MAX_BYTES is shared: half for the front cache's answers as sent (src/cache/front-cache.ts),
+ * half for Apollo's response cache behind it (the same operation in other bytes, the exports).
+ */
+export function frontBytes(config: GatewayConfig): number {
+  return Math.floor(config.responseCacheMaxBytes / 2);
+}
+
 /** Entries' memory, estimated as V8 holds two-byte strings: two bytes a character of answer and key. */
 function sizeOfEntry(value: unknown, key: string): number {
   return 2 * ((typeof value === 'string' ? value.length : 0) + key.length) + 64;
 }
+
+/** The request's stamp when its answer may come from or go to the cache: no API key, and the version read. */
+const stampOf = async (ctx: GatewayContext) => (ctx.caller ? undefined : ctx.requestCache?.stamp());
 
 const isPublicRead = (rc: GraphQLRequestContext<GatewayContext>) => rc.operation?.operation === 'query' && !rc.contextValue.caller;
 
@@ -124,13 +122,16 @@ function httpCachingPlugin(config: GatewayConfig): ApolloServerPlugin<GatewayCon
           if (isPublicRead(rc) && !headers.has('x-cache')) headers.set('x-cache', rc.metrics.responseCacheHit ? 'HIT' : 'MISS');
           const body = rc.response.body;
           const policy = rc.overallCachePolicy.policyIfCacheable();
-          if (http?.method !== 'GET' || !isPublicRead(rc) || body.kind !== 'single' || body.singleResult.errors || !policy) {
+          const stamp = isPublicRead(rc) ? await rc.contextValue.requestCache?.stamp() : undefined;
+          const keep = !!stamp && body.kind === 'single' && !body.singleResult.errors && !!policy;
+          // The front cache keeps the bytes of such an answer, GET or POST, headers included.
+          if (keep) rc.contextValue.requestCache!.keep = true;
+          if (http?.method !== 'GET' || !keep) {
             headers.set('cache-control', 'no-store');
             return;
           }
-          const stamp = await rc.contextValue.dataStamp!();
-          headers.set('cache-control', cacheControlOf(config, policy.maxAge));
-          headers.set('etag', etagOf(stamp, getRequestKey(new URLSearchParams(http.search)), !!rc.contextValue.http?.legacyJson));
+          headers.set('cache-control', cacheControlOf(config, policy!.maxAge));
+          headers.set('etag', etagOf(stamp!, getRequestKey(new URLSearchParams(http.search)), !!rc.contextValue.http?.legacyJson));
           headers.set('vary', VARY);
         },
       };
@@ -162,8 +163,9 @@ function coalescingPlugin(): ApolloServerPlugin<GatewayContext> {
       };
       return {
         async responseForOperation(rc) {
-          if (!isPublicRead(rc) || !rc.contextValue.dataStamp) return null;
-          const key = JSON.stringify([rc.source, rc.operationName ?? null, rc.request.variables ?? {}, await rc.contextValue.dataStamp()]);
+          const stamp = isPublicRead(rc) ? await rc.contextValue.requestCache?.stamp() : undefined;
+          if (!stamp) return null;
+          const key = JSON.stringify([rc.source, rc.operationName ?? null, rc.request.variables ?? {}, stamp]);
           const pending = inFlight.get(key);
           if (!pending) {
             let done!: (shared: Shared) => void;
@@ -195,16 +197,17 @@ function coalescingPlugin(): ApolloServerPlugin<GatewayContext> {
  * no headers of its own), the uncached fields, the response cache, identical misses run once, HTTP caching.
  */
 export function responseCachePlugins(config: GatewayConfig): ApolloServerPlugin<GatewayContext>[] {
-  const cache = new InMemoryLRUCache<string>({ maxSize: config.responseCacheMaxBytes, sizeCalculation: sizeOfEntry });
+  const cache = new InMemoryLRUCache<string>({ maxSize: config.responseCacheMaxBytes - frontBytes(config), sizeCalculation: sizeOfEntry });
   return [
     ApolloServerPluginCacheControl({ defaultMaxAge: config.responseCacheMaxAgeSeconds, calculateHttpHeaders: false }),
     uncachedFieldsPlugin(),
     responseCachePlugin<GatewayContext>({
       cache,
       // Read before the operation runs (see DataVersion): the version the answer is filed under.
-      extraCacheKeyData: async ({ contextValue }) => (contextValue.caller || !contextValue.dataStamp ? null : contextValue.dataStamp()),
-      shouldReadFromCache: async ({ contextValue }) => !contextValue.caller && !!contextValue.dataStamp,
-      shouldWriteToCache: async ({ contextValue }) => !contextValue.caller && !!contextValue.dataStamp,
+      // Without a stamp (no cache, a caller with a key, the version unreadable) nothing is read or written.
+      extraCacheKeyData: async ({ contextValue }) => (await stampOf(contextValue)) ?? null,
+      shouldReadFromCache: async ({ contextValue }) => !!(await stampOf(contextValue)),
+      shouldWriteToCache: async ({ contextValue }) => !!(await stampOf(contextValue)),
     }),
     coalescingPlugin(),
     httpCachingPlugin(config),

@@ -8,7 +8,9 @@ import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { ApiKeyService } from '../auth/api-key.service';
 import { DataVersion } from '../cache/data-version';
-import { notModified, persistedQueryCache, responseCachePlugins, stampOnce } from '../cache/response-cache';
+import { requestCacheOf } from '../cache/request-cache';
+import { frontCache } from '../cache/front-cache';
+import { frontBytes, notModified, persistedQueryCache, responseCachePlugins } from '../cache/response-cache';
 import { GatewayConfig } from '../config/config';
 import { formatError } from '../common/errors';
 import { Database } from '../db/database';
@@ -60,7 +62,7 @@ export function contextFactory(opts: AppOptions, services = opts.services ?? new
     const version = services.dataVersion;
     return {
       em, sql: opts.db.sql, loaders: createLoaders(em, opts.db.sql), caller: callerOf(res), config: opts.config, services,
-      dataStamp: version ? stampOnce(res, version) : undefined,
+      requestCache: version ? requestCacheOf(res, version) : undefined,
       http: {
         bodyBytes: bodyBytesOf(res),
         legacyJson: !prefersGraphqlResponseJson(req),
@@ -158,8 +160,9 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     refuseInvalidKey(),
     readJsonBody({ maxQueryBytes: config.maxQueryBytes, maxIngestBytes: config.maxIngestBytes, maxJsonNesting: maxNesting }),
     checkPersistedQuery(),
+    // Before the size limits and Apollo: a 304 or a kept answer is for bytes that passed them once (src/cache/).
+    ...(services.dataVersion ? [notModified(config, services.dataVersion), frontCache(services.dataVersion, frontBytes(config))] : []),
     limitQuerySize(sizeLimits),
-    ...(services.dataVersion ? [notModified(config, services.dataVersion)] : []),
     expressMiddleware(apollo, { context }),
   );
   app.use(notFoundHandler());

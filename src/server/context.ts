@@ -1,6 +1,6 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Caller } from '../auth/api-key.service';
-import type { StampOnce } from '../cache/response-cache';
+import type { RequestCache } from '../cache/request-cache';
 import { GatewayConfig } from '../config/config';
 import { Sql } from '../db/sql';
 import { Loaders } from './loaders';
@@ -17,10 +17,10 @@ export interface GatewayContext {
   /** Process-wide services (the sync runtime), filled in as start-up proceeds. */
   services: ServiceRegistry;
   /**
-   * The data version and day, read once per request before the operation runs (src/cache/): the
-   * response cache's key and the ETag. Absent with RESPONSE_CACHE=off.
+   * The data version and day, read once per request before the operation runs, and whether the
+   * answer may be kept (src/cache/): the response cache's key and the ETag. Absent with RESPONSE_CACHE=off.
    */
-  dataStamp?: StampOnce;
+  requestCache?: RequestCache;
   /** Facts about the HTTP request the operation came in (absent for operations run in-process). */
   http?: RequestFacts;
 }

@@ -1,0 +1,29 @@
+import express from 'express';
+import { DataStamp, DataVersion } from './data-version';
+
+/**
+ * What the cache knows of one request, shared by the Express middleware (304, the front cache)
+ * and the Apollo plugins through the context: the data stamp, read at most once and before the
+ * operation runs, and whether the answer may be kept.
+ */
+export class RequestCache {
+  private read: Promise<DataStamp | undefined> | undefined;
+  /** Set by the HTTP caching plugin: a public read, without errors, cacheable (src/cache/response-cache.ts). */
+  keep = false;
+
+  constructor(private readonly version: DataVersion) {}
+
+  /**
+   * The stamp, or undefined when the version could not be read (the database is unreachable; the
+   * read told its health): the request then runs uncached, and fails or succeeds in its own words.
+   */
+  stamp(): Promise<DataStamp | undefined> {
+    return (this.read ??= this.version.read().catch(() => undefined));
+  }
+}
+
+/** The request's RequestCache, kept on the response (res.locals) so that middleware and context share it. */
+export function requestCacheOf(res: express.Response, version: DataVersion): RequestCache {
+  const locals = res.locals as { requestCache?: RequestCache };
+  return (locals.requestCache ??= new RequestCache(version));
+}
