@@ -95,9 +95,12 @@ function flowKeys(r: RollupDef): { columns: string[]; select: string[] } {
 }
 
 /**
- * Recomputes a flow rollup's cells. Keyed by unit (l1, unit), a cell is a month and a top-level
- * unit: $1 months, $2 top-level units, or $3/$4 (month, top-level unit) pairs. A national rollup
- * has no unit in its key: its cells are months ($1), recomputed from every unit's facts.
+ * Recomputes a flow rollup's cells, written in month order: queries read a period, and a rebuild
+ * written in hash order spread 2024's 38k rows of filing_rollup_procedure over 4,581 of its
+ * blocks (1M filing rows), about all of them; in month order a year is an eighth of the table.
+ * Keyed by unit (l1, unit), a cell is a month and a top-level unit: $1 months, $2 top-level
+ * units, or $3/$4 (month, top-level unit) pairs. A national rollup has no unit in its key: its
+ * cells are months ($1), recomputed from every unit's facts.
  */
 function flowRefresh(r: RollupDef): string {
   const { columns, select } = flowKeys(r);
@@ -108,7 +111,8 @@ function flowRefresh(r: RollupDef): string {
     FROM filing_stat f JOIN um m ON m.unit_id = f.unit_id ${r.sector ? 'JOIN procedure p ON p.id = f.procedure_id' : ''}
     WHERE ($1::date[] IS NULL OR f.month = ANY($1::date[]))
       ${national ? '' : 'AND ($3::date[] IS NULL OR (f.month, m.l1_id) IN (SELECT * FROM unnest($3::date[], $4::int[])))'}
-    GROUP BY ${columns.map((_, i) => i + 1).join(', ')}`;
+    GROUP BY ${columns.map((_, i) => i + 1).join(', ')}
+    ORDER BY 1`;
 }
 
 /**
