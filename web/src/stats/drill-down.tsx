@@ -1,10 +1,11 @@
-import { ReactNode, useEffect, useRef } from 'react';
+import { useEffect, useRef } from 'react';
 import type { Formats } from './format';
 import { useGql } from './graphql';
 import type { Labels } from './labels';
 import { Drill, drillQuery, UnitRef } from './queries';
 import { ShareLinks } from './share-links';
-import { hrefFor, isPlainClick, PageState } from './url-state';
+import { StateLink } from './state-link';
+import type { PageState } from './url-state';
 
 interface DrillDownProps {
   state: PageState;
@@ -14,22 +15,6 @@ interface DrillDownProps {
   f: Formats;
   indicatorName: string;
   navigate: (patch: Partial<PageState>) => void;
-}
-
-/** A link handled in the page on a plain click (shareable and openable in a tab otherwise). */
-function PageLink({ state, patch, navigate, children }: { state: PageState; patch: Partial<PageState>; navigate: (p: Partial<PageState>) => void; children: ReactNode }) {
-  return (
-    <a
-      href={hrefFor(state, patch)}
-      onClick={(e) => {
-        if (!isPlainClick(e)) return;
-        e.preventDefault();
-        navigate(patch);
-      }}
-    >
-      {children}
-    </a>
-  );
 }
 
 /** A province (or ministry) by sector, and a sector by procedure, with the view's indicator. */
@@ -50,14 +35,14 @@ export function DrillDown({ state, unit, t, f, indicatorName, navigate }: DrillD
     <section className="dvc-drill" aria-labelledby="dvc-drill-h" data-drill={state.unit}>
       <div className="dvc-drill-head">
         <h2 id="dvc-drill-h" ref={heading} tabIndex={-1}>{t.drillTitle(title)}</h2>
-        <PageLink state={state} patch={{ unit: undefined, sector: undefined }} navigate={navigate}>
+        <StateLink state={state} patch={{ unit: undefined, sector: undefined }} navigate={navigate}>
           <span aria-hidden="true">✕ </span>{t.close}
-        </PageLink>
+        </StateLink>
       </div>
       {!unit && <p>{t.unitNotFound(state.unit ?? '')}</p>}
       {state.sector && (
         <p>
-          <PageLink state={state} patch={{ sector: undefined }} navigate={navigate}>← {t.allSectors}</PageLink>
+          <StateLink state={state} patch={{ sector: undefined }} navigate={navigate}>← {t.allSectors}</StateLink>
         </p>
       )}
       {answer.loading && <p role="status">{t.loading}</p>}
@@ -82,7 +67,7 @@ export function DrillDown({ state, unit, t, f, indicatorName, navigate }: DrillD
                   return (
                     <tr key={item.code} data-code={item.code}>
                       <th scope="row">
-                        {state.sector ? item.name : <PageLink state={state} patch={{ sector: item.code }} navigate={navigate}>{item.name}</PageLink>}
+                        {state.sector ? item.name : <StateLink state={state} patch={{ sector: item.code }} navigate={navigate}>{item.name}</StateLink>}
                         <span className="dvc-code"> ({item.code})</span>
                       </th>
                       <td className="dvc-num">{f.percent(r.value?.value)}</td>

@@ -136,14 +136,22 @@ const vi = {
     DECREE42: 'Chỉ báo cáo theo Nghị định 42',
     DECREE43: 'Chỉ báo cáo theo Nghị định 43',
   },
+  /** The questions of PRESET_SEARCHES, in order. */
   presets: [
-    { text: 'Tỉnh nào chưa đạt mục tiêu 100% dịch vụ đủ điều kiện ở mức độ 4 năm 2021?', search: 'indicator=level4_share&asOf=2021-12-31&levels=mapped_to_decree43' },
-    { text: 'Tỷ lệ hồ sơ trực tuyến năm 2025, theo 34 tỉnh hiện nay', search: 'indicator=online_dossier_rate&period=2025&unitView=current_units' },
-    { text: 'Ai chưa ban hành kế hoạch năm 2021 tính đến 30/9/2021?', search: 'view=plans&asOf=2021-09-30&planYear=2021' },
+    'Tỉnh nào chưa đạt mục tiêu 100% dịch vụ đủ điều kiện ở mức độ 4 năm 2021?',
+    'Tỷ lệ hồ sơ trực tuyến năm 2025, theo 34 tỉnh hiện nay',
+    'Ai chưa ban hành kế hoạch năm 2021 tính đến 30/9/2021?',
   ],
 };
 
 export type Labels = typeof vi;
+
+/** Views that answer common questions (their texts are `presets` in each language). */
+export const PRESET_SEARCHES = [
+  'indicator=level4_share&asOf=2021-12-31&levels=mapped_to_decree43',
+  'indicator=online_dossier_rate&period=2025&unitView=current_units',
+  'view=plans&asOf=2021-09-30&planYear=2021',
+];
 
 const en: Labels = {
   title: 'Online public services statistics',
@@ -279,10 +287,11 @@ const en: Labels = {
     DECREE42: 'Reported under Decree 42 only',
     DECREE43: 'Reported under Decree 43 only',
   },
+  /** The questions of PRESET_SEARCHES, in order. */
   presets: [
-    { text: 'Which provinces missed the 100% level-4 target for eligible services in 2021?', search: 'indicator=level4_share&asOf=2021-12-31&levels=mapped_to_decree43' },
-    { text: "Online dossier rate in 2025, in today's 34 provinces", search: 'indicator=online_dossier_rate&period=2025&unitView=current_units' },
-    { text: 'Who had not issued the 2021 plan by 30 September 2021?', search: 'view=plans&asOf=2021-09-30&planYear=2021' },
+    'Which provinces missed the 100% level-4 target for eligible services in 2021?',
+    "Online dossier rate in 2025, in today's 34 provinces",
+    'Who had not issued the 2021 plan by 30 September 2021?',
   ],
 };
 

@@ -3,7 +3,8 @@ import type { Formats } from './format';
 import type { Labels } from './labels';
 import type { TargetCompliance, UnitCompliance } from './queries';
 import { StatusBadge } from './status';
-import { hrefFor, isPlainClick, PageState } from './url-state';
+import { StateLink } from './state-link';
+import type { PageState } from './url-state';
 import { Sparkline } from './viz';
 
 export type SparkPoints = Map<string, { label: string; value: number | null }[]>;
@@ -81,16 +82,7 @@ export function RankedTable({ data, state, t, f, caption, sparks, navigate }: Ra
             <tr key={u.unit.id} data-unit={u.unit.code} aria-current={state.unit === u.unit.code ? 'true' : undefined}>
               <td className="dvc-num">{u.rank ?? t.none}</td>
               <th scope="row">
-                <a
-                  href={hrefFor(state, { unit: u.unit.code, sector: undefined })}
-                  onClick={(e) => {
-                    if (!isPlainClick(e)) return;
-                    e.preventDefault();
-                    navigate({ unit: u.unit.code, sector: undefined });
-                  }}
-                >
-                  {u.unit.name}
-                </a>
+                <StateLink state={state} patch={{ unit: u.unit.code, sector: undefined }} navigate={navigate}>{u.unit.name}</StateLink>
                 <span className="dvc-code"> ({u.unit.code})</span>
                 {u.includesPartialMerges && <span className="dvc-note" title={t.partialMerge}> *<span className="dvc-sr">{t.partialMerge}</span></span>}
               </th>

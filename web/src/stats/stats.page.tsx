@@ -1,12 +1,12 @@
 import './stats.page.css';
-import { ReactNode, useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { Choices } from './choices';
 import { DrillDown } from './drill-down';
 import { FirstViewMark } from './first-view';
 import { formats } from './format';
 import { FreshnessPanel } from './freshness';
 import { prefetch, QueryCache, QueryCacheContext, useGql } from './graphql';
-import { Labels, LABELS } from './labels';
+import { Labels, LABELS, PRESET_SEARCHES } from './labels';
 import { MapView } from './map-view';
 import { PlansView } from './plans-view';
 import {
@@ -16,7 +16,8 @@ import { RankedTable } from './ranked-table';
 import { ShareLinks } from './share-links';
 import { Summary } from './summary';
 import { pointsByUnit, TrendView } from './trend-view';
-import { hrefFor, INDICATORS, isPlainClick, PageState, parseState, PERIOD_PATTERN, useUrlState, View, VIEWS } from './url-state';
+import { StateLink } from './state-link';
+import { INDICATORS, PageState, parseState, PERIOD_PATTERN, useUrlState, View, VIEWS } from './url-state';
 
 /** The queries a state of the page runs, each with whether its view needs it. */
 function pageQueries(state: PageState) {
@@ -71,27 +72,6 @@ function resolveUnit(data: TargetCompliance | undefined, code: string | undefine
   if (!data || !code) return undefined;
   const matches = data.units.filter((u) => u.unit.code === code).map((u) => u.unit);
   return matches.find((u) => !u.validTo || u.validTo >= data.asOf) ?? matches[0];
-}
-
-/** A link to a state of the page, followed in the page on a plain click. */
-function StateLink({ state, patch, navigate, className, current, children, lang }: {
-  state: PageState; patch: Partial<PageState>; navigate: (p: Partial<PageState>) => void; className?: string; current?: boolean; children: ReactNode; lang?: string;
-}) {
-  return (
-    <a
-      className={className}
-      href={hrefFor(state, patch)}
-      aria-current={current ? 'page' : undefined}
-      lang={lang}
-      onClick={(e) => {
-        if (!isPlainClick(e)) return;
-        e.preventDefault();
-        navigate(patch);
-      }}
-    >
-      {children}
-    </a>
-  );
 }
 
 function Page() {
@@ -150,8 +130,8 @@ function Page() {
         <details className="dvc-presets">
           <summary>{t.questions}</summary>
           <ul>
-            {t.presets.map((p) => (
-              <li key={p.search}><a href={`?${p.search}${state.lang === 'en' ? '&lang=en' : ''}`}>{p.text}</a></li>
+            {t.presets.map((text, i) => (
+              <li key={PRESET_SEARCHES[i]}><a href={`?${PRESET_SEARCHES[i]}${state.lang === 'en' ? '&lang=en' : ''}`}>{text}</a></li>
             ))}
           </ul>
         </details>
