@@ -1,3 +1,4 @@
+import type { ReactNode } from 'react';
 import type { Formats } from './format';
 import type { Labels } from './labels';
 import type { TargetCompliance } from './queries';
@@ -6,6 +7,19 @@ import type { TargetCompliance } from './queries';
 function unitNames(units: { name: string }[]): string {
   const names = units.map((u) => u.name);
   return names.length > 3 ? `${names.slice(0, 3).join(', ')} +${names.length - 3}` : names.join(', ');
+}
+
+/** One figure of the summary: what it is, its value, and a line that says how to read it. */
+function Figure({ id, term, help, children }: { id: string; term: string; help: string; children: ReactNode }) {
+  return (
+    <div data-figure={id}>
+      <dt>{term}</dt>
+      <dd>
+        {children}
+        <small>{help}</small>
+      </dd>
+    </div>
+  );
 }
 
 /**
@@ -18,35 +32,19 @@ export function Summary({ data, t, f }: { data: TargetCompliance; t: Labels; f: 
     <section className="dvc-summary" aria-labelledby="dvc-summary-h">
       <h2 id="dvc-summary-h">{t.summary}</h2>
       <dl className="dvc-figures">
-        <div data-figure="ratio-of-sums">
-          <dt>{t.ratioOfSums}</dt>
-          <dd>
-            <strong>{f.percent(ratioOfSums.value)}</strong> ({f.count(ratioOfSums.numerator)} / {f.count(ratioOfSums.denominator)})
-            <small>{t.ratioOfSumsHelp}</small>
-          </dd>
-        </div>
-        <div data-figure="mean">
-          <dt>{t.meanOfRates}</dt>
-          <dd>
-            <strong>{f.percent(unitRates.meanOfUnitRates)}</strong>
-            <small>{t.meanHelp}</small>
-          </dd>
-        </div>
-        <div data-figure="median">
-          <dt>{t.median}</dt>
-          <dd>
-            <strong>{f.percent(unitRates.median)}</strong>
-            <small>{t.quartiles}: {f.percent(unitRates.lowerQuartile)} – {f.percent(unitRates.upperQuartile)}</small>
-          </dd>
-        </div>
-        <div data-figure="range">
-          <dt>{t.minMax}</dt>
-          <dd>
-            {unitRates.min ? `${f.percent(unitRates.min.value)} (${unitNames(unitRates.min.units)})` : t.none} –{' '}
-            {unitRates.max ? `${f.percent(unitRates.max.value)} (${unitNames(unitRates.max.units)})` : t.none}
-            <small>{t.unitsWithValue}: {unitRates.unitsWithValue} / {unitRates.unitsWithValue + unitRates.unitsWithoutValue}</small>
-          </dd>
-        </div>
+        <Figure id="ratio-of-sums" term={t.ratioOfSums} help={t.ratioOfSumsHelp}>
+          <strong>{f.percent(ratioOfSums.value)}</strong> ({f.count(ratioOfSums.numerator)} / {f.count(ratioOfSums.denominator)})
+        </Figure>
+        <Figure id="mean" term={t.meanOfRates} help={t.meanHelp}>
+          <strong>{f.percent(unitRates.meanOfUnitRates)}</strong>
+        </Figure>
+        <Figure id="median" term={t.median} help={`${t.quartiles}: ${f.percent(unitRates.lowerQuartile)} – ${f.percent(unitRates.upperQuartile)}`}>
+          <strong>{f.percent(unitRates.median)}</strong>
+        </Figure>
+        <Figure id="range" term={t.minMax} help={`${t.unitsWithValue}: ${unitRates.unitsWithValue} / ${unitRates.unitsWithValue + unitRates.unitsWithoutValue}`}>
+          {unitRates.min ? `${f.percent(unitRates.min.value)} (${unitNames(unitRates.min.units)})` : t.none} –{' '}
+          {unitRates.max ? `${f.percent(unitRates.max.value)} (${unitNames(unitRates.max.units)})` : t.none}
+        </Figure>
       </dl>
       {data.targets.length > 0 && (
         <table className="dvc-table dvc-targets" data-table="targets">
