@@ -88,8 +88,37 @@ describe('the explorer: GraphiQL at /graphiql, statistics at /', () => {
     // Monaco's icon font (cut down to the icons the editor names, web/scripts/ttf-subset.js) is
     // accepted by the browser's font checker and drawn in the suggestion list.
     await page.waitForFunction(() => [...document.fonts].some((f) => f.family.replace(/"/g, '') === 'codicon' && f.status === 'loaded'), { timeout: 10_000 });
-    // axe below judges the page, not Monaco's transient suggestion list: closed first.
+    // Accepted, the field shows its type on hover (monaco-graphql's hover, Monaco's hover widget).
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => (document.querySelector('.graphiql-query-editor .view-lines') as HTMLElement | null)?.innerText.includes('sources'));
+    // The word's box on screen, from the text node that holds it.
+    const word = await page.evaluate(() => {
+      const walker = document.createTreeWalker(document.querySelector('.graphiql-query-editor .view-lines')!, NodeFilter.SHOW_TEXT);
+      for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+        const at = n.textContent!.indexOf('sources');
+        if (at < 0) continue;
+        const range = document.createRange();
+        range.setStart(n, at + 1);
+        range.setEnd(n, at + 6);
+        const r = range.getBoundingClientRect();
+        return { x: r.x + r.width / 2, y: r.y + r.height / 2 };
+      }
+      return undefined;
+    });
+    await page.mouse.move(word!.x - 3, word!.y);
+    await page.mouse.move(word!.x, word!.y, { steps: 3 });
+    // (GraphiQL's editors draw their widgets outside the editor's box.)
+    await page.waitForFunction(() => [...document.querySelectorAll('.monaco-hover')].some((h) => (h as HTMLElement).innerText.includes('Source')), { timeout: 20_000 });
+    // Find (Ctrl+F) opens Monaco's find widget in the query editor.
+    await page.click('.graphiql-query-editor .monaco-editor .view-lines');
+    await page.keyboard.down('Control');
+    await page.keyboard.press('KeyF');
+    await page.keyboard.up('Control');
+    await page.waitForSelector('.graphiql-query-editor .find-widget.visible', { timeout: 10_000 });
+    // axe below judges the page, not Monaco's transient widgets: closed first (the hover goes with the mouse).
     await page.keyboard.press('Escape');
+    await page.mouse.move(0, 0);
+    await page.waitForFunction(() => ![...document.querySelectorAll('.monaco-hover')].some((h) => (h as HTMLElement).offsetParent !== null && !h.closest('.hidden')));
 
     // Prettify: the query by prettier, the headers and variables (JSON with comments) by
     // jsonc-parser's formatter (web/src/graphiql/jsonc-format.ts): comments kept, one entry a line.
