@@ -25,6 +25,16 @@ function sortUnits(units: UnitCompliance[], key: SortKey, descending: boolean, l
   });
 }
 
+/**
+ * When the unit closed or opened within the view (as reported over a period spanning the merger,
+ * old and new Phú Thọ both hold code 25): its dates, so the two rows are told apart.
+ */
+function lifeNote(u: UnitCompliance, data: TargetCompliance, t: Labels, f: Formats): string | null {
+  if (u.unit.validTo && u.unit.validTo < data.asOf) return t.untilDate(f.date(u.unit.validTo));
+  if (u.unit.validFrom && data.from && u.unit.validFrom > `${data.from}-01`) return t.fromDate(f.date(u.unit.validFrom));
+  return null;
+}
+
 /** A column header that sorts: a button inside the th, aria-sort on the th. */
 function SortHeader({ label, k, sort, onSort }: { label: string; k: SortKey; sort: { key: SortKey; descending: boolean }; onSort: (k: SortKey) => void }) {
   const active = sort.key === k;
@@ -83,7 +93,7 @@ export function RankedTable({ data, state, t, f, caption, sparks, navigate }: Ra
               <td className="dvc-num">{u.rank ?? t.none}</td>
               <th scope="row">
                 <StateLink state={state} patch={{ unit: u.unit.code, sector: undefined }} navigate={navigate}>{u.unit.name}</StateLink>
-                <span className="dvc-code"> ({u.unit.code})</span>
+                <span className="dvc-code"> ({u.unit.code}{lifeNote(u, data, t, f) && `, ${lifeNote(u, data, t, f)}`})</span>
                 {u.includesPartialMerges && <span className="dvc-note" title={t.partialMerge}> *<span className="dvc-sr">{t.partialMerge}</span></span>}
               </th>
               <td className="dvc-num" data-value={u.value ?? ''}>{f.percent(u.value)}</td>
