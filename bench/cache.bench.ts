@@ -6,9 +6,10 @@ import { performance } from 'node:perf_hooks';
 import { InMemoryLRUCache } from '@apollo/utils.keyvaluecache';
 import { Client } from 'pg';
 import { Rng } from '../src/simulator/prng';
-import { GatewayChild, mb, memoryOf, startGatewayChild } from './gateway-child.runner';
+import { GatewayChild, mb, startGatewayChild } from './gateway-child.runner';
 import { LatencyRecorder, percentiles } from './load/latency.recorder';
-import { READ_MIX, pickKind } from './load/read-mix.definition';
+import { mixRequest, sampleRss, table } from './load/mix-request';
+import { READ_MIX } from './load/read-mix.definition';
 
 /**
  * The response cache against the realistic dashboard mix (issue 11, item 3): the read mix of
@@ -35,11 +36,6 @@ const TIMEOUT_S = 30;
 const TARGET_RATIO = 5;
 const TARGET_P99_MS = 500;
 
-interface Context {
-  kind?: string;
-  start?: number;
-}
-
 interface ModeResult {
   mode: string;
   answered: number;
@@ -55,17 +51,6 @@ interface ModeResult {
   peakRss: number;
 }
 
-function sampleRss(pid: number): { stop(): number } {
-  let peak = 0;
-  const tick = () => {
-    const m = memoryOf(pid);
-    if (m && m.current > peak) peak = m.current;
-  };
-  tick();
-  const timer = setInterval(tick, 200);
-  return { stop: () => (clearInterval(timer), tick(), peak) };
-}
-
 /** The mix against one gateway, from the same seed (the same draws in the same order). */
 async function runMix(gw: GatewayChild, mode: string): Promise<ModeResult> {
   const rng = new Rng(SEED);
@@ -79,26 +64,11 @@ async function runMix(gw: GatewayChild, mode: string): Promise<ModeResult> {
     connections: CONNECTIONS,
     duration: SECONDS,
     timeout: TIMEOUT_S,
-    requests: [{
-      method: 'POST',
-      path: '/graphql',
-      headers: { 'content-type': 'application/json', accept: 'application/json' },
-      setupRequest: (req, context: Context) => {
-        const kind = pickKind(rng, READ_MIX);
-        context.kind = kind.name;
-        context.start = performance.now();
-        recorder.sent(kind.name);
-        return { ...req, body: kind.body(rng) };
-      },
-      onResponse: (status, body, context: Context, headers) => {
-        const mark = headers?.['x-cache'];
-        if (mark === 'HIT' || mark === 'COALESCED') hits++;
-        if (context.kind && context.start !== undefined) {
-          recorder.answered(context.kind, performance.now() - context.start, status, body);
-          if (context.start >= half) late.push(performance.now() - context.start);
-        }
-      },
-    }],
+    requests: [mixRequest(rng, READ_MIX, recorder, (ms, sentAt, headers) => {
+      const mark = headers['x-cache'];
+      if (mark === 'HIT' || mark === 'COALESCED') hits++;
+      if (sentAt >= half) late.push(ms);
+    })],
   });
   const peakRss = rss.stop();
   const all = recorder.all();
@@ -110,11 +80,6 @@ async function runMix(gw: GatewayChild, mode: string): Promise<ModeResult> {
 
 const fmt = (ms: number) => (Number.isNaN(ms) ? '-' : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms < 10 ? ms.toFixed(1) : Math.round(ms)} ms`);
 const us = (ms: number) => `${Math.round(ms * 1000)} µs`;
-
-function table(rows: string[][]): string {
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ')).join('\n');
-}
 
 /** Median of `n` timings of fn, in ms. */
 async function median(n: number, fn: () => Promise<unknown>): Promise<number> {

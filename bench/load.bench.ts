@@ -1,10 +1,10 @@
 import autocannon from 'autocannon';
 import os from 'node:os';
-import { performance } from 'node:perf_hooks';
 import { Rng } from '../src/simulator/prng';
 import { cpuByRole, mb, memoryOf, startGatewayChild } from './gateway-child.runner';
+import { mixRequest, sampleRss, table } from './load/mix-request';
 import { LatencyRecorder, percentiles } from './load/latency.recorder';
-import { pickKind, READ_MIX } from './load/read-mix.definition';
+import { READ_MIX } from './load/read-mix.definition';
 
 /**
  * `npm run bench:load`: the realistic read mix (bench/load/read-mix.definition.ts) at
@@ -28,29 +28,7 @@ const MIX = process.env.LOAD_KINDS ? READ_MIX.filter((k) => process.env.LOAD_KIN
 const TARGET_P99_MS = 1000;
 const TARGET_RSS = 250 * 1048576;
 
-interface RequestContext {
-  kind?: string;
-  start?: number;
-}
-
-/** Peak of VmRSS sampled during the run (VmHWM also counts start-up, which syncs the world). */
-function sampleRss(pid: number): { stop(): number } {
-  let peak = 0;
-  const tick = () => {
-    const m = memoryOf(pid);
-    if (m && m.current > peak) peak = m.current;
-  };
-  tick();
-  const timer = setInterval(tick, 200);
-  return { stop: () => (clearInterval(timer), tick(), peak) };
-}
-
 const fmt = (ms: number) => (Number.isNaN(ms) ? '-' : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${Math.round(ms)} ms`);
-
-function table(rows: string[][]): string {
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ')).join('\n');
-}
 
 async function main(): Promise<void> {
   if (MIX.length === 0) throw new Error(`LOAD_KINDS names no kind of ${READ_MIX.map((k) => k.name).join(', ')}`);
@@ -73,22 +51,7 @@ async function main(): Promise<void> {
       connections: CONNECTIONS,
       duration: SECONDS,
       timeout: TIMEOUT_S,
-      requests: [{
-        method: 'POST',
-        path: '/graphql',
-        headers: { 'content-type': 'application/json', accept: 'application/json' },
-        // Called just before each request is written (the client's previous one answered): a weighted draw.
-        setupRequest: (req, context: RequestContext) => {
-          const kind = pickKind(rng, MIX);
-          context.kind = kind.name;
-          context.start = performance.now();
-          recorder.sent(kind.name);
-          return { ...req, body: kind.body(rng) };
-        },
-        onResponse: (status, body, context: RequestContext) => {
-          if (context.kind && context.start !== undefined) recorder.answered(context.kind, performance.now() - context.start, status, body);
-        },
-      }],
+      requests: [mixRequest(rng, MIX, recorder)],
     });
     const result = await instance;
     const peakDuringLoad = rss.stop();
