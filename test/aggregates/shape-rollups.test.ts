@@ -5,8 +5,9 @@ import { AGGREGATE, AggregateOut, loadFixture, m } from './fixture';
 
 /**
  * The rollups for issue 11's shapes (filing_rollup_procedure: national, by procedure;
- * filing_rollup_unit: by reporting unit, for every tier): each answers its shapes exactly as the
- * base tables do, and follows the facts after an ingest.
+ * filing_rollup_nation_sector: national, by sector, summed from it; filing_rollup_unit: by
+ * reporting unit, for every tier): each answers its shapes exactly as the base tables do, and
+ * follows the facts after an ingest.
  */
 let gw: TestGateway;
 beforeAll(async () => {
@@ -40,6 +41,12 @@ const PROCEDURE_SHAPES: Record<string, unknown>[] = [
   { measures: ['DOSSIERS_RECEIVED', 'ON_TIME_RATE'], groupBy: ['PROCEDURE'], having: [{ measure: 'ON_TIME_RATE', op: 'GT', value: 0.85 }], orderBy: [{ measure: 'ON_TIME_RATE', direction: 'DESC' }] },
 ];
 
+const NATION_SECTOR_SHAPES: Record<string, unknown>[] = [
+  { measures: FLOWS, groupBy: ['SECTOR', 'PERIOD'], periodGrain: 'MONTH', period: MAY_AUG },
+  { measures: FLOWS, groupBy: ['SECTOR', 'ESSENTIAL', 'ELIGIBLE', 'UNIT_KIND'], period: MAY_AUG, unitView: 'CURRENT_UNITS' },
+  { measures: FLOWS, groupBy: ['PERIOD'], periodGrain: 'QUARTER', period: { from: '2025-04', to: '2025-09' }, filter: { sectorCodes: ['HT'], essential: false } },
+];
+
 const UNIT_SHAPES: Record<string, unknown>[] = [
   { measures: FLOWS, groupBy: ['UNIT'], unitTier: 'COMMUNE', period: MAY_AUG },
   { measures: FLOWS, groupBy: ['UNIT', 'UNIT_KIND'], unitTier: 'COMMUNE', period: MAY_AUG, unitView: 'CURRENT_UNITS' },
@@ -58,6 +65,15 @@ describe('rollups for group by procedure and units below the top tier', () => {
     // P2 on time 40+8+90 = 138 of 50+10+100 = 160.
     expect(m(r.rows[1], 'ON_TIME_RATE')).toEqual({ measure: 'ON_TIME_RATE', value: 138 / 160, numerator: 138, denominator: 160 });
     expect(r.sources.map((s) => s.code)).toEqual(['fixture']);
+  });
+
+  it('sector × month for the nation reads the national sector rollup (hand-checked)', async () => {
+    for (const q of NATION_SECTOR_SHAPES) await both(q, 'filing_rollup_nation_sector');
+    const r = await both({ measures: ['DOSSIERS_RECEIVED'], groupBy: ['SECTOR', 'PERIOD'], periodGrain: 'MONTH', period: { from: '2025-06', to: '2025-07' } }, 'filing_rollup_nation_sector');
+    // June: HT 80+200+10+500 = 790 (P1, P2 at the commune), DD none; July: HT 300+100 = 400.
+    expect(r.rows.map((x) => [x.dimensions.sector!.code, x.dimensions.period!.label, m(x, 'DOSSIERS_RECEIVED')!.value])).toEqual([
+      ['HT', '2025-06', 790], ['HT', '2025-07', 400],
+    ]);
   });
 
   it('the commune tier reads the unit rollup, partial merges flagged as on the base tables (hand-checked)', async () => {
@@ -93,7 +109,10 @@ describe('rollups for group by procedure and units below the top tier', () => {
     expect(received(await both({ measures: ['DOSSIERS_RECEIVED'], groupBy: ['PROCEDURE'], period: MAY_AUG }, 'filing_rollup_procedure')))
       .toEqual([['P1', 1180], ['P2', 180], ['P3', 49]]);
 
-    const snapshot = async () => Promise.all(['filing_rollup_procedure', 'filing_rollup_unit'].map((t) =>
+    expect(received(await both({ measures: ['DOSSIERS_RECEIVED'], groupBy: ['SECTOR'], period: MAY_AUG }, 'filing_rollup_nation_sector'))
+      .map(([, v]) => v)).toEqual([49, 1180 + 180]);
+
+    const snapshot = async () => Promise.all(['filing_rollup_procedure', 'filing_rollup_nation_sector', 'filing_rollup_unit'].map((t) =>
       gw.db.sql.query<{ t: string }>(`SELECT x::text AS t FROM ${t} x ORDER BY 1`)));
     const incremental = await snapshot();
     await rebuildRollups(gw.db.sql);
