@@ -26,6 +26,9 @@ interface Screen {
   ready: string;
   /** Scrolled to the top of the viewport before the shot (the drill-down sits below the table). */
   scrollTo?: string;
+  /** Clicked before the shot (GraphiQL runs its first example), then `after` awaited. */
+  click?: string;
+  after?: string;
 }
 
 /** The views, each at a date or period where it says something (the 2021 target; the 2025 merger; the 2021 plans). */
@@ -36,7 +39,10 @@ const SCREENS: Screen[] = [
   { file: 'stats-drill-down.png', url: '/?indicator=online_dossier_rate&period=2025&unitView=current_units&unit=96', ready: 'table[data-table=sectors] tbody tr', scrollTo: '.dvc-drill' },
   { file: 'stats-plans.png', url: '/?view=plans&asOf=2021-09-30&planYear=2021', ready: 'table[data-table=plans] tbody tr', scrollTo: '.dvc-tabs' },
   { file: 'stats-english.png', url: '/?indicator=online_dossier_rate&period=2025&lang=en', ready: 'table[data-table=ranked] .dvc-spark svg' },
-  { file: 'graphiql.png', url: '/graphiql', ready: '.graphiql-container .graphiql-query-editor .monaco-editor' },
+  {
+    file: 'graphiql.png', url: '/graphiql', ready: '.graphiql-container .graphiql-query-editor .monaco-editor',
+    click: '.graphiql-execute-button', after: '.graphiql-response .view-lines',
+  },
 ];
 
 async function shoot(page: Page, origin: string, screen: Screen): Promise<void> {
@@ -47,6 +53,10 @@ async function shoot(page: Page, origin: string, screen: Screen): Promise<void> 
   await page.waitForSelector(screen.ready, { timeout: 60_000 });
   // Charts and lazily loaded chunks settle; fonts are the system's.
   await page.waitForNetworkIdle({ idleTime: 500, timeout: 30_000 });
+  if (screen.click) {
+    await page.click(screen.click);
+    await page.waitForFunction((s) => ((document.querySelector(s) as HTMLElement | null)?.innerText ?? '').includes('"data"'), { timeout: 60_000 }, screen.after!);
+  }
   if (screen.scrollTo) await page.$eval(screen.scrollTo, (el) => el.scrollIntoView({ block: 'start' }));
   // Keyboard focus (the drill-down's heading takes it) is not part of the picture.
   await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
