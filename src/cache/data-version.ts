@@ -5,6 +5,8 @@ import { Sql } from '../db/sql';
 /**
  * The tables whose writes do not bump the data version (migrations/Migration20261206000000_data_version.ts
  * says why); every other table of the schema has the `data_changed` trigger (checked by test/cache).
+ * A migration that creates a table ends with `select data_version_watch_all();`
+ * (Migration20261208000000_data_version_watch, whose SQL holds the same list).
  */
 export const UNWATCHED_TABLES: readonly string[] = ['data_version', 'data_change_pending', 'ingest_run', 'api_key', 'mikro_orm_migrations'];
 
