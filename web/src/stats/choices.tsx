@@ -7,6 +7,9 @@ const FIRST_YEAR = 2018;
 
 type Grain = 'year' | 'quarter' | 'month';
 
+const QUARTERS = ['1', '2', '3', '4'];
+const MONTHS = Array.from({ length: 12 }, (_, i) => String(i + 1).padStart(2, '0'));
+
 function splitPeriod(period: string): { year: string; grain: Grain; part: string } {
   const [, year, quarter, month] = PERIOD_PATTERN.exec(period) ?? [];
   if (quarter) return { year, grain: 'quarter', part: quarter };
@@ -46,19 +49,11 @@ function PeriodChoice({ state, t, navigate }: ChoicesProps) {
           {years().map((y) => <option key={y} value={y}>{y}</option>)}
         </select>
       </label>
-      {grain === 'quarter' && (
+      {grain !== 'year' && (
         <label>
-          {t.quarter}
+          {grain === 'quarter' ? t.quarter : t.month}
           <select value={part} onChange={(e) => set(year, grain, e.target.value)}>
-            {['1', '2', '3', '4'].map((q) => <option key={q} value={q}>{q}</option>)}
-          </select>
-        </label>
-      )}
-      {grain === 'month' && (
-        <label>
-          {t.month}
-          <select value={part} onChange={(e) => set(year, grain, e.target.value)}>
-            {Array.from({ length: 12 }, (_, i) => String(i + 1).padStart(2, '0')).map((m) => <option key={m} value={m}>{m}</option>)}
+            {(grain === 'quarter' ? QUARTERS : MONTHS).map((p) => <option key={p} value={p}>{p}</option>)}
           </select>
         </label>
       )}
