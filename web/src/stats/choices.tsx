@@ -17,9 +17,16 @@ function splitPeriod(period: string): { year: string; grain: Grain; part: string
   return { year: year ?? String(new Date().getFullYear() - 1), grain: 'year', part: '' };
 }
 
+/** The period string; switching grain keeps the time: May becomes Q2, Q2 becomes June. */
 function joinPeriod(year: string, grain: Grain, part: string): string {
-  if (grain === 'quarter') return `${year}-Q${/^[1-4]$/.test(part) ? part : '4'}`;
-  if (grain === 'month') return `${year}-${/^\d{2}$/.test(part) ? part : '12'}`;
+  if (grain === 'quarter') {
+    const q = /^\d{2}$/.test(part) ? String(Math.ceil(Number(part) / 3)) : part;
+    return `${year}-Q${/^[1-4]$/.test(q) ? q : '4'}`;
+  }
+  if (grain === 'month') {
+    const m = /^[1-4]$/.test(part) ? String(Number(part) * 3).padStart(2, '0') : part;
+    return `${year}-${/^\d{2}$/.test(m) ? m : '12'}`;
+  }
   return year;
 }
 
