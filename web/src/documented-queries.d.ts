@@ -14,10 +14,4 @@ declare module 'virtual:documented-queries' {
   export default queries;
 }
 
-/** URLs of the bundled Monaco workers, hashed file names fixed at build time (web-build.js defines them). */
-declare const MONACO_WORKER_URLS: { editor: string; json: string; graphql: string };
-
 declare module '*.css';
-
-/** URL of GraphiQL's stylesheet, relative to the page (web-build.js defines it). */
-declare const GRAPHIQL_CSS_URL: string;
