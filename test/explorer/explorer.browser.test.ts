@@ -146,6 +146,45 @@ describe('the explorer: GraphiQL at /graphiql, statistics at /', () => {
     await page.close();
   });
 
+  it('opens the query of a link (`/graphiql?query=…&variables=…`) in a tab of its own, beside the tabs already open', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${base}/graphiql`, { waitUntil: 'domcontentloaded' });
+    await page.waitForSelector('.graphiql-query-editor .monaco-editor', { timeout: 60_000 });
+    const tabTitles = () => page.$$eval('.graphiql-tab .graphiql-tab-button', (els) => els.map((e) => (e as HTMLElement).innerText.trim()));
+    // The tabs of the first test, restored from the browser's storage.
+    const before = await tabTitles();
+    expect(before.length).toBeGreaterThanOrEqual(5);
+
+    // As the statistics page's "Open in GraphiQL" sends it: both parameters URL-encoded, the variables pretty-printed.
+    const query = 'query TypeFromLink($type: String!) {\n  __type(name: $type) { name kind }\n}';
+    const variables = JSON.stringify({ type: 'Source' }, null, 2);
+    const link = `${base}/graphiql?${new URLSearchParams({ query, variables }).toString()}`;
+    const modelValue = (suffix: string) => page.evaluate((s) => {
+      const monaco = (globalThis as unknown as { __MONACO: { editor: { getModels(): { uri: { path: string }; getValue(): string }[] } } }).__MONACO;
+      return monaco.editor.getModels().find((m) => m.uri.path.endsWith(s))?.getValue();
+    }, suffix);
+    for (const visit of ['first', 'again'] as const) {
+      await page.goto(link, { waitUntil: 'domcontentloaded' });
+      await page.waitForFunction(() => document.querySelector('.graphiql-tab-active')?.textContent?.includes('TypeFromLink'), { timeout: 60_000 });
+      // One tab more, named by the operation, the others as they were; opened again (a reload), the same tab.
+      expect({ visit, tabs: await tabTitles() }).toEqual({ visit, tabs: [...before, 'TypeFromLink'] });
+      await page.waitForFunction((q) => {
+        const monaco = (globalThis as unknown as { __MONACO: { editor: { getModels(): { uri: { path: string }; getValue(): string }[] } } }).__MONACO;
+        return monaco.editor.getModels().find((m) => m.uri.path.endsWith('operation.graphql'))?.getValue() === q;
+      }, {}, query);
+      expect(await modelValue('variables.json')).toBe(variables);
+      // GraphiQL stores its tabs half a second after a change: the reload comes after that.
+      await page.waitForFunction(() => Object.keys(localStorage).some((k) => k.endsWith('tabState') && localStorage.getItem(k)!.includes('TypeFromLink')));
+    }
+    // Run as it came: the variables go with it.
+    await page.click('.graphiql-execute-button');
+    await page.waitForFunction(() => (document.querySelector('.graphiql-response') as HTMLElement | null)?.innerText.includes('"OBJECT"'), { timeout: 30_000 });
+    expect(await responseText(page)).toMatch(/"Source"/);
+    expect(browser.blocked).toEqual([]);
+    expect(browser.errors).toEqual([]);
+    await page.close();
+  });
+
   it('sends a browser opening /graphql to /graphiql, serves it as / (same headers), and its files compressed and cached', async () => {
     const page = await browser.newPage();
     const res = await page.goto(`${base}/graphql`, { waitUntil: 'domcontentloaded' });

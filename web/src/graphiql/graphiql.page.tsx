@@ -7,6 +7,7 @@ import { createGraphiQLFetcher } from '@graphiql/toolkit';
 import { useEffect } from 'react';
 import { GraphiQL } from 'graphiql';
 import { defaultTabs, examplesPlugin, EXAMPLES_TITLE } from './examples.plugin';
+import { linkedQuery, LinkedQueryOpener } from './link-query';
 
 /**
  * The headers every tab starts with: the API key line is there, commented out (GraphiQL 5 reads
@@ -20,6 +21,8 @@ export const DEFAULT_HEADERS = `{
 // Relative to the page: the gateway serves both, possibly behind a path prefix.
 const fetcher = createGraphiQLFetcher({ url: new URL('graphql', document.baseURI).toString() });
 const plugins = [examplesPlugin, explorerPlugin()];
+// `graphiql?query=…&variables=…` (the statistics page's "Open in GraphiQL"): read once, as the page starts.
+const link = linkedQuery(location.search);
 
 /**
  * Formatting stays GraphiQL's (its prettify button and Shift-Ctrl-P, prettier loaded on demand):
@@ -47,6 +50,7 @@ export default function GraphiqlPage() {
       defaultEditorToolsVisibility="headers"
       isHeadersEditorEnabled
     >
+      <LinkedQueryOpener link={link} />
       <GraphiQL.Logo>
         <a href="./" className="dvc-logo-link">dvc-gateway</a>
       </GraphiQL.Logo>
