@@ -239,6 +239,18 @@ const monacoStubPlugin = {
   },
 };
 
+/**
+ * framer-motion (with motion-dom, about 40 KiB gzipped) is in @graphiql/react only to let a tab be
+ * dragged into a new order: `framer-motion` resolves to web/src/graphiql/no-framer-motion.tsx, the
+ * same component names as plain list elements. Tabs no longer drag to reorder (that module says so).
+ */
+const noFramerMotionPlugin = {
+  name: 'no-framer-motion',
+  setup(build) {
+    build.onResolve({ filter: /^framer-motion$/ }, () => ({ path: path.join(WEB, 'src', 'graphiql', 'no-framer-motion.tsx') }));
+  },
+};
+
 /** An output file's path relative to dist/web, with forward slashes (a URL relative to the page). */
 const relativeToOut = (file) => path.relative(OUT, path.resolve(file)).split(path.sep).join('/');
 
@@ -257,7 +269,7 @@ async function buildApp(esbuild, queries) {
     jsx: 'automatic',
     loader: { '.ttf': 'file', '.woff': 'file', '.woff2': 'file' },
     define: COMMON.define,
-    plugins: [documentedQueriesPlugin(queries), monacoCssPlugin, monacoCorePlugin, prettierPlugin, monacoStubPlugin],
+    plugins: [documentedQueriesPlugin(queries), monacoCssPlugin, monacoCorePlugin, prettierPlugin, monacoStubPlugin, noFramerMotionPlugin],
   });
   // What each chunk holds, for whoever trims the bundle next (outside dist/web: not served).
   fs.writeFileSync(path.join(OUT, '..', 'web-metafile.json'), JSON.stringify(result.metafile));
