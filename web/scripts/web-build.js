@@ -55,35 +55,6 @@ const COMMON = {
   define: { 'process.env.NODE_ENV': '"production"' },
 };
 
-/**
- * monaco-graphql's worker formats a query with its own copy of prettier (130 KB) for Monaco's
- * "Format Document"; GraphiQL's prettify (its button, Shift-Ctrl-P) formats on the page, with the
- * copy loaded there on demand. The GraphiQL page turns the worker's formatting off
- * (graphiql.page.tsx), so the worker gets a prettier that refuses, instead of a second copy.
- */
-const noWorkerPrettierPlugin = {
-  name: 'no-prettier-in-worker',
-  setup(build) {
-    build.onResolve({ filter: /^prettier\// }, (args) => ({ path: args.path, namespace: 'no-prettier' }));
-    build.onLoad({ filter: /.*/, namespace: 'no-prettier' }, () => ({
-      contents: "export function format() { throw new Error('the GraphQL worker does not format: GraphiQL prettifies on the page'); }",
-      loader: 'js',
-    }));
-  },
-};
-
-/**
- * Monaco's three workers as one classic script (web/src/graphiql/monaco.worker.js says why);
- * returns its URL relative to the page.
- */
-async function buildWorker(esbuild) {
-  const entry = path.join(WEB, 'src', 'graphiql', 'monaco.worker.js');
-  const result = await esbuild.build({ ...COMMON, entryPoints: { 'monaco.worker': entry }, outdir: OUT, entryNames: `${ASSETS}/[name]-[hash]`, format: 'iife', plugins: [noWorkerPrettierPlugin] });
-  const out = Object.entries(result.metafile.outputs).find(([, meta]) => meta.entryPoint && path.resolve(meta.entryPoint) === entry);
-  if (!out) throw new Error('the Monaco worker was not built');
-  return relativeToOut(out[0]);
-}
-
 /** A file inside an installed package, whatever its `exports` allow. */
 function packageFile(pkg, file) {
   return path.join(path.dirname(require.resolve(`${pkg}/package.json`, { paths: [ROOT] })), file);
@@ -254,12 +225,20 @@ const noFramerMotionPlugin = {
 /** An output file's path relative to dist/web, with forward slashes (a URL relative to the page). */
 const relativeToOut = (file) => path.relative(OUT, path.resolve(file)).split(path.sep).join('/');
 
-/** The app: an ES module entry with a chunk per page (GraphiQL and Monaco load only on its route). */
+/**
+ * The app: an ES module entry with a chunk per page (GraphiQL and Monaco load only on its route),
+ * and Monaco's workers (web/src/graphiql/monaco.worker.js), a second entry of the same build: a
+ * module worker, it imports the chunks it shares with the page (Monaco's base, graphql-js, the
+ * GraphQL language service), which the page has fetched already, instead of a copy of its own.
+ * monaco-graphql's worker would format with prettier, imported on demand: the page's copy, which
+ * it never asks for (graphiql.page.tsx turns Monaco's formatting off: GraphiQL prettifies).
+ */
 async function buildApp(esbuild, queries) {
   const mainEntry = path.join(WEB, 'src', 'main.tsx');
+  const workerEntry = path.join(WEB, 'src', 'graphiql', 'monaco.worker.js');
   const result = await esbuild.build({
     ...COMMON,
-    entryPoints: { main: mainEntry },
+    entryPoints: { main: mainEntry, 'monaco.worker': workerEntry },
     outdir: OUT,
     entryNames: `${ASSETS}/[name]-[hash]`,
     chunkNames: `${ASSETS}/chunk-[hash]`,
@@ -276,9 +255,10 @@ async function buildApp(esbuild, queries) {
   const outputs = Object.entries(result.metafile.outputs).map(([file, meta]) => ({ file: relativeToOut(file), meta }));
   const built = (entry) => outputs.find((o) => o.meta.entryPoint && path.resolve(o.meta.entryPoint) === path.resolve(entry));
   const entry = built(mainEntry);
-  if (!entry) throw new Error('the app entry was not built');
+  const worker = built(workerEntry);
+  if (!entry || !worker) throw new Error('the app entry or the Monaco worker was not built');
   const jsFiles = outputs.filter((o) => o.file.endsWith('.js')).map((o) => path.join(OUT, o.file));
-  return { js: entry.file, css: entry.meta.cssBundle ? relativeToOut(entry.meta.cssBundle) : undefined, jsFiles };
+  return { js: entry.file, css: entry.meta.cssBundle ? relativeToOut(entry.meta.cssBundle) : undefined, worker: worker.file, jsFiles };
 }
 
 /**
@@ -330,8 +310,8 @@ async function main() {
   const queries = documentedQueries();
   fs.rmSync(OUT, { recursive: true, force: true });
   fs.mkdirSync(OUT, { recursive: true });
-  const worker = await buildWorker(esbuild);
   const app = await buildApp(esbuild, queries);
+  const worker = app.worker;
   const graphiqlCss = await buildGraphiqlCss(esbuild, iconCodePoints(app.jsFiles));
   writeIndex(app, worker, graphiqlCss);
   fs.writeFileSync(path.join(OUT, 'documented-queries.json'), JSON.stringify(queries, null, 1));
