@@ -176,7 +176,8 @@ export class AggregateService {
   /** For callers that build specs themselves (KPIs). */
   async run(spec: AggregateSpec): Promise<AggregateOutcome> {
     const built = buildAggregateQuery(spec);
-    const [row] = await runReadQuery<Record<string, AggregateStatementResult>>(this.sql, built.text, built.params, this.timeoutMs);
+    // Generic when every stream reads a rollup (planned once), custom on base tables (see BuiltQuery.planCacheMode).
+    const [row] = await runReadQuery<Record<string, AggregateStatementResult>>(this.sql, built.text, built.params, this.timeoutMs, { planCacheMode: built.planCacheMode });
     const result = row[COL.result];
     this.checkFilters(spec, result);
     return this.shape(spec, built, result);
@@ -185,7 +186,7 @@ export class AggregateService {
   /** Several specs in one statement (one connection, one round trip), outcomes in the same order. */
   async runMany(specs: AggregateSpec[]): Promise<AggregateOutcome[]> {
     const { text, params, built } = combineQueries(specs);
-    const [row] = await runReadQuery<Record<string, AggregateStatementResult>>(this.sql, text, params, this.timeoutMs, { genericPlan: true });
+    const [row] = await runReadQuery<Record<string, AggregateStatementResult>>(this.sql, text, params, this.timeoutMs, { planCacheMode: 'force_generic_plan' });
     return specs.map((spec, i) => {
       const result = row[combinedResultColumn(i)];
       this.checkFilters(spec, result);

@@ -294,17 +294,20 @@ describe('execution', () => {
   it('costs exactly one SQL statement per aggregate (besides the read-only transaction and its timeout)', async () => {
     const query = `query($q: AggregateInput!) { aggregate(query: $q) { totalRows coverage { asOf lastIngestAt } sources { code name }
       rows { dimensions { unit { code name } sector { code } period { label } } measures { measure value } r: value(measure: ON_TIME_RATE) { value } } } }`;
-    for (const q of [
-      { measures: ['ON_TIME_RATE', 'LEVEL4_SHARE'], groupBy: ['UNIT', 'SECTOR', 'PERIOD'], period: MAY_AUG, levels: 'MAPPED_TO_DECREE42' },
+    for (const entry of [
+      { measures: ['ON_TIME_RATE', 'LEVEL4_SHARE'], groupBy: ['UNIT', 'SECTOR', 'PERIOD'], period: MAY_AUG, levels: 'MAPPED_TO_DECREE42', plan: 'force_generic_plan' },
       { measures: ['ON_TIME_RATE', 'SERVICES_WITH_ONLINE_FILINGS'], groupBy: ['UNIT', 'LEVEL'], period: MAY_AUG, levels: 'DECREE43', preferRollups: false,
-        filter: { unitCodes: ['80'] }, unitView: 'CURRENT_UNITS' },
+        filter: { unitCodes: ['80'] }, unitView: 'CURRENT_UNITS', plan: 'force_custom_plan' },
     ]) {
+      const { plan, ...q } = entry;
       queryCounter.reset(true);
       const res = await gw.gql(query, { q });
       expect(res.errors).toBeUndefined();
-      // The statement, wrapped in its read-only transaction (BEGIN + SET LOCAL statement_timeout in one round trip, COMMIT).
+      // The statement, wrapped in its read-only transaction (BEGIN + SET LOCAL statement_timeout and
+      // plan_cache_mode in one round trip, COMMIT): a generic plan when rollups answer every stream,
+      // custom plans on the base tables.
       expect(queryCounter.statements).toHaveLength(3);
-      expect(queryCounter.statements[0]).toMatch(/^BEGIN READ ONLY; SET LOCAL statement_timeout = \d+$/);
+      expect(queryCounter.statements[0]).toMatch(new RegExp(`^BEGIN READ ONLY; SET LOCAL statement_timeout = \\d+; SET LOCAL plan_cache_mode = ${plan}$`));
       expect(queryCounter.statements[1]).toMatch(/^WITH /);
       expect(queryCounter.statements[2]).toBe('COMMIT');
     }
