@@ -222,6 +222,27 @@ const noFramerMotionPlugin = {
   },
 };
 
+/**
+ * Libraries GraphiQL's page carries twice or never runs, resolved to small modules of web/src/graphiql:
+ * - markdown-it (about 100 KB with its entity tables and linkifier) renders the schema's
+ *   descriptions: Monaco's marked, already on the page, does it (markdown.js says how);
+ * - picomatch-browser: monaco-graphql matches a file against each schema's globs only when it has
+ *   several schemas; GraphiQL gives it one, so the glob is never compiled (single-schema-glob.js);
+ * - @headlessui/react (with its virtual list and react-aria pieces, about 30 KiB gzipped) makes the
+ *   docs pane's search box: a combobox of the page's own (combobox.tsx);
+ * - react-compiler-runtime, installed four times (graphiql and two of its plugins nest their own
+ *   copy, the same file): one copy, the top-level one.
+ */
+const substitutesPlugin = {
+  name: 'substitutes',
+  setup(build) {
+    build.onResolve({ filter: /^markdown-it$/ }, () => ({ path: path.join(WEB, 'src', 'graphiql', 'markdown.js') }));
+    build.onResolve({ filter: /^@headlessui\/react$/ }, () => ({ path: path.join(WEB, 'src', 'graphiql', 'combobox.tsx') }));
+    build.onResolve({ filter: /^react-compiler-runtime$/ }, () => ({ path: require.resolve('react-compiler-runtime', { paths: [ROOT] }) }));
+    build.onResolve({ filter: /^picomatch-browser$/ }, () => ({ path: path.join(WEB, 'src', 'graphiql', 'single-schema-glob.js') }));
+  },
+};
+
 /** An output file's path relative to dist/web, with forward slashes (a URL relative to the page). */
 const relativeToOut = (file) => path.relative(OUT, path.resolve(file)).split(path.sep).join('/');
 
@@ -248,7 +269,7 @@ async function buildApp(esbuild, queries) {
     jsx: 'automatic',
     loader: { '.ttf': 'file', '.woff': 'file', '.woff2': 'file' },
     define: COMMON.define,
-    plugins: [documentedQueriesPlugin(queries), monacoCssPlugin, monacoCorePlugin, prettierPlugin, monacoStubPlugin, noFramerMotionPlugin],
+    plugins: [documentedQueriesPlugin(queries), monacoCssPlugin, monacoCorePlugin, prettierPlugin, monacoStubPlugin, noFramerMotionPlugin, substitutesPlugin],
   });
   // What each chunk holds, for whoever trims the bundle next (outside dist/web: not served).
   fs.writeFileSync(path.join(OUT, '..', 'web-metafile.json'), JSON.stringify(result.metafile));
