@@ -20,7 +20,9 @@ export interface ServedFile {
 export function servedFiles(dir: string): ServedFile[] {
   if (!fs.existsSync(path.join(dir, 'index.html'))) throw new Error(`${dir} has no index.html: build the explorer first (npm run build)`);
   const assets = fs.readdirSync(path.join(dir, 'assets')).map((f) => `assets/${f}`);
-  return ['index.html', ...assets]
+  // graphiql.html: the same page at /graphiql, preloading GraphiQL's chunks (web-build.js).
+  const pages = ['index.html', 'graphiql.html'].filter((f) => fs.existsSync(path.join(dir, f)));
+  return [...pages, ...assets]
     .filter((f) => !f.endsWith('.gz'))
     .map((file) => {
       const bytes = fs.statSync(path.join(dir, file)).size;
@@ -35,7 +37,7 @@ export function weightOf(files: ServedFile[], urls: Iterable<string>): { gzipByt
   const seen = new Set<string>();
   for (const url of urls) {
     const p = new URL(url).pathname.replace(/^\/+/, '');
-    const file = p === '' || p === 'graphiql' ? 'index.html' : p;
+    const file = p === '' ? 'index.html' : p === 'graphiql' ? (byFile.has('graphiql.html') ? 'graphiql.html' : 'index.html') : p;
     if (byFile.has(file)) seen.add(file);
   }
   let gzipBytes = 0;

@@ -9,7 +9,8 @@ import { getParamsOf } from '../server/request-shape.middleware';
  * Serves the explorer that web/scripts/web-build.js bundles into dist/web/ (GraphiQL and the
  * statistics page), at `/` on the gateway's own port:
  *
- * - index.html with `Cache-Control: no-cache` (always revalidated: a rebuild is seen at once);
+ * - index.html at `/`, graphiql.html at `/graphiql` (the same page, each preloading its own
+ *   chunks), with `Cache-Control: no-cache` (always revalidated: a rebuild is seen at once);
  * - assets/*-[hash].* with a year's `immutable` cache (their names change with their content);
  * - the build's .gz beside each file when the browser accepts gzip (compressed once, at build
  *   time, at level 9: no CPU per request), with `Vary: Accept-Encoding`;
@@ -113,12 +114,15 @@ export function explorerRouter(opts: ExplorerOptions): express.Router {
     // Relative, so that a gateway behind a path prefix sends the browser to its own GraphiQL.
     res.redirect(302, './graphiql');
   });
-  // `/` is the statistics page, `/graphiql` GraphiQL: one page, routed in the browser by path.
+  // `/` is the statistics page, `/graphiql` GraphiQL: one page, routed in the browser by path;
+  // graphiql.html names GraphiQL's chunks for preloading, index.html the statistics page's.
   router.get(['/', '/index.html', '/graphiql'], (req, res, next) => {
     // `/graphiql/` would load the page's relative asset URLs from /graphiql/assets/ (not found):
     // sent to `/graphiql` instead (relative, for a path prefix; the query string kept).
     if (req.path === '/graphiql/') return res.redirect(301, `../graphiql${req.url.slice(req.path.length)}`);
-    return explorer ? sendBuilt(explorer, 'index.html', req, res, next) : notBuilt(req, res, next);
+    if (!explorer) return notBuilt(req, res, next);
+    const page = req.path === '/graphiql' && explorer.files.has('graphiql.html') ? 'graphiql.html' : 'index.html';
+    return sendBuilt(explorer, page, req, res, next);
   });
   router.get('/assets/:file', (req, res, next) => {
     const file = `assets/${String(req.params.file)}`;

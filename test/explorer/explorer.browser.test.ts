@@ -42,6 +42,9 @@ afterAll(async () => {
   await gw?.stop();
 });
 
+/** The files a page's HTML names for `<link rel="modulepreload">`. */
+const preloadsOf = (html: string) => [...html.matchAll(/<link rel="modulepreload" href="([^"]+)">/g)].map((m) => m[1]);
+
 /** The text Monaco shows in the response pane (its visible lines). */
 const responseText = (page: Page) => page.$eval('.graphiql-response', (el) => (el as HTMLElement).innerText);
 
@@ -228,6 +231,8 @@ describe('the explorer: GraphiQL at /graphiql, statistics at /', () => {
 
   it('sends a browser opening /graphql to /graphiql, serves it as / (same headers), and its files compressed and cached', async () => {
     const page = await browser.newPage();
+    const graphiqlLoaded: string[] = [];
+    page.on('response', (r) => graphiqlLoaded.push(r.url()));
     const res = await page.goto(`${base}/graphql`, { waitUntil: 'domcontentloaded' });
     expect(res?.url()).toBe(`${base}/graphiql`);
     // This time under the page's own Content-Security-Policy: GraphiQL, Monaco and its workers start
@@ -259,7 +264,14 @@ describe('the explorer: GraphiQL at /graphiql, statistics at /', () => {
       expect(p.headers.get('content-encoding')).toBe('gzip');
     }
     const [indexHtml, graphiqlHtml] = await Promise.all(pages.map((p) => p.text()));
-    expect(graphiqlHtml).toBe(indexHtml);
+    // The same page, but for the chunks each path preloads (`<link rel="modulepreload">`, fetched
+    // with the entry): each its own page's, all of them files that page loads.
+    const withoutPreloads = (html: string) => html.replace(/\s*<link rel="modulepreload" href="[^"]+">/g, '');
+    expect(withoutPreloads(graphiqlHtml)).toBe(withoutPreloads(indexHtml));
+    const graphiqlPreloads = preloadsOf(graphiqlHtml);
+    expect(graphiqlPreloads.length).toBeGreaterThan(3);
+    expect(graphiqlPreloads.filter((f) => !graphiqlLoaded.includes(`${base}/${f}`))).toEqual([]);
+    expect(preloadsOf(indexHtml)).not.toEqual(graphiqlPreloads);
     expect(indexHtml).toMatch(/<meta name="dvc-monaco-worker" content="assets\/monaco\.worker-[^"]+\.js">/);
     const asset = /src="(assets\/main-[^"]+\.js)"/.exec(indexHtml)![1];
     const js = await fetch(`${base}/${asset}`, { headers: { 'accept-encoding': 'gzip' } });
@@ -288,6 +300,10 @@ describe('the explorer: GraphiQL at /graphiql, statistics at /', () => {
     await page.goto(`${base}/`, { waitUntil: 'networkidle0' });
     expect(loaded.some((u) => /\/assets\/main-[^/]+\.js$/.test(u))).toBe(true);
     expect(loaded.filter((u) => /graphiql-|monaco\.worker/.test(u))).toEqual([]);
+    // Its preloads (the statistics page's chunks): each one loaded by the page, none of GraphiQL's only.
+    const preloads = preloadsOf(await (await fetch(`${base}/`)).text());
+    expect(preloads.length).toBeGreaterThan(1);
+    expect(preloads.filter((f) => !loaded.includes(`${base}/${f}`))).toEqual([]);
     expect(await page.evaluate(() => document.querySelector('.graphiql-container, .monaco-editor'))).toBeNull();
     expect(browser.blocked).toEqual([]);
     await page.close();

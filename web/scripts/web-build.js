@@ -279,21 +279,49 @@ async function buildApp(esbuild, queries) {
   const worker = built(workerEntry);
   if (!entry || !worker) throw new Error('the app entry or the Monaco worker was not built');
   const jsFiles = outputs.filter((o) => o.file.endsWith('.js')).map((o) => path.join(OUT, o.file));
-  return { js: entry.file, css: entry.meta.cssBundle ? relativeToOut(entry.meta.cssBundle) : undefined, worker: worker.file, jsFiles };
+  const preloads = (pageFile) => {
+    const page = built(path.join(WEB, 'src', pageFile));
+    if (!page) throw new Error(`the page ${pageFile} was not built`);
+    return [...new Set([...staticImports(result.metafile, path.join(OUT, entry.file)), ...staticImports(result.metafile, path.join(OUT, page.file))])]
+      .filter((file) => file !== entry.file);
+  };
+  return {
+    js: entry.file, css: entry.meta.cssBundle ? relativeToOut(entry.meta.cssBundle) : undefined, worker: worker.file, jsFiles,
+    preloads: { stats: preloads('stats/stats.page.tsx'), graphiql: preloads('graphiql/graphiql.page.tsx') },
+  };
+}
+
+/** An output and every chunk it imports statically, transitively (what runs before its code does), relative to dist/web. */
+function staticImports(metafile, file) {
+  const key = (f) => path.relative(ROOT, path.resolve(f)).split(path.sep).join('/');
+  const seen = new Set();
+  const pending = [key(file)];
+  while (pending.length > 0) {
+    const next = pending.pop();
+    if (seen.has(next)) continue;
+    seen.add(next);
+    for (const i of metafile.outputs[next].imports) if (i.kind === 'import-statement') pending.push(i.path);
+  }
+  return [...seen].map(relativeToOut);
 }
 
 /**
- * index.html with the hashed entry (and its CSS) written in, and the worker's URL in a meta
- * element (web/src/graphiql/monaco-workers.ts reads it: the page, never cached, always names the
- * current file). Relative URLs, so a path prefix works.
+ * index.html (`/`, the statistics page) and graphiql.html (`/graphiql`): the same page, with the
+ * hashed entry (and its CSS) written in, the worker's URL in a meta element
+ * (web/src/graphiql/monaco-workers.ts reads it: the page, never cached, always names the current
+ * file), and `<link rel="modulepreload">` for the chunks of that path's page: the browser fetches
+ * them with the entry, instead of after the entry has run and asked for its page. Relative URLs,
+ * so a path prefix works.
  */
 function writeIndex(app, workerUrl, graphiqlCss) {
   const template = fs.readFileSync(path.join(WEB, 'index.html'), 'utf8');
-  const html = template
+  const html = (preloads) => template
     .replace('<!--styles-->', app.css ? `<link rel="stylesheet" href="${app.css}">` : '')
     .replace('<!--worker-->', `<meta name="dvc-monaco-worker" content="${workerUrl}">\n  <meta name="dvc-graphiql-css" content="${graphiqlCss}">`)
+    .replace('<!--preloads-->', preloads.map((file) => `<link rel="modulepreload" href="${file}">`).join('\n  '))
     .replace('<!--scripts-->', `<script type="module" src="${app.js}"></script>`);
-  fs.writeFileSync(path.join(OUT, 'index.html'), html);
+  fs.writeFileSync(path.join(OUT, 'index.html'), html(app.preloads.stats));
+  fs.writeFileSync(path.join(OUT, 'graphiql.html'), html(app.preloads.graphiql));
 }
 
 /** Every file under dir, relative to it. */
