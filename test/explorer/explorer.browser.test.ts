@@ -42,6 +42,21 @@ afterAll(async () => {
   await gw?.stop();
 });
 
+/** A new tab on GraphiQL, once its query editor is there. */
+async function openGraphiql(): Promise<Page> {
+  const page = await browser.newPage();
+  await page.goto(`${base}/graphiql`, { waitUntil: 'domcontentloaded' });
+  await page.waitForSelector('.graphiql-query-editor .monaco-editor', { timeout: 60_000 });
+  return page;
+}
+
+/** Closes a tab that asked nothing of the outside world and logged no error. */
+async function closeClean(page: Page): Promise<void> {
+  expect(browser.blocked).toEqual([]);
+  expect(browser.errors).toEqual([]);
+  await page.close();
+}
+
 /** The files a page's HTML names for `<link rel="modulepreload">`. */
 const preloadsOf = (html: string) => [...html.matchAll(/<link rel="modulepreload" href="([^"]+)">/g)].map((m) => m[1]);
 
@@ -150,9 +165,7 @@ describe('the explorer: GraphiQL at /graphiql, statistics at /', () => {
   });
 
   it('opens the query of a link (`/graphiql?query=…&variables=…`) in a tab of its own, beside the tabs already open', async () => {
-    const page = await browser.newPage();
-    await page.goto(`${base}/graphiql`, { waitUntil: 'domcontentloaded' });
-    await page.waitForSelector('.graphiql-query-editor .monaco-editor', { timeout: 60_000 });
+    const page = await openGraphiql();
     const tabTitles = () => page.$$eval('.graphiql-tab .graphiql-tab-button', (els) => els.map((e) => (e as HTMLElement).innerText.trim()));
     // The tabs of the first test, restored from the browser's storage.
     const before = await tabTitles();
@@ -183,15 +196,11 @@ describe('the explorer: GraphiQL at /graphiql, statistics at /', () => {
     await page.click('.graphiql-execute-button');
     await page.waitForFunction(() => (document.querySelector('.graphiql-response') as HTMLElement | null)?.innerText.includes('"OBJECT"'), { timeout: 30_000 });
     expect(await responseText(page)).toMatch(/"Source"/);
-    expect(browser.blocked).toEqual([]);
-    expect(browser.errors).toEqual([]);
-    await page.close();
+    await closeClean(page);
   });
 
   it('searches the schema in the docs pane (up, down, Enter) and renders its descriptions as Markdown', async () => {
-    const page = await browser.newPage();
-    await page.goto(`${base}/graphiql`, { waitUntil: 'domcontentloaded' });
-    await page.waitForSelector('.graphiql-query-editor .monaco-editor', { timeout: 60_000 });
+    const page = await openGraphiql();
     await page.click('button[aria-label="Show Documentation Explorer"]');
     // The search box: web/src/graphiql/combobox.tsx in @headlessui/react's place.
     const input = '.graphiql-doc-explorer-search [role="combobox"]';
@@ -224,9 +233,7 @@ describe('the explorer: GraphiQL at /graphiql, statistics at /', () => {
     await page.waitForSelector('[role="option"][data-headlessui-state="active"]');
     const inSearch = (v: AxeViolation) => v.nodes.some((n) => n.target.some((t) => t.includes('graphiql-doc-explorer-search')) || /role="(combobox|listbox|option)"/.test(n.html));
     expect(seriousOrCritical(await runAxe(page)).filter((v) => v.id !== 'color-contrast' && inSearch(v))).toEqual([]);
-    expect(browser.blocked).toEqual([]);
-    expect(browser.errors).toEqual([]);
-    await page.close();
+    await closeClean(page);
   });
 
   it('sends a browser opening /graphql to /graphiql, serves it as / (same headers), and its files compressed and cached', async () => {

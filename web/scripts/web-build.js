@@ -8,7 +8,7 @@
  *
  *   node web/scripts/web-build.js
  *
- * Output: index.html (no-cache), assets/*-[hash].* (cached for a year), each with a .gz beside it
+ * Output: index.html and graphiql.html (no-cache), assets/*-[hash].* (cached for a year), each with a .gz beside it
  * (gzip -9, served as is: nothing is compressed per request), documented-queries.json, and
  * asset-sizes.json (what npm run bench:web prints).
  */
