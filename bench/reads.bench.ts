@@ -284,7 +284,11 @@ async function main(): Promise<void> {
   ensurePeerInstalled();
   console.log('starting the gateway (default world: SYNC_ON_START=true, in-process simulator; SYNC_SCHEDULES=false; RATE_LIMIT_MAX=0: rate limiting off for this single-address load)');
   // No cron syncs during the measurement (several sources are scheduled every 30 minutes): reads are measured, not a sync beside them.
-  const gw = await startGatewayChild('reads', { RATE_LIMIT_MAX: '0', SYNC_SCHEDULES: 'false' });
+  // RESPONSE_CACHE=off npm run bench:reads measures the gateway without its response cache (on by
+  // default: repeated lookups are then answered from memory, before Apollo).
+  const cache = process.env.RESPONSE_CACHE === undefined ? {} : { RESPONSE_CACHE: process.env.RESPONSE_CACHE };
+  console.log(`gateway response cache: ${process.env.RESPONSE_CACHE ?? 'on (the default; RESPONSE_CACHE=off to measure without)'}`);
+  const gw = await startGatewayChild('reads', { RATE_LIMIT_MAX: '0', SYNC_SCHEDULES: 'false', ...cache });
   const children: ServerChild[] = [];
   try {
     const url = databaseUrlOf(gw);
