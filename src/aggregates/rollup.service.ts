@@ -3,6 +3,7 @@ import { queryCounter } from '../db/query-counter';
 import { Sql, SqlClient } from '../db/sql';
 import { AggregateDimension as D } from './dimensions';
 import { FLOW_COLUMNS } from './measures';
+import { ONLINE_LEVELS } from './dimensions';
 
 /** Filters an aggregate can carry, by what they constrain (to decide whether a rollup covers them). */
 export type FilterKey = 'unit' | 'province' | 'unitKinds' | 'sector' | 'procedure' | 'essential' | 'eligible' | 'levels';
@@ -32,6 +33,12 @@ export interface RollupDef {
   procedure?: boolean;
   /** A national rollup summed from another national one whose key includes its own (refreshed after it). */
   derivedFrom?: string;
+  /**
+   * Stocks only: rows also carry `last_online`, the last month up to the date with an online
+   * dossier for the service (online levels only), for SERVICES_WITH_ONLINE_FILINGS. Such a rollup
+   * follows the filings too: refreshed for the top-level units whose filings changed.
+   */
+  onlineFilings?: boolean;
 }
 
 const UNIT_DIMS = [D.PERIOD, D.UNIT, D.PROVINCE, D.UNIT_KIND];
@@ -76,6 +83,12 @@ export const ROLLUPS: readonly RollupDef[] = [
     table: 'service_stock_rollup_sector', stream: 'stock', unitKey: 'l1', sector: true,
     dims: new Set([...UNIT_DIMS, D.ELIGIBLE, D.LEVEL, D.SECTOR, D.ESSENTIAL]),
     filters: new Set<FilterKey>([...UNIT_FILTERS, 'eligible', 'levels', 'sector', 'essential']),
+  },
+  // Services with online filings (issue 11): service_stock_rollup_l1's keys and the last month with an online dossier.
+  {
+    table: 'service_stock_rollup_online_filings', stream: 'stock', unitKey: 'l1', sector: false, onlineFilings: true,
+    dims: new Set([...UNIT_DIMS, D.ELIGIBLE, D.LEVEL]),
+    filters: new Set<FilterKey>([...UNIT_FILTERS, 'eligible', 'levels']),
   },
 ];
 
@@ -140,23 +153,49 @@ function derivedRefresh(r: RollupDef & { derivedFrom: string }): string {
  * Run-length encodes each key's service count over time: every level row is a span
  * [valid_from, next valid_from) clipped to its unit's validity; +1/-1 at the span ends, summed
  * per key and date, give the count between consecutive change dates.
+ *
+ * With onlineFilings, an online level's span is cut further at each month with an online dossier
+ * for its service (`filed`: from that month to the next such month, and before the first one a
+ * piece without any), each piece keyed by that month (`last_online`). That is a piece per online
+ * service-month with dossiers (about 9M at 10M filing rows, read once for a rebuild, by top-level
+ * unit after an ingest); summed per key and date they come back to about as many rows as months
+ * times the few `last_online` values a key has on a date.
  */
 function stockRefresh(r: RollupDef): string {
   const keys = ['source_id', 'l1_id', 'cur_l1_id', 'unit_kind', 'cur_unit_kind', 'partial_kinds', 'eligible', 'taxonomy', 'level', 'integrated',
-    ...(r.sector ? ['sector_id', 'essential'] : [])];
+    ...(r.sector ? ['sector_id', 'essential'] : []), ...(r.onlineFilings ? ['last_online'] : [])];
   const k = keys.join(', ');
-  return `INSERT INTO ${r.table} (valid_from, valid_to, ${k}, services)
-    WITH ${unitKeysCte('$1')},
-    spans AS (
-      SELECT sl.source_id, m.l1_id, m.cur_l1_id, m.unit_kind, m.cur_unit_kind, m.partial_kinds,
+  const levelSpans = `SELECT sl.source_id, m.l1_id, m.cur_l1_id, m.unit_kind, m.cur_unit_kind, m.partial_kinds,
         p.eligible_full_online AS eligible, sl.taxonomy, sl.level, sl.integrated_national AS integrated
-        ${r.sector ? ', p.sector_id, p.essential' : ''},
+        ${r.sector ? ', p.sector_id, p.essential' : ''}
+        ${r.onlineFilings ? ', s.unit_id, s.procedure_id' : ''},
         greatest(sl.valid_from, coalesce(m.valid_from, '-infinity'::date)) AS f,
         least(coalesce(lead(sl.valid_from) OVER (PARTITION BY sl.service_id ORDER BY sl.valid_from), 'infinity'::date),
               coalesce(m.valid_to + 1, 'infinity'::date)) AS t
       FROM service_level sl JOIN service s ON s.id = sl.service_id JOIN um m ON m.unit_id = s.unit_id
-      JOIN procedure p ON p.id = s.procedure_id
+      JOIN procedure p ON p.id = s.procedure_id`;
+  const spans = r.onlineFilings
+    ? `level_spans AS (${levelSpans}),
+    filed AS (
+      SELECT f.unit_id, f.procedure_id, f.month, lead(f.month) OVER w AS next_month, row_number() OVER w AS n
+      FROM filing_stat f JOIN um m ON m.unit_id = f.unit_id WHERE f.received_online > 0
+      WINDOW w AS (PARTITION BY f.unit_id, f.procedure_id ORDER BY f.month)
     ),
+    filed_spans AS (
+      SELECT unit_id, procedure_id, month AS last_online, month AS xf, coalesce(next_month, 'infinity'::date) AS xt FROM filed
+      UNION ALL
+      SELECT unit_id, procedure_id, NULL::date, '-infinity'::date, month FROM filed WHERE n = 1
+    ),
+    spans AS (
+      SELECT ${keys.filter((c) => c !== 'last_online').map((c) => `l.${c}`).join(', ')}, x.last_online,
+        greatest(l.f, coalesce(x.xf, l.f)) AS f, least(l.t, coalesce(x.xt, l.t)) AS t
+      FROM level_spans l LEFT JOIN filed_spans x ON l.level IN (${ONLINE_LEVELS.map((v) => `'${v}'`).join(', ')})
+        AND x.unit_id = l.unit_id AND x.procedure_id = l.procedure_id AND x.xf < l.t AND x.xt > l.f
+    )`
+    : `spans AS (${levelSpans})`;
+  return `INSERT INTO ${r.table} (valid_from, valid_to, ${k}, services)
+    WITH ${unitKeysCte('$1')},
+    ${spans},
     ev AS (
       SELECT ${k}, f AS at, 1 AS delta FROM spans WHERE f < t
       UNION ALL
@@ -230,9 +269,13 @@ async function refreshFlows(tx: SqlClient, c: FlowCells): Promise<number> {
   return rows;
 }
 
-async function refreshStocks(tx: SqlClient, l1s: number[] | null): Promise<number> {
+/**
+ * Recomputes stock rollups for top-level units (null: all): every one after a change of service
+ * levels, only those following the filings (onlineFilings) after a change of filings.
+ */
+async function refreshStocks(tx: SqlClient, l1s: number[] | null, which: 'all' | 'onlineFilings' = 'all'): Promise<number> {
   let rows = 0;
-  for (const r of ROLLUPS.filter((x) => x.stream === 'stock')) {
+  for (const r of ROLLUPS.filter((x) => x.stream === 'stock' && (which === 'all' || x.onlineFilings))) {
     await tx.query(`DELETE FROM ${r.table} WHERE $1::int[] IS NULL OR l1_id = ANY($1::int[])`, [l1s]);
     rows += await insertCount(tx, stockRefresh(r), [l1s]);
   }
@@ -264,21 +307,35 @@ export async function refreshRollups(db: Sql | SqlClient, scope?: RollupScope): 
          coalesce(bool_or(kind = 'flow'), false) AS flow, coalesce(bool_or(kind = 'stock'), false) AS stock
        FROM rollup_dirty`);
     if (!q.ids) return { filingRows, stockRows, ms: Date.now() - started };
-    if (q.flow_all) filingRows = await refreshFlows(db, { months: null, l1s: null, pairs: null });
-    else if (q.flow) {
+    // Top-level units whose filings changed (null: all), for the stock rollups that follow filings.
+    let filedL1s: number[] | null | undefined;
+    if (q.flow_all) {
+      filingRows = await refreshFlows(db, { months: null, l1s: null, pairs: null });
+      filedL1s = null;
+    } else if (q.flow) {
       const [c] = await db.query<{ months: string[]; l1s: number[] }>(
         `SELECT array_agg(month) AS months, array_agg(l1_id) AS l1s FROM (
            SELECT DISTINCT to_char(d.month, 'YYYY-MM-DD') AS month, m.l1_id FROM rollup_dirty d JOIN unit_map m ON m.unit_id = d.unit_id
            WHERE d.kind = 'flow' AND d.id = ANY($1::bigint[])) x`, [q.ids]);
       // The pairs' top-level units also narrow the unit map, so the facts are read by unit (their key's lead).
-      if (c.months) filingRows = await refreshFlows(db, { months: null, l1s: [...new Set(c.l1s)], pairs: c });
+      if (c.months) {
+        filedL1s = [...new Set(c.l1s)];
+        filingRows = await refreshFlows(db, { months: null, l1s: filedL1s, pairs: c });
+      }
     }
-    if (q.stock_all) stockRows = await refreshStocks(db, null);
+    let stockL1s: number[] | null | undefined;
+    if (q.stock_all) stockL1s = null;
     else if (q.stock) {
       const [c] = await db.query<{ l1s: number[] | null }>(
         `SELECT array_agg(DISTINCT m.l1_id) AS l1s FROM rollup_dirty d JOIN unit_map m ON m.unit_id = d.unit_id
          WHERE d.kind = 'stock' AND d.id = ANY($1::bigint[])`, [q.ids]);
-      if (c.l1s) stockRows = await refreshStocks(db, c.l1s);
+      if (c.l1s) stockL1s = c.l1s;
+    }
+    if (stockL1s !== undefined) stockRows = await refreshStocks(db, stockL1s);
+    // The stock rollups that follow filings, for the units whose filings changed, but those whose stocks were all just recomputed.
+    if (filedL1s !== undefined && stockL1s !== null) {
+      const rest = filedL1s === null ? null : filedL1s.filter((l1) => !stockL1s?.includes(l1));
+      if (rest === null || rest.length > 0) stockRows += await refreshStocks(db, rest, 'onlineFilings');
     }
     await db.query('DELETE FROM rollup_dirty WHERE id = ANY($1::bigint[])', [q.ids]);
     return { filingRows, stockRows, ms: Date.now() - started };
@@ -290,16 +347,20 @@ export async function refreshRollups(db: Sql | SqlClient, scope?: RollupScope): 
     l1s = row.l1s ?? [];
   }
   const months = scope.months ? [...new Set(scope.months.map(monthStart))] : null;
-  if ((scope.filings ?? true) && (months === null || months.length > 0) && (l1s === null || l1s.length > 0)) {
+  const filings = (scope.filings ?? true) && (months === null || months.length > 0) && (l1s === null || l1s.length > 0);
+  const services = (scope.services ?? true) && (l1s === null || l1s.length > 0);
+  if (filings) {
     filingRows = await refreshFlows(db, { months, l1s, pairs: null });
+    // The stock rollups that follow filings, unless all stocks are recomputed below.
+    if (!services) stockRows += await refreshStocks(db, l1s, 'onlineFilings');
     // What this covered is no longer stale.
     await db.query(`DELETE FROM rollup_dirty d WHERE d.kind = 'flow'
       AND ((d.unit_id = 0 AND $1::date[] IS NULL AND $2::int[] IS NULL)
         OR (($1::date[] IS NULL OR d.month = ANY($1::date[])) AND ($2::int[] IS NULL OR d.unit_id IN (SELECT unit_id FROM unit_map WHERE l1_id = ANY($2::int[])))))`,
     [months, l1s]);
   }
-  if ((scope.services ?? true) && (l1s === null || l1s.length > 0)) {
-    stockRows = await refreshStocks(db, l1s);
+  if (services) {
+    stockRows += await refreshStocks(db, l1s);
     await db.query(`DELETE FROM rollup_dirty d WHERE d.kind = 'stock'
       AND ($1::int[] IS NULL OR d.unit_id IN (SELECT unit_id FROM unit_map WHERE l1_id = ANY($1::int[])))`, [l1s]);
   }

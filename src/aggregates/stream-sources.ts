@@ -8,6 +8,7 @@
  * spans, m the reporting unit's unit_map row; r a rollup row and ml the unit_map row of its
  * top-level unit; dd the dates stocks are taken on; lv a dossier's service level.
  */
+import { addMonths, blockStart, monthOf } from '../common/calendar';
 import { UnitKind } from '../units/unit.entity';
 import { validOnSql } from '../units/unit-validity';
 import { AggregateSpec, filtersUnits } from './aggregate-spec';
@@ -63,7 +64,7 @@ export interface StockSource extends SourceAttributes {
   /** How many services a row stands for. */
   weight: string;
   integrated: string;
-  /** Base tables only, for SERVICES_WITH_ONLINE_FILINGS: whether the service had an online dossier in the window. */
+  /** For SERVICES_WITH_ONLINE_FILINGS: whether the service (the row's services) had an online dossier in the window. */
   onlineFiling?: string;
 }
 
@@ -90,12 +91,27 @@ function coversTier(r: RollupDef, spec: AggregateSpec, keys: FilterKey[]): boole
   return !usesUnitTier || r.unitKey === 'unit' || (r.unitKey === 'l1' && TOP_TIERS.includes(spec.unitTier));
 }
 
+/**
+ * Whether each date stocks are taken on falls in the last month of its window for online filings
+ * (see stockDatesCte): a rollup row's last_online is the last month with an online dossier up to
+ * its date, so it tells about a window ending that month only. Always so without PERIOD (the date
+ * is the last day of period.to, or today without one); by PERIOD, unless period.to ends before the
+ * last month of its quarter or year (the last window is then cut short).
+ */
+function windowsEndOnStockDates(spec: AggregateSpec): boolean {
+  if (!spec.groupBy.includes(D.PERIOD)) return !spec.to || monthOf(spec.to) === monthOf(spec.stockDate);
+  const next = monthOf(addMonths(spec.to!, 1));
+  return blockStart(next, GRAIN_MONTHS[spec.grain]) === next;
+}
+
 /** The rollup that covers a stream of this query, if any (the smallest first); undefined: the base tables. */
 export function chooseRollup(spec: AggregateSpec, stream: Stream, needsOnlineFilings: boolean): RollupDef | undefined {
-  if (!spec.preferRollups || (stream === 'stock' && needsOnlineFilings)) return undefined;
+  if (!spec.preferRollups) return undefined;
+  const onlineFilings = stream === 'stock' && needsOnlineFilings;
+  if (onlineFilings && !windowsEndOnStockDates(spec)) return undefined;
   const keys = filterKeys(spec);
-  return ROLLUPS.find((r) => r.stream === stream && spec.groupBy.every((d) => r.dims.has(d)) && keys.every((k) => r.filters.has(k))
-    && coversTier(r, spec, keys));
+  return ROLLUPS.find((r) => r.stream === stream && (!onlineFilings || r.onlineFilings === true)
+    && spec.groupBy.every((d) => r.dims.has(d)) && keys.every((k) => r.filters.has(k)) && coversTier(r, spec, keys));
 }
 
 const bucketOf = (grain: Grain, month: string) => (grain === PeriodGrain.MONTH ? month : `date_trunc('${grain}', ${month}::timestamp)::date`);
@@ -255,5 +271,7 @@ export function stockFromRollup(spec: AggregateSpec, rollup: RollupDef): StockSo
     bucket: 'dd.bucket',
     weight: 'r.services',
     integrated: 'r.integrated',
+    // The window ends in the month of dd.d (chooseRollup), where r.last_online is taken.
+    onlineFiling: rollup.onlineFilings ? 'r.last_online >= dd.wstart' : undefined,
   };
 }

@@ -1,7 +1,7 @@
 import { rebuildRollups, refreshRollups } from '../../src/aggregates/rollup.service';
 import { IngestService } from '../../src/ingest/ingest.service';
 import { startTestGateway, TestGateway } from '../support/harness';
-import { AGGREGATE, AggregateOut, loadFixture, m } from './fixture';
+import { AGGREGATE, AggregateOut, loadFixture, m, vnd } from './fixture';
 
 /**
  * The rollups for issue 11's shapes (filing_rollup_procedure: national, by procedure;
@@ -114,6 +114,66 @@ describe('rollups for group by procedure and units below the top tier', () => {
 
     const snapshot = async () => Promise.all(['filing_rollup_procedure', 'filing_rollup_nation_sector', 'filing_rollup_unit'].map((t) =>
       gw.db.sql.query<{ t: string }>(`SELECT x::text AS t FROM ${t} x ORDER BY 1`)));
+    const incremental = await snapshot();
+    await rebuildRollups(gw.db.sql);
+    expect(await snapshot()).toEqual(incremental);
+  });
+});
+
+/**
+ * Services with online filings read service_stock_rollup_online_filings (service counts by the
+ * last month with an online dossier), with the base tables' answer. Hand-checked from the fixture
+ * (test/aggregates/fixture.ts; the ingests above touched communes only, which have no levels).
+ */
+describe('rollup for services with online filings', () => {
+  const SWF = 'SERVICES_WITH_ONLINE_FILINGS';
+  const JUN_JUL = { from: '2025-06', to: '2025-07' };
+  const swf = (a: AggregateOut) => a.rows.map((r) => [r.dimensions.unit?.code ?? null, r.dimensions.period?.label ?? null, vnd(r, SWF)]);
+
+  it('answers as the base tables do, by unit, month, level, kind and filters', async () => {
+    const shapes: Record<string, unknown>[] = [
+      { measures: [SWF], groupBy: ['UNIT'], unitTier: 'PROVINCE', period: JUN_JUL, levels: 'MAPPED_TO_DECREE42' },
+      { measures: [SWF, 'LEVEL4_SHARE', 'ONLINE_DOSSIER_RATE'], groupBy: ['UNIT'], unitTier: 'PROVINCE', period: JUN_JUL, levels: 'MAPPED_TO_DECREE42', unitView: 'CURRENT_UNITS' },
+      { measures: [SWF], groupBy: ['UNIT', 'PERIOD'], periodGrain: 'MONTH', unitTier: 'PROVINCE', period: { from: '2025-05', to: '2025-08' }, levels: 'MAPPED_TO_DECREE42' },
+      { measures: [SWF], groupBy: ['LEVEL', 'ELIGIBLE'], period: JUN_JUL, levels: 'DECREE43' },
+      { measures: [SWF], groupBy: ['UNIT_KIND'], period: { from: '2025-04', to: '2025-06' }, levels: 'MAPPED_TO_DECREE43', filter: { provinceCodes: ['72', '80'], unitsAt: '2025-06-30' } },
+      { measures: [SWF], groupBy: ['PERIOD'], periodGrain: 'QUARTER', period: { from: '2025-01', to: '2025-09' }, levels: 'DECREE42', filter: { eligible: true } },
+      { measures: [SWF], groupBy: [], period: { from: '2025-07' }, levels: 'MAPPED_TO_DECREE42', filter: { levels: ['full'] } },
+    ];
+    for (const q of shapes) await both(q, 'service_stock_rollup_online_filings');
+  });
+
+  it('counts the online services with an online dossier in the window (hand-checked)', async () => {
+    // On 2025-07-31: new 80 has P1 full and P2 partial online, and an online dossier for P1 in July (its June ones
+    // were old 80's); Hà Nội P1 (June) and P2 (July) both; Điện Biên's ten online services none.
+    const r = await both({ measures: [SWF], groupBy: ['UNIT'], unitTier: 'PROVINCE', period: JUN_JUL, levels: 'MAPPED_TO_DECREE42' }, 'service_stock_rollup_online_filings');
+    expect(swf(r)).toEqual([['01', null, [1, 2, 2]], ['11', null, [0, 0, 10]], ['80', null, [0.5, 1, 2]]]);
+    // By month, each month's own window: in June old 72 (P1 level 4, P3 level 4 not eligible: partial) and old 80
+    // (P1, P2 partial) have P1 filed online; Hà Nội P1; in July new 80 P1 and Hà Nội P2.
+    const byMonth = await both({ measures: [SWF], groupBy: ['UNIT', 'PERIOD'], periodGrain: 'MONTH', unitTier: 'PROVINCE', period: JUN_JUL, levels: 'MAPPED_TO_DECREE42' }, 'service_stock_rollup_online_filings');
+    expect(swf(byMonth)).toEqual([
+      ['01', '2025-06', [0.5, 1, 2]], ['01', '2025-07', [0.5, 1, 2]], ['11', '2025-06', [0, 0, 10]], ['11', '2025-07', [0, 0, 10]],
+      ['72', '2025-06', [0.5, 1, 2]], ['80', '2025-06', [0.5, 1, 2]], ['80', '2025-07', [0.5, 1, 2]],
+    ]);
+  });
+
+  it('leaves a last quarter cut short by period.to to the base tables', async () => {
+    const q = { measures: [SWF], groupBy: ['PERIOD'], periodGrain: 'QUARTER', period: { from: '2025-04', to: '2025-08' }, levels: 'MAPPED_TO_DECREE42', preferRollups: true };
+    const res = await gw.gql<{ aggregate: AggregateOut }>(AGGREGATE, { q });
+    expect(res.errors).toBeUndefined();
+    expect(res.data!.aggregate.answeredFromRollups).toBe(false);
+  });
+
+  it('follows an ingest of filings: the refresh in its transaction updates it', async () => {
+    const [src] = await gw.db.sql.query<{ id: number }>(`INSERT INTO source (code, name, kind, precedence) VALUES ('online-push', 'Push', 'push', 60) RETURNING id`);
+    await new IngestService(gw.db.sql).ingest({
+      filings: [{ unit: '11', procedure: 'Q01', month: '2025-07', received: 5, receivedOnline: 5 }],
+    }, { sourceId: src.id, kind: 'push', maxRows: 1000 });
+    expect(await gw.db.sql.query('SELECT * FROM rollup_dirty')).toEqual([]);
+    const r = await both({ measures: [SWF], groupBy: ['UNIT'], unitTier: 'PROVINCE', period: JUN_JUL, levels: 'MAPPED_TO_DECREE42' }, 'service_stock_rollup_online_filings');
+    // Điện Biên: Q01 now has an online dossier in July, 1 of 10.
+    expect(swf(r)).toEqual([['01', null, [1, 2, 2]], ['11', null, [0.1, 1, 10]], ['80', null, [0.5, 1, 2]]]);
+    const snapshot = () => gw.db.sql.query<{ t: string }>('SELECT x::text AS t FROM service_stock_rollup_online_filings x ORDER BY 1');
     const incremental = await snapshot();
     await rebuildRollups(gw.db.sql);
     expect(await snapshot()).toEqual(incremental);
