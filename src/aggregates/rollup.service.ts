@@ -74,6 +74,13 @@ export const ROLLUPS: readonly RollupDef[] = [
   },
   // Units below the top tier (communes; issue 11): one row per reporting unit and month instead of one per procedure.
   { table: 'filing_rollup_unit', stream: 'flow', unitKey: 'unit', dims: new Set(UNIT_DIMS), filters: new Set(UNIT_FILTERS), sector: false },
+  // Stocks by sector for the nation (issue 11, level share by sector): summed from service_stock_rollup_sector
+  // over its top-level units, so a date reads a row per sector and level instead of one per top-level unit too.
+  {
+    table: 'service_stock_rollup_nation_sector', stream: 'stock', unitKey: 'nation', sector: true, derivedFrom: 'service_stock_rollup_sector',
+    dims: new Set([D.PERIOD, D.UNIT_KIND, D.ELIGIBLE, D.LEVEL, D.SECTOR, D.ESSENTIAL]),
+    filters: new Set<FilterKey>(['unitKinds', 'eligible', 'levels', 'sector', 'essential']),
+  },
   {
     table: 'service_stock_rollup_l1', stream: 'stock', unitKey: 'l1', sector: false,
     dims: new Set([...UNIT_DIMS, D.ELIGIBLE, D.LEVEL]),
@@ -149,6 +156,38 @@ function derivedRefresh(r: RollupDef & { derivedFrom: string }): string {
     ORDER BY 1`;
 }
 
+/** Key columns of a stock rollup row. */
+function stockKeys(r: RollupDef): string[] {
+  const unit = r.unitKey === 'nation' ? ['unit_kind', 'cur_unit_kind'] : ['l1_id', 'cur_l1_id', 'unit_kind', 'cur_unit_kind', 'partial_kinds'];
+  return ['source_id', ...unit, 'eligible', 'taxonomy', 'level', 'integrated', ...(r.sector ? ['sector_id', 'essential'] : []),
+    ...(r.onlineFilings ? ['last_online'] : [])];
+}
+
+/** The tail of a stock refresh: events `ev` (key, at, delta) summed per key and date, then run-length encoded. */
+function runLengths(k: string): string {
+  return `net AS (SELECT ${k}, at, sum(delta) AS delta FROM ev GROUP BY ${k}, at HAVING sum(delta) <> 0),
+    run AS (
+      SELECT ${k}, at, lead(at) OVER w AS next_at, sum(delta) OVER w AS services
+      FROM net WINDOW w AS (PARTITION BY ${k} ORDER BY at)
+    )
+    SELECT at, next_at, ${k}, services FROM run WHERE services <> 0`;
+}
+
+/**
+ * A national stock rollup from the one it is derived from (every top-level unit): each row's
+ * count starts at its valid_from and ends at its valid_to, summed over the coarser key.
+ */
+function derivedStockRefresh(r: RollupDef & { derivedFrom: string }): string {
+  const k = stockKeys(r).join(', ');
+  return `INSERT INTO ${r.table} (valid_from, valid_to, ${k}, services)
+    WITH ev AS (
+      SELECT ${k}, valid_from AS at, services AS delta FROM ${r.derivedFrom}
+      UNION ALL
+      SELECT ${k}, valid_to AS at, -services AS delta FROM ${r.derivedFrom} WHERE valid_to IS NOT NULL
+    ),
+    ${runLengths(k)}`;
+}
+
 /**
  * Run-length encodes each key's service count over time: every level row is a span
  * [valid_from, next valid_from) clipped to its unit's validity; +1/-1 at the span ends, summed
@@ -162,8 +201,7 @@ function derivedRefresh(r: RollupDef & { derivedFrom: string }): string {
  * times the few `last_online` values a key has on a date.
  */
 function stockRefresh(r: RollupDef): string {
-  const keys = ['source_id', 'l1_id', 'cur_l1_id', 'unit_kind', 'cur_unit_kind', 'partial_kinds', 'eligible', 'taxonomy', 'level', 'integrated',
-    ...(r.sector ? ['sector_id', 'essential'] : []), ...(r.onlineFilings ? ['last_online'] : [])];
+  const keys = stockKeys(r);
   const k = keys.join(', ');
   const levelSpans = `SELECT sl.source_id, m.l1_id, m.cur_l1_id, m.unit_kind, m.cur_unit_kind, m.partial_kinds,
         p.eligible_full_online AS eligible, sl.taxonomy, sl.level, sl.integrated_national AS integrated
@@ -201,12 +239,7 @@ function stockRefresh(r: RollupDef): string {
       UNION ALL
       SELECT ${k}, t AS at, -1 AS delta FROM spans WHERE f < t AND t <> 'infinity'::date
     ),
-    net AS (SELECT ${k}, at, sum(delta) AS delta FROM ev GROUP BY ${k}, at HAVING sum(delta) <> 0),
-    run AS (
-      SELECT ${k}, at, lead(at) OVER w AS next_at, sum(delta) OVER w AS services
-      FROM net WINDOW w AS (PARTITION BY ${k} ORDER BY at)
-    )
-    SELECT at, next_at, ${k}, services FROM run WHERE services <> 0`;
+    ${runLengths(k)}`;
 }
 
 export interface RollupScope {
@@ -275,7 +308,15 @@ async function refreshFlows(tx: SqlClient, c: FlowCells): Promise<number> {
  */
 async function refreshStocks(tx: SqlClient, l1s: number[] | null, which: 'all' | 'onlineFilings' = 'all'): Promise<number> {
   let rows = 0;
-  for (const r of ROLLUPS.filter((x) => x.stream === 'stock' && (which === 'all' || x.onlineFilings))) {
+  // Derived rollups after the ones they are summed from; a national one is recomputed whole (its rows sum every unit).
+  const stocks = ROLLUPS.filter((x) => x.stream === 'stock' && (which === 'all' || x.onlineFilings))
+    .sort((a, b) => Number(a.derivedFrom !== undefined) - Number(b.derivedFrom !== undefined));
+  for (const r of stocks) {
+    if (r.derivedFrom !== undefined) {
+      await tx.query(`DELETE FROM ${r.table}`);
+      rows += await insertCount(tx, derivedStockRefresh({ ...r, derivedFrom: r.derivedFrom }), []);
+      continue;
+    }
     await tx.query(`DELETE FROM ${r.table} WHERE $1::int[] IS NULL OR l1_id = ANY($1::int[])`, [l1s]);
     rows += await insertCount(tx, stockRefresh(r), [l1s]);
   }

@@ -256,15 +256,16 @@ export function stockFromBaseTables(spec: AggregateSpec, withOnlineFilings: bool
   };
 }
 
-/** Stocks from a stock rollup: service counts run-length encoded over [valid_from, valid_to). */
+/** Stocks from a stock rollup: service counts run-length encoded over [valid_from, valid_to), by top-level unit or for the nation. */
 export function stockFromRollup(spec: AggregateSpec, rollup: RollupDef): StockSource {
   const view = spec.levels!;
+  const national = rollup.unitKey === 'nation';
   return {
     stream: 'stock',
     ctes: [],
-    from: `dates dd JOIN ${rollup.table} r ON daterange(r.valid_from, r.valid_to) @> dd.d ${rollupUnitMapJoin(spec.current)}`,
+    from: `dates dd JOIN ${rollup.table} r ON daterange(r.valid_from, r.valid_to) @> dd.d ${national ? '' : rollupUnitMapJoin(spec.current)}`,
     where: reportedInView(view, 'r.taxonomy'),
-    unit: unitIn(ROLLUP_UNIT, spec.current),
+    unit: unitIn(national ? NATION_UNIT : ROLLUP_UNIT, spec.current),
     catalogue: ROLLUP_CATALOGUE,
     level: levelSql(view, 'r.taxonomy', 'r.level', 'r.eligible'),
     source: 'r.source_id',

@@ -179,3 +179,46 @@ describe('rollup for services with online filings', () => {
     expect(await snapshot()).toEqual(incremental);
   });
 });
+
+/**
+ * Level shares for the nation read service_stock_rollup_nation_sector (summed from
+ * service_stock_rollup_sector over top-level units), with the base tables' answer. Hand-checked
+ * from the fixture (test/aggregates/fixture.ts).
+ */
+describe('national stock rollup by sector', () => {
+  const LEVELS = { measures: ['LEVEL4_SHARE', 'LEVEL34_SHARE'], groupBy: ['SECTOR'], asOf: '2024-12-31', levels: 'MAPPED_TO_DECREE42' };
+  const shares = (a: AggregateOut) => a.rows.map((r) => [r.dimensions.sector!.code, vnd(r, 'LEVEL4_SHARE'), vnd(r, 'LEVEL34_SHARE')]);
+
+  it('answers as the base tables do, by sector, level, kind, month and filters', async () => {
+    const shapes: Record<string, unknown>[] = [
+      LEVELS,
+      { measures: ['SERVICES', 'SERVICES_ONLINE', 'DVCQG_INTEGRATION'], groupBy: ['SECTOR', 'PERIOD'], periodGrain: 'QUARTER', period: { from: '2025-01', to: '2025-12' }, levels: 'MAPPED_TO_DECREE42', unitView: 'CURRENT_UNITS' },
+      { measures: ['SERVICES'], groupBy: ['LEVEL', 'ESSENTIAL', 'UNIT_KIND'], asOf: '2025-08-01', levels: 'DECREE43' },
+      { measures: ['LEVEL4_SHARE'], groupBy: ['ELIGIBLE'], asOf: '2025-08-01', levels: 'DECREE42', filter: { sectorCodes: ['DD'], unitKinds: ['PROVINCE'] } },
+      { measures: ['SERVICES'], groupBy: ['SECTOR'], asOf: '2023-06-30', levels: 'MAPPED_TO_DECREE43', filter: { levels: ['3', '4'], essential: false } },
+    ];
+    for (const q of shapes) await both(q, 'service_stock_rollup_nation_sector');
+  });
+
+  it('gives each sector its shares (hand-checked)', async () => {
+    // 31 December 2024. HT: 72 P1 level 4 (full), 72 P2 level 2 (info), old 80 P1 level 4 (full), old 80 P2 partial,
+    // Hà Nội P1 full and P2 partial: 3 full, 5 online of 6. DD: 72 P3 level 4 though not eligible (partial), Hà Nội
+    // P3 level 1 (info), Điện Biên's 3 full and 7 partial: 3 full, 11 online of 12.
+    const r = await both(LEVELS, 'service_stock_rollup_nation_sector');
+    expect(shares(r)).toEqual([['DD', [0.25, 3, 12], [11 / 12, 11, 12]], ['HT', [0.5, 3, 6], [5 / 6, 5, 6]]]);
+  });
+
+  it('follows an ingest of service levels', async () => {
+    const [src] = await gw.db.sql.query<{ id: number }>(`INSERT INTO source (code, name, kind, precedence) VALUES ('level-push', 'Push', 'push', 60) RETURNING id`);
+    await new IngestService(gw.db.sql).ingest({
+      services: [{ unit: '04', procedure: 'P1', taxonomy: 'decree42', level: 'full', from: '2024-06-01', integratedNational: true }],
+    }, { sourceId: src.id, kind: 'push', maxRows: 1000 });
+    expect(await gw.db.sql.query('SELECT * FROM rollup_dirty')).toEqual([]);
+    // Cao Bằng's P1, full from June 2024: HT 4 full, 6 online of 7.
+    expect(shares(await both(LEVELS, 'service_stock_rollup_nation_sector'))).toEqual([['DD', [0.25, 3, 12], [11 / 12, 11, 12]], ['HT', [4 / 7, 4, 7], [6 / 7, 6, 7]]]);
+    const snapshot = () => gw.db.sql.query<{ t: string }>('SELECT x::text AS t FROM service_stock_rollup_nation_sector x ORDER BY 1');
+    const incremental = await snapshot();
+    await rebuildRollups(gw.db.sql);
+    expect(await snapshot()).toEqual(incremental);
+  });
+});
