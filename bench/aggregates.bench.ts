@@ -12,10 +12,12 @@
  *
  *   npm run bench                      # BENCH_SCALE=1000000 filing rows (the default)
  *   BENCH_SCALE=10000000 npm run bench # the national size (~10M rows; several minutes)
+ *   BENCH_CURVE=1000000=<url>,10000000=<url>,30000000=<url> npm run bench
+ *                                      # how cost grows: issue 11's item 6 shapes at each scale, alternating
  *
  * It starts a throwaway embedded PostgreSQL in a temporary folder (removed afterwards), or uses
  * BENCH_DATABASE_URL (an empty database: the bench migrates and fills it; run again on the same
- * one, it reuses the data; BENCH_REBUILD=0 keeps its rollups too). BENCH_RUNS sets the timed
+ * one, it reuses the data; BENCH_REBUILD=0 keeps its rollups too, refreshing only those listed stale). BENCH_RUNS sets the timed
  * repetitions (default 15; medians are printed); BENCH_SHAPES a comma-separated part of the shape
  * names to time only those.
  */
@@ -23,7 +25,7 @@ import 'reflect-metadata';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { rebuildRollups } from '../src/aggregates/rollup.service';
+import { rebuildRollups, refreshRollups } from '../src/aggregates/rollup.service';
 import { loadConfig } from '../src/config/config';
 import { connect } from '../src/db/database';
 import { startEmbeddedPostgres, EmbeddedHandle } from '../src/db/embedded-postgres';
@@ -99,10 +101,16 @@ function printSummary(results: ShapeResult[]): void {
   }
 }
 
-async function main(): Promise<void> {
+/** A filled database with a gateway on it, for one scale. */
+interface World { db: Awaited<ReturnType<typeof connect>>; ask: Ask; filings: number; close(): Promise<void> }
+
+/**
+ * Connects to `url` (or a throwaway embedded cluster), fills it at `scale` unless an earlier run
+ * did, rebuilds the rollups (unless BENCH_REBUILD=0 on a reused database) and starts a gateway.
+ */
+async function openWorld(url: string | undefined, scale: number, label = ''): Promise<World> {
   let embedded: EmbeddedHandle | undefined;
   let dir: string | undefined;
-  let url = process.env.BENCH_DATABASE_URL;
   if (!url) {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dvc-bench-'));
     // PostgreSQL may run as another user (embedded-postgres drops root).
@@ -114,26 +122,34 @@ async function main(): Promise<void> {
     url = embedded.url;
   }
   const db = await connect(url, 4, embedded);
+  const cleanup = async () => {
+    await db.close();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  };
   try {
     await loadReferenceData(db.sql);
     const [existing] = await db.sql.query<{ n: string }>(`SELECT count(*) AS n FROM filing_stat f JOIN source s ON s.id = f.source_id WHERE s.code = 'bench'`);
     if (Number(existing.n) > 0) {
       // A BENCH_DATABASE_URL filled by an earlier run: time it again without regenerating.
-      console.log(`reusing ${Number(existing.n).toLocaleString('en')} filing rows already in the database`);
+      console.log(`${label}reusing ${Number(existing.n).toLocaleString('en')} filing rows already in the database`);
     } else {
-      console.log(`BENCH_SCALE=${SCALE} (target filing rows), ${os.cpus().length} CPUs`);
-      const [counts, genMs] = await timed(() => generate(db, SCALE));
-      console.log(`generated ${counts.filings.toLocaleString('en')} filing rows, ${counts.services.toLocaleString('en')} services (${counts.communes.toLocaleString('en')} communes report), ${counts.levels.toLocaleString('en')} level rows in ${(genMs / 1000).toFixed(1)} s`);
+      console.log(`${label}BENCH_SCALE=${scale} (target filing rows), ${os.cpus().length} CPUs`);
+      const [counts, genMs] = await timed(() => generate(db, scale));
+      console.log(`${label}generated ${counts.filings.toLocaleString('en')} filing rows, ${counts.services.toLocaleString('en')} services (${counts.communes.toLocaleString('en')} communes report), ${counts.levels.toLocaleString('en')} level rows in ${(genMs / 1000).toFixed(1)} s`);
     }
     // Filings were loaded with triggers off: rebuild everything rather than what the triggers listed.
     // BENCH_REBUILD=0 keeps the rollups of an earlier run on a reused database (4 minutes at 10M rows).
     if (process.env.BENCH_REBUILD === '0' && Number(existing.n) > 0) {
-      console.log('rollups kept from the earlier run (BENCH_REBUILD=0)');
+      // Only what is listed stale, e.g. a rollup added by a migration since.
+      const [refresh, refreshMs] = await timed(() => refreshRollups(db.sql));
+      console.log(`${label}rollups kept from the earlier run (BENCH_REBUILD=0); those listed stale refreshed in ${(refreshMs / 1000).toFixed(1)} s (${refresh.filingRows.toLocaleString('en')} filing rollup rows, ${refresh.stockRows.toLocaleString('en')} stock rollup rows)`);
+      if (refresh.filingRows + refresh.stockRows > 0) await db.sql.query('VACUUM ANALYZE');
     } else {
       const [refresh, refreshMs] = await timed(() => rebuildRollups(db.sql));
-      console.log(`rollups rebuilt in ${(refreshMs / 1000).toFixed(1)} s (${refresh.filingRows.toLocaleString('en')} filing rollup rows, ${refresh.stockRows.toLocaleString('en')} stock rollup rows)`);
+      console.log(`${label}rollups rebuilt in ${(refreshMs / 1000).toFixed(1)} s (${refresh.filingRows.toLocaleString('en')} filing rollup rows, ${refresh.stockRows.toLocaleString('en')} stock rollup rows)`);
       await db.sql.query('VACUUM ANALYZE');
     }
+    const [filings] = await db.sql.query<{ n: string }>('SELECT count(*) AS n FROM filing_stat');
 
     // The response cache off: this times the engine, not a cached answer (the same query repeats).
     const config = loadConfig({}, { port: 0, host: '127.0.0.1', databaseUrl: url, logLevel: 'silent', statementTimeoutMs: 600_000, responseCache: false });
@@ -145,23 +161,89 @@ async function main(): Promise<void> {
       if (!body.data) throw new Error(`gateway error on ${shape.name}: ${JSON.stringify(body.errors)}`);
       return body.data;
     };
-    try {
-      const only = process.env.BENCH_SHAPES?.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
-      const shapes = only ? SHAPES.filter((s) => only.some((o) => s.name.toLowerCase().includes(o))) : SHAPES;
-      const results: ShapeResult[] = [];
-      for (const shape of shapes) results.push(await timeShape(db, ask, shape));
-      printSummary(results);
-      if (results.some((r) => !r.identical)) {
-        console.log('');
-        console.log('!!!!! SOME ANSWERS DIFFER FROM THE HAND-WRITTEN SQL (see above)');
-        process.exitCode = 1;
+    return { db, ask, filings: Number(filings.n), close: async () => { await app.close(); await cleanup(); } };
+  } catch (e) {
+    await cleanup();
+    throw e;
+  }
+}
+
+/** The shapes named by BENCH_SHAPES (parts of names, comma-separated), or `fallback`. */
+function chosenShapes(fallback: Shape[]): Shape[] {
+  const only = process.env.BENCH_SHAPES?.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+  return only ? SHAPES.filter((s) => only.some((o) => s.name.toLowerCase().includes(o))) : fallback;
+}
+
+/** Issue 11, item 6's shapes: how their cost grows with the data. */
+const CURVE_SHAPES = ['five-indicator table by province', 'flows by province', 'group by procedure'];
+
+/**
+ * BENCH_CURVE="1000000=<url>,10000000=<url>,30000000=<url>": the same shapes on each database
+ * (filled at that scale if empty), in one process, scales alternating within each round so that
+ * the machine's load falls on all alike; prints each scale's medians and how the gateway's and the
+ * SQL's times grow from the smallest scale to each other one.
+ */
+async function curve(spec: string): Promise<void> {
+  const scales = spec.split(',').map((part) => {
+    const at = part.indexOf('=');
+    return { scale: Number(part.slice(0, at)), url: part.slice(at + 1) };
+  }).sort((a, b) => a.scale - b.scale);
+  const worlds: World[] = [];
+  try {
+    for (const s of scales) worlds.push(await openWorld(s.url, s.scale, `[${s.scale.toLocaleString('en')}] `));
+    const shapes = chosenShapes(SHAPES.filter((s) => CURVE_SHAPES.includes(s.name)));
+    const rows: string[] = [];
+    let identical = true;
+    for (const shape of shapes) {
+      const sql = worlds.map(() => [] as number[]);
+      const gateway = worlds.map(() => [] as number[]);
+      // Warm-up and the answers' check, once per scale.
+      for (const w of worlds) {
+        const problems = differences(shape.fromSql(await w.db.sql.query(shape.sql)), shape.fromGateway(await w.ask(shape, true)));
+        if (problems.length > 0) {
+          identical = false;
+          console.log(`!!!!! ${shape.name} at ${w.filings.toLocaleString('en')} rows: ANSWERS DIFFER (${problems.length}; first 5)`);
+          for (const p of problems.slice(0, 5)) console.log(`!!!!! ${p}`);
+        }
       }
-    } finally {
-      await app.close();
+      for (let round = 0; round < RUNS; round++) {
+        for (let i = 0; i < worlds.length; i++) {
+          if (round < Math.min(RUNS, 5)) sql[i].push((await timed(() => worlds[i].db.sql.query(shape.sql)))[1]);
+          gateway[i].push((await timed(() => worlds[i].ask(shape, true)))[1]);
+        }
+      }
+      worlds.forEach((w, i) => {
+        const [s, g] = [median(sql[i]), median(gateway[i])];
+        const growth = i === 0 ? '' : `${(g / median(gateway[0])).toFixed(2)}× | ${(s / median(sql[0])).toFixed(2)}×`;
+        rows.push(`| ${shape.name} | ${w.filings.toLocaleString('en')} | ${s.toFixed(1)} | ${g.toFixed(1)} | ${(g / s).toFixed(3)} | ${growth || '1× | 1×'} |`);
+      });
+    }
+    console.log('');
+    console.log(`How cost grows (medians: SQL over ${Math.min(RUNS, 5)} runs, gateway over ${RUNS}; growth from ${worlds[0].filings.toLocaleString('en')} rows)`);
+    console.log('| shape | filing rows | SQL median ms | gateway median ms | ratio | gateway growth | SQL growth |');
+    console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+    for (const r of rows) console.log(r);
+    console.log(identical ? 'answers IDENTICAL at every scale' : '!!!!! SOME ANSWERS DIFFER FROM THE HAND-WRITTEN SQL (see above)');
+    if (!identical) process.exitCode = 1;
+  } finally {
+    for (const w of worlds) await w.close();
+  }
+}
+
+async function main(): Promise<void> {
+  if (process.env.BENCH_CURVE) return curve(process.env.BENCH_CURVE);
+  const world = await openWorld(process.env.BENCH_DATABASE_URL, SCALE);
+  try {
+    const results: ShapeResult[] = [];
+    for (const shape of chosenShapes(SHAPES)) results.push(await timeShape(world.db, world.ask, shape));
+    printSummary(results);
+    if (results.some((r) => !r.identical)) {
+      console.log('');
+      console.log('!!!!! SOME ANSWERS DIFFER FROM THE HAND-WRITTEN SQL (see above)');
+      process.exitCode = 1;
     }
   } finally {
-    await db.close();
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    await world.close();
   }
 }
 

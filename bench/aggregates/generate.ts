@@ -6,8 +6,10 @@ export const LAST_MONTH = '2025-12-01';
 
 /** Share of the filing rows reported by communes (the commune-tier shape reads them). */
 const COMMUNE_SHARE = 0.15;
-/** Services of a commune that reports (civil status, land, residence...). */
+/** Services of a commune that reports (civil status, land, residence...), while a sample of communes reports. */
 const SERVICES_PER_COMMUNE = 12;
+/** Procedures in the catalogue: a province offers at most all of them. */
+const PROCEDURES = 2000;
 
 export interface Generated { services: number; communes: number; levels: number; filings: number }
 
@@ -25,21 +27,25 @@ export async function generate(db: Database, scale: number): Promise<Generated> 
   await q(`INSERT INTO sector (code, name, source_id, run_id) SELECT 'S' || lpad(i::text, 2, '0'), 'Lĩnh vực ' || i, $1, $2 FROM generate_series(1, 50) i`, ids);
   await q(`INSERT INTO procedure (code, name, sector_id, tier, eligible_full_online, essential, source_id, run_id)
     SELECT 'B.' || lpad(i::text, 6, '0'), 'Thủ tục ' || i, (SELECT id FROM sector WHERE code = 'S' || lpad((i % 50 + 1)::text, 2, '0')),
-      'province', i % 7 <> 0, i <= 25, $1, $2 FROM generate_series(1, 2000) i`, ids);
+      'province', i % 7 <> 0, i <= 25, $1, $2 FROM generate_series(1, $3::int) i`, [...ids, PROCEDURES]);
   // Unit-months with data: 63 old provinces × 90 months + 34 provinces × 6 months; communes likewise.
   const unitMonths = (kind: string) => `(SELECT coalesce(sum(CASE WHEN valid_from IS NOT NULL THEN 6 WHEN valid_to IS NOT NULL THEN 90 ELSE 96 END), 0) FROM unit WHERE kind = '${kind}')`;
   const [um] = await q(`SELECT ${unitMonths('province')} AS provinces, ${unitMonths('commune')} AS communes`);
-  const perUnit = Math.max(1, Math.min(2000, Math.ceil((scale * (1 - COMMUNE_SHARE)) / Number(um.provinces))));
-  // Per mille of communes that report, so that their filings are about COMMUNE_SHARE of the rows.
-  const communePerMille = Math.max(1, Math.min(1000, Math.round((1000 * scale * COMMUNE_SHARE) / (Number(um.communes) * SERVICES_PER_COMMUNE))));
+  const perUnit = Math.max(1, Math.min(PROCEDURES, Math.ceil((scale * (1 - COMMUNE_SHARE)) / Number(um.provinces))));
+  // Communes file COMMUNE_SHARE of the rows, and what provinces cannot once they offer every procedure
+  // (past about 14M rows: at 30M, 11.7M rows from provinces and 18.3M from communes).
+  const communeRows = scale * COMMUNE_SHARE + Math.max(0, scale * (1 - COMMUNE_SHARE) - perUnit * Number(um.provinces));
+  // Per mille of communes that report, and services per commune: 12 each while a sample of communes is enough.
+  const communePerMille = Math.max(1, Math.min(1000, Math.round((1000 * communeRows) / (Number(um.communes) * SERVICES_PER_COMMUNE))));
+  const servicesPerCommune = Math.min(PROCEDURES, Math.max(SERVICES_PER_COMMUNE, Math.ceil(communeRows / Number(um.communes))));
   await q(`INSERT INTO service (unit_id, procedure_id, source_id, run_id)
     SELECT u.id, p.id, $1, $2 FROM unit u CROSS JOIN generate_series(0, $3 - 1) k
-    JOIN procedure p ON p.code = 'B.' || lpad(((k + u.id * 37) % 2000 + 1)::text, 6, '0')
-    WHERE u.kind = 'province'`, [...ids, perUnit]);
+    JOIN procedure p ON p.code = 'B.' || lpad(((k + u.id * 37) % $4 + 1)::text, 6, '0')
+    WHERE u.kind = 'province'`, [...ids, perUnit, PROCEDURES]);
   await q(`INSERT INTO service (unit_id, procedure_id, source_id, run_id)
     SELECT u.id, p.id, $1, $2 FROM unit u CROSS JOIN generate_series(0, $3 - 1) k
-    JOIN procedure p ON p.code = 'B.' || lpad(((k * 151 + u.id) % 2000 + 1)::text, 6, '0')
-    WHERE u.kind = 'commune' AND abs(hashtext('commune' || u.id)) % 1000 < $4`, [...ids, SERVICES_PER_COMMUNE, communePerMille]);
+    JOIN procedure p ON p.code = 'B.' || lpad(((k * 151 + u.id) % $5 + 1)::text, 6, '0')
+    WHERE u.kind = 'commune' AND abs(hashtext('commune' || u.id)) % 1000 < $4`, [...ids, servicesPerCommune, communePerMille, PROCEDURES]);
   // Levels: old units level 2 or 3 from 2018, level 4 for ~70% at some month of 2019-2022, reclassified under
   // Decree 42 in 2023; units opened on 2025-07-01 report under Decree 42 from that day.
   await q(`INSERT INTO service_level (service_id, taxonomy, level, valid_from, integrated_national, source_id, run_id)

@@ -102,6 +102,24 @@ WHERE pu.kind = 'province' AND (fl.province_id IS NOT NULL OR st.province_id IS 
 ORDER BY pu.code, pu.valid_from NULLS FIRST`,
 });
 
+/** Dossier flows by province (issue 11, item 6): the five-indicator table's flows without its stocks. */
+export const FLOWS_BY_PROVINCE: Shape = aggregateShape({
+  name: 'flows by province',
+  input: `measures: [DOSSIERS_RECEIVED, ONLINE_DOSSIER_RATE, ON_TIME_RATE, ONLINE_PAYMENT_RATE], groupBy: [UNIT], unitTier: PROVINCE,
+    period: { from: "2024-01", to: "2024-12" }, limit: 100`,
+  select: 'unit { code validFrom }',
+  measures: ['rec', 'onl', 'ot', 'pay'],
+  key: (d) => unitKey(d.unit),
+  sqlKey: sqlUnitKey,
+  sql: `
+SELECT pu.code, pu.valid_from::text AS valid_from, ${count('rec', 'g.received')}, ${ratio('onl', 'g.online', 'g.received')},
+  ${ratio('ot', 'g.on_time', 'g.resolved')}, ${ratio('pay', 'g.paid_online', 'g.with_fee')}
+FROM (SELECT ${PROVINCE_OF} AS province_id, sum(f.received) AS received, sum(f.received_online) AS online, sum(f.resolved_on_time) AS on_time,
+        sum(f.resolved_on_time + f.resolved_late) AS resolved, sum(f.with_fee) AS with_fee, sum(f.paid_online) AS paid_online
+      FROM filing_stat f JOIN unit u ON u.id = f.unit_id WHERE ${PERIOD_2024} GROUP BY 1) g
+JOIN unit pu ON pu.id = g.province_id ORDER BY pu.code, pu.valid_from NULLS FIRST`,
+});
+
 /** Filing sums of one group, as the ratio and count columns the shapes below read. */
 const FLOW_SUMS = `sum(f.received) AS received, sum(f.received_online) AS online, sum(f.resolved_on_time) AS on_time,
   sum(f.resolved_on_time + f.resolved_late) AS resolved`;
@@ -239,7 +257,7 @@ SELECT g.d::text, ${ratio('k', 'g.full_online', 'g.services')}, NULL, NULL FROM 
 };
 
 /** Every shape, the five-indicator table first. */
-export const SHAPES: Shape[] = [FIVE_INDICATORS, BY_PROCEDURE, SECTOR_BY_MONTH, COMMUNE_TIER, ONLINE_FILINGS, LEVELS_BY_SECTOR, KPI];
+export const SHAPES: Shape[] = [FIVE_INDICATORS, FLOWS_BY_PROVINCE, BY_PROCEDURE, SECTOR_BY_MONTH, COMMUNE_TIER, ONLINE_FILINGS, LEVELS_BY_SECTOR, KPI];
 
 /** Rows that differ between two answers (keys missing on either side, or any number apart by more than 1e-9 relative). */
 export function differences(expected: Numbers, actual: Numbers): string[] {
