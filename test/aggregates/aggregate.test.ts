@@ -272,7 +272,8 @@ describe('stock measures (services), by hand from the fixture', () => {
     expect(june.rows.map((x) => [x.dimensions.unit!.code, vnd(x, 'SERVICES_WITH_ONLINE_FILINGS')])).toEqual([
       ['01', [1 / 2, 1, 2]], ['11', [0, 0, 10]], ['72', [1 / 2, 1, 2]], ['80', [1 / 2, 1, 2]],
     ]);
-    expect(june.answeredFromRollups).toBe(false);
+    // From service_stock_rollup_online_filings (test/aggregates/shape-rollups.test.ts compares it with the base tables).
+    expect(june.answeredFromRollups).toBe(true);
     // By month, June and July: July (31 July): new 80 P1 yes, P2 no; 01 P1 no, P2 yes; 11 none → 2 of 14.
     const months = await agg({ measures: ['SERVICES_WITH_ONLINE_FILINGS'], groupBy: ['PERIOD'], period: { from: '2025-06', to: '2025-07' }, levels: 'MAPPED_TO_DECREE42' });
     expect(months.rows.map((x) => [x.dimensions.period!.label, vnd(x, 'SERVICES_WITH_ONLINE_FILINGS')])).toEqual([
