@@ -168,6 +168,31 @@ export class GatewayConfig {
   /** Memory the automatic persisted queries (query text by hash) may take, in bytes. */
   @IsInt() @Min(1024) @Max(1024 * 1024 * 1024)
   persistedQueriesMaxBytes = 8 * 1024 * 1024;
+
+  // --- Live updates (issue 13; src/live/): GraphQL subscriptions over WebSocket on /graphql. ---
+
+  /** Whether /graphql accepts WebSocket connections (graphql-ws) for `figuresChanged` and `sourceStatusChanged`. */
+  @IsBoolean()
+  liveUpdates = true;
+
+  /** WebSocket connections this process holds at once; more are refused at the upgrade (HTTP 503). */
+  @IsInt() @Min(1) @Max(1_000_000)
+  liveMaxConnections = 1000;
+
+  /** Subscriptions one connection may hold at once (a page needs two or three). */
+  @IsInt() @Min(1) @Max(1000)
+  liveMaxSubscriptionsPerConnection = 10;
+
+  /** Subscriptions this process holds at once, all connections together. */
+  @IsInt() @Min(1) @Max(10_000_000)
+  liveMaxSubscriptions = 5000;
+
+  /**
+   * Shortest time between two events of one subscription, in ms: a commit after a quiet spell is
+   * announced at once, commits within this time of an event are coalesced into the next one.
+   */
+  @IsInt() @Min(0) @Max(600_000)
+  liveCoalesceMs = 250;
 }
 
 
@@ -236,6 +261,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   c.responseCacheMaxBytes = int('RESPONSE_CACHE_MAX_BYTES', env.RESPONSE_CACHE_MAX_BYTES, c.responseCacheMaxBytes);
   c.httpCacheMaxAgeSeconds = int('HTTP_CACHE_MAX_AGE_SECONDS', env.HTTP_CACHE_MAX_AGE_SECONDS, c.httpCacheMaxAgeSeconds);
   c.persistedQueriesMaxBytes = int('PERSISTED_QUERIES_MAX_BYTES', env.PERSISTED_QUERIES_MAX_BYTES, c.persistedQueriesMaxBytes);
+  c.liveUpdates = bool('LIVE_UPDATES', env.LIVE_UPDATES, c.liveUpdates);
+  c.liveMaxConnections = int('LIVE_MAX_CONNECTIONS', env.LIVE_MAX_CONNECTIONS, c.liveMaxConnections);
+  c.liveMaxSubscriptionsPerConnection = int('LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION', env.LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION, c.liveMaxSubscriptionsPerConnection);
+  c.liveMaxSubscriptions = int('LIVE_MAX_SUBSCRIPTIONS', env.LIVE_MAX_SUBSCRIPTIONS, c.liveMaxSubscriptions);
+  c.liveCoalesceMs = int('LIVE_COALESCE_MS', env.LIVE_COALESCE_MS, c.liveCoalesceMs);
   Object.assign(c, overrides);
   const errors = validateSync(c);
   const lines = [

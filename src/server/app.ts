@@ -17,6 +17,8 @@ import { Database } from '../db/database';
 import { explorerRouter, loadExplorerFiles } from '../explorer/explorer.router';
 import { exportRouter } from '../export/export.router';
 import { SavedViews } from '../export/saved-views';
+import { attachLiveServer, liveLimits } from '../live/live.server';
+import { LiveUpdates } from '../live/live-updates.service';
 import { bodyBytesOf, readJsonBody } from './body-limit.middleware';
 import { bodyLimitPlugin } from './body-limit.plugin';
 import { callerOf, identifyCaller, refuseInvalidKey } from './caller.middleware';
@@ -81,6 +83,13 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   const { config } = opts;
   const services = opts.services ?? new ServiceRegistry();
   if (config.responseCache) services.dataVersion ??= new DataVersion(opts.db.sql);
+  // Subscriptions over WebSocket on /graphql (src/live/): one LISTEN connection per process, opened with the first subscription.
+  const ownsLive = config.liveUpdates && !services.live;
+  if (ownsLive) services.live = new LiveUpdates(opts.db, liveLimits(config), opts.logger);
+  const keys = new ApiKeyService(opts.db.sql);
+  const live = config.liveUpdates
+    ? attachLiveServer({ server, schema: opts.schema, config, db: opts.db, services, keys, logger: opts.logger, isReady: () => opts.isReady?.() ?? true })
+    : undefined;
   const apollo = new ApolloServer<GatewayContext>({
     schema: opts.schema,
     // Off, introspection is refused by queryCostPlugin (to callers without a key) in the gateway's
@@ -104,6 +113,8 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     formatError: (formatted, error) => formatError(formatted, error, (e) => opts.logger.error({ err: e }, 'request failed')),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: server }),
+      // The WebSocket connections too (Apollo's plugin drains only HTTP): closed with 1001, going away.
+      ...(live ? [live] : []),
       // A subgraph turns on inline tracing by default: any client sending
       // `apollo-federation-include-trace: ftv1` would get per-field timings and unmasked error
       // messages in a base64 trace. No router here reports to Apollo Studio, so it stays off.
@@ -142,7 +153,6 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   // Brackets may nest four times as deep as fields: a field at the deepest level may still take an
   // argument holding a list of input objects. Beyond that, only recursion in a parser is served.
   const maxNesting = 4 * config.maxQueryDepth;
-  const keys = new ApiKeyService(opts.db.sql);
   const context = contextFactory(opts, services);
   const sizeLimits = { maxQueryBytes: config.maxQueryBytes, maxQueryTokens: config.maxQueryTokens, maxQueryFields: config.maxQueryFields, maxQueryNesting: maxNesting };
   const explorer = loadExplorerFiles();
@@ -186,6 +196,10 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     close: async () => {
       await apollo.stop();
       rateLimiter.close();
+      if (ownsLive) {
+        await services.live?.close();
+        services.live = undefined;
+      }
     },
   };
 }

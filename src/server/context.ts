@@ -2,6 +2,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { Caller } from '../auth/api-key.service';
 import type { RequestCache } from '../cache/request-cache';
 import { GatewayConfig } from '../config/config';
+import type { LiveConnection } from '../live/live-updates.service';
 import { Sql } from '../db/sql';
 import { Loaders } from './loaders';
 import { ServiceRegistry } from './service.registry';
@@ -21,6 +22,8 @@ export interface GatewayContext {
    * answer may be kept (src/cache/): the response cache's key and the ETag. Absent with RESPONSE_CACHE=off.
    */
   requestCache?: RequestCache;
+  /** The WebSocket connection a subscription came in on (its subscription count is bounded); absent over HTTP. */
+  liveConnection?: LiveConnection;
   /** Facts about the HTTP request the operation came in (absent for operations run in-process). */
   http?: RequestFacts;
 }

@@ -178,12 +178,28 @@ function codeInputErrors(errors: readonly GraphQLError[]): void {
 }
 
 /**
- * graphql-js 16 validates a subscription against a schema without a Subscription type, then
- * execution fails with an error carrying no code (an internal error to the client): it is the
- * client's request that cannot be answered, so it is refused here, before execution.
+ * Subscriptions are served over WebSocket (src/live/), not over HTTP: Apollo would run one as a
+ * query-like request with no stream to answer on. It is the client's request that cannot be
+ * answered here, so it is refused before execution, saying where to go.
  */
 function noSubscriptions() {
-  const error = badUserInput('This gateway has no subscriptions: send a query or a mutation.', [{ field: 'operation', reason: 'subscription operations are not supported' }]);
+  const error = badUserInput('Subscriptions are served over WebSocket (graphql-ws protocol, graphql-transport-ws) on this same path: send queries and mutations over HTTP.', [{ field: 'operation', reason: 'subscription operations are not served over HTTP' }]);
+  error.extensions.http = { status: 400 };
+  return error;
+}
+
+/**
+ * The hygiene rules on one resolved operation: the BAD_USER_INPUT listing every bad value, or
+ * undefined. Also run on operations over WebSocket (src/live/live.server.ts).
+ */
+export function inputHygieneError(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables: Variables, years: YearRange): GraphQLError | undefined {
+  const problems = new ProblemList();
+  checkVariables(schema, operation, variables, years, problems);
+  checkDocument(schema, document, variables, years, problems);
+  if (problems.total === 0) return undefined;
+  const listed = problems.total > problems.list.length ? ` (first ${problems.list.length} listed)` : '';
+  const error = badUserInput(`${problems.total} bad input value(s)${listed}: see extensions.problems`, problems.list);
+  // A request that never ran: 400, like graphql's own validation errors.
   error.extensions.http = { status: 400 };
   return error;
 }
@@ -196,17 +212,9 @@ export function inputHygienePlugin(years: YearRange): ApolloServerPlugin {
       return {
         async didResolveOperation({ request, document, schema, operation }) {
           if (!operation) return;
-          if (operation.operation === 'subscription' && !schema.getSubscriptionType()) throw noSubscriptions();
-          const problems = new ProblemList();
-          const variables = request.variables ?? {};
-          checkVariables(schema, operation, variables, range, problems);
-          checkDocument(schema, document, variables, range, problems);
-          if (problems.total === 0) return;
-          const listed = problems.total > problems.list.length ? ` (first ${problems.list.length} listed)` : '';
-          const error = badUserInput(`${problems.total} bad input value(s)${listed}: see extensions.problems`, problems.list);
-          // A request that never ran: 400, like graphql's own validation errors.
-          error.extensions.http = { status: 400 };
-          throw error;
+          if (operation.operation === 'subscription') throw noSubscriptions();
+          const error = inputHygieneError(schema, document, operation, request.variables ?? {}, range);
+          if (error) throw error;
         },
         async didEncounterErrors({ errors }) {
           codeInputErrors(errors);

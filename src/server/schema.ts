@@ -11,6 +11,7 @@ import { PlanComplianceResolver } from '../aggregates/plan-compliance.resolver';
 import { TargetComplianceResolver } from '../aggregates/target-compliance.resolver';
 import { FilingStatResolver } from '../filings/filing.resolver';
 import { IngestResolver } from '../ingest/ingest.resolver';
+import { LiveResolver } from '../live/live.resolver';
 import { PlanResolver } from '../plans/plan.resolver';
 import { TargetResolver } from '../plans/target.resolver';
 import { ProcedureResolver } from '../procedures/procedure.resolver';
@@ -27,6 +28,7 @@ export const resolvers: NonEmptyArray<Function> = [
   UnitResolver, ProcedureResolver, ServiceResolver, ServiceLevelResolver, FilingStatResolver, PlanResolver,
   TargetResolver, SourceResolver, IngestRunResolver, IngestResolver, AggregateResolver, AggregateRowResolver,
   KpiResolver, PlanComplianceResolver, TargetComplianceResolver, FactRevisionResolver, FilingStatRevisionResolver, SyncResolver,
+  LiveResolver,
 ];
 
 /** Entities a federation router may ask this subgraph for, by id (`@key(fields: "id")`), through the request's loaders. */
@@ -79,6 +81,20 @@ function withCheckedRepresentations(schema: GraphQLSchema): GraphQLSchema {
   return schema;
 }
 
+/**
+ * type-graphql wants a PubSub as soon as there is a subscription, even when every one brings its
+ * own `subscribe` (src/live/live.resolver.ts: LiveUpdates, per process, through the context).
+ * There are no topics: this one refuses to be used.
+ */
+const NO_PUBSUB = {
+  publish(): void {
+    throw new Error('subscriptions subscribe through LiveUpdates (src/live/), not a PubSub');
+  },
+  subscribe(): AsyncIterable<unknown> {
+    throw new Error('subscriptions subscribe through LiveUpdates (src/live/), not a PubSub');
+  },
+};
+
 const FEDERATION_LINK = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])';
 
 /**
@@ -88,7 +104,7 @@ const FEDERATION_LINK = 'extend schema @link(url: "https://specs.apollo.dev/fede
  */
 export async function createSchema(): Promise<GraphQLSchema> {
   // validate: type-graphql 2 leaves class-validator off unless asked.
-  const schema = await buildSchema({ resolvers, validate: { forbidUnknownValues: false }, emitSchemaFile: false });
+  const schema = await buildSchema({ resolvers, validate: { forbidUnknownValues: false }, emitSchemaFile: false, pubSub: NO_PUBSUB });
   const map = createResolversMap(schema) as Record<string, Record<string, unknown>>;
   for (const [type, resolve] of Object.entries(REFERENCES)) map[type] = { ...map[type], __resolveReference: resolve };
   // The keys are added to the printed SDL (type-graphql's @Directive leaves types without fields

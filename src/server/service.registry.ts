@@ -1,4 +1,5 @@
 import type { DataVersion } from '../cache/data-version';
+import type { LiveUpdates } from '../live/live-updates.service';
 import type { SyncRuntime } from '../sync/sync.runtime';
 
 /**
@@ -14,4 +15,6 @@ export class ServiceRegistry {
   sync?: SyncRuntime;
   /** The data version's reader, shared by every request (coalesced reads); absent with RESPONSE_CACHE=off. */
   dataVersion?: DataVersion;
+  /** The LISTEN connection and its subscribers (src/live/); absent with LIVE_UPDATES=false. */
+  live?: LiveUpdates;
 }

@@ -251,18 +251,18 @@ describe('_entities', () => {
 });
 
 describe('subscriptions', () => {
-  it('answers a subscription operation with a 400 BAD_USER_INPUT saying there are none', async () => {
-    const r = refusal(await gw.gql('subscription { units { totalCount } }'));
+  it('answers a subscription over HTTP with a 400 BAD_USER_INPUT saying it is served over WebSocket', async () => {
+    const r = refusal(await gw.gql('subscription { sourceStatusChanged { dataVersion } }'));
     expect(r).toEqual({
       status: 200,
-      message: 'This gateway has no subscriptions: send a query or a mutation.',
-      problems: [{ field: 'operation', reason: 'subscription operations are not supported' }],
+      message: 'Subscriptions are served over WebSocket (graphql-ws protocol, graphql-transport-ws) on this same path: send queries and mutations over HTTP.',
+      problems: [{ field: 'operation', reason: 'subscription operations are not served over HTTP' }],
     });
     // A GraphQL-over-HTTP client is told with a 4xx status too.
     const res = await fetch(gw.app.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
-      body: JSON.stringify({ query: 'subscription { units { totalCount } }' }),
+      body: JSON.stringify({ query: 'subscription { sourceStatusChanged { dataVersion } }' }),
     });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { errors: { extensions: { code: string } }[] }).errors[0].extensions.code).toBe('BAD_USER_INPUT');
