@@ -38,31 +38,20 @@ const PAYLOAD_BUDGET = 7900;
 export class Migration20261215000000_live_updates extends Migration {
 
   override async up(): Promise<void> {
-    // Merges a note into the transaction's: per kind, the union of units and of months; null (unknown or all) absorbs.
+    // The union of two JSON arrays, sorted; SQL or JSON null (every unit, not by month) absorbs.
+    this.addSql(`create function "live_union"(a jsonb, b jsonb) returns jsonb language sql immutable as $$
+      select case when a is null or b is null or jsonb_typeof(a) = 'null' or jsonb_typeof(b) = 'null' then 'null'::jsonb
+        else (select coalesce(jsonb_agg(x order by x), '[]') from (select jsonb_array_elements(a) as x union select jsonb_array_elements(b)) e) end
+    $$;`);
+    // Merges a note into the transaction's: per kind, the union of units and of months.
     this.addSql(`create function "live_note"(kind text, l1s int[], months text[]) returns void language plpgsql as $$
       declare
         notes jsonb := coalesce(nullif(current_setting('dvc.live_figures', true), '')::jsonb, '{}');
-        prev jsonb := notes -> kind;
-        u jsonb;
-        m jsonb;
+        prev jsonb := coalesce(notes -> kind, '{"u": [], "m": []}');
       begin
-        if l1s is null or (prev is not null and jsonb_typeof(prev -> 'u') = 'null') then
-          u := 'null';
-        else
-          select coalesce(jsonb_agg(x order by x), '[]') into u from (
-            select distinct x from (
-              select unnest(l1s) as x
-              union all select jsonb_array_elements_text(coalesce(prev -> 'u', '[]'))::int) a) b;
-        end if;
-        if months is null or (prev is not null and jsonb_typeof(prev -> 'm') = 'null') then
-          m := 'null';
-        else
-          select coalesce(jsonb_agg(x order by x), '[]') into m from (
-            select distinct x from (
-              select unnest(months) as x
-              union all select jsonb_array_elements_text(coalesce(prev -> 'm', '[]'))) a) b;
-        end if;
-        perform set_config('dvc.live_figures', jsonb_set(notes, array[kind], jsonb_build_object('u', u, 'm', m))::text, true);
+        perform set_config('dvc.live_figures', jsonb_set(notes, array[kind], jsonb_build_object(
+          'u', live_union(prev -> 'u', to_jsonb(l1s)),
+          'm', live_union(prev -> 'm', to_jsonb(months))))::text, true);
       end $$;`);
     this.addSql(`comment on function "live_note"(text, int[], text[]) is 'Notes, for the commit''s NOTIFY (live_notify), that figures of a fact kind changed for these top-level units (null: every unit) and months (null: not by month).';`);
 
@@ -163,5 +152,6 @@ export class Migration20261215000000_live_updates extends Migration {
     this.addSql(`drop trigger "live_note" on "rollup_dirty";`);
     this.addSql(`drop function "live_note_rollup_dirty"();`);
     this.addSql(`drop function "live_note"(text, int[], text[]);`);
+    this.addSql(`drop function "live_union"(jsonb, jsonb);`);
   }
 }

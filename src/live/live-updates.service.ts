@@ -5,7 +5,7 @@ import { Database } from '../db/database';
 import { describe, failed, isConnectionError } from '../db/database-health';
 import { Logger } from '../server/logger';
 import { everythingChanged, LiveChange, mergeChanges, parseLiveChange } from './live-change';
-import { ChangedUnit } from './live.types';
+import { UnitRef, UnitRow, unitRefOf } from '../aggregates/aggregate.types';
 
 /** The channel the database notifies on (migrations/Migration20261215000000_live_updates.ts). */
 export const LIVE_CHANNEL = 'dvc_live';
@@ -33,7 +33,7 @@ export interface LiveConnection {
  */
 export interface LiveDelivery {
   change: LiveChange;
-  units: Map<number, ChangedUnit>;
+  units: Map<number, UnitRef>;
   sources: Map<string, Source>;
 }
 
@@ -269,14 +269,17 @@ export class LiveUpdates {
   }
 
   /** Names of the top-level units a change lists: one query per delivery, shared by every subscriber. */
-  private async unitsOf(change: LiveChange): Promise<Map<number, ChangedUnit>> {
+  private async unitsOf(change: LiveChange): Promise<Map<number, UnitRef>> {
     const ids = new Set<number>();
     for (const c of change.figures.values()) for (const id of c.l1s ?? []) ids.add(id);
     if (ids.size === 0) return new Map();
-    const rows = await this.db.sql.query<{ id: number; code: string; name: string; kind: ChangedUnit['kind'] }>(
-      'SELECT id, code, name, kind FROM unit WHERE id = ANY($1::int[])', [[...ids]],
+    const rows = await this.db.sql.query<UnitRow & { id: number }>(
+      // Named as on its last day (today for an open unit): unit_name_at owns the rule.
+      `SELECT id, code, unit_name_at(id, least(coalesce(valid_to, current_date), current_date)) AS name, kind,
+              to_char(valid_from, 'YYYY-MM-DD') AS valid_from, to_char(valid_to, 'YYYY-MM-DD') AS valid_to
+       FROM unit WHERE id = ANY($1::int[])`, [[...ids]],
     );
-    return new Map(rows.map((r) => [r.id, { id: String(r.id), code: r.code, name: r.name, kind: r.kind }]));
+    return new Map(rows.map((r) => [r.id, unitRefOf(r)]));
   }
 
   /** The changed sources as they now are (every source when the list was coarsened): one query per delivery. */

@@ -1,6 +1,7 @@
 import { ArrayMaxSize, ArrayUnique, IsEnum, IsOptional, IsString, Length, ValidateNested } from 'class-validator';
-import { ArgsType, Field, ID, Int, ObjectType } from 'type-graphql';
+import { ArgsType, Field, Int, ObjectType } from 'type-graphql';
 import { AggregateFilter, PeriodRange } from '../aggregates/aggregate.inputs';
+import { UnitRef } from '../aggregates/aggregate.types';
 import { AggregateMeasure } from '../aggregates/measures';
 import { YearMonthScalar } from '../common/scalars';
 import { Indicator } from '../plans/target.entity';
@@ -52,28 +53,13 @@ export class SourceStatusChangedArgs {
   source?: string;
 }
 
-@ObjectType({ description: 'A top-level unit (province or ministry, or the nation itself) whose figures changed.' })
-export class ChangedUnit {
-  @Field(() => ID)
-  id!: string;
-
-  @Field()
-  code!: string;
-
-  @Field()
-  name!: string;
-
-  @Field(() => UnitKind)
-  kind!: UnitKind;
-}
-
 @ObjectType({ description: 'What changed in one fact kind, within what the subscription asked about.' })
 export class FactKindChange {
   @Field(() => FactType)
   kind!: FactType;
 
-  @Field(() => [ChangedUnit], { nullable: true, description: 'Top-level units whose figures changed (as reported and today); null: every unit in scope.' })
-  units!: ChangedUnit[] | null;
+  @Field(() => [UnitRef], { nullable: true, description: 'Top-level units (provinces, ministries) whose figures changed, as reported and in today\'s units, each named as it was last; null: every unit in scope.' })
+  units!: UnitRef[] | null;
 
   @Field(() => [YearMonthScalar], { nullable: true, description: 'Months whose filing figures changed, within the period asked; null: not listed (stocks, a change to every month, or too many months for one notification: see firstMonth and lastMonth).' })
   months!: string[] | null;
