@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import { InMemoryLRUCache } from '@apollo/utils.keyvaluecache';
 import express from 'express';
+import { noteCache, observedOf, ObservedRequest } from '../observability/request-observer';
 import { callerOf } from '../server/caller.middleware';
 import { DataVersion } from './data-version';
 import { requestCacheOf } from './request-cache';
@@ -11,6 +12,8 @@ const REPLAYED = ['content-type', 'cache-control', 'etag', 'vary'] as const;
 interface FrontEntry {
   body: string;
   headers: Partial<Record<(typeof REPLAYED)[number], string>>;
+  /** The operation's name and type, for the access log and metrics of the hits (which skip Apollo). */
+  operation?: ObservedRequest['operation'];
 }
 
 /**
@@ -38,6 +41,7 @@ export function frontCache(version: DataVersion, maxBytes: number): express.Requ
       const key = crypto.createHash('sha256').update(`${req.method}\n${req.headers.accept ?? ''}\n${stamp.version}\n${stamp.day}\n${request}`).digest('base64url');
       const hit = await entries.get(key);
       if (hit) {
+        noteCache(res, 'front_hit', hit.operation);
         res.status(200).set(hit.headers).set('x-cache', 'HIT').send(hit.body);
         return;
       }
@@ -48,7 +52,7 @@ export function frontCache(version: DataVersion, maxBytes: number): express.Requ
           const v = res.getHeader(h);
           if (typeof v === 'string') headers[h] = v;
         }
-        void entries.set(key, { body, headers });
+        void entries.set(key, { body, headers, operation: observedOf(res)?.operation });
       });
       next();
     } catch (e) {

@@ -5,6 +5,7 @@ import responseCachePlugin from '@apollo/server-plugin-response-cache';
 import { InMemoryLRUCache } from '@apollo/utils.keyvaluecache';
 import express from 'express';
 import { GatewayConfig } from '../config/config';
+import { noteCache } from '../observability/request-observer';
 import { callerOf } from '../server/caller.middleware';
 import { prefersGraphqlResponseJson } from '../server/error.middleware';
 import { GatewayContext } from '../server/context';
@@ -80,6 +81,7 @@ export function notModified(config: GatewayConfig, version: DataVersion): expres
       if (!stamp) return next();
       const etag = etagOf(stamp, getRequestKey(getParamsOf(req)), !prefersGraphqlResponseJson(req));
       if (!matches(ifNoneMatch, etag)) return next();
+      noteCache(res, 'not_modified');
       res.status(304).set({ etag, 'cache-control': cacheControlOf(config, config.responseCacheMaxAgeSeconds), vary: VARY }).end();
     } catch (e) {
       next(e);

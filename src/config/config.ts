@@ -193,6 +193,39 @@ export class GatewayConfig {
    */
   @IsInt() @Min(0) @Max(600_000)
   liveCoalesceMs = 250;
+
+  // --- Observability (issue 12; src/observability/, docs/operations.md#observability). ---
+
+  /** Whether metrics are kept and served at /metrics (Prometheus text). */
+  @IsBoolean()
+  metrics = true;
+
+  /**
+   * Who may read /metrics: unset, loopback clients not behind a proxy; set, anyone sending
+   * `Authorization: Bearer <token>` (and only them). At least 16 characters.
+   */
+  @IsOptional() @IsString() @Matches(/^\S{16,256}$/, { message: 'METRICS_TOKEN must be 16 to 256 characters without spaces' })
+  metricsToken?: string;
+
+  /** Distinct GraphQL operation names given a metric label of their own; later ones count as "(other)". */
+  @IsInt() @Min(0) @Max(10_000)
+  metricsMaxOperations = 100;
+
+  /** One structured log line per HTTP request (at level info). */
+  @IsBoolean()
+  accessLog = true;
+
+  /** Where spans go, OTLP over HTTP (JSON): from OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, or OTEL_EXPORTER_OTLP_ENDPOINT + /v1/traces. Unset: no tracing. */
+  @IsOptional() @IsString() @Matches(/^https?:\/\/\S+$/, { message: 'OTEL_EXPORTER_OTLP_ENDPOINT must be an http:// or https:// URL' })
+  otlpTracesUrl?: string;
+
+  /** service.name of the spans. */
+  @IsString() @Matches(/^\S{1,100}$/, { message: 'OTEL_SERVICE_NAME must be 1 to 100 characters without spaces' })
+  otelServiceName = 'dvc-gateway';
+
+  /** Share of requests traced, in percent (a request not sampled costs no span). */
+  @IsInt() @Min(0) @Max(100)
+  traceSamplePercent = 100;
 }
 
 
@@ -266,6 +299,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   c.liveMaxSubscriptionsPerConnection = int('LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION', env.LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION, c.liveMaxSubscriptionsPerConnection);
   c.liveMaxSubscriptions = int('LIVE_MAX_SUBSCRIPTIONS', env.LIVE_MAX_SUBSCRIPTIONS, c.liveMaxSubscriptions);
   c.liveCoalesceMs = int('LIVE_COALESCE_MS', env.LIVE_COALESCE_MS, c.liveCoalesceMs);
+  c.metrics = bool('METRICS', env.METRICS, c.metrics);
+  c.metricsToken = env.METRICS_TOKEN || undefined;
+  c.metricsMaxOperations = int('METRICS_MAX_OPERATIONS', env.METRICS_MAX_OPERATIONS, c.metricsMaxOperations);
+  c.accessLog = bool('ACCESS_LOG', env.ACCESS_LOG, c.accessLog);
+  c.otlpTracesUrl = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || (env.OTEL_EXPORTER_OTLP_ENDPOINT ? `${env.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces` : undefined);
+  c.otelServiceName = env.OTEL_SERVICE_NAME || c.otelServiceName;
+  c.traceSamplePercent = int('TRACE_SAMPLE_PERCENT', env.TRACE_SAMPLE_PERCENT, c.traceSamplePercent);
   Object.assign(c, overrides);
   const errors = validateSync(c);
   const lines = [

@@ -2,19 +2,29 @@ import { Pool, PoolClient, QueryResultRow } from 'pg';
 import { DatabaseHealth, failed } from './database-health';
 import { queryCounter } from './query-counter';
 
+/**
+ * Told of each statement before it is sent (the text only, never the parameters); what it returns
+ * is called when the statement ends, with the error if it failed. Tracing sets one (src/observability/tracing.ts).
+ */
+export type StatementObserver = (text: string) => ((error?: unknown) => void) | undefined;
+
 /** A client that counts what it sends, so raw SQL shows up in the same tally as the ORM's. */
 export class SqlClient {
   constructor(
     readonly client: PoolClient,
     private readonly health?: DatabaseHealth,
+    private readonly observer?: StatementObserver,
   ) {}
 
   async query<R extends QueryResultRow = QueryResultRow>(text: string, params?: unknown[]): Promise<R[]> {
     queryCounter.record(text);
+    const done = this.observer?.(text);
     try {
       const res = await this.client.query<R>(text, params as unknown[]);
+      done?.();
       return res.rows;
     } catch (e) {
+      done?.(e);
       return failed(this.health, e);
     }
   }
@@ -31,12 +41,18 @@ export class Sql {
     readonly health?: DatabaseHealth,
   ) {}
 
+  /** Set by the HTTP app when tracing is on: every statement of this Sql and its clients is reported. */
+  observer?: StatementObserver;
+
   async query<R extends QueryResultRow = QueryResultRow>(text: string, params?: unknown[]): Promise<R[]> {
     queryCounter.record(text);
+    const done = this.observer?.(text);
     try {
       const res = await this.pool.query<R>(text, params as unknown[]);
+      done?.();
       return res.rows;
     } catch (e) {
+      done?.(e);
       return failed(this.health, e);
     }
   }
@@ -57,7 +73,7 @@ export class Sql {
    */
   async transaction<T>(fn: (tx: SqlClient) => Promise<T>, opts: { beforeBegin?: (c: SqlClient) => Promise<void> } = {}): Promise<T> {
     const client = await this.connect();
-    const tx = new SqlClient(client, this.health);
+    const tx = new SqlClient(client, this.health, this.observer);
     let broken: unknown;
     try {
       if (opts.beforeBegin) await opts.beforeBegin(tx);
@@ -78,7 +94,7 @@ export class Sql {
   async withClient<T>(fn: (c: SqlClient) => Promise<T>): Promise<T> {
     const client = await this.connect();
     try {
-      return await fn(new SqlClient(client, this.health));
+      return await fn(new SqlClient(client, this.health, this.observer));
     } finally {
       client.release();
     }

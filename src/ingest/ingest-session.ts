@@ -3,6 +3,7 @@ import { YearRange } from '../common/calendar';
 import { FieldProblem } from '../common/errors';
 import { DatabaseUnavailable, lostConnectionText } from '../db/database-health';
 import { Sql, SqlClient } from '../db/sql';
+import type { Metrics } from '../observability/metrics';
 import { currentBackend } from '../provenance/abandoned-run.service';
 import { Batch, batchSize, FilingRow, PlanRow, ProcedureRow, Section, SECTIONS, SectorRow } from './batch';
 import { isDate, validateBatch } from './batch.validator';
@@ -37,6 +38,8 @@ export interface SessionOptions {
    * driver's words) or 'detailed' (syncs: the operator's lastError says what failed). Default by kind.
    */
   errors?: 'public' | 'detailed';
+  /** Told of the session's outcome (rows accepted, rejected or failed) and its rollup refresh. */
+  metrics?: Metrics;
 }
 
 export interface SessionResult {
@@ -154,7 +157,7 @@ export class IngestSession implements DossierHost {
 
   static async open(sql: Sql, opts: SessionOptions): Promise<IngestSession> {
     const client = await sql.connect();
-    const tx = new SqlClient(client, sql.health);
+    const tx = new SqlClient(client, sql.health, sql.observer);
     try {
       await tx.query('BEGIN');
       if (opts.lock) {
@@ -448,7 +451,7 @@ export class IngestSession implements DossierHost {
    */
   async commit(opts: { before?: (tx: SqlClient) => Promise<void>; detail?: Record<string, unknown>; deferRollups?: boolean } = {}): Promise<SessionResult> {
     const dossierDetail = await this.applyStaged();
-    if (!opts.deferRollups) await refreshInRun(this.tx);
+    if (!opts.deferRollups) await refreshInRun(this.tx, this.opts.metrics);
     if (opts.before) await opts.before(this.tx);
     const changed = (c: UpsertCounts) => c.inserted + c.updated;
     const r = this.result;
@@ -459,6 +462,7 @@ export class IngestSession implements DossierHost {
     );
     await this.tx.query('COMMIT');
     this.finish();
+    this.opts.metrics?.ingest(this.opts.kind, 'accepted', this.rowsRead);
     return { runId: this.runId, rowsRead: this.rowsRead, rowsWritten, ...r };
   }
 
@@ -473,6 +477,7 @@ export class IngestSession implements DossierHost {
     await this.client.query('ROLLBACK').catch((e: unknown) => (broken = e instanceof Error ? e : new Error(String(e))));
     this.finish(broken);
     const rejected = error instanceof BatchRejected;
+    this.opts.metrics?.ingest(this.opts.kind, rejected ? 'rejected' : 'failed', this.rowsRead);
     const recorded = await this.sql.query(
       `UPDATE ingest_run SET status = $2, finished_at = now(), rows_read = $3, rows_rejected = $4, error = $5,
          detail = coalesce(detail, '{}'::jsonb) || $6::jsonb WHERE id = $1 AND status = 'running' RETURNING id`,

@@ -17,7 +17,7 @@ export class IngestResolver {
   async ingest(@Arg('batch', () => IngestBatchInput) batch: IngestBatchInput, @Ctx() ctx: GatewayContext): Promise<IngestResultType> {
     if (!ctx.caller) throw unauthenticated();
     try {
-      const result = await new IngestService(ctx.sql).ingest(plain(batch), {
+      const result = await new IngestService(ctx.sql, ctx.services.metrics).ingest(plain(batch), {
         sourceId: ctx.caller.sourceId,
         kind: 'push',
         caller: ctx.caller,

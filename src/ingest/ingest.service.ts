@@ -1,6 +1,7 @@
 import { Caller } from '../auth/api-key.service';
 import { YearRange } from '../common/calendar';
 import { Sql } from '../db/sql';
+import type { Metrics } from '../observability/metrics';
 import { Batch, batchSize } from './batch';
 import { UnitScope } from './code-resolver';
 import { IngestSession, SessionResult } from './ingest-session';
@@ -37,7 +38,10 @@ export function callerScope(caller: Caller): UnitScope {
  * else 'invalid'), or written whole in one transaction.
  */
 export class IngestService {
-  constructor(private readonly sql: Sql) {}
+  constructor(
+    private readonly sql: Sql,
+    private readonly metrics?: Metrics,
+  ) {}
 
   async ingest(batch: Batch, opts: IngestOptions): Promise<IngestResult> {
     const session = await IngestSession.open(this.sql, {
@@ -47,6 +51,7 @@ export class IngestService {
       years: opts.years,
       maxRows: opts.maxRows,
       errors: 'public',
+      metrics: this.metrics,
       detail: { ...opts.detail, apiKey: opts.caller?.name },
     });
     try {

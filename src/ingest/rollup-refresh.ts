@@ -1,6 +1,7 @@
 import { refreshRollups, RollupRefreshResult } from '../aggregates/rollup.service';
 import { describe } from '../db/database-health';
 import { Sql, SqlClient } from '../db/sql';
+import type { Metrics } from '../observability/metrics';
 import { Logger } from '../server/logger';
 
 /**
@@ -12,8 +13,10 @@ import { Logger } from '../server/logger';
  * until a refresh, stale cells stay listed in rollup_dirty and aggregates read the base tables
  * for them, so deferring never gives a wrong answer.
  */
-export function refreshInRun(tx: SqlClient): Promise<RollupRefreshResult> {
-  return refreshRollups(tx);
+export async function refreshInRun(tx: SqlClient, metrics?: Metrics): Promise<RollupRefreshResult> {
+  const r = await refreshRollups(tx);
+  metrics?.rollupRefresh('run', r.ms / 1000);
+  return r;
 }
 
 /**
@@ -21,9 +24,10 @@ export function refreshInRun(tx: SqlClient): Promise<RollupRefreshResult> {
  * logged and undefined returned (the stale cells stay listed: the next refresh takes them);
  * without one (a CLI, a bench), it is thrown for the caller to report.
  */
-export async function refreshDeferredRollups(sql: Sql, log?: Logger): Promise<RollupRefreshResult | undefined> {
+export async function refreshDeferredRollups(sql: Sql, log?: Logger, metrics?: Metrics): Promise<RollupRefreshResult | undefined> {
   try {
     const r = await refreshRollups(sql);
+    metrics?.rollupRefresh('deferred', r.ms / 1000);
     log?.info({ filingRows: r.filingRows, stockRows: r.stockRows, ms: r.ms }, 'aggregate rollups refreshed');
     return r;
   } catch (e) {

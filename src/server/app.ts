@@ -19,6 +19,10 @@ import { exportRouter } from '../export/export.router';
 import { SavedViews } from '../export/saved-views';
 import { attachLiveServer, liveLimits } from '../live/live.server';
 import { LiveUpdates } from '../live/live-updates.service';
+import { Metrics } from '../observability/metrics';
+import { metricsRoute } from '../observability/metrics.router';
+import { observedOf, RequestObserver } from '../observability/request-observer';
+import { tracingFor } from '../observability/tracing.load';
 import { bodyBytesOf, readJsonBody } from './body-limit.middleware';
 import { bodyLimitPlugin } from './body-limit.plugin';
 import { callerOf, identifyCaller, refuseInvalidKey } from './caller.middleware';
@@ -63,6 +67,7 @@ export function contextFactory(opts: AppOptions, services = opts.services ?? new
     const em = opts.db.orm.em.fork();
     const version = services.dataVersion;
     return {
+      requestId: observedOf(res)?.id,
       em, sql: opts.db.sql, loaders: createLoaders(em, opts.db.sql), caller: callerOf(res), config: opts.config, services,
       requestCache: version ? requestCacheOf(res, version) : undefined,
       http: {
@@ -90,6 +95,14 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   const live = config.liveUpdates
     ? attachLiveServer({ server, schema: opts.schema, config, db: opts.db, services, keys, logger: opts.logger, isReady: () => opts.isReady?.() ?? true })
     : undefined;
+  // Observability (src/observability/): metrics once per process, the access log, optional tracing.
+  if (config.metrics) services.metrics ??= new Metrics({ maxOperationNames: config.metricsMaxOperations });
+  services.metrics?.observePool('primary', opts.db.sql.pool);
+  services.metrics?.watchSources(opts.db.sql);
+  const tracing = tracingFor(config, () => observer.current()?.span);
+  const observer = new RequestObserver({ logger: opts.logger, metrics: services.metrics, tracing, accessLog: config.accessLog });
+  if (tracing) opts.db.sql.observer = tracing.statements;
+  app.use(observer.middleware());
   const apollo = new ApolloServer<GatewayContext>({
     schema: opts.schema,
     // Off, introspection is refused by queryCostPlugin (to callers without a key) in the gateway's
@@ -110,7 +123,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     stopOnTerminationSignals: false,
     // Automatic persisted queries (on: dashboards send a hash by GET, which HTTP caches can keep), in a cache of their own bounded in bytes.
     persistedQueries: { cache: persistedQueryCache(config) },
-    formatError: (formatted, error) => formatError(formatted, error, (e) => opts.logger.error({ err: e }, 'request failed')),
+    formatError: (formatted, error) => formatError(formatted, error, (e) => opts.logger.error({ err: e, requestId: observer.current()?.id }, 'request failed')),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: server }),
       // The WebSocket connections too (Apollo's plugin drains only HTTP): closed with 1001, going away.
@@ -127,6 +140,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
       bodyLimitPlugin(config.maxQueryBytes),
       inputHygienePlugin(config),
       httpStatusPlugin(),
+      observer.plugin(),
       // Off: Apollo's default cache control (no hints, `cache-control: no-store` on every answer).
       ...(config.responseCache ? responseCachePlugins(config) : []),
     ],
@@ -147,7 +161,8 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     }
     res.status(ready ? 200 : 503).json({ status: ready ? 'ok' : 'starting', database: 'up' });
   });
-  const rateLimiter = createRateLimiter({ max: config.rateLimitMax, windowMs: config.rateLimitWindowMs }, opts.logger);
+  if (services.metrics) app.get('/metrics', metricsRoute(services.metrics, config.metricsToken));
+  const rateLimiter = createRateLimiter({ max: config.rateLimitMax, windowMs: config.rateLimitWindowMs }, opts.logger, services.metrics);
   // Order matters: who is calling decides the rate-limit key and the body limit; an invalid key and
   // an over-limit client are refused before their body is read.
   // Brackets may nest four times as deep as fields: a field at the deepest level may still take an
@@ -173,6 +188,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     // Before the size limits and Apollo: a 304 or a kept answer is for bytes that passed them once (src/cache/).
     ...(services.dataVersion ? [notModified(config, services.dataVersion), frontCache(services.dataVersion, frontBytes(config))] : []),
     limitQuerySize(sizeLimits),
+    observer.reenter(),
     expressMiddleware(apollo, { context }),
   );
   app.use(notFoundHandler());
@@ -199,6 +215,10 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
       if (ownsLive) {
         await services.live?.close();
         services.live = undefined;
+      }
+      if (tracing) {
+        opts.db.sql.observer = undefined;
+        await tracing.shutdown().catch((e: unknown) => opts.logger.warn({ err: String(e) }, 'could not send the last spans'));
       }
     },
   };

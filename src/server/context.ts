@@ -9,6 +9,8 @@ import { ServiceRegistry } from './service.registry';
 
 /** Built once per request by createContext (server/app.ts). */
 export interface GatewayContext {
+  /** The request's id (X-Request-Id, echoed), for log lines about it; absent for operations run in-process. */
+  requestId?: string;
   em: EntityManager;
   sql: Sql;
   loaders: Loaders;

@@ -1,5 +1,6 @@
 import express from 'express';
 import http from 'node:http';
+import { noteError, observedOf } from '../observability/request-observer';
 import { Logger } from './logger';
 
 /**
@@ -35,6 +36,7 @@ export function sendJsonError(req: express.Request, res: express.Response, statu
     res.destroy();
     return;
   }
+  noteError(res, code);
   for (const [k, v] of Object.entries(opts.headers ?? {})) res.setHeader(k, v);
   if (opts.close) res.setHeader('connection', 'close');
   res.status(status).type(responseMediaType(req)).send(errorBody(code, message, opts.extensions));
@@ -62,7 +64,7 @@ export function lastResortErrorHandler(logger: Logger): express.ErrorRequestHand
   return (err: unknown, req, res, _next) => {
     const status = clientStatus(err) ?? 500;
     const kind = err instanceof Error ? err.name : typeof err;
-    const line = { method: req.method, path: req.path.slice(0, 200), status, kind };
+    const line = { requestId: observedOf(res)?.id, method: req.method, path: req.path.slice(0, 200), status, kind };
     if (status === 500) logger.error(line, 'request failed outside GraphQL');
     else logger.warn(line, 'request failed outside GraphQL');
     if (status === 500) sendJsonError(req, res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');

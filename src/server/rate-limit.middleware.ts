@@ -2,6 +2,7 @@ import express from 'express';
 import { ipKeyGenerator, MemoryStore, rateLimit } from 'express-rate-limit';
 import { identityOf } from './caller.middleware';
 import { sendJsonError } from './error.middleware';
+import type { Metrics } from '../observability/metrics';
 import { Logger } from './logger';
 
 export interface RateLimitSettings {
@@ -33,7 +34,7 @@ function clientKey(req: express.Request, res: express.Response): string {
  * process counts its own requests). Over the limit: 429 in the GraphQL error shape with Retry-After
  * (seconds until the window resets) and the draft-8 RateLimit headers.
  */
-export function createRateLimiter(settings: RateLimitSettings, logger: Logger): RateLimiter {
+export function createRateLimiter(settings: RateLimitSettings, logger: Logger, metrics?: Metrics): RateLimiter {
   if (settings.max === 0) return { middleware: (_req, _res, next) => next(), close: () => undefined };
   const store = new MemoryStore();
   const middleware = rateLimit({
@@ -44,6 +45,7 @@ export function createRateLimiter(settings: RateLimitSettings, logger: Logger): 
     store,
     keyGenerator: clientKey,
     handler: (req, res) => {
+      metrics?.rateLimited();
       // The body (if any) is left unread: the connection closes rather than drain it.
       sendJsonError(req, res, 429, 'RATE_LIMITED', `Too many requests: at most ${settings.max} every ${Math.ceil(settings.windowMs / 1000)} s per client. Retry after the time Retry-After gives (seconds).`, { close: true });
     },

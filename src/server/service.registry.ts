@@ -1,5 +1,6 @@
 import type { DataVersion } from '../cache/data-version';
 import type { LiveUpdates } from '../live/live-updates.service';
+import type { Metrics } from '../observability/metrics';
 import type { SyncRuntime } from '../sync/sync.runtime';
 
 /**
@@ -17,4 +18,6 @@ export class ServiceRegistry {
   dataVersion?: DataVersion;
   /** The LISTEN connection and its subscribers (src/live/); absent with LIVE_UPDATES=false. */
   live?: LiveUpdates;
+  /** The process's Prometheus metrics (src/observability/metrics.ts); absent with METRICS=false. */
+  metrics?: Metrics;
 }

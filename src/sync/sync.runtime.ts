@@ -60,7 +60,7 @@ export async function startFederation(opts: FederationOptions): Promise<Federati
     // Runs a dead process left RUNNING are closed before the first sync, whose sources they degrade.
     await sweeper.sweep();
     sweeper.start();
-    const sync = new SyncService(opts.db.sql, sources, log, env, { concurrency: opts.config.syncConcurrency, years: opts.config });
+    const sync = new SyncService(opts.db.sql, sources, log, env, { concurrency: opts.config.syncConcurrency, years: opts.config, metrics: opts.services.metrics });
     opts.services.sync = { sync };
     if (opts.config.syncOnStart) {
       const started = Date.now();

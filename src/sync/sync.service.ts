@@ -9,6 +9,7 @@ import { ensureDossierPartition } from '../ingest/dossier-stage';
 import { BatchRejected } from '../ingest/ingest-problems';
 import { IngestSession, SessionBusy } from '../ingest/ingest-session';
 import { refreshDeferredRollups } from '../ingest/rollup-refresh';
+import type { Metrics } from '../observability/metrics';
 import { Logger } from '../server/logger';
 import { credentialOf, ResolvedSource } from '../sources/source-registry.service';
 
@@ -64,15 +65,17 @@ export class SyncService {
   private readonly concurrency: number;
   /** Years accepted in synced dates and months (config MIN_YEAR / MAX_YEAR), for the batch rules every run's rows pass. */
   private readonly years?: YearRange;
+  private readonly metrics?: Metrics;
 
   constructor(
     private readonly sql: Sql,
     readonly sources: ResolvedSource[],
     private readonly log: Logger,
     private readonly env: NodeJS.ProcessEnv = process.env,
-    opts: { concurrency?: number; years?: YearRange } = {},
+    opts: { concurrency?: number; years?: YearRange; metrics?: Metrics } = {},
   ) {
     this.byCode = new Map(sources.map((s) => [s.code, s]));
+    this.metrics = opts.metrics;
     this.years = opts.years;
     this.concurrency = Math.max(1, opts.concurrency ?? 1);
     this.limit = pLimit(this.concurrency);
@@ -107,7 +110,7 @@ export class SyncService {
       start = end;
     }
     // Stale rollup cells stay listed in rollup_dirty (answers stay right), so a failed refresh is only logged.
-    if (!opts.deferRollups && outcomes.some((o) => o.status === 'succeeded')) await refreshDeferredRollups(this.sql, this.log);
+    if (!opts.deferRollups && outcomes.some((o) => o.status === 'succeeded')) await refreshDeferredRollups(this.sql, this.log, this.metrics);
     return outcomes;
   }
 
@@ -126,7 +129,7 @@ export class SyncService {
   /** Syncs one source (waiting for a free slot under the concurrency limit first). */
   sync(code: string, opts: SyncRunOptions = {}): Promise<SyncOutcome> {
     if (!this.byCode.has(code)) return Promise.reject(new UnknownSourceError(`no source ${code} in the registry`));
-    return this.limit(() => this.run(code, opts));
+    return this.limit(() => (this.metrics ? this.metrics.observeSync(code, () => this.run(code, opts)) : this.run(code, opts)));
   }
 
   private async run(code: string, opts: SyncRunOptions): Promise<SyncOutcome> {
@@ -149,6 +152,7 @@ export class SyncService {
         lock: { name: 'dvc-gateway:sync', id: row.id },
         keepMissing: kind.keepMissing,
         years: this.years,
+        metrics: this.metrics,
         full: !!opts.full,
         detail: { trigger: opts.trigger ?? 'api', full: !!opts.full, ...(opts.jobId ? { job: opts.jobId } : {}) },
       });
