@@ -39,6 +39,13 @@ export interface SyncRunFacts {
 }
 
 const SYNC_STATUSES = new Set(['succeeded', 'rejected', 'failed', 'busy']);
+const SOURCE_STATUSES = ['healthy', 'degraded', 'failing', 'never'] as const;
+
+interface SourceRow {
+  source: string;
+  status: string | null;
+  consecutive_failures: number;
+}
 const CODE = /^[A-Z][A-Z0-9_]{0,47}$/;
 /** Sources are named by the operator's registry; a code outside this shape is still counted, as "(invalid)". */
 const SOURCE_CODE = /^[\w.:-]{1,64}$/;
@@ -68,13 +75,13 @@ export class Metrics {
   private readonly syncRuns: Counter<'source' | 'outcome'>;
   private readonly syncSeconds: Histogram<'source' | 'outcome'>;
   private readonly syncRows: Counter<'source' | 'direction'>;
-  private readonly sourceFailures: Gauge<'source'>;
-  private readonly sourceStatus: Gauge<'source' | 'status'>;
   private readonly ingestRowCount: Counter<'kind' | 'outcome'>;
   private readonly ingestBatches: Counter<'kind' | 'outcome'>;
   private readonly rollupSeconds: Histogram<'mode'>;
   private readonly pools = new Map<string, Pool>();
   private sources?: Sql;
+  /** The source table's read in flight, shared by the two source gauges (prom-client may collect them at once). */
+  private sourceRead?: Promise<SourceRow[]>;
 
   constructor(opts: MetricsOptions) {
     this.names = new OperationNames(opts.maxOperationNames, opts.knownOperations);
@@ -141,16 +148,23 @@ export class Metrics {
       labelNames: ['source', 'direction'], registers,
     });
     const self = this;
-    this.sourceFailures = new Gauge({
+    new Gauge({
       name: `${PREFIX}source_consecutive_failures`, help: 'Failed runs in a row of each synced source, read from the database at scrape time (every process syncing it counts).',
       labelNames: ['source'], registers,
       async collect() {
-        await self.collectSources();
+        this.reset();
+        for (const r of await self.readSources()) this.set({ source: r.source }, r.consecutive_failures);
       },
     });
-    this.sourceStatus = new Gauge({
+    new Gauge({
       name: `${PREFIX}source_status`, help: 'Health of each synced source, read from the database at scrape time: 1 for its current status (healthy, degraded, failing, never: not synced yet), 0 for the others.',
       labelNames: ['source', 'status'], registers,
+      async collect() {
+        this.reset();
+        for (const r of await self.readSources()) {
+          for (const status of SOURCE_STATUSES) this.set({ source: r.source, status }, (r.status ?? 'never') === status ? 1 : 0);
+        }
+      },
     });
     this.ingestRowCount = new Counter({
       name: `${PREFIX}ingest_rows_total`, help: 'Rows through the ingest core, by kind (push, import, sync) and outcome: accepted (committed), rejected (a batch refused whole for its problems), failed (stopped by an error).',
@@ -251,24 +265,16 @@ export class Metrics {
   }
 
   /**
-   * The source gauges from the source table: the database is the truth when several processes
-   * sync (each counts only its own runs above). A scrape during an outage leaves them empty
-   * rather than failing the whole scrape.
+   * The synced sources' health from the source table: the database is the truth when several
+   * processes sync (each counts only its own runs above). A scrape during an outage leaves the
+   * source gauges empty rather than failing the whole scrape.
    */
-  private async collectSources(): Promise<void> {
-    this.sourceFailures.reset();
-    this.sourceStatus.reset();
-    if (!this.sources) return;
-    let rows: { code: string; status: string | null; consecutive_failures: number }[];
-    try {
-      rows = await this.sources.query(`SELECT code, status, consecutive_failures FROM source WHERE kind NOT IN ('push', 'import', 'reference') ORDER BY code`);
-    } catch {
-      return;
-    }
-    for (const r of rows) {
-      const source = label(r.code, SOURCE_CODE);
-      this.sourceFailures.set({ source }, r.consecutive_failures);
-      for (const status of ['healthy', 'degraded', 'failing', 'never']) this.sourceStatus.set({ source, status }, (r.status ?? 'never') === status ? 1 : 0);
-    }
+  private readSources(): Promise<SourceRow[]> {
+    const sql = this.sources;
+    if (!sql) return Promise.resolve([]);
+    return (this.sourceRead ??= sql
+      .query<{ code: string; status: string | null; consecutive_failures: number }>(`SELECT code, status, consecutive_failures FROM source WHERE kind NOT IN ('push', 'import', 'reference') ORDER BY code`)
+      .then((rows) => rows.map((r) => ({ source: label(r.code, SOURCE_CODE), status: r.status, consecutive_failures: r.consecutive_failures })), () => [])
+      .finally(() => (this.sourceRead = undefined)));
   }
 }
