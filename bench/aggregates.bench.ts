@@ -60,29 +60,54 @@ async function repeat<T>(runs: number, fn: () => Promise<T>): Promise<{ answer: 
   return { answer, ms };
 }
 
-interface ShapeResult { name: string; sqlMs: number; gatewayMs: number; baseMs: number | null; identical: boolean; rows: number; rollups: boolean | null }
+interface ShapeResult {
+  name: string; sqlMs: number; gatewayMs: number; baseMs: number | null; floorMs: number; identical: boolean; rows: number; rollups: boolean | null;
+}
 
 type Ask = (shape: Shape, rollups: boolean) => Promise<Record<string, any>>;
 
-/** One shape: the SQL, the gateway (rollups), the gateway on base tables; every answer checked against the SQL's. */
-async function timeShape(db: Awaited<ReturnType<typeof connect>>, ask: Ask, shape: Shape): Promise<ShapeResult> {
-  const sql = await repeat(Math.min(RUNS, 5), () => db.sql.query(shape.sql));
-  const expected = shape.fromSql(sql.answer);
-  const gateway = await repeat(RUNS, () => ask(shape, true));
+/**
+ * One shape: the SQL, the gateway (rollups), the gateway on base tables; every answer checked
+ * against the SQL's. SQL and gateway runs alternate, so that the machine's load (2 cores shared
+ * with other sessions) falls on both alike; beside them, the round trip of a trivial query
+ * (`{ __typename }`) in the same rounds: the HTTP and GraphQL floor every answer pays.
+ */
+async function timeShape(db: Awaited<ReturnType<typeof connect>>, world: World, shape: Shape): Promise<ShapeResult> {
+  const ask = world.ask;
+  const sqlRuns = Math.min(RUNS, 5);
+  let expectedRows = await db.sql.query(shape.sql);
+  let answer = await ask(shape, true);
+  await world.floor();
+  const sqlMs: number[] = [];
+  const gatewayMs: number[] = [];
+  const floorMs: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    if (i < sqlRuns) {
+      const [rows, ms] = await timed(() => db.sql.query(shape.sql));
+      expectedRows = rows;
+      sqlMs.push(ms);
+    }
+    const [a, ms] = await timed(() => ask(shape, true));
+    answer = a;
+    gatewayMs.push(ms);
+    floorMs.push((await timed(() => world.floor()))[1]);
+  }
+  const expected = shape.fromSql(expectedRows);
   const base = shape.rollupSwitch ? await repeat(Math.min(RUNS, 3), () => ask(shape, false)) : undefined;
   const problems = [
-    ...differences(expected, shape.fromGateway(gateway.answer)).map((d) => `gateway: ${d}`),
+    ...differences(expected, shape.fromGateway(answer)).map((d) => `gateway: ${d}`),
     ...(base ? differences(expected, shape.fromGateway(base.answer)).map((d) => `preferRollups false: ${d}`) : []),
   ];
-  const rollups = shape.rollupSwitch ? Boolean(gateway.answer.aggregate.answeredFromRollups) : null;
+  const rollups = shape.rollupSwitch ? Boolean(answer.aggregate.answeredFromRollups) : null;
   const result: ShapeResult = {
-    name: shape.name, sqlMs: median(sql.ms), gatewayMs: median(gateway.ms), baseMs: base ? median(base.ms) : null,
-    identical: problems.length === 0, rows: shape.rowCount(gateway.answer), rollups,
+    name: shape.name, sqlMs: median(sqlMs), gatewayMs: median(gatewayMs), baseMs: base ? median(base.ms) : null, floorMs: median(floorMs),
+    identical: problems.length === 0, rows: shape.rowCount(answer), rollups,
   };
   console.log('');
   console.log(`${shape.name}, 2024 (${result.rows} rows; answers ${result.identical ? 'IDENTICAL' : `DIFFER in ${problems.length} rows`})`);
-  console.log(`  hand-written SQL (base tables)     median ${result.sqlMs.toFixed(1)} ms over ${sql.ms.length} runs`);
-  console.log(`  gateway over HTTP                  median ${result.gatewayMs.toFixed(1)} ms over ${gateway.ms.length} runs${rollups === null ? '' : ` (answered from rollups: ${rollups})`}`);
+  console.log(`  hand-written SQL (base tables)     median ${result.sqlMs.toFixed(1)} ms over ${sqlMs.length} runs`);
+  console.log(`  gateway over HTTP                  median ${result.gatewayMs.toFixed(1)} ms over ${gatewayMs.length} runs${rollups === null ? '' : ` (answered from rollups: ${rollups})`}`);
+  console.log(`  { __typename } over HTTP (floor)   median ${result.floorMs.toFixed(1)} ms over ${floorMs.length} runs`);
   if (base) console.log(`  gateway, preferRollups: false      median ${median(base.ms).toFixed(1)} ms over ${base.ms.length} runs`);
   console.log(`  ratio gateway / hand-written SQL   ${(result.gatewayMs / result.sqlMs).toFixed(3)} (target ≤ 0.1)`);
   if (!result.identical) {
@@ -94,15 +119,16 @@ async function timeShape(db: Awaited<ReturnType<typeof connect>>, ask: Ask, shap
 
 function printSummary(results: ShapeResult[]): void {
   console.log('');
-  console.log('| shape | SQL median ms | gateway median ms | ratio | preferRollups: false ms | answers |');
-  console.log('| --- | ---: | ---: | ---: | ---: | --- |');
+  console.log(`load average at the end: ${os.loadavg().map((x) => x.toFixed(2)).join(', ')} (${os.cpus().length} CPUs)`);
+  console.log('| shape | SQL median ms | gateway median ms | ratio | { __typename } ms | preferRollups: false ms | answers |');
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | --- |');
   for (const r of results) {
-    console.log(`| ${r.name} | ${r.sqlMs.toFixed(1)} | ${r.gatewayMs.toFixed(1)} | ${(r.gatewayMs / r.sqlMs).toFixed(3)} | ${r.baseMs === null ? '' : r.baseMs.toFixed(1)} | ${r.identical ? 'IDENTICAL' : 'DIFFER'} |`);
+    console.log(`| ${r.name} | ${r.sqlMs.toFixed(1)} | ${r.gatewayMs.toFixed(1)} | ${(r.gatewayMs / r.sqlMs).toFixed(3)} | ${r.floorMs.toFixed(1)} | ${r.baseMs === null ? '' : r.baseMs.toFixed(1)} | ${r.identical ? 'IDENTICAL' : 'DIFFER'} |`);
   }
 }
 
 /** A filled database with a gateway on it, for one scale. */
-interface World { db: Awaited<ReturnType<typeof connect>>; ask: Ask; filings: number; close(): Promise<void> }
+interface World { db: Awaited<ReturnType<typeof connect>>; ask: Ask; floor(): Promise<void>; filings: number; close(): Promise<void> }
 
 /**
  * Connects to `url` (or a throwaway embedded cluster), fills it at `scale` unless an earlier run
@@ -161,7 +187,11 @@ async function openWorld(url: string | undefined, scale: number, label = ''): Pr
       if (!body.data) throw new Error(`gateway error on ${shape.name}: ${JSON.stringify(body.errors)}`);
       return body.data;
     };
-    return { db, ask, filings: Number(filings.n), close: async () => { await app.close(); await cleanup(); } };
+    const floor = async () => {
+      const res = await fetch(app.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' });
+      await res.json();
+    };
+    return { db, ask, floor, filings: Number(filings.n), close: async () => { await app.close(); await cleanup(); } };
   } catch (e) {
     await cleanup();
     throw e;
@@ -235,7 +265,7 @@ async function main(): Promise<void> {
   const world = await openWorld(process.env.BENCH_DATABASE_URL, SCALE);
   try {
     const results: ShapeResult[] = [];
-    for (const shape of chosenShapes(SHAPES)) results.push(await timeShape(world.db, world.ask, shape));
+    for (const shape of chosenShapes(SHAPES)) results.push(await timeShape(world.db, world, shape));
     printSummary(results);
     if (results.some((r) => !r.identical)) {
       console.log('');

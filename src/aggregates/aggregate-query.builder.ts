@@ -555,7 +555,7 @@ function flowSums(source: FlowSource, reads: ReadonlySet<string>): string[] {
   return [
     ...FLOW_COLUMNS.map((c) => (reads.has(c) ? `sum(${source.count(c)})::bigint AS ${c}` : `0::bigint AS ${c}`)),
     ...STOCK_COLUMNS.map((c) => `0 AS ${c}`),
-    `min(${source.month}) AS ${COL.firstMonth}`, `max(${source.month}) AS ${COL.lastMonth}`,
+    `min(${source.firstMonth}) AS ${COL.firstMonth}`, `max(${source.lastMonth}) AS ${COL.lastMonth}`,
   ];
 }
 

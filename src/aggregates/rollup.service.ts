@@ -1,4 +1,4 @@
-import { monthStart } from '../common/calendar';
+import { addMonths, monthStart, yearOf } from '../common/calendar';
 import { queryCounter } from '../db/query-counter';
 import { Sql, SqlClient } from '../db/sql';
 import { AggregateDimension as D } from './dimensions';
@@ -39,6 +39,11 @@ export interface RollupDef {
    * follows the filings too: refreshed for the top-level units whose filings changed.
    */
   onlineFilings?: boolean;
+  /**
+   * Flows only: 'year' when a row sums a calendar year (`month` its first day; `first_month` and
+   * `last_month` the months with data it holds); covers whole years only. Otherwise monthly.
+   */
+  grain?: 'year';
 }
 
 const UNIT_DIMS = [D.PERIOD, D.UNIT, D.PROVINCE, D.UNIT_KIND];
@@ -61,6 +66,11 @@ export const ROLLUPS: readonly RollupDef[] = [
   {
     table: 'filing_rollup_nation_sector', stream: 'flow', unitKey: 'nation', sector: true, derivedFrom: 'filing_rollup_procedure',
     dims: new Set(NATION_DIMS), filters: new Set(NATION_FILTERS),
+  },
+  // Group by procedure over whole years (issue 11): 2024 is 4,000 rows here at 10M filing rows, 48,000 in the monthly one below.
+  {
+    table: 'filing_rollup_procedure_year', stream: 'flow', unitKey: 'nation', sector: true, procedure: true, grain: 'year',
+    derivedFrom: 'filing_rollup_procedure', dims: new Set([...NATION_DIMS, D.PROCEDURE]), filters: new Set<FilterKey>([...NATION_FILTERS, 'procedure']),
   },
   // Group by procedure (issue 11): the base tables' answer read 1.26M facts for a year at 10M rows, 2.4× the hand-written SQL.
   {
@@ -149,11 +159,22 @@ function flowRefresh(r: RollupDef): string {
 /** A national rollup from the one it is derived from, for months $1 (null: all): a sum over its finer key. */
 function derivedRefresh(r: RollupDef & { derivedFrom: string }): string {
   const { columns } = flowKeys(r);
-  return `INSERT INTO ${r.table} (${columns.join(', ')}, rows, ${FLOW_COLUMNS.join(', ')})
-    SELECT ${columns.join(', ')}, sum(rows), ${FLOW_COLUMNS.map((c) => `sum(${c})`).join(', ')}
+  // A yearly rollup: each year's months summed, and which of them had data.
+  const [keys, span] = r.grain === 'year'
+    ? [columns.map((c) => (c === 'month' ? `date_trunc('year', month)::date` : c)), ['first_month', 'last_month']]
+    : [columns, []];
+  return `INSERT INTO ${r.table} (${[...columns, ...span].join(', ')}, rows, ${FLOW_COLUMNS.join(', ')})
+    SELECT ${[...keys, ...(span.length ? ['min(month)', 'max(month)'] : [])].join(', ')}, sum(rows), ${FLOW_COLUMNS.map((c) => `sum(${c})`).join(', ')}
     FROM ${r.derivedFrom} WHERE $1::date[] IS NULL OR month = ANY($1::date[])
     GROUP BY ${columns.map((_, i) => i + 1).join(', ')}
     ORDER BY 1`;
+}
+
+/** The first days of the years holding these months ("YYYY-MM-DD"), and every month of those years; null: all. */
+function yearsOf(months: string[] | null): { years: string[] | null; months: string[] | null } {
+  if (months === null) return { years: null, months: null };
+  const years = [...new Set(months.map((m) => `${yearOf(m)}-01-01`))];
+  return { years, months: years.flatMap((y) => Array.from({ length: 12 }, (_, i) => addMonths(y, i))) };
 }
 
 /** Key columns of a stock rollup row. */
@@ -287,10 +308,12 @@ async function refreshFlows(tx: SqlClient, c: FlowCells): Promise<number> {
   for (const r of flows) {
     if (r.unitKey === 'nation') {
       // A month of a national rollup sums every unit: recomputed whole for each month touched.
+      // A yearly one: the whole years those months fall in.
       const months = nationalMonths(c);
-      await tx.query(`DELETE FROM ${r.table} WHERE $1::date[] IS NULL OR month = ANY($1::date[])`, [months]);
+      const cells = r.grain === 'year' ? yearsOf(months) : { years: months, months };
+      await tx.query(`DELETE FROM ${r.table} WHERE $1::date[] IS NULL OR month = ANY($1::date[])`, [cells.years]);
       const text = r.derivedFrom !== undefined ? derivedRefresh({ ...r, derivedFrom: r.derivedFrom }) : flowRefresh(r);
-      rows += await insertCount(tx, text, [months]);
+      rows += await insertCount(tx, text, [cells.months]);
       continue;
     }
     // DELETE rather than TRUNCATE even for a rebuild: readers keep their snapshot instead of waiting.

@@ -54,7 +54,11 @@ interface SourceAttributes {
 
 export interface FlowSource extends SourceAttributes {
   stream: 'flow';
+  /** The row's month (a yearly rollup's: its year's first), which the period's bounds compare. */
   month: string;
+  /** The first and last months with data a row holds (its month, but in a yearly rollup), for coverage. */
+  firstMonth: string;
+  lastMonth: string;
   /** SQL of a summed count column (one of FLOW_COLUMNS). */
   count(column: string): string;
 }
@@ -104,6 +108,13 @@ function windowsEndOnStockDates(spec: AggregateSpec): boolean {
   return blockStart(next, GRAIN_MONTHS[spec.grain]) === next;
 }
 
+/** Whether a rollup's grain covers the period: a yearly one, whole years only (and by PERIOD, years). */
+function coversPeriod(r: RollupDef, spec: AggregateSpec): boolean {
+  if (r.grain !== 'year') return true;
+  const wholeYears = spec.from?.slice(5, 7) === '01' && spec.to?.slice(5, 7) === '12';
+  return wholeYears && (!spec.groupBy.includes(D.PERIOD) || spec.grain === PeriodGrain.YEAR);
+}
+
 /** The rollup that covers a stream of this query, if any (the smallest first); undefined: the base tables. */
 export function chooseRollup(spec: AggregateSpec, stream: Stream, needsOnlineFilings: boolean): RollupDef | undefined {
   if (!spec.preferRollups) return undefined;
@@ -111,7 +122,7 @@ export function chooseRollup(spec: AggregateSpec, stream: Stream, needsOnlineFil
   if (onlineFilings && !windowsEndOnStockDates(spec)) return undefined;
   const keys = filterKeys(spec);
   return ROLLUPS.find((r) => r.stream === stream && (!onlineFilings || r.onlineFilings === true)
-    && spec.groupBy.every((d) => r.dims.has(d)) && keys.every((k) => r.filters.has(k)) && coversTier(r, spec, keys));
+    && spec.groupBy.every((d) => r.dims.has(d)) && keys.every((k) => r.filters.has(k)) && coversTier(r, spec, keys) && coversPeriod(r, spec));
 }
 
 const bucketOf = (grain: Grain, month: string) => (grain === PeriodGrain.MONTH ? month : `date_trunc('${grain}', ${month}::timestamp)::date`);
@@ -182,6 +193,8 @@ export function flowFromBaseTables(spec: AggregateSpec): FlowSource {
     level: needLevel && spec.levels ? levelSql(spec.levels, 'lv.taxonomy', 'lv.level', 'p.eligible_full_online') : 'NULL::text',
     source: 'f.source_id',
     month: 'f.month',
+    firstMonth: 'f.month',
+    lastMonth: 'f.month',
     bucket: bucketOf(spec.grain, 'f.month'),
     count: (column) => `f.${column}`,
   };
@@ -200,6 +213,8 @@ export function flowFromRollup(spec: AggregateSpec, rollup: RollupDef): FlowSour
     level: 'NULL::text',
     source: 'r.source_id',
     month: 'r.month',
+    firstMonth: rollup.grain === 'year' ? 'r.first_month' : 'r.month',
+    lastMonth: rollup.grain === 'year' ? 'r.last_month' : 'r.month',
     bucket: bucketOf(spec.grain, 'r.month'),
     count: (column) => `r.${column}`,
   };

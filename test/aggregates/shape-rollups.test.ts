@@ -1,3 +1,6 @@
+import { buildAggregateQuery } from '../../src/aggregates/aggregate-query.builder';
+import { AggregateInput } from '../../src/aggregates/aggregate.inputs';
+import { toSpec } from '../../src/aggregates/aggregate.service';
 import { rebuildRollups, refreshRollups } from '../../src/aggregates/rollup.service';
 import { IngestService } from '../../src/ingest/ingest.service';
 import { startTestGateway, TestGateway } from '../support/harness';
@@ -112,7 +115,7 @@ describe('rollups for group by procedure and units below the top tier', () => {
     expect(received(await both({ measures: ['DOSSIERS_RECEIVED'], groupBy: ['SECTOR'], period: MAY_AUG }, 'filing_rollup_nation_sector'))
       .map(([, v]) => v)).toEqual([49, 1180 + 180]);
 
-    const snapshot = async () => Promise.all(['filing_rollup_procedure', 'filing_rollup_nation_sector', 'filing_rollup_unit'].map((t) =>
+    const snapshot = async () => Promise.all(['filing_rollup_procedure', 'filing_rollup_procedure_year', 'filing_rollup_nation_sector', 'filing_rollup_unit'].map((t) =>
       gw.db.sql.query<{ t: string }>(`SELECT x::text AS t FROM ${t} x ORDER BY 1`)));
     const incremental = await snapshot();
     await rebuildRollups(gw.db.sql);
@@ -220,5 +223,32 @@ describe('national stock rollup by sector', () => {
     const incremental = await snapshot();
     await rebuildRollups(gw.db.sql);
     expect(await snapshot()).toEqual(incremental);
+  });
+});
+
+/** Group by procedure over whole years reads filing_rollup_procedure_year; other periods the monthly rollup. */
+describe('yearly procedure rollup', () => {
+  const flowRollup = (q: Record<string, unknown>) =>
+    buildAggregateQuery(toSpec({ unitTier: 'province', periodGrain: 'month', unitView: 'as_reported', preferRollups: true, limit: 100, ...q } as AggregateInput)).flowRollup;
+
+  it('is chosen for whole years only', () => {
+    const year = { measures: ['dossiers_received'], groupBy: ['procedure'], period: { from: '2025-01', to: '2025-12' } };
+    expect(flowRollup(year)).toBe('filing_rollup_procedure_year');
+    expect(flowRollup({ ...year, groupBy: ['procedure', 'period'], periodGrain: 'year', period: { from: '2024-01', to: '2025-12' } })).toBe('filing_rollup_procedure_year');
+    expect(flowRollup({ ...year, groupBy: ['procedure', 'period'], periodGrain: 'quarter' })).toBe('filing_rollup_procedure');
+    expect(flowRollup({ ...year, period: { from: '2025-02', to: '2025-12' } })).toBe('filing_rollup_procedure');
+    expect(flowRollup({ ...year, period: { from: '2025-01', to: '2025-11' } })).toBe('filing_rollup_procedure');
+    expect(flowRollup({ ...year, period: undefined })).toBe('filing_rollup_procedure');
+  });
+
+  it('answers as the base tables do, coverage included (hand-checked)', async () => {
+    for (const q of [
+      { measures: FLOWS, groupBy: ['PROCEDURE', 'UNIT_KIND'], period: { from: '2025-01', to: '2025-12' }, unitView: 'CURRENT_UNITS' },
+      { measures: FLOWS, groupBy: ['PROCEDURE', 'PERIOD'], periodGrain: 'YEAR', period: { from: '2024-01', to: '2025-12' }, filter: { eligible: true } },
+    ]) await both(q, 'filing_rollup_procedure_year');
+    const r = await both({ measures: ['DOSSIERS_RECEIVED'], groupBy: ['PROCEDURE'], period: { from: '2025-01', to: '2025-12' } }, 'filing_rollup_procedure_year');
+    // After the ingests above: P1 100+80+200+300+500; P2 50 + 30 (the commune's, corrected) + 100; P3 40 + 9; Q01 5 (July).
+    expect(received(r)).toEqual([['P1', 1180], ['P2', 180], ['P3', 49], ['Q01', 5]]);
+    expect([r.coverage.firstMonthWithData, r.coverage.lastMonthWithData]).toEqual(['2025-05', '2025-08']);
   });
 });
