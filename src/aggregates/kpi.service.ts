@@ -171,7 +171,7 @@ export class KpiService {
   }
 
   /** The unit holding `code` on `at`; with CURRENT_UNITS, it must exist today. */
-  private async unit(code: string, at: string, current: boolean): Promise<UnitRef & { kind: UnitKind }> {
+  async unit(code: string, at: string, current: boolean): Promise<UnitRef & { kind: UnitKind }> {
     // One indexed lookup by code: no statement timeout (and its BEGIN/SET/COMMIT round trips) needed.
     const [u] = await this.sql.query<UnitRow>(
       // The name in force on the date the code is read at (unit_name_at owns the rule: a rename keeps the code).

@@ -6,6 +6,7 @@ import { UnitKind } from '../units/unit.entity';
 import { IndicatorReadArgs } from './kpi.resolver';
 import { TargetComplianceService } from './target-compliance.service';
 import { TargetCompliance } from './target-compliance.types';
+import { ValueSource } from '../published/published.types';
 
 @ArgsType()
 class TargetComplianceArgs extends IndicatorReadArgs {
@@ -20,6 +21,15 @@ class TargetComplianceArgs extends IndicatorReadArgs {
   @Field(() => UnitKind, { defaultValue: UnitKind.PROVINCE, description: 'PROVINCE or MINISTRY.' })
   @IsEnum(UnitKind)
   tier: UnitKind = UnitKind.PROVINCE;
+
+  @Field(() => ValueSource, {
+    defaultValue: ValueSource.COMPUTED,
+    description: 'COMPUTED: values from detail. PUBLISHED: the value the latest document published for exactly the period (a month, quarter '
+      + 'or year) or date asked (AS_REPORTED only); numerator/denominator are then the value in millionths over 1,000,000, and '
+      + 'summary.ratioOfSums is null (a published rate has no parts).',
+  })
+  @IsEnum(ValueSource)
+  valueSource: ValueSource = ValueSource.COMPUTED;
 }
 
 @Resolver()

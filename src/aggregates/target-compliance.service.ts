@@ -16,6 +16,8 @@ import { assess, inForceOn } from './kpi.service';
 import { AggregateMeasure, INDICATOR_MEASURE, MEASURES } from './measures';
 import { PlanComplianceService } from './plan-compliance.service';
 import { PlanStatus } from './plan-compliance.types';
+import { PublishedService } from '../published/published.service';
+import { ValueSource } from '../published/published.types';
 import { ComplianceStatus, TargetCompliance, TargetJudgment, TargetTally, UnitCompliance } from './target-compliance.types';
 
 export interface TargetComplianceRequest {
@@ -27,6 +29,8 @@ export interface TargetComplianceRequest {
   unitView: UnitView;
   levels?: LevelView;
   planYear?: number;
+  /** COMPUTED (default): from detail; PUBLISHED: as documents published it (src/published). */
+  valueSource?: ValueSource;
 }
 
 /** A unit's figures before judgment: its value, and its eligible-only value for eligibleOnly targets. */
@@ -85,7 +89,9 @@ export class TargetComplianceService {
     const targets = indicator === Indicator.PLAN_ISSUED && !chosen ? scoped.filter((t) => t.planYear === undefined || t.planYear === null || t.planYear === year) : scoped;
     const primary = chosen ?? targets.find((t) => inForceOn(t, date)) ?? null;
     const measure = INDICATOR_MEASURE[indicator];
-    const { figures, summary, sources } = measure
+    const { figures, summary, sources } = req.valueSource === ValueSource.PUBLISHED
+      ? await new PublishedService(this.sql, this.em, this.timeoutMs).tierFigures(req, indicator, date)
+      : measure
       ? await this.aggregateFigures(req, measure, date, targets.some((t) => t.eligibleOnly))
       : await this.planFigures(req, year, date);
     return this.judged(req, indicator, date, measure, primary, targets, figures, summary, sources);

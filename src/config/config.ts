@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import path from 'node:path';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
 import { projectRoot } from './project-root';
 
 /** Bytes of JSON an ingest row may take, for the derived MAX_INGEST_BYTES (a long filing row is about 250). */
@@ -34,6 +34,14 @@ export class GatewayConfig {
   /** Largest ingest batch accepted, in rows across all sections. */
   @IsInt() @Min(1) @Max(5_000_000)
   maxBatchRows = 200_000;
+
+  /**
+   * publishedVsComputed: a published figure further than this from the value computed from detail,
+   * in percentage points, is flagged (beyondTolerance); an argument overrides it per query. Reports
+   * print rates with two decimals (0.01 point), so 0.1 point is ten times what rounding explains.
+   */
+  @IsNumber({ maxDecimalPlaces: 4 }) @Min(0) @Max(100)
+  publishedTolerancePoints = 0.1;
 
   /** Statement timeout for read queries (aggregates), in milliseconds. */
   @IsInt() @Min(100) @Max(600_000)
@@ -245,6 +253,13 @@ class EnvParser {
     return fallback;
   }
 
+  decimal(name: string, raw: string | undefined, fallback: number): number {
+    if (raw === undefined || raw === '') return fallback;
+    if (/^\d+(\.\d+)?$/.test(raw)) return Number(raw);
+    this.problems.push(`${name} must be a number such as 0.5, got "${raw}"`);
+    return fallback;
+  }
+
   bool(name: string, raw: string | undefined, fallback: boolean): boolean {
     if (raw === undefined || raw === '') return fallback;
     if (/^(1|true|yes|on)$/i.test(raw)) return true;
@@ -293,6 +308,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   c.responseCacheMaxAgeSeconds = int('RESPONSE_CACHE_MAX_AGE_SECONDS', env.RESPONSE_CACHE_MAX_AGE_SECONDS, c.responseCacheMaxAgeSeconds);
   c.responseCacheMaxBytes = int('RESPONSE_CACHE_MAX_BYTES', env.RESPONSE_CACHE_MAX_BYTES, c.responseCacheMaxBytes);
   c.httpCacheMaxAgeSeconds = int('HTTP_CACHE_MAX_AGE_SECONDS', env.HTTP_CACHE_MAX_AGE_SECONDS, c.httpCacheMaxAgeSeconds);
+  c.publishedTolerancePoints = parse.decimal('PUBLISHED_TOLERANCE_POINTS', env.PUBLISHED_TOLERANCE_POINTS, c.publishedTolerancePoints);
   c.persistedQueriesMaxBytes = int('PERSISTED_QUERIES_MAX_BYTES', env.PERSISTED_QUERIES_MAX_BYTES, c.persistedQueriesMaxBytes);
   c.liveUpdates = bool('LIVE_UPDATES', env.LIVE_UPDATES, c.liveUpdates);
   c.liveMaxConnections = int('LIVE_MAX_CONNECTIONS', env.LIVE_MAX_CONNECTIONS, c.liveMaxConnections);

@@ -2,6 +2,7 @@ import { FilingRow, PlanRow, ProcedureRow, ServiceLevelRow } from '../ingest/bat
 import { currentMonth } from '../common/calendar';
 import { Connector, ConnectorContext, ConnectorResult, intOption, monthIndex, monthLabel, orderedPool, stringOption } from './connector';
 import { TransientError } from './http.client';
+import { syncPublishedReports } from './dvcqg-published.connector';
 
 /** The agency fields every national-portal row starts with (docs/simulator.md, DVCQG). */
 interface AgencyRow {
@@ -48,8 +49,8 @@ interface Envelope<T> {
   data: { currentPage?: number; totalPages?: number; items: T[]; period?: { timeType: string; year: number; month?: number } };
 }
 
-export type DvcqgPart = 'catalogue' | 'levels' | 'filings' | 'plans';
-const ALL_PARTS: DvcqgPart[] = ['catalogue', 'levels', 'filings', 'plans'];
+export type DvcqgPart = 'catalogue' | 'levels' | 'filings' | 'plans' | 'published';
+const ALL_PARTS: DvcqgPart[] = ['catalogue', 'levels', 'filings', 'plans', 'published'];
 
 /** A date moved inside the agency's life, so the unit code is read as the version the row is about. */
 function withinAgency(date: string, row: AgencyRow): string {
@@ -79,7 +80,7 @@ export class DvcqgConnector implements Connector {
     const roots: (string | undefined)[] = source.units.includes('*') ? [undefined] : source.units;
     const token = ctx.credential('token');
     const headers = () => ({ authorization: `Bearer ${token}`, accept: 'application/json', 'content-type': 'application/json' });
-    const state = { ...ctx.state } as { levelsThrough?: string; filingsThrough?: string };
+    const state = { ...ctx.state } as { levelsThrough?: string; filingsThrough?: string; publishedThrough?: string };
     const detail: Record<string, number> = {};
 
     const page = <T>(url: string, label: string, body: Record<string, unknown> | undefined, check: (e: Envelope<T>) => void) =>
@@ -221,6 +222,11 @@ export class DvcqgConnector implements Connector {
       session.rowsRead += plans.length;
       ctx.progress({ phase: 'plans', done: plans.length, unit: 'plans' });
       detail.plans = plans.length;
+    }
+    if (parts.includes('published')) {
+      const r = await syncPublishedReports(ctx, { from, lookback, headers, through: state.publishedThrough });
+      if (r.through !== undefined) state.publishedThrough = r.through;
+      detail.publishedIndicators = r.staged;
     }
     return { state, detail };
   }

@@ -52,15 +52,38 @@ export interface PlanRow {
   dueOn?: string | null;
 }
 
+/**
+ * A figure a document published (docs/index-766.md, "Published versus computed"): an indicator of
+ * a unit over a period (flows: a month "2024-05", a quarter "2024-Q2" or a year "2024") or on a
+ * date (stocks), as a fraction (0.85 for 85%), with the document that published it.
+ */
+export interface PublishedIndicatorRow {
+  /** Unit code, read on the period's first day (or the date). */
+  unit: string;
+  /** An indicator, in lower case as in files: online_dossier_rate, level4_share, ... */
+  indicator: string;
+  /** Flow indicators: YYYY-MM, YYYY-Qn or YYYY. */
+  period?: string | null;
+  /** Stock indicators: YYYY-MM-DD. */
+  date?: string | null;
+  value: number;
+  documentNumber: string;
+  /** YYYY-MM-DD */
+  documentDate: string;
+  documentTitle?: string | null;
+  documentUrl?: string | null;
+}
+
 export interface Batch {
   sectors?: SectorRow[];
   procedures?: ProcedureRow[];
   services?: ServiceLevelRow[];
   filings?: FilingRow[];
   plans?: PlanRow[];
+  publishedIndicators?: PublishedIndicatorRow[];
 }
 
-export const SECTIONS = ['sectors', 'procedures', 'services', 'filings', 'plans'] as const;
+export const SECTIONS = ['sectors', 'procedures', 'services', 'filings', 'plans', 'publishedIndicators'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export const FILING_COUNTS = [

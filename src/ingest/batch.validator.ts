@@ -3,7 +3,9 @@ import { controlCharacterProblem } from '../common/control-characters';
 import { FieldProblem } from '../common/errors';
 import { LEVELS, LevelTaxonomy } from '../services/service-level.entity';
 import { ProcedureTier } from '../procedures/procedure.entity';
-import { Batch, batchSize, FILING_COUNTS, SECTIONS } from './batch';
+import { Indicator } from '../plans/target.entity';
+import { parsePublishedPeriod, PUBLISHABLE_INDICATORS, publishedDating } from '../published/published-period';
+import { Batch, batchSize, FILING_COUNTS, PublishedIndicatorRow, SECTIONS } from './batch';
 import { ProblemList } from './ingest-problems';
 
 export { MAX_PROBLEMS } from './ingest-problems';
@@ -207,7 +209,61 @@ export function validateBatch(batch: unknown, limits: ValidationLimits): Validat
   });
   duplicates(p, 'plans', typed.plans ?? [], (r) => (isRecord(r) ? `${r.unit}/${r.year}` : undefined));
 
+  (typed.publishedIndicators ?? []).forEach((r, i) => publishedIndicator(p, `publishedIndicators[${i}]`, r, years, thisMonth));
+  duplicates(p, 'publishedIndicators', typed.publishedIndicators ?? [], (r) =>
+    (isRecord(r) ? `${r.unit}/${r.indicator}/${r.period ?? r.date}/${r.documentNumber}` : undefined));
+
   return { problems: p.list, total: p.total, badRows: p.rows };
+}
+
+const URL_TEXT = /^https?:\/\/[^\s]+$/i;
+
+/**
+ * A published figure: a publishable indicator, dated as its kind requires (a period for flows, a
+ * date for stocks; docs/index-766.md), a fraction, and the document (number and date required;
+ * a document dated before the period began cannot have published it).
+ */
+function publishedIndicator(p: Problems, at: string, r: PublishedIndicatorRow, years: YearRange, thisMonth: string): void {
+  if (!isObject(p, at, r)) return;
+  text(p, `${at}.unit`, r.unit, 32);
+  const dating = PUBLISHABLE_INDICATORS.includes(r.indicator as Indicator) ? publishedDating(r.indicator as Indicator) : undefined;
+  if (!dating) p.add(`${at}.indicator`, `must be one of ${PUBLISHABLE_INDICATORS.join(', ')}, got ${JSON.stringify(r.indicator)}`);
+  let start: string | undefined;
+  if (dating === 'period') {
+    if (r.date !== undefined && r.date !== null) p.add(`${at}.date`, `${r.indicator} is published for a period (a flow): give period, not date`);
+    if (r.period === undefined || r.period === null || r.period === '') p.add(`${at}.period`, 'is required: YYYY-MM, YYYY-Qn or YYYY');
+    else {
+      const period = typeof r.period === 'string' ? parsePublishedPeriod(r.period) : undefined;
+      if (!period) p.add(`${at}.period`, `must be a month YYYY-MM, a quarter YYYY-Qn or a year YYYY, got ${JSON.stringify(r.period)}`);
+      else {
+        const bad = yearProblem(yearOf(period.start), years);
+        if (bad) p.add(`${at}.period`, bad);
+        else if (isFutureMonth(period.start.slice(0, 7), thisMonth)) p.add(`${at}.period`, `${r.period} has not begun yet (Asia/Ho_Chi_Minh)`);
+        else start = period.start;
+      }
+    }
+  } else if (dating === 'date') {
+    if (r.period !== undefined && r.period !== null) p.add(`${at}.period`, `${r.indicator} is published on a date (a stock): give date, not period`);
+    if (r.date === undefined || r.date === null || r.date === '') p.add(`${at}.date`, 'is required: YYYY-MM-DD');
+    else {
+      const before = p.total;
+      date(p, `${at}.date`, r.date, true, years);
+      if (p.total === before) start = r.date;
+    }
+  }
+  if (typeof r.value !== 'number' || !Number.isFinite(r.value)) p.add(`${at}.value`, `must be a number, got ${JSON.stringify(r.value)}`);
+  else if (r.value < 0 || r.value > 1) p.add(`${at}.value`, `must be a fraction from 0 to 1 (0.85 for 85%), got ${r.value}`);
+  else if (Math.abs(Math.round(r.value * 1e6) - r.value * 1e6) > 1e-6) p.add(`${at}.value`, `has more than 6 decimals: ${r.value}`);
+  text(p, `${at}.documentNumber`, r.documentNumber, 64);
+  const before = p.total;
+  date(p, `${at}.documentDate`, r.documentDate, true, years);
+  if (p.total === before && start && r.documentDate < start) {
+    p.add(`${at}.documentDate`, `${r.documentDate} is before ${r.period ?? r.date} begins: a document cannot publish a figure of a period not yet begun`);
+  }
+  text(p, `${at}.documentTitle`, r.documentTitle, 2000, false);
+  if (text(p, `${at}.documentUrl`, r.documentUrl, 2000, false) && typeof r.documentUrl === 'string' && r.documentUrl !== '' && !URL_TEXT.test(r.documentUrl)) {
+    p.add(`${at}.documentUrl`, 'must be an http:// or https:// address');
+  }
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

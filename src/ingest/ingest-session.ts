@@ -5,7 +5,9 @@ import { DatabaseUnavailable, lostConnectionText } from '../db/database-health';
 import { Sql, SqlClient } from '../db/sql';
 import type { Metrics } from '../observability/metrics';
 import { currentBackend } from '../provenance/abandoned-run.service';
-import { Batch, batchSize, FilingRow, PlanRow, ProcedureRow, Section, SECTIONS, SectorRow } from './batch';
+import { parsePublishedPeriod } from '../published/published-period';
+import { PUBLISHED_INDICATOR_TABLE } from '../published/published-indicator.table';
+import { Batch, batchSize, FilingRow, PlanRow, ProcedureRow, PublishedIndicatorRow, Section, SECTIONS, SectorRow } from './batch';
 import { isDate, validateBatch } from './batch.validator';
 import { CodeResolver, isRestricted, UnitScope } from './code-resolver';
 import { DossierHost, DossierStage } from './dossier-stage';
@@ -52,6 +54,7 @@ export interface SessionResult {
   services: UpsertCounts;
   filings: UpsertCounts;
   plans: UpsertCounts;
+  publishedIndicators: UpsertCounts;
 }
 
 /**
@@ -75,7 +78,7 @@ const n = (v: unknown) => (v === undefined ? null : v);
 const FILING_COUNT_COLUMNS = ['received_postal', 'resolved_on_time', 'resolved_late', 'with_fee', 'paid_online', 'synced_national'] as const;
 
 /** The fact sections, each with the date its unit code is read at, its stage table and its key (for repeats across chunks). */
-type FactSection = 'services' | 'filings' | 'plans';
+type FactSection = 'services' | 'filings' | 'plans' | 'publishedIndicators';
 const FACT_STAGES: Record<FactSection, { table: string; columns: string; key: string; label: string }> = {
   services: {
     table: 'stg_services',
@@ -95,6 +98,12 @@ const FACT_STAGES: Record<FactSection, { table: string; columns: string; key: st
     key: 'unit_id, year',
     label: `(SELECT code FROM unit WHERE id = unit_id) || '/' || year`,
   },
+  publishedIndicators: {
+    table: 'stg_published',
+    columns: `seq int, ${[...PUBLISHED_INDICATOR_TABLE.keys, ...PUBLISHED_INDICATOR_TABLE.values].map((c) => `${c.column} ${c.type}`).join(', ')}`,
+    key: 'unit_id, indicator, period_grain, period_start, document_number',
+    label: `(SELECT code FROM unit WHERE id = unit_id) || '/' || indicator || '/' || period_start || '/' || document_number`,
+  },
 };
 
 /** The date a fact row's unit code is read at (README, interchange format). */
@@ -102,6 +111,8 @@ const factDate: { [S in FactSection]: (r: NonNullable<StagedBatch[S]>[number]) =
   services: (r) => r.unitAt ?? r.from,
   filings: (r) => r.unitAt ?? `${r.month}-01`,
   plans: (r) => r.unitAt ?? r.issuedOn ?? r.dueOn ?? `${r.year}-01-01`,
+  // A published figure names the unit as it was when its period began (or on its date).
+  publishedIndicators: (r) => r.unitAt ?? (r.period ? parsePublishedPeriod(r.period)!.start : r.date!),
 };
 
 /**
@@ -123,9 +134,11 @@ const factDate: { [S in FactSection]: (r: NonNullable<StagedBatch[S]>[number]) =
 export class IngestSession implements DossierHost {
   rowsRead = 0;
   private readonly problems = new ProblemList();
-  private readonly staged: Record<Section, number> = { sectors: 0, procedures: 0, services: 0, filings: 0, plans: 0 };
-  private readonly chunks: Record<Section, number> = { sectors: 0, procedures: 0, services: 0, filings: 0, plans: 0 };
-  private readonly result: Omit<SessionResult, 'runId' | 'rowsRead' | 'rowsWritten'> = { sectors: 0, procedures: 0, services: zero(), filings: zero(), plans: zero() };
+  private readonly staged: Record<Section, number> = { sectors: 0, procedures: 0, services: 0, filings: 0, plans: 0, publishedIndicators: 0 };
+  private readonly chunks: Record<Section, number> = { sectors: 0, procedures: 0, services: 0, filings: 0, plans: 0, publishedIndicators: 0 };
+  private readonly result: Omit<SessionResult, 'runId' | 'rowsRead' | 'rowsWritten'> = {
+    sectors: 0, procedures: 0, services: zero(), filings: zero(), plans: zero(), publishedIndicators: zero(),
+  };
   private readonly resolver: CodeResolver;
   /** Catalogue codes met so far (repeats across chunks; rows naming a procedure this session brings are not "unknown"). */
   private readonly catalogue = { sectors: new Map<string, number>(), procedures: new Map<string, number>() };
@@ -230,7 +243,7 @@ export class IngestSession implements DossierHost {
     }
     const offsets = { ...this.staged };
     const shape = validateBatch(chunk, { maxRows: Number.MAX_SAFE_INTEGER, years: this.opts.years });
-    const shift = (s: string) => s.replace(/\b(sectors|procedures|services|filings|plans)\[(\d+)\]/g, (_m, sec: Section, i: string) => `${sec}[${offsets[sec] + Number(i)}]`);
+    const shift = (s: string) => s.replace(/\b(sectors|procedures|services|filings|plans|publishedIndicators)\[(\d+)\]/g, (_m, sec: Section, i: string) => `${sec}[${offsets[sec] + Number(i)}]`);
     for (const p of shape.problems) this.problem(shift(p.field), shift(p.reason));
     this.problems.addUnlisted(shape.total - shape.problems.length);
     if (size === 0 || !isSectionsOnly(chunk)) return;
@@ -243,9 +256,9 @@ export class IngestSession implements DossierHost {
     }
     await this.stageCatalogue(chunk, offsets, bad);
     // Codes of well-formed rows only (a code with a NUL in it cannot even be looked up).
-    await this.resolver.loadUnits(codesOf(chunk, ['services', 'filings', 'plans'], 'unit', bad));
+    await this.resolver.loadUnits(codesOf(chunk, ['services', 'filings', 'plans', 'publishedIndicators'], 'unit', bad));
     await this.resolver.loadProcedures(codesOf(chunk, ['services', 'filings'], 'procedure', bad));
-    if (isRestricted(this.opts.scope) && (chunk.services?.length || chunk.filings?.length || chunk.plans?.length)) await this.resolver.loadScope();
+    if (isRestricted(this.opts.scope) && (chunk.services?.length || chunk.filings?.length || chunk.plans?.length || chunk.publishedIndicators?.length)) await this.resolver.loadScope();
     const last = !!opts.last;
     await this.stageFacts('services', chunk.services, offsets.services, bad('services'), last, (row, r, unit, proc) =>
       row.push(unit, proc, r.from, r.taxonomy, String(r.level), n(r.integratedNational)));
@@ -257,6 +270,10 @@ export class IngestSession implements DossierHost {
         r.resolvedLate ?? missing[2], r.withFee ?? missing[3], r.paidOnline ?? missing[4], r.syncedNational ?? missing[5]));
     await this.stageFacts('plans', chunk.plans, offsets.plans, bad('plans'), last, (row, r: PlanRow, unit) =>
       row.push(unit, r.year, n(r.documentNumber), n(r.title), n(r.issuedOn), n(r.dueOn)));
+    await this.stageFacts('publishedIndicators', chunk.publishedIndicators, offsets.publishedIndicators, bad('publishedIndicators'), last, (row, r: PublishedIndicatorRow, unit) => {
+      const period = r.period ? parsePublishedPeriod(r.period)! : { grain: 'date', start: r.date!, end: r.date! };
+      row.push(unit, r.indicator, period.grain, period.start, r.documentNumber, period.end, r.value, r.documentDate, n(r.documentTitle), n(r.documentUrl));
+    });
   }
 
   /**
@@ -402,7 +419,8 @@ export class IngestSession implements DossierHost {
   async applyFacts(spec: FactTable, tmp: string, keepMissing?: readonly string[]): Promise<UpsertCounts> {
     await this.lockScope();
     const counts = await applyFactStage(this.tx, spec, tmp, this.run, { keepMissing: keepMissing ? [...keepMissing] : undefined });
-    const target = spec === FILING_TABLE ? this.result.filings : spec === PLAN_TABLE ? this.result.plans : this.result.services;
+    const target = spec === FILING_TABLE ? this.result.filings : spec === PLAN_TABLE ? this.result.plans
+      : spec === PUBLISHED_INDICATOR_TABLE ? this.result.publishedIndicators : this.result.services;
     add(target, counts);
     return counts;
   }
@@ -411,7 +429,7 @@ export class IngestSession implements DossierHost {
   private async applyStaged(): Promise<Record<string, unknown>> {
     if (this.applied) return {};
     this.applied = true;
-    for (const s of ['services', 'filings', 'plans'] as const) if (this.chunks[s] > 1 && this.created.has(s)) await this.repeats(s);
+    for (const s of ['services', 'filings', 'plans', 'publishedIndicators'] as const) if (this.chunks[s] > 1 && this.created.has(s)) await this.repeats(s);
     this.assertValid();
     const dossierDetail = this.dossierStage ? await this.dossierStage.finish() : {};
     if (this.created.has('services')) {
@@ -431,6 +449,7 @@ export class IngestSession implements DossierHost {
     // The stages have the fact tables' columns (and seq, which the upsert ignores): applied as they are.
     if (this.created.has('filings')) await this.applyFacts(FILING_TABLE, FACT_STAGES.filings.table, this.opts.keepMissing?.filings);
     if (this.created.has('plans')) await this.applyFacts(PLAN_TABLE, FACT_STAGES.plans.table);
+    if (this.created.has('publishedIndicators')) await this.applyFacts(PUBLISHED_INDICATOR_TABLE, FACT_STAGES.publishedIndicators.table);
     return dossierDetail;
   }
 
@@ -455,10 +474,10 @@ export class IngestSession implements DossierHost {
     if (opts.before) await opts.before(this.tx);
     const changed = (c: UpsertCounts) => c.inserted + c.updated;
     const r = this.result;
-    const rowsWritten = r.sectors + r.procedures + changed(r.services) + changed(r.filings) + changed(r.plans);
+    const rowsWritten = r.sectors + r.procedures + changed(r.services) + changed(r.filings) + changed(r.plans) + changed(r.publishedIndicators);
     await this.tx.query(
       `UPDATE ingest_run SET status = 'succeeded', finished_at = clock_timestamp(), rows_read = $2, rows_written = $3, detail = coalesce(detail, '{}'::jsonb) || $4::jsonb WHERE id = $1`,
-      [this.runId, this.rowsRead, rowsWritten, JSON.stringify({ ...opts.detail, ...dossierDetail, facts: { sectors: r.sectors, procedures: r.procedures, services: r.services, filings: r.filings, plans: r.plans } })],
+      [this.runId, this.rowsRead, rowsWritten, JSON.stringify({ ...opts.detail, ...dossierDetail, facts: { sectors: r.sectors, procedures: r.procedures, services: r.services, filings: r.filings, plans: r.plans, publishedIndicators: r.publishedIndicators } })],
     );
     await this.tx.query('COMMIT');
     this.finish();

@@ -1,6 +1,6 @@
 import { ArrayMaxSize, IsOptional } from 'class-validator';
-import { Field, InputType, Int } from 'type-graphql';
-import { FilingRow, PlanRow, ProcedureRow, SectorRow, ServiceLevelRow } from './batch';
+import { Field, Float, InputType, Int } from 'type-graphql';
+import { FilingRow, PlanRow, ProcedureRow, PublishedIndicatorRow, SectorRow, ServiceLevelRow } from './batch';
 
 /*
  * Row inputs mirror the interchange format (batch.ts) exactly, codes in lower case as in files, so
@@ -60,6 +60,19 @@ export class PlanInput implements PlanRow {
   @Field({ nullable: true, description: 'YYYY-MM-DD' }) dueOn?: string;
 }
 
+@InputType({ description: 'A figure a document published: an indicator of a unit over a period (flows) or on a date (stocks), with the document. docs/index-766.md, "Published versus computed".' })
+export class PublishedIndicatorInput implements PublishedIndicatorRow {
+  @Field({ description: 'Unit code, read on the first day of `period` (or on `date`).' }) unit!: string;
+  @Field({ description: 'online_dossier_rate | on_time_rate | online_payment_rate | services_with_online_filings (a period); level4_share | level34_share | dvcqg_integration (a date).' }) indicator!: string;
+  @Field({ nullable: true, description: 'Flow indicators: a month YYYY-MM, a quarter YYYY-Qn or a year YYYY.' }) period?: string;
+  @Field({ nullable: true, description: 'Stock indicators: YYYY-MM-DD.' }) date?: string;
+  @Field(() => Float, { description: 'The published value as a fraction (0.85 for 85%), at most 6 decimals.' }) value!: number;
+  @Field({ description: 'Number of the document that published it (e.g. "123/BC-VPCP").' }) documentNumber!: string;
+  @Field({ description: 'YYYY-MM-DD' }) documentDate!: string;
+  @Field({ nullable: true }) documentTitle?: string;
+  @Field({ nullable: true, description: 'http(s) address of the document.' }) documentUrl?: string;
+}
+
 const MAX_ROWS = 200_000;
 
 @InputType({ description: 'A batch of facts, written whole or not at all.' })
@@ -69,4 +82,5 @@ export class IngestBatchInput {
   @Field(() => [ServiceLevelInput], { nullable: true }) @IsOptional() @ArrayMaxSize(MAX_ROWS) services?: ServiceLevelInput[];
   @Field(() => [FilingInput], { nullable: true }) @IsOptional() @ArrayMaxSize(MAX_ROWS) filings?: FilingInput[];
   @Field(() => [PlanInput], { nullable: true }) @IsOptional() @ArrayMaxSize(MAX_ROWS) plans?: PlanInput[];
+  @Field(() => [PublishedIndicatorInput], { nullable: true }) @IsOptional() @ArrayMaxSize(MAX_ROWS) publishedIndicators?: PublishedIndicatorInput[];
 }

@@ -19,4 +19,5 @@ export class IngestResultType {
   @Field(() => UpsertSummary) services!: UpsertSummary;
   @Field(() => UpsertSummary) filings!: UpsertSummary;
   @Field(() => UpsertSummary) plans!: UpsertSummary;
+  @Field(() => UpsertSummary, { description: 'Published indicators (figures a document made public).' }) publishedIndicators!: UpsertSummary;
 }

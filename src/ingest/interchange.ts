@@ -9,6 +9,7 @@ export class InterchangeError extends Error {}
 const SIGNATURE: [Section, string[]][] = [
   ['filings', ['unit', 'procedure', 'month', 'received']],
   ['services', ['unit', 'procedure', 'taxonomy', 'level', 'from']],
+  ['publishedIndicators', ['unit', 'indicator', 'value', 'documentNumber']],
   ['plans', ['unit', 'year']],
   ['procedures', ['code', 'name', 'sector', 'tier']],
   ['sectors', ['code', 'name']],
@@ -16,11 +17,13 @@ const SIGNATURE: [Section, string[]][] = [
 
 const INTEGER = new Set<string>([...FILING_COUNTS, 'year']);
 const BOOLEAN = new Set(['eligibleFullOnline', 'essential', 'integratedNational']);
+/** Fractions (a published indicator's value). */
+const DECIMAL = new Set(['value']);
 
 /** Converts CSV text cells to the JSON types of the interchange format; odd values pass through for the validator to name. */
 function typed(column: string, cell: string): unknown {
   if (cell === '') return undefined;
-  if (INTEGER.has(column)) return /^-?\d+(\.\d+)?$/.test(cell) ? Number(cell) : cell;
+  if (INTEGER.has(column) || DECIMAL.has(column)) return /^-?\d+(\.\d+)?$/.test(cell) ? Number(cell) : cell;
   if (BOOLEAN.has(column)) return /^(true|1)$/i.test(cell) ? true : /^(false|0)$/i.test(cell) ? false : cell;
   return cell;
 }

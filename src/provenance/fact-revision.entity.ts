@@ -7,6 +7,8 @@ export enum FactType {
   SERVICE_LEVEL = 'service_level',
   FILING_STAT = 'filing_stat',
   PLAN = 'plan',
+  /** A figure a document published (src/published). */
+  PUBLISHED_INDICATOR = 'published_indicator',
 }
 registerEnumType(FactType, { name: 'FactType' });
 

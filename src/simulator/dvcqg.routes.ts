@@ -4,6 +4,7 @@ import { activeMonths, hasDossiers, resolvePeriod, serviceCounts, stockMonth, ty
 import { isFullLevel, levelTaxonomy, levelText, LEVEL_PARTIAL, type SimService, type SimUnit } from './simulator.types';
 import { isIntegratedAt, planDueDate, serviceLevelAt, serviceLevelSince } from './world.generator';
 import type { SimulatedWorld } from './world.model';
+import { monthlyReport } from './published-report';
 
 /**
  * National portal (DVCQG) reporting API in the Decision 766 evaluation style: paged JSON rows per
@@ -289,6 +290,31 @@ export const plansRoute: RouteHandler = (ctx, req) => {
           dueDate: p.dueDate,
         };
       }),
+    },
+  });
+};
+
+/**
+ * The portal's monthly report (published figures): POST {timeType: "month", year, month}. The
+ * report's document (number, date, title, address) and per province and ministry the rates it
+ * states; `document` is null and `items` empty for a month without a report (before July 2022,
+ * or not yet ended). See src/simulator/published-report.ts.
+ */
+export const publishedReportRoute: RouteHandler = (ctx, req) => {
+  if (!authorized(ctx, req)) return dvcqgUnauthorized();
+  if (req.bodyError) return fail(400, 'BAD_REQUEST', req.bodyError);
+  const b = req.body;
+  if (bodyField(b, 'timeType') !== 'month') return fail(400, 'BAD_REQUEST', 'the portal publishes monthly reports: timeType must be "month"');
+  const period = resolvePeriod('month', bodyField(b, 'year'), undefined, bodyField(b, 'month'));
+  if (typeof period === 'string') return fail(400, 'BAD_REQUEST', period);
+  const report = monthlyReport(ctx.world, period.fromMonth);
+  return jsonResponse(200, {
+    success: true,
+    data: {
+      period: { timeType: 'month', year: period.year, month: period.month, fromDate: monthFirstIso(period.fromMonth), toDate: monthLastIso(period.toMonth) },
+      document: report?.document ?? null,
+      totalRecords: report?.items.length ?? 0,
+      items: (report?.items ?? []).map((i) => ({ ...agencyFields(i.agency), indicator: i.indicator, value: i.value })),
     },
   });
 };

@@ -101,8 +101,8 @@ export function parseRegistry(raw: unknown, where = 'sources'): RegistryEntry[] 
     else {
       for (const k of INT_OPTIONS) if (k in options && (!Number.isInteger(options[k]) || (options[k] as number) < 0)) bad(`options.${k}`, 'must be a whole number ≥ 0');
       for (const k of MONTH_OPTIONS) if (k in options && (typeof options[k] !== 'string' || !MONTH.test(options[k] as string))) bad(`options.${k}`, 'must be a month YYYY-MM');
-      if ('parts' in options && (!Array.isArray(options.parts) || !options.parts.every((p) => ['catalogue', 'levels', 'filings', 'plans'].includes(p as string)))) {
-        bad('options.parts', 'must list some of catalogue, levels, filings, plans');
+      if ('parts' in options && (!Array.isArray(options.parts) || !options.parts.every((p) => ['catalogue', 'levels', 'filings', 'plans', 'published'].includes(p as string)))) {
+        bad('options.parts', 'must list some of catalogue, levels, filings, plans, published');
       }
     }
     entries.push({
