@@ -11,7 +11,7 @@ import type { SimulatedWorld } from './world.model';
  *
  * Deterministic from the world: each rate is the agency's own counts for the month (the same
  * counts the dossier-processing group serves), printed in percent with two decimals (a fraction
- * with four). One agency-month in ten states a rate 1 to 4 points above its counts (the
+ * with four). One agency-month in ten states a rate 1 to 4 points off its counts (above, or below a rate too near 100%) (the
  * over-reporting a reconciliation exists to find), chosen by a hash of the seed, code and month.
  */
 
@@ -83,8 +83,11 @@ export function monthlyReport(world: SimulatedWorld, m: number): PublishedReport
       if (denominator === 0) return;
       const h = hash2(hash2(world.seed ^ hashString(agency.key), m), i);
       const misreported = h % 10 === 0;
-      const stated = numerator / denominator + (misreported ? (1 + ((h >>> 4) % 4)) / 100 : 0);
-      items.push({ agency, indicator, value: Math.min(1, Math.round(stated * 10_000) / 10_000), numerator, denominator, misreported });
+      const rate = numerator / denominator;
+      const off = misreported ? (1 + ((h >>> 4) % 4)) / 100 : 0;
+      // Over-stated, or under-stated where more than 100% cannot be printed.
+      const stated = rate + off > 1 ? rate - off : rate + off;
+      items.push({ agency, indicator, value: Math.round(stated * 10_000) / 10_000, numerator, denominator, misreported });
     });
   }
   return {
