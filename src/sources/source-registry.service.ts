@@ -46,7 +46,7 @@ const CODE = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 const ENV_NAME = /^[A-Z_][A-Z0-9_]*$/;
 const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
 const INT_OPTIONS = ['timeoutMs', 'retries', 'retryBaseMs', 'retryMaxMs', 'failingAfter', 'pageSize', 'lookbackMonths', 'concurrency'];
-const MONTH_OPTIONS = ['from', 'levelsUntil'];
+const MONTH_OPTIONS = ['from', 'levelsUntil', 'publishedFrom'];
 
 /** Reads and validates a registry file; every problem is listed, naming the source and field. */
 export function readRegistryFile(file: string): RegistryEntry[] {
