@@ -44,6 +44,8 @@ function charsetOf(contentType: string): string | undefined {
  * before answering, which lets a client keep the server busy for as long as it keeps sending.
  */
 export function readJsonBody(limits: BodyLimits): express.RequestHandler {
+  // One decoder for every request: decode() without `stream` keeps no state between calls.
+  const utf8 = new TextDecoder('utf-8', { fatal: true });
   return (req, res, next) => {
     req.body = undefined;
     if (req.method !== 'POST') return next(); // GET carries its operation in the URL; Apollo refuses the rest
@@ -93,7 +95,7 @@ export function readJsonBody(limits: BodyLimits): express.RequestHandler {
       res.locals[BYTES_KEY] = size;
       let text: string;
       try {
-        text = new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks, size));
+        text = utf8.decode(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
       } catch {
         return sendJsonError(req, res, 400, 'BAD_REQUEST', 'The request body is not valid UTF-8.');
       }

@@ -12,6 +12,11 @@ import { Logger } from './logger';
 
 /** Whether the client prefers application/graphql-response+json to application/json (it does not when it says nothing). */
 export function prefersGraphqlResponseJson(req: express.Request): boolean {
+  const accept = req.headers.accept;
+  // The usual headers answered without content negotiation (negotiator parses the header anew
+  // each time: 2% of a unit lookup's CPU); anything else is negotiated as before.
+  if (accept === undefined || accept === 'application/json' || accept === '*/*') return false;
+  if (accept === 'application/graphql-response+json') return true;
   return req.accepts(['application/json', 'application/graphql-response+json']) === 'application/graphql-response+json';
 }
 

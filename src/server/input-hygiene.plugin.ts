@@ -39,7 +39,7 @@ export class ProblemList {
 }
 
 /** A string's control characters, and for a dated scalar its year. */
-function checkLeaf(value: unknown, scalar: string | undefined, at: string, years: YearRange, problems: ProblemList): void {
+function checkLeaf(value: unknown, scalar: string | undefined, at: string, years: YearRange, problems: Pick<ProblemList, 'add'>): void {
   if (typeof value === 'string') {
     const control = controlCharacterProblem(value);
     if (control) problems.add(at, control);
@@ -87,37 +87,51 @@ function checkValue(value: unknown, type: GraphQLInputType, at: string, years: Y
 type Variables = Record<string, unknown>;
 
 /**
+ * What the document's literals tell, in document order: a problem found in a literal, or a
+ * variable used where a non-null argument with a default is expected, to be checked against the
+ * request's variables (a null sent there: see checkLiteral). It depends on the document alone, so
+ * it is worked out once per parsed document (Apollo hands the same DocumentNode for the same text).
+ */
+type LiteralStep = { field: string; reason: string; variable?: undefined } | { field: string; variable: string };
+
+/** Collects a literal walk's steps; `add` has ProblemList's shape, for checkLeaf. */
+class LiteralSteps {
+  readonly steps: LiteralStep[] = [];
+  add(field: string, reason: string): void {
+    this.steps.push({ field, reason });
+  }
+}
+
+/**
  * Walks a literal in the document along its type; variables inside it are checked with the
  * variables, except for one thing only their place tells: a null sent for a non-null argument
  * with a default (`first: $n` with `$n: Int` null), which validation lets through and execution
- * then refuses (see codeInputErrors); named here with the rest.
+ * then refuses (see codeInputErrors); recorded here as a step, named with the rest.
  */
-function checkLiteral(node: ValueNode, type: GraphQLInputType | undefined, at: string, variables: Variables, years: YearRange, problems: ProblemList): void {
+function checkLiteral(node: ValueNode, type: GraphQLInputType | undefined, at: string, years: YearRange, steps: LiteralSteps): void {
   const t = type ? getNullableType(type) : undefined;
   switch (node.kind) {
     case Kind.VARIABLE:
-      if (type && isNonNullType(type) && Object.hasOwn(variables, node.name.value) && variables[node.name.value] === null) {
-        problems.add(at, `must not be null (variable $${node.name.value} is null; leave the argument out for its default)`);
-      }
+      if (type && isNonNullType(type)) steps.steps.push({ field: at, variable: node.name.value });
       return;
     case Kind.NULL:
       return;
     case Kind.LIST: {
       const item = t && isListType(t) ? t.ofType : t;
-      node.values.forEach((v, i) => checkLiteral(v, item, `${at}[${i}]`, variables, years, problems));
+      node.values.forEach((v, i) => checkLiteral(v, item, `${at}[${i}]`, years, steps));
       return;
     }
     case Kind.OBJECT: {
       const fields = t && isInputObjectType(t) ? t.getFields() : undefined;
       // Field names are GraphQL names: the lexer admits no control character in them.
       for (const f of node.fields) {
-        checkLiteral(f.value, fields?.[f.name.value]?.type, `${at}.${f.name.value}`, variables, years, problems);
+        checkLiteral(f.value, fields?.[f.name.value]?.type, `${at}.${f.name.value}`, years, steps);
       }
       return;
     }
     case Kind.STRING: {
       const item = t && isListType(t) ? getNullableType(t.ofType) : t; // a single value for a list coerces to a list of one
-      checkLeaf(node.value, item && isScalarType(item) ? item.name : undefined, at, years, problems);
+      checkLeaf(node.value, item && isScalarType(item) ? item.name : undefined, at, years, steps);
       return;
     }
     default:
@@ -126,21 +140,33 @@ function checkLiteral(node: ValueNode, type: GraphQLInputType | undefined, at: s
 }
 
 /** String literals of every argument in the document (field and directive arguments, in fragments too) and of variables' defaults. */
-function checkDocument(schema: GraphQLSchema, document: DocumentNode, variables: Variables, years: YearRange, problems: ProblemList): void {
+function literalSteps(schema: GraphQLSchema, document: DocumentNode, years: YearRange): LiteralStep[] {
   const typeInfo = new TypeInfo(schema);
+  const steps = new LiteralSteps();
   visit(
     document,
     visitWithTypeInfo(typeInfo, {
       Argument(node) {
-        checkLiteral(node.value, typeInfo.getInputType() ?? undefined, node.name.value, variables, years, problems);
+        checkLiteral(node.value, typeInfo.getInputType() ?? undefined, node.name.value, years, steps);
         return false; // the literal is walked above, with its path
       },
       VariableDefinition(node) {
-        if (node.defaultValue) checkLiteral(node.defaultValue, typeInfo.getInputType() ?? undefined, `variables.${node.variable.name.value}`, variables, years, problems);
+        if (node.defaultValue) checkLiteral(node.defaultValue, typeInfo.getInputType() ?? undefined, `variables.${node.variable.name.value}`, years, steps);
         return false;
       },
     }),
   );
+  return steps.steps;
+}
+
+/** The document's steps replayed against the request's variables, in document order. */
+function checkDocument(steps: readonly LiteralStep[], variables: Variables, problems: ProblemList): void {
+  for (const step of steps) {
+    if (step.variable === undefined) problems.add(step.field, step.reason);
+    else if (Object.hasOwn(variables, step.variable) && variables[step.variable] === null) {
+      problems.add(step.field, `must not be null (variable $${step.variable} is null; leave the argument out for its default)`);
+    }
+  }
 }
 
 /** The request's variables, as sent, walked along their declared types. */
@@ -192,10 +218,14 @@ function noSubscriptions() {
  * The hygiene rules on one resolved operation: the BAD_USER_INPUT listing every bad value, or
  * undefined. Also run on operations over WebSocket (src/live/live.server.ts).
  */
-export function inputHygieneError(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables: Variables, years: YearRange): GraphQLError | undefined {
+export function inputHygieneError(
+  schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables: Variables, years: YearRange,
+  /** The document's literal steps, when the caller keeps them per document (the HTTP plugin does). */
+  steps: readonly LiteralStep[] = literalSteps(schema, document, years),
+): GraphQLError | undefined {
   const problems = new ProblemList();
   checkVariables(schema, operation, variables, years, problems);
-  checkDocument(schema, document, variables, years, problems);
+  checkDocument(steps, variables, problems);
   if (problems.total === 0) return undefined;
   const listed = problems.total > problems.list.length ? ` (first ${problems.list.length} listed)` : '';
   const error = badUserInput(`${problems.total} bad input value(s)${listed}: see extensions.problems`, problems.list);
@@ -207,13 +237,22 @@ export function inputHygieneError(schema: GraphQLSchema, document: DocumentNode,
 /** Apollo plugin: refuses an operation with a bad input value before execution, listing every one found. */
 export function inputHygienePlugin(years: YearRange): ApolloServerPlugin {
   const range: YearRange = { minYear: years.minYear, maxYear: years.maxYear };
+  // Per parsed document (held by Apollo's document cache, so bounded by it), with the schema it was read against.
+  const stepsOf = new WeakMap<DocumentNode, { schema: GraphQLSchema; steps: LiteralStep[] }>();
+  const documentSteps = (schema: GraphQLSchema, document: DocumentNode): LiteralStep[] => {
+    const known = stepsOf.get(document);
+    if (known?.schema === schema) return known.steps;
+    const steps = literalSteps(schema, document, range);
+    stepsOf.set(document, { schema, steps });
+    return steps;
+  };
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ request, document, schema, operation }) {
           if (!operation) return;
           if (operation.operation === 'subscription') throw noSubscriptions();
-          const error = inputHygieneError(schema, document, operation, request.variables ?? {}, range);
+          const error = inputHygieneError(schema, document, operation, request.variables ?? {}, range, documentSteps(schema, document));
           if (error) throw error;
         },
         async didEncounterErrors({ errors }) {

@@ -9,8 +9,8 @@ export function filingKey(month: string, unitId: number, procedureId: number): s
   return JSON.stringify({ month, unitId, procedureId });
 }
 
-/** Per-request loaders for sources' runs and facts' revisions: one statement per batch. */
-export function createSourceLoaders(em: EntityManager) {
+/** Per-request loaders for sources' runs and facts' revisions: one statement per batch (`em`: the request's, forked on first use). */
+export function createSourceLoaders(em: () => EntityManager) {
   /** Key "sourceId|last": the source's last runs, newest first. */
   const runsBySource = new DataLoader<string, IngestRun[]>(async (keys) => {
     const byLast = new Map<number, number[]>();
@@ -21,7 +21,7 @@ export function createSourceLoaders(em: EntityManager) {
     const found = new Map<number, IngestRun>();
     const order: { id: number; source_id: number; last: number }[] = [];
     for (const [last, sourceIds] of byLast) {
-      const rows = await em.getConnection().execute<{ id: number; source_id: number }[]>(
+      const rows = await em().getConnection().execute<{ id: number; source_id: number }[]>(
         `SELECT id, source_id FROM (
            SELECT id, source_id, row_number() OVER (PARTITION BY source_id ORDER BY id DESC) AS n FROM ingest_run WHERE source_id IN (?)
          ) r WHERE n <= ? ORDER BY source_id, id DESC`,
@@ -29,7 +29,7 @@ export function createSourceLoaders(em: EntityManager) {
       );
       order.push(...rows.map((r) => ({ ...r, last })));
     }
-    if (order.length > 0) for (const run of await em.find(IngestRun, { id: { $in: order.map((o) => o.id) } })) found.set(run.id, run);
+    if (order.length > 0) for (const run of await em().find(IngestRun, { id: { $in: order.map((o) => o.id) } })) found.set(run.id, run);
     return keys.map((k) => {
       const [id, last] = k.split('|').map(Number);
       return order.filter((o) => o.source_id === id && o.last === last).map((o) => found.get(o.id)!).filter(Boolean);
@@ -38,7 +38,7 @@ export function createSourceLoaders(em: EntityManager) {
 
   /** Key: a filing statistic's fact_key (see filingKey); its revisions, oldest first. */
   const filingRevisions = new DataLoader<string, FactRevisionType[]>(async (keys) => {
-    const rows = await em.getConnection().execute<FactRevisionRow[]>(
+    const rows = await em().getConnection().execute<FactRevisionRow[]>(
       `SELECT ${REVISION_COLUMNS} FROM fact_revision WHERE fact_type = ? AND fact_key IN (?) ORDER BY id`,
       [FactType.FILING_STAT, [...keys]],
     );
