@@ -28,6 +28,16 @@ export class SqlClient {
       return failed(this.health, e);
     }
   }
+
+  /** Runs a statement and returns how many rows it affected (an INSERT ... SELECT counted without RETURNING). */
+  async execute(text: string, params?: unknown[]): Promise<number> {
+    queryCounter.record(text);
+    try {
+      return (await this.client.query(text, params as unknown[])).rowCount ?? 0;
+    } catch (e) {
+      return failed(this.health, e);
+    }
+  }
 }
 
 /**
