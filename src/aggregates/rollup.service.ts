@@ -237,7 +237,9 @@ function stockRefresh(r: RollupDef): string {
     ? `level_spans AS (${levelSpans}),
     filed AS (
       SELECT f.unit_id, f.procedure_id, f.month, lead(f.month) OVER w AS next_month, row_number() OVER w AS n
-      FROM filing_stat f JOIN um m ON m.unit_id = f.unit_id WHERE f.received_online > 0
+      -- By unit through filing_stat's key (OFFSET 0 keeps it a per-unit lookup): joined, the planner guessed half the table for one province's 653 units
+      -- and read all 8.9M rows (17 of 23 s at 10M filing rows, loaded machine).
+      FROM um m CROSS JOIN LATERAL (SELECT * FROM filing_stat f WHERE f.unit_id = m.unit_id AND f.received_online > 0 OFFSET 0) f
       WINDOW w AS (PARTITION BY f.unit_id, f.procedure_id ORDER BY f.month)
     ),
     filed_spans AS (
