@@ -49,6 +49,8 @@ interface ModeResult {
   /** p99 of the requests sent in the second half of the run (the cache warm). */
   p99Late: number;
   peakRss: number;
+  /** Per kind of the mix: requests answered, p50, p99 (ms). */
+  kinds: { name: string; answered: number; p50: number; p99: number }[];
 }
 
 /** The mix against one gateway, from the same seed (the same draws in the same order). */
@@ -75,7 +77,11 @@ async function runMix(gw: GatewayChild, mode: string): Promise<ModeResult> {
   const [p50, p90, p99, max] = percentiles(all, [50, 90, 99, 100]);
   const errors = recorder.kinds().reduce((t, [, s]) => t + s.graphqlErrors + s.non2xx, 0) + result.errors;
   for (const [name, s] of recorder.kinds()) for (const ex of s.examples) console.log(`  ${mode} ${name} error: ${ex}`);
-  return { mode, answered: all.length, seconds: result.duration, errors, hits, p50, p90, p99, max, p99Late: percentiles(late, [99])[0], peakRss };
+  const kinds = recorder.kinds().map(([name, s]) => {
+    const [k50, k99] = percentiles(s.latencies, [50, 99]);
+    return { name, answered: s.latencies.length, p50: k50, p99: k99 };
+  });
+  return { mode, answered: all.length, seconds: result.duration, errors, hits, p50, p90, p99, max, p99Late: percentiles(late, [99])[0], peakRss, kinds };
 }
 
 const fmt = (ms: number) => (Number.isNaN(ms) ? '-' : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms < 10 ? ms.toFixed(1) : Math.round(ms)} ms`);
@@ -157,6 +163,14 @@ async function main(): Promise<void> {
   console.log(`settings: ${CONNECTIONS} connections × ${SECONDS} s per mode, seed ${SEED}, POST, ${os.cpus().length} CPUs shared by gateway, PostgreSQL, this load generator (and anything else on the machine: noisy)`);
   console.log(table(rows));
   console.log(`throughput ratio, cache on / cache off: ${ratio.toFixed(2)}×`);
+  console.log('');
+  console.log('per kind (requests answered, p50 / p99), cache off then on:');
+  const kindRows = [['kind', 'off: requests', 'off: p50', 'off: p99', 'on: requests', 'on: p50', 'on: p99']];
+  for (const k of off.kinds) {
+    const o = on.kinds.find((x) => x.name === k.name)!;
+    kindRows.push([k.name, String(k.answered), fmt(k.p50), fmt(k.p99), String(o.answered), fmt(o.p50), fmt(o.p99)]);
+  }
+  console.log(table(kindRows));
   const verdict = [
     `ratio ≥ ${TARGET_RATIO}× ${ratio >= TARGET_RATIO ? 'OK' : 'MISSED'}`,
     `p99 ≤ ${TARGET_P99_MS} ms with the cache ${on.p99 <= TARGET_P99_MS ? 'OK' : `MISSED (${fmt(on.p99)} over the run, cold start included; ${fmt(on.p99Late)} in its second half)`}`,
