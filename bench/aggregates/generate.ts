@@ -64,14 +64,14 @@ export async function generate(db: Database, scale: number): Promise<Generated> 
   // About one service-month in nine has no online dossier, so "services with online filings" is not every service.
   await db.sql.transaction(async (tx) => {
     await tx.query(`SET LOCAL session_replication_role = replica`);
-    await tx.query(`INSERT INTO filing_stat (month, unit_id, procedure_id, source_id, run_id, received, received_online, received_postal,
+    await tx.query(`INSERT INTO filing_stat (month, unit_id, procedure_id, l1_id, source_id, run_id, received, received_online, received_postal,
         resolved_on_time, resolved_late, with_fee, paid_online, synced_national)
-      SELECT month, unit_id, procedure_id, $1, $2, r, onl, (r - onl) * ((h / 11) % 10) / 100, ot, (r - ot) * ((h / 17) % 50) / 100,
+      SELECT month, unit_id, procedure_id, l1_id, $1, $2, r, onl, (r - onl) * ((h / 11) % 10) / 100, ot, (r - ot) * ((h / 17) % 50) / 100,
         fee, fee * ((h / 23) % 100) / 100, r * (80 + (h / 29) % 21) / 100
       FROM (
-        SELECT m::date AS month, s.unit_id, s.procedure_id, h, r, CASE WHEN h % 9 = 0 THEN 0 ELSE r * (20 + (h / 7) % 70) / 100 END AS onl,
+        SELECT m::date AS month, s.unit_id, s.procedure_id, um.l1_id, h, r, CASE WHEN h % 9 = 0 THEN 0 ELSE r * (20 + (h / 7) % 70) / 100 END AS onl,
           r * (60 + (h / 13) % 35) / 100 AS ot, r * ((h / 19) % 60) / 100 AS fee
-        FROM service s JOIN unit u ON u.id = s.unit_id
+        FROM service s JOIN unit u ON u.id = s.unit_id JOIN unit_map um ON um.unit_id = s.unit_id
         CROSS JOIN generate_series($3::date, $4::date, interval '1 month') m
         CROSS JOIN LATERAL (SELECT abs(hashtext(s.id || '-' || m::date)) AS h) hh
         CROSS JOIN LATERAL (SELECT 5 + hh.h % 200 AS r) rr

@@ -18,6 +18,12 @@ export interface FactTable {
    */
   group: string;
   values: { column: string; type: string; json: string; fill?: string }[];
+  /**
+   * The table's top-level unit column (the distribution column on Citus: docs/operations.md,
+   * "Past one machine"), filled on insert from unit_map by the staged row's `unitColumn`.
+   * Migration20261213500000_filing_top_unit says why; test/scaleout/catalog.test.ts, which tables.
+   */
+  topUnit?: { column: string; unitColumn: string };
 }
 
 export interface UpsertCounts {
@@ -129,11 +135,14 @@ export async function applyFactStage(tx: SqlClient, spec: FactTable, tmp: string
   const fill = (v: FactTable['values'][number]) => (keep.has(v.column) ? `COALESCE(t.${v.column}, ${v.fill ?? 'NULL'})` : `t.${v.column}`);
   // Counted by the statement's row count: a RETURNING into a CTE kept every inserted row in a
   // tuplestore just to count it (2.6M rows on a national first load, bench:sync).
+  // The top-level unit comes from unit_map in the same statement (a hash join with the unit tree,
+  // nothing per row). A LEFT JOIN: a unit without a unit_map row would fail on NOT NULL, never be dropped.
+  const top = spec.topUnit;
   const insertNew = (where: string): Promise<number> =>
     tx.execute(
-      `INSERT INTO ${spec.table} (${[...keyCols, ...valCols].join(', ')}, source_id, run_id, updated_at)
-       SELECT ${keyCols.map((c) => `t.${c}`).join(', ')}, ${spec.values.map(fill).join(', ')}, $1::int, $2::int, now()
-       FROM ${tmp} t ${where}`,
+      `INSERT INTO ${spec.table} (${[...keyCols, ...valCols].join(', ')}, ${top ? `${top.column}, ` : ''}source_id, run_id, updated_at)
+       SELECT ${keyCols.map((c) => `t.${c}`).join(', ')}, ${spec.values.map(fill).join(', ')}, ${top ? 'top_unit.l1_id, ' : ''}$1::int, $2::int, now()
+       FROM ${tmp} t ${top ? `LEFT JOIN unit_map top_unit ON top_unit.unit_id = t.${top.unitColumn}` : ''} ${where}`,
       [run.sourceId, run.runId],
     );
   const finish = async () => {
@@ -223,6 +232,7 @@ export const FILING_TABLE: FactTable = {
     { column: 'procedure_id', type: 'int', json: 'procedureId' },
   ],
   group: 'unit_id',
+  topUnit: { column: 'l1_id', unitColumn: 'unit_id' },
   values: [
     { column: 'received', type: 'int', json: 'received' },
     { column: 'received_online', type: 'int', json: 'receivedOnline' },

@@ -46,7 +46,6 @@ const COORDINATOR_TABLES = ['ingest_run', 'api_key', 'fact_revision', 'rollup_di
  * its entry (remove it then).
  */
 const NOT_YET_MIGRATED: Record<string, string> = {
-  filing_stat: 'no l1_id; primary key (unit_id, month, procedure_id)',
   dossier: 'no l1_id; unique index dossier_s<source>_code per partition (code)',
   service: 'no l1_id; primary key (id), unique (unit_id, procedure_id)',
   service_level: 'no l1_id; primary key (id), unique (service_id, valid_from), foreign key service_id -> service (id)',
