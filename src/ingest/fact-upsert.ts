@@ -21,7 +21,7 @@ export interface FactTable {
   /**
    * The table's top-level unit column (the distribution column on Citus: docs/operations.md,
    * "Past one machine"), filled on insert from unit_map by the staged row's `unitColumn`.
-   * Migration20261213500000_filing_top_unit says why; test/scaleout/catalog.test.ts, which tables.
+   * Migration20261213500000_fact_top_unit says why; test/scaleout/catalog.test.ts, which tables.
    */
   topUnit?: { column: string; unitColumn: string };
 }
@@ -268,6 +268,7 @@ export const PLAN_TABLE: FactTable = {
     { column: 'year', type: 'smallint', json: 'year' },
   ],
   group: 'unit_id',
+  topUnit: { column: 'l1_id', unitColumn: 'unit_id' },
   values: [
     { column: 'document_number', type: 'varchar(64)', json: 'documentNumber' },
     { column: 'title', type: 'text', json: 'title' },

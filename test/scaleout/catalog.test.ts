@@ -49,7 +49,6 @@ const NOT_YET_MIGRATED: Record<string, string> = {
   dossier: 'no l1_id; unique index dossier_s<source>_code per partition (code)',
   service: 'no l1_id; primary key (id), unique (unit_id, procedure_id)',
   service_level: 'no l1_id; primary key (id), unique (service_id, valid_from), foreign key service_id -> service (id)',
-  plan: 'no l1_id; primary key (id), unique (unit_id, year)',
 };
 
 const DISTRIBUTED = [...FACT_TABLES, ...ROLLUP_TABLES];

@@ -3,8 +3,8 @@ import path from 'node:path';
 import { startTestGateway, TestGateway } from '../support/harness';
 
 /**
- * The top-level unit of the facts (issue 12, item 5; Migration20261213500000_filing_top_unit):
- * the fact writer fills filing_stat.l1_id with the reporting unit's province or ministry, and a
+ * The top-level unit of the facts (issue 12, item 5; Migration20261213500000_fact_top_unit):
+ * the fact writer fills filing_stat.l1_id and plan.l1_id with the reporting unit's province or ministry, and a
  * unit moved under another province takes its facts along. Through the real ingest mutation.
  */
 const INGEST = `mutation Ingest($batch: IngestBatchInput!) { ingest(batch: $batch) { run { status } filings { inserted updated } } }`;
@@ -20,7 +20,10 @@ afterAll(() => gw?.stop());
 
 /** Facts whose l1_id is not their unit's top-level ancestor in unit_map (none, always). */
 const mismatched = async () =>
-  (await gw.db.sql.query<{ n: string }>(`SELECT count(*) AS n FROM filing_stat f JOIN unit_map m ON m.unit_id = f.unit_id WHERE f.l1_id <> m.l1_id`))[0].n;
+  (await gw.db.sql.query<{ n: string }>(
+    `SELECT (SELECT count(*) FROM filing_stat f JOIN unit_map m ON m.unit_id = f.unit_id WHERE f.l1_id <> m.l1_id)
+          + (SELECT count(*) FROM plan p JOIN unit_map m ON m.unit_id = p.unit_id WHERE p.l1_id <> m.l1_id) AS n`,
+  ))[0].n;
 
 /** A commune of the province with this code in mid-2021, with its parent and the province's id. */
 async function communeOf(provinceCode: string) {
@@ -33,7 +36,7 @@ async function communeOf(provinceCode: string) {
   return row;
 }
 
-describe('filing_stat.l1_id', () => {
+describe('the facts\' l1_id', () => {
   it('is filled by the ingest with the reporting unit\'s province, for provinces and communes alike', async () => {
     const commune = await communeOf('72');
     const batch = { ...example, filings: [...example.filings, { unit: commune.code, procedure: '1.001193', month: '2021-06', received: 10, receivedOnline: 4 }] };
@@ -49,6 +52,8 @@ describe('filing_stat.l1_id', () => {
       { unit: '72', l1: '72', l1_kind: 'province' },
       { unit: '80', l1: '80', l1_kind: 'province' },
     ]);
+    const plans = await gw.db.sql.query(`SELECT u.code AS unit, l.code AS l1 FROM plan p JOIN unit u ON u.id = p.unit_id JOIN unit l ON l.id = p.l1_id`);
+    expect(plans).toEqual([{ unit: '72', l1: '72' }]);
     expect(await mismatched()).toBe('0');
   });
 
