@@ -66,6 +66,8 @@ export interface NginxFront {
   /** The same upstream without the cache, when asked for (bench: load balancing alone). */
   uncachedOrigin?: string;
   dir: string;
+  /** CPU seconds (user + system) nginx's master and workers have used so far (Linux /proc). */
+  cpuSeconds(): number;
   /** nginx's error log so far. */
   errors(): string;
   stop(): Promise<void>;
@@ -141,7 +143,8 @@ ${uncachedPort ? `  # Bench only: the same upstream without the cache (load bala
     }
     await new Promise((r) => setTimeout(r, 50));
   }
-  return { origin: `http://127.0.0.1:${port}`, uncachedOrigin: uncachedPort ? `http://127.0.0.1:${uncachedPort}` : undefined, dir, errors, stop };
+  const cpuSeconds = () => cpuOfTree(child.pid!);
+  return { origin: `http://127.0.0.1:${port}`, uncachedOrigin: uncachedPort ? `http://127.0.0.1:${uncachedPort}` : undefined, dir, cpuSeconds, errors, stop };
 }
 
 function accepts(port: number): Promise<boolean> {
@@ -150,4 +153,28 @@ function accepts(port: number): Promise<boolean> {
     s.once('connect', () => (s.destroy(), resolve(true)));
     s.once('error', () => resolve(false));
   });
+}
+
+/** CPU seconds of a process and its children (nginx's workers), from /proc/<pid>/stat; 0 where there is no /proc. */
+function cpuOfTree(pid: number): number {
+  const stat = (p: string) => {
+    try {
+      const text = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
+      const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
+      return { ppid: Number(f[1]), seconds: (Number(f[11]) + Number(f[12])) / 100 };
+    } catch {
+      return undefined;
+    }
+  };
+  let total = stat(String(pid))?.seconds ?? 0;
+  try {
+    for (const d of fs.readdirSync('/proc')) {
+      if (!/^\d+$/.test(d)) continue;
+      const s = stat(d);
+      if (s?.ppid === pid) total += s.seconds;
+    }
+  } catch {
+    // not Linux
+  }
+  return total;
 }
