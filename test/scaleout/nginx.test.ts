@@ -12,7 +12,7 @@ import { createTestDatabase } from '../support/harness';
  * and revalidated with its ETag, what the gateway marks no-store is never kept, key holders
  * bypass the cache, and a stopped process leaves the other one serving.
  */
-jest.setTimeout(180_000);
+jest.setTimeout(600_000);
 
 let db: Database;
 const gateways: GatewayProcess[] = [];
@@ -31,8 +31,9 @@ beforeAll(async () => {
     HTTP_CACHE_MAX_AGE_SECONDS: '1',
   };
   // One after the other: both would apply the (already applied) migrations and register the sources.
-  gateways.push(await GatewayProcess.start(env));
-  gateways.push(await GatewayProcess.start(env));
+  // (A bound, not a measure: a start takes seconds, but minutes on a machine shared by many.)
+  gateways.push(await GatewayProcess.start(env, { timeoutMs: 240_000 }));
+  gateways.push(await GatewayProcess.start(env, { timeoutMs: 240_000 }));
   nginx = await startNginx(gateways.map((g) => g.port));
 });
 
