@@ -22,14 +22,17 @@ const TOP_UNIT = 'l1_id';
 const FACT_TABLES = ['filing_stat', 'dossier', 'service', 'service_level', 'plan'];
 
 /** Rollups keyed by top-level unit, co-located with the facts they sum (refreshed per (month, top-level unit) cell). */
-const ROLLUP_TABLES = ['filing_rollup_l1', 'filing_rollup_sector', 'filing_rollup_unit', 'service_stock_rollup_l1', 'service_stock_rollup_sector'];
+const ROLLUP_TABLES = [
+  'filing_rollup_l1', 'filing_rollup_sector', 'filing_rollup_unit',
+  'service_stock_rollup_l1', 'service_stock_rollup_sector', 'service_stock_rollup_online_filings',
+];
 
 /**
  * National rollups: no unit in their key by design (a procedure or a sector for the whole nation,
  * see their migrations: keyed by top-level unit they would be as large as the facts). Small;
  * reference tables on Citus, rebuilt from the distributed facts by INSERT ... SELECT.
  */
-const NATIONAL_ROLLUPS = ['filing_rollup_procedure', 'filing_rollup_nation_sector'];
+const NATIONAL_ROLLUPS = ['filing_rollup_procedure', 'filing_rollup_nation_sector', 'service_stock_rollup_nation_sector'];
 
 /**
  * Reference tables (copied to every node on Citus: joined to the facts on any node) and
