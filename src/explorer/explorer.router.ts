@@ -40,7 +40,9 @@ const CONTENT_TYPES: Record<string, string> = {
 /**
  * 'unsafe-inline' styles: Monaco and React set style attributes and write <style> elements at run
  * time. Workers come from this origin (web-build.js bundles them); data: carries GraphiQL's icons
- * and Monaco's icon font.
+ * and Monaco's icon font. connect-src 'self' also admits the statistics page's live updates
+ * (ws: or wss: to this same host and port: CSP Level 3's 'self' matches them, and nothing else;
+ * test/live/page-refresh.browser.test.ts runs the page under this policy).
  */
 const CSP = [
   "default-src 'self'", "script-src 'self'", "style-src 'self' 'unsafe-inline'", "img-src 'self' data:", "font-src 'self' data:",

@@ -55,9 +55,21 @@ export function prefetch(cache: QueryCache, view: { query: string; variables: Va
 
 export const QueryCacheContext = createContext<QueryCache | null>(null);
 
+/**
+ * Live refresh (live.ts): `generation` grows with each figuresChanged event, after the cache was
+ * emptied; every useGql asks again when it grows. `version` is the data version last announced.
+ */
+export interface Refresh {
+  generation: number;
+  version?: string;
+  bump(version: string): void;
+}
+export const RefreshContext = createContext<Refresh>({ generation: 0, bump: () => undefined });
+
 /** Runs `query` (skipped while `variables` is null) and re-runs it when the query or variables change. */
 export function useGql<T>(query: string, variables: Variables | null): Answer<T> {
   const cache = useContext(QueryCacheContext);
+  const { generation } = useContext(RefreshContext);
   const key = variables ? cacheKey(query, variables) : null;
   const [answer, setAnswer] = useState<Answer<T> & { key: string | null }>({ loading: key !== null, key });
   useEffect(() => {
@@ -72,9 +84,9 @@ export function useGql<T>(query: string, variables: Variables | null): Answer<T>
     return () => {
       live = false;
     };
-    // `key` stands for query and variables.
+    // `key` stands for query and variables; a new generation asks again (the cache was emptied).
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [key]);
+  }, [key, generation]);
   // An answer to other variables is not shown as this one's.
   if (answer.key !== key) return { loading: key !== null };
   return answer;

@@ -1,12 +1,13 @@
 import './stats.page.css';
-import { useEffect, useMemo, useState } from 'react';
+import { useCallback, useContext, useEffect, useMemo, useState } from 'react';
 import { Choices } from './choices';
 import { DrillDown } from './drill-down';
 import { FirstViewMark } from './first-view';
 import { formats } from './format';
 import { FreshnessPanel } from './freshness';
-import { prefetch, QueryCache, QueryCacheContext, useGql } from './graphql';
+import { prefetch, QueryCache, QueryCacheContext, Refresh, RefreshContext, useGql } from './graphql';
 import { Labels, LABELS, PRESET_SEARCHES } from './labels';
+import { useLiveRefresh } from './live';
 import { MapView } from './map-view';
 import { PlansView } from './plans-view';
 import {
@@ -40,9 +41,16 @@ export default function StatsPage() {
     for (const q of Object.values(pageQueries(parseState(location.search)))) if (q.wanted) prefetch(fresh, q.view);
     return fresh;
   });
+  // Live refresh (live.ts): each figuresChanged event bumps the generation every query watches.
+  const [live, setLive] = useState<{ generation: number; version?: string }>({ generation: 0 });
+  // Stable, so that the subscription (keyed by it) is not made again at each event.
+  const bump = useCallback((version: string) => setLive((l) => ({ generation: l.generation + 1, version })), []);
+  const refresh = useMemo<Refresh>(() => ({ ...live, bump }), [live, bump]);
   return (
     <QueryCacheContext.Provider value={cache}>
-      <Page />
+      <RefreshContext.Provider value={refresh}>
+        <Page />
+      </RefreshContext.Provider>
     </QueryCacheContext.Provider>
   );
 }
@@ -78,6 +86,8 @@ function Page() {
   const [state, navigate] = useUrlState();
   const t = LABELS[state.lang];
   const f = useMemo(() => formats(state.lang, LABELS[state.lang].none), [state.lang]);
+  useLiveRefresh(state.indicator);
+  const { generation, version } = useContext(RefreshContext);
 
   useEffect(() => {
     document.documentElement.lang = state.lang;
@@ -113,7 +123,7 @@ function Page() {
   const main = state.view === 'plans' ? plans : state.view === 'trend' ? trend : table;
 
   return (
-    <div className="dvc-stats" lang={state.lang}>
+    <div className="dvc-stats" lang={state.lang} data-live-generation={generation} data-data-version={version}>
       <a className="dvc-skip" href="#dvc-main">{t.skip}</a>
       <header className="dvc-header">
         <div className="dvc-topline">
