@@ -38,7 +38,7 @@ function referenceDir(): string {
   return path.join(projectRoot(), 'data', 'reference');
 }
 
-function readJson<T>(file: string): T {
+export function readJson<T>(file: string): T {
   return JSON.parse(fs.readFileSync(path.join(referenceDir(), file), 'utf8')) as T;
 }
 

@@ -15,6 +15,7 @@ import { IngestResolver } from '../ingest/ingest.resolver';
 import { LiveResolver } from '../live/live.resolver';
 import { PlanResolver } from '../plans/plan.resolver';
 import { PublishedResolver } from '../published/published.resolver';
+import { Index766Resolver } from '../index766/index766.resolver';
 import { TargetResolver } from '../plans/target.resolver';
 import { ProcedureResolver } from '../procedures/procedure.resolver';
 import { IngestRunResolver } from '../provenance/source.resolver';
@@ -30,7 +31,7 @@ export const resolvers: NonEmptyArray<Function> = [
   UnitResolver, ProcedureResolver, ServiceResolver, ServiceLevelResolver, FilingStatResolver, PlanResolver,
   TargetResolver, SourceResolver, IngestRunResolver, IngestResolver, AggregateResolver, AggregateRowResolver,
   KpiResolver, PlanComplianceResolver, TargetComplianceResolver, FactRevisionResolver, FilingStatRevisionResolver, SyncResolver,
-  LiveResolver, PublishedResolver,
+  LiveResolver, PublishedResolver, Index766Resolver,
 ];
 
 /** Entities a federation router may ask this subgraph for, by id (`@key(fields: "id")`), through the request's loaders. */
