@@ -6,6 +6,7 @@ import { RunningApp, startApp } from './server/app';
 import { Logger } from './server/logger';
 import { createSchema } from './server/schema';
 import { ServiceRegistry } from './server/service.registry';
+import { startWorkerApp } from './server/worker-app';
 
 export interface Gateway {
   app: RunningApp;
@@ -26,6 +27,7 @@ export interface GatewayOptions {
 /**
  * Starts the whole gateway: database (embedded unless DATABASE_URL), migrations, reference data,
  * the HTTP server, then the start-up work (first sync); /health answers 503 until that is done.
+ * The HTTP server is the API's (GATEWAY_ROLE all or api) or a worker's /health and /metrics.
  */
 export async function startGateway(config: GatewayConfig, logger: Logger, opts: GatewayOptions = {}): Promise<Gateway> {
   const { startupWork, services = new ServiceRegistry() } = opts;
@@ -36,8 +38,14 @@ export async function startGateway(config: GatewayConfig, logger: Logger, opts: 
     const ref = await loadReferenceData(db.sql);
     if (ref.loaded) logger.info(ref, 'reference data loaded');
     let ready = false;
-    app = await startApp({ config, db, schema: await createSchema(), logger, isReady: () => ready, services });
-    logger.info(`GraphQL at ${app.url}`);
+    const isReady = () => ready;
+    if (config.role === 'worker') {
+      app = await startWorkerApp({ config, db, logger, isReady, services });
+      logger.info(`sync worker: health at ${app.url}`);
+    } else {
+      app = await startApp({ config, db, schema: await createSchema(), logger, isReady, services });
+      logger.info(`GraphQL at ${app.url}`);
+    }
     if (startupWork) cleanup = await startupWork(db);
     ready = true;
     logger.info('ready');

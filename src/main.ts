@@ -5,7 +5,7 @@ import { describe, isConnectionError } from './db/database-health';
 import { startGateway } from './gateway';
 import { createLogger } from './server/logger';
 import { ServiceRegistry } from './server/service.registry';
-import { startFederation } from './sync/sync.runtime';
+import { startFederation, startSyncClient } from './sync/sync.runtime';
 
 async function main(): Promise<void> {
   let config;
@@ -23,8 +23,13 @@ async function main(): Promise<void> {
   // One registry of process-wide services: the server hands it to every request, the federation
   // fills it once the sync service exists (after the server listens, while /health says 503).
   const services = new ServiceRegistry();
-  // Sources from the registry, the portal simulator when they point at it, a first sync, the scheduler.
-  const startupWork = async (db: Database) => (await startFederation({ config, db, logger, services })).stop;
+  // all, worker: sources from the registry, the portal simulator when they point at it, a first
+  // sync, the scheduler. api: only the job queue's sending side, so that an on-demand sync is run
+  // by a worker (docs/operations.md, "Running several processes").
+  const startupWork = config.role === 'api'
+    ? async (db: Database) => (await startSyncClient({ config, db, logger, services })).stop
+    : async (db: Database) => (await startFederation({ config, db, logger, services })).stop;
+  logger.info({ role: config.role }, `starting as ${config.role === 'all' ? 'api and sync worker (GATEWAY_ROLE=all)' : config.role === 'api' ? 'an api process (GATEWAY_ROLE=api)' : 'a sync worker (GATEWAY_ROLE=worker)'}`);
   const gateway = await startGateway(config, logger, { startupWork, services });
 
   let stopping = false;

@@ -6,6 +6,9 @@ import { projectRoot } from './project-root';
 /** Bytes of JSON an ingest row may take, for the derived MAX_INGEST_BYTES (a long filing row is about 250). */
 export const INGEST_BYTES_PER_ROW = 320;
 
+export const GATEWAY_ROLES = ['all', 'api', 'worker'] as const;
+export type GatewayRole = (typeof GATEWAY_ROLES)[number];
+
 /**
  * Every setting the gateway reads from its environment, validated once at start-up so that a typo
  * fails fast with a clear message instead of surfacing later as a strange runtime error.
@@ -76,6 +79,18 @@ export class GatewayConfig {
 
   @IsOptional() @IsString()
   sourcesFile?: string;
+
+  // --- Several processes on one database (issue 12; docs/operations.md, "Running several processes"). ---
+
+  /**
+   * What this process does. `all` (the default, `npm start`): the API and the sync machinery.
+   * `api`: the API only; no schedule, no start-up sync, no simulator, no abandoned-run sweep; an
+   * on-demand sync is queued (pg-boss) for a worker to run. `worker`: the sync scheduler, the
+   * start-up sync and the sweep; its HTTP port serves /health and /metrics only.
+   */
+  @IsIn(GATEWAY_ROLES, { message: `GATEWAY_ROLE must be one of ${GATEWAY_ROLES.join(', ')}` })
+  role: GatewayRole = 'all';
+
 
   // --- Protection against abusive requests (issue 8). Every limit is a setting, none a constant. ---
 
@@ -288,6 +303,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   c.syncOnStart = bool('SYNC_ON_START', env.SYNC_ON_START, c.syncOnStart);
   c.syncSchedules = bool('SYNC_SCHEDULES', env.SYNC_SCHEDULES, c.syncSchedules);
   c.sourcesFile = env.SOURCES_FILE || undefined;
+  c.role = (env.GATEWAY_ROLE || c.role) as GatewayRole;
   c.maxQueryCost = int('MAX_QUERY_COST', env.MAX_QUERY_COST, c.maxQueryCost);
   c.maxQueryDepth = int('MAX_QUERY_DEPTH', env.MAX_QUERY_DEPTH, c.maxQueryDepth);
   c.maxQueryAliases = int('MAX_QUERY_ALIASES', env.MAX_QUERY_ALIASES, c.maxQueryAliases);

@@ -104,7 +104,7 @@ export async function connect(url: string, poolSize = 10, embedded?: EmbeddedHan
   probePool.on('error', (e) => health.report(e));
   probePool.on('connect', (client) => client.on('error', (e) => health.report(e)));
   try {
-    await orm.getMigrator().up();
+    await migrateUnderLock(url, orm, log);
   } catch (e) {
     await orm.close(true);
     await pool.end();
@@ -125,6 +125,36 @@ export async function connect(url: string, poolSize = 10, embedded?: EmbeddedHan
       await embedded?.stop();
     },
   };
+}
+
+/** The session-level advisory lock the migrations run under (one bigint key, apart from the two-key sync locks). */
+export const MIGRATION_LOCK = `hashtext('dvc-gateway:migrations')`;
+
+/**
+ * Applies pending migrations while holding a session advisory lock on a connection of its own,
+ * so that processes starting together on one database (several api processes and workers, an
+ * upgrade rolled out to all of them) apply each migration once: the first takes the lock and
+ * applies them; the others wait for it, then find none pending. Without the lock they raced on
+ * creating the migration table and then on every DDL (test/platform/migration-lock.test.ts).
+ * The lock goes with the connection, so a process killed mid-migration releases it (its
+ * transaction rolled back: MikroORM runs them all-or-nothing) and the next one applies them.
+ */
+async function migrateUnderLock(url: string, orm: MikroORM, log: Logger): Promise<void> {
+  const lock = new Client({ connectionString: url, application_name: 'dvc-gateway-migrations' });
+  lock.on('error', () => undefined); // a failure shows on the next query
+  await lock.connect();
+  try {
+    const started = Date.now();
+    const [{ got }] = (await lock.query<{ got: boolean }>(`SELECT pg_try_advisory_lock(${MIGRATION_LOCK}) AS got`)).rows;
+    if (!got) {
+      log.info('another process is applying the migrations: waiting for it');
+      await lock.query(`SELECT pg_advisory_lock(${MIGRATION_LOCK})`);
+    }
+    const applied = await orm.getMigrator().up();
+    log.info({ applied: applied.length, waitedForLockMs: got ? 0 : Date.now() - started }, applied.length > 0 ? `applied ${applied.length} migration(s)` : 'no migration pending');
+  } finally {
+    await lock.end().catch(() => undefined); // ending the session releases the lock
+  }
 }
 
 /**

@@ -29,6 +29,7 @@ import { bodyLimitPlugin } from './body-limit.plugin';
 import { callerOf, identifyCaller, refuseInvalidKey } from './caller.middleware';
 import { GatewayContext } from './context';
 import { answerClientErrorsWithJson, lastResortErrorHandler, notFoundHandler, prefersGraphqlResponseJson } from './error.middleware';
+import { healthRoute } from './health.route';
 import { httpStatusPlugin } from './http-status.plugin';
 import { createLoaders } from './loaders';
 import { Logger } from './logger';
@@ -167,20 +168,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   });
   await apollo.start();
 
-  app.get('/health', async (_req, res) => {
-    const ready = opts.isReady?.() ?? true;
-    // Known to be down (the recovery loop is at work): say so at once, without a connection attempt per probe.
-    if (!opts.db.health.up) {
-      res.status(503).json({ status: 'unavailable', database: 'down' });
-      return;
-    }
-    // On the probe's own connection: a busy request pool must not make a healthy database look down.
-    if (!(await opts.db.answers())) {
-      res.status(503).json({ status: 'unavailable', database: 'down' });
-      return;
-    }
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ok' : 'starting', database: 'up' });
-  });
+  app.get('/health', healthRoute(opts.db, () => opts.isReady?.() ?? true));
   if (services.metrics) app.get('/metrics', metricsRoute(services.metrics, config.metricsToken));
   const rateLimiter = createRateLimiter({ max: config.rateLimitMax, windowMs: config.rateLimitWindowMs }, opts.logger, services.metrics);
   // Order matters: who is calling decides the rate-limit key and the body limit; an invalid key and

@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import PgBoss from 'pg-boss';
 import { DatabaseHealth, describe, failed, isConnectionError } from '../db/database-health';
 import { Logger } from '../server/logger';
@@ -35,17 +36,29 @@ export class SyncScheduler {
     private readonly databaseUrl: string,
     private readonly sync: SyncService,
     private readonly log: Logger,
-    /** schedules: register the registry's cron schedules and fire them (default true); false leaves only on-demand jobs. */
-    private readonly opts: { pollingIntervalSeconds?: number; health?: DatabaseHealth; schedules?: boolean } = {},
+    /**
+     * schedules: register the registry's cron schedules and fire them (default true); false leaves only on-demand jobs.
+     * work: take jobs (default true). False (an api process, GATEWAY_ROLE=api): only queue jobs and
+     * read their state, for the workers to run; no worker, no schedule touched, no pg-boss maintenance.
+     */
+    private readonly opts: { pollingIntervalSeconds?: number; health?: DatabaseHealth; schedules?: boolean; work?: boolean } = {},
   ) {}
 
   private get schedules(): boolean {
     return this.opts.schedules !== false;
   }
 
+  private get works(): boolean {
+    return this.opts.work !== false;
+  }
+
   async start(): Promise<void> {
     // With schedules off, pg-boss's timekeeper does not run here either: this process fires no cron.
-    const boss = new PgBoss({ connectionString: this.databaseUrl, schema: 'pgboss', max: 3, application_name: 'dvc-gateway-sync', schedule: this.schedules });
+    // A sending-only process (work: false) leaves the timekeeper and the maintenance to the workers.
+    const boss = new PgBoss({
+      connectionString: this.databaseUrl, schema: 'pgboss', max: 3, application_name: 'dvc-gateway-sync',
+      schedule: this.works && this.schedules, supervise: this.works,
+    });
     // pg-boss's pool and workers report here (never an unhandled 'error'). Its workers keep
     // polling through an outage and resume when the database is back; a connection-class error
     // tells the database health, and while it is down the repeats are only debug lines.
@@ -60,12 +73,11 @@ export class SyncScheduler {
     });
     await boss.start();
     this.boss = boss;
-    const known = new Set<string>();
+    const known = new Set(this.sync.sources.map((s) => queueOf(s.code)));
+    await this.createQueues([...known]);
     for (const s of this.sync.sources) {
       const queue = queueOf(s.code);
-      known.add(queue);
-      // A run may take long at national scale; pg-boss would otherwise expire it after 15 minutes.
-      await boss.createQueue(queue, { name: queue, policy: 'stately', retryLimit: 0, expireInSeconds: 6 * 3600 });
+      if (!this.works) continue;
       if (s.schedule && this.schedules) await boss.schedule(queue, s.schedule, { code: s.code, trigger: 'schedule' }, { tz: TIMEZONE, singletonKey: s.code });
       else await boss.unschedule(queue);
       const id = await boss.work<SyncJob>(queue, { pollingIntervalSeconds: this.opts.pollingIntervalSeconds ?? 10 }, async ([job]) =>
@@ -75,6 +87,7 @@ export class SyncScheduler {
     }
     // Sources that left the registry stop being scheduled (schedules live in the shared database,
     // where any pg-boss on it would fire them: the process that starts last decides, as for the registry).
+    if (!this.works) return this.log.info({ sources: this.sync.sources.length }, 'sync job queue connected (sending only: workers run the jobs)');
     for (const sched of await boss.getSchedules()) if (sched.name.startsWith('sync__') && !known.has(sched.name)) await boss.unschedule(sched.name);
     const scheduled = this.schedules ? this.sync.sources.filter((s) => s.schedule).length : 0;
     this.log.info({ sources: this.sync.sources.length, scheduled, schedules: this.schedules ? 'on' : 'off (SYNC_SCHEDULES)' }, 'sync scheduler started');
@@ -82,6 +95,28 @@ export class SyncScheduler {
 
   get running(): boolean {
     return this.boss !== undefined;
+  }
+
+  /**
+   * Creates the sources' queues, one process at a time (a session advisory lock on a connection
+   * of its own). pg-boss 10 creates a queue as a partition of its job table (CREATE TABLE, foreign
+   * keys to its queue table, ATTACH PARTITION) without a lock of its own: processes starting
+   * together on a new database deadlocked there (test/platform/roles.test.ts, four at once).
+   * The lock's holder creates them all; the next finds them and pg-boss does nothing.
+   */
+  private async createQueues(queues: string[]): Promise<void> {
+    const boss = this.required();
+    const lock = new Client({ connectionString: this.databaseUrl, application_name: 'dvc-gateway-sync' });
+    lock.on('error', () => undefined); // a failure shows on the next query
+    await this.unavailableIfDown(() => lock.connect());
+    try {
+      await this.unavailableIfDown(() => lock.query(`SELECT pg_advisory_lock(hashtext('dvc-gateway:sync-queues'))`));
+      const existing = new Set((await boss.getQueues()).map((q) => q.name));
+      // A run may take long at national scale; pg-boss would otherwise expire it after 15 minutes.
+      for (const queue of queues) if (!existing.has(queue)) await boss.createQueue(queue, { name: queue, policy: 'stately', retryLimit: 0, expireInSeconds: 6 * 3600 });
+    } finally {
+      await lock.end().catch(() => undefined); // ending the session releases the lock
+    }
   }
 
   /**

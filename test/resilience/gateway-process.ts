@@ -66,6 +66,26 @@ export class GatewayProcess {
     return gw;
   }
 
+  /**
+   * Spawns several gateways at once (one environment each) and waits until all are ready. If
+   * one fails, the others are stopped before the error is thrown: no process outlives the test.
+   */
+  static async startAll(envs: Record<string, string>[], opts: { timeoutMs?: number } = {}): Promise<GatewayProcess[]> {
+    const spawned: GatewayProcess[] = [];
+    const settled = await Promise.allSettled(envs.map(async (env) => {
+      const gw = await GatewayProcess.start(env, { waitReady: false });
+      spawned.push(gw);
+      await gw.waitForLog(/"msg":"ready"/, opts.timeoutMs ?? 45_000);
+      return gw;
+    }));
+    const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed) {
+      await Promise.all(spawned.map((g) => g.stop()));
+      throw failed.reason;
+    }
+    return settled.map((s) => (s as PromiseFulfilledResult<GatewayProcess>).value);
+  }
+
   get logs(): string {
     return this.out;
   }
@@ -75,10 +95,15 @@ export class GatewayProcess {
   }
 
   async waitForLog(pattern: RegExp, timeoutMs: number): Promise<void> {
-    await waitFor(`the gateway to log ${pattern}`, () => {
-      if (!this.alive && !pattern.test(this.out)) throw new Error(`the gateway exited (${this.child.exitCode ?? this.child.signalCode}):\n${this.out.slice(-3000)}`);
-      return pattern.test(this.out);
-    }, timeoutMs);
+    try {
+      await waitFor(`the gateway to log ${pattern}`, () => {
+        if (!this.alive && !pattern.test(this.out)) throw new Error(`the gateway exited (${this.child.exitCode ?? this.child.signalCode}):\n${this.out.slice(-3000)}`);
+        return pattern.test(this.out);
+      }, timeoutMs);
+    } catch (e) {
+      if (!this.alive) throw e;
+      throw new Error(`${(e as Error).message}; its log ends:\n${this.out.slice(-3000)}`);
+    }
   }
 
   async health(): Promise<HttpAnswer> {
