@@ -11,7 +11,8 @@ export class RequestCache {
   /** Set by the HTTP caching plugin: a public read, without errors, cacheable (src/cache/response-cache.ts). */
   keep = false;
 
-  constructor(private readonly version: DataVersion) {}
+  /** The data version's reader: the primary's, or with read replicas the request's route (the server that answers). */
+  constructor(private readonly version: Pick<DataVersion, 'read'>) {}
 
   /**
    * The stamp, or undefined when the version could not be read (the database is unreachable; the

@@ -91,6 +91,14 @@ export class GatewayConfig {
   @IsIn(GATEWAY_ROLES, { message: `GATEWAY_ROLE must be one of ${GATEWAY_ROLES.join(', ')}` })
   role: GatewayRole = 'all';
 
+  /**
+   * Streaming replicas of DATABASE_URL that serve reads (DATABASE_REPLICA_URLS, comma-separated
+   * postgres:// URLs): healthy ones in turn, the primary when none is healthy or none has caught
+   * up with the data version the client saw (src/db/read-router.ts). Workers do not use them.
+   */
+  @IsString({ each: true })
+  @Matches(/^postgres(ql)?:\/\//, { each: true, message: 'DATABASE_REPLICA_URLS must list postgres:// URLs' })
+  replicaUrls: string[] = [];
 
   // --- Protection against abusive requests (issue 8). Every limit is a setting, none a constant. ---
 
@@ -304,6 +312,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   c.syncSchedules = bool('SYNC_SCHEDULES', env.SYNC_SCHEDULES, c.syncSchedules);
   c.sourcesFile = env.SOURCES_FILE || undefined;
   c.role = (env.GATEWAY_ROLE || c.role) as GatewayRole;
+  c.replicaUrls = (env.DATABASE_REPLICA_URLS ?? '').split(',').map((u) => u.trim()).filter(Boolean);
   c.maxQueryCost = int('MAX_QUERY_COST', env.MAX_QUERY_COST, c.maxQueryCost);
   c.maxQueryDepth = int('MAX_QUERY_DEPTH', env.MAX_QUERY_DEPTH, c.maxQueryDepth);
   c.maxQueryAliases = int('MAX_QUERY_ALIASES', env.MAX_QUERY_ALIASES, c.maxQueryAliases);
@@ -349,6 +358,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   if (each && c.syncConcurrency >= c.poolSize) {
     lines.push(`  - syncConcurrency: must be below poolSize (each sync borrows a second connection), got ${c.syncConcurrency} with poolSize ${c.poolSize}`);
   }
+  if (each && c.replicaUrls.length > 0 && !c.databaseUrl) {
+    lines.push('  - replicaUrls: DATABASE_REPLICA_URLS needs DATABASE_URL (the embedded cluster runs wal_level=minimal and has no replicas)');
+  }
+  if (each && c.databaseUrl && c.replicaUrls.includes(c.databaseUrl)) lines.push('  - replicaUrls: DATABASE_REPLICA_URLS lists DATABASE_URL itself');
   if (each && c.minYear > c.maxYear) lines.push(`  - minYear: must not exceed maxYear, got ${c.minYear} > ${c.maxYear}`);
   if (each && c.dbRetryMinMs > c.dbRetryMaxMs) lines.push(`  - dbRetryMinMs: must not exceed dbRetryMaxMs, got ${c.dbRetryMinMs} > ${c.dbRetryMaxMs}`);
   if (lines.length > 0) {

@@ -72,6 +72,8 @@ export interface DatabaseHealthOptions {
   recover?(): Promise<void>;
   /** What an attempt does, for its log line: "restarting the embedded PostgreSQL" or "reconnecting". */
   action?: string;
+  /** The warning when it goes down (a replica's differs: its requests go elsewhere rather than failing). */
+  downMessage?: string;
 }
 
 export type HealthListener = (up: boolean) => void;
@@ -125,7 +127,7 @@ export class DatabaseHealth {
     if (this.closed) return;
     if (this.isUp) {
       this.isUp = false;
-      this.opts.log.warn({ reason: describe(reason) }, 'database unavailable: requests get 503 until it answers again');
+      this.opts.log.warn({ reason: describe(reason) }, this.opts.downMessage ?? 'database unavailable: requests get 503 until it answers again');
       this.emit(false);
     }
     this.recovering ??= this.recoverLoop().finally(() => (this.recovering = undefined));

@@ -5,6 +5,8 @@ import { GatewayConfig } from '../config/config';
 import { DatabaseHealth, describe, isConnectionError } from './database-health';
 import { EmbeddedHandle, startEmbeddedPostgres } from './embedded-postgres';
 import { ormConfig } from './mikro-orm.config';
+import { DataVersion } from '../cache/data-version';
+import { connectReplica, ReadRouter } from './read-router';
 import { ResilientPostgreSqlDriver } from './resilient-postgresql.driver';
 import { Sql } from './sql';
 
@@ -20,6 +22,11 @@ export interface Database {
    * wait seconds, and an orchestrator could restart a gateway that is only busy).
    */
   answers(): Promise<boolean>;
+  /**
+   * The read replicas' router (DATABASE_REPLICA_URLS), absent without replicas: the per-request
+   * context's `sql` is then routed (read-router.ts); `sql` above is always the primary.
+   */
+  reads?: ReadRouter;
   /** Closes the pools, then stops the embedded server if this process started one. */
   close(): Promise<void>;
 }
@@ -29,6 +36,8 @@ export interface ConnectOptions {
   /** Recovery backoff (DB_RETRY_MIN_MS, DB_RETRY_MAX_MS); the configuration's defaults when absent. */
   retryMinMs?: number;
   retryMaxMs?: number;
+  /** Streaming replicas of `url` that serve reads (DATABASE_REPLICA_URLS); none by default. */
+  replicaUrls?: string[];
 }
 
 export interface OpenOptions {
@@ -52,7 +61,9 @@ export async function openDatabase(config: GatewayConfig, logger: Logger = pino(
     url = embedded.url;
     logger.info(`embedded PostgreSQL on 127.0.0.1:${config.embeddedPort}, data in ${config.dataDir}`);
   }
-  const connectOpts = { logger, retryMinMs: config.dbRetryMinMs, retryMaxMs: config.dbRetryMaxMs };
+  // A worker only writes (syncs): its reads would gain nothing from a replica.
+  const replicaUrls = config.role === 'worker' ? [] : config.replicaUrls;
+  const connectOpts = { logger, retryMinMs: config.dbRetryMinMs, retryMaxMs: config.dbRetryMaxMs, replicaUrls };
   try {
     if (embedded || !opts.waitForServer) return await connect(url, config.poolSize, embedded, connectOpts);
     return await connectWhenReachable(url, config, connectOpts);
@@ -111,13 +122,17 @@ export async function connect(url: string, poolSize = 10, embedded?: EmbeddedHan
     await probePool.end();
     throw e;
   }
+  const sql = new Sql(pool, health);
+  const reads = opts.replicaUrls?.length ? await openReplicas(sql, opts.replicaUrls, poolSize, { ...opts, log }) : undefined;
   return {
     url,
     orm,
-    sql: new Sql(pool, health),
+    sql,
     health,
+    reads,
     answers: () => probePool.query('SELECT 1').then(() => true, (e: unknown) => (health.report(e), false)),
     async close() {
+      await reads?.close();
       await health.close();
       await orm.close(true);
       await pool.end();
@@ -125,6 +140,16 @@ export async function connect(url: string, poolSize = 10, embedded?: EmbeddedHan
       await embedded?.stop();
     },
   };
+}
+
+/** The replicas' router: "replica 1".. "replica n" in the order of DATABASE_REPLICA_URLS (logs never show a URL: it may hold a password). */
+async function openReplicas(primary: Sql, urls: string[], poolSize: number, opts: ConnectOptions & { log: Logger }): Promise<ReadRouter> {
+  const defaults = new GatewayConfig();
+  const replicas = await Promise.all(urls.map((u, i) => connectReplica(u, `replica ${i + 1}`, {
+    poolSize, log: opts.log, retryMinMs: opts.retryMinMs ?? defaults.dbRetryMinMs, retryMaxMs: opts.retryMaxMs ?? defaults.dbRetryMaxMs,
+  })));
+  opts.log.info({ replicas: replicas.map((r) => `${r.name}${r.health.up ? '' : ' (down)'}`) }, 'reads go to the replicas, writes to the primary');
+  return new ReadRouter(primary, new DataVersion(primary), replicas, opts.log);
 }
 
 /** The session-level advisory lock the migrations run under (one bigint key, apart from the two-key sync locks). */

@@ -9,12 +9,14 @@ import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { ApiKeyService } from '../auth/api-key.service';
 import { DataVersion } from '../cache/data-version';
-import { requestCacheOf } from '../cache/request-cache';
+import { RequestCache, requestCacheOf } from '../cache/request-cache';
 import { frontCache } from '../cache/front-cache';
 import { frontBytes, noResponseCachePlugins, notModified, persistedQueryCache, responseCachePlugins } from '../cache/response-cache';
 import { GatewayConfig } from '../config/config';
 import { formatError } from '../common/errors';
 import { Database } from '../db/database';
+import { readRouting, requestRouteOf, RoutedSql } from '../db/read-router';
+import { readRoutingPlugin } from '../db/read-routing.plugin';
 import { explorerRouter, loadExplorerFiles } from '../explorer/explorer.router';
 import { exportRouter } from '../export/export.router';
 import { SavedViews } from '../export/saved-views';
@@ -69,9 +71,12 @@ export function contextFactory(opts: AppOptions, services = opts.services ?? new
     let em: EntityManager | undefined;
     const forkEm = () => (em ??= opts.db.orm.em.fork());
     const version = services.dataVersion;
+    // With read replicas, reads go where the request was routed (src/db/read-router.ts).
+    const route = requestRouteOf(res);
+    const sql = route ? new RoutedSql(route) : opts.db.sql;
     const context: Omit<GatewayContext, 'em'> & LazyEm = {
       requestId: observedOf(res)?.id,
-      forkEm, sql: opts.db.sql, loaders: createLoaders(forkEm, opts.db.sql), caller: callerOf(res), config: opts.config, services,
+      forkEm, sql, loaders: createLoaders(forkEm, sql), caller: callerOf(res), config: opts.config, services,
       requestCache: version ? requestCacheOf(res, version) : undefined,
       http: {
         bodyBytes: bodyBytesOf(res),
@@ -108,7 +113,10 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   const server = http.createServer(app);
   const { config } = opts;
   const services = opts.services ?? new ServiceRegistry();
-  if (config.responseCache) services.dataVersion ??= new DataVersion(opts.db.sql);
+  const reads = opts.db.reads;
+  if (config.responseCache) services.dataVersion ??= reads?.primaryVersion ?? new DataVersion(opts.db.sql);
+  // With read replicas: the request's server is chosen first; the cache's stamp is that server's version.
+  const routing = reads ? [readRouting(reads, services.dataVersion ? (route) => new RequestCache(route) : undefined)] : [];
   // Subscriptions over WebSocket on /graphql (src/live/): one LISTEN connection per process, opened with the first subscription.
   const ownsLive = config.liveUpdates && !services.live;
   if (ownsLive) services.live = new LiveUpdates(opts.db, liveLimits(config), opts.logger);
@@ -119,10 +127,11 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   // Observability (src/observability/): metrics once per process, the access log, optional tracing.
   if (config.metrics) services.metrics ??= new Metrics({ maxOperationNames: config.metricsMaxOperations });
   services.metrics?.observePool('primary', opts.db.sql.pool);
+  for (const r of reads?.replicas ?? []) services.metrics?.observePool(r.name, r.sql.pool);
   services.metrics?.watchSources(opts.db.sql);
   const tracing = tracingFor(config, () => observer.current()?.span);
   const observer = new RequestObserver({ logger: opts.logger, metrics: services.metrics, tracing, accessLog: config.accessLog });
-  if (tracing) opts.db.sql.observer = tracing.statements;
+  if (tracing) for (const sql of [opts.db.sql, ...(reads?.replicas ?? []).map((r) => r.sql)]) sql.observer = tracing.statements;
   app.use(observer.middleware());
   const apollo = new ApolloServer<GatewayContext>({
     schema: opts.schema,
@@ -164,6 +173,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
       observer.plugin(),
       // Off: `cache-control: no-store` on every answer.
       ...(config.responseCache ? responseCachePlugins(config) : noResponseCachePlugins()),
+      ...(reads ? [readRoutingPlugin(reads)] : []),
     ],
   });
   await apollo.start();
@@ -182,7 +192,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   if (config.landingPage && !explorer) opts.logger.warn('the explorer is not built (dist/web): / answers 503 until `npm run build`');
   app.use(explorerRouter({ enabled: config.landingPage, explorer }));
   // Exports run through the same Apollo server, behind the same guards (and rate-limit allowance) as /graphql.
-  app.use(['/export.csv', '/export.json', '/export'], refuseWhileStarting(() => opts.isReady?.() ?? true), identifyCaller(keys), rateLimiter.middleware, refuseInvalidKey(), limitQuerySize(sizeLimits));
+  app.use(['/export.csv', '/export.json', '/export'], refuseWhileStarting(() => opts.isReady?.() ?? true), identifyCaller(keys), rateLimiter.middleware, refuseInvalidKey(), limitQuerySize(sizeLimits), ...routing);
   app.use(exportRouter({ apollo, context, views: new SavedViews(), config, logger: opts.logger }));
   app.use(
     '/graphql',
@@ -193,6 +203,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     refuseInvalidKey(),
     readJsonBody({ maxQueryBytes: config.maxQueryBytes, maxIngestBytes: config.maxIngestBytes, maxJsonNesting: maxNesting }),
     checkPersistedQuery(),
+    ...routing,
     // Before the size limits and Apollo: a 304 or a kept answer is for bytes that passed them once (src/cache/).
     ...(services.dataVersion ? [notModified(config, services.dataVersion), frontCache(services.dataVersion, frontBytes(config))] : []),
     limitQuerySize(sizeLimits),
