@@ -31,7 +31,7 @@ afterAll(async () => {
 it('three processes started at once on an empty database: one applies the migrations, the others wait and find none pending', async () => {
   await db.query(`SELECT pg_advisory_lock(${MIGRATION_LOCK})`);
   const env = { DATABASE_URL: url, GATEWAY_ROLE: 'api', DB_POOL_SIZE: '3', SOURCES_FILE: '', SIMULATOR_URL: '' };
-  const starting = GatewayProcess.startAll([env, env, env], { timeoutMs: 300_000 });
+  const starting = GatewayProcess.startAll([env, env, env], { timeoutMs: 600_000 });
   const { datname } = (await db.query<{ datname: string }>('SELECT current_database() AS datname')).rows[0];
   // All three queued behind the test's lock.
   await waitFor('three processes waiting for the migration lock', async () => {
@@ -40,7 +40,7 @@ it('three processes started at once on an empty database: one applies the migrat
       [datname],
     );
     return rows[0].n === 3;
-  }, 120_000, 100);
+  }, 300_000, 100);
   await db.query(`SELECT pg_advisory_unlock(${MIGRATION_LOCK})`);
   gateways = await starting;
 
@@ -60,4 +60,4 @@ it('three processes started at once on an empty database: one applies the migrat
   ]);
   // All three serve.
   for (const g of gateways) expect((await g.gql('{ units(first: 1) { totalCount } }')).body.data.units.totalCount).toBeGreaterThan(0);
-}, 400_000);
+}, 700_000);
