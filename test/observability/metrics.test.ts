@@ -148,6 +148,22 @@ describe('access log', () => {
     expect(kept.headers.get('x-request-id')).toBe('nginx-3f2a:01/ab+c=');
   });
 
+  it('logs an internal error once, with the request id, and tells the client nothing more', async () => {
+    await gw.db.sql.query('ALTER TABLE sector RENAME TO sector_gone');
+    let failed;
+    try {
+      failed = await logged(gw, (id) => post(gw.app.url, { query: 'query ObsSectors { sectors { code } }' }, { 'x-request-id': id }));
+    } finally {
+      await gw.db.sql.query('ALTER TABLE sector_gone RENAME TO sector');
+    }
+    expect(failed.body.errors[0]).toMatchObject({ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+    expect(failed.line).toMatchObject({ status: 200, errors: ['INTERNAL_SERVER_ERROR'] });
+    const errors = gw.lines.filter((l) => l.requestId === failed.line.requestId && l.msg === 'request failed');
+    expect(errors).toHaveLength(1);
+    expect(errors[0].level).toBe(50);
+    expect(errors[0].err.message).toMatch(/sector/);
+  });
+
   it('never writes a secret, a variable, the query or SQL', async () => {
     const secret = 'dvc_0123456789ab_SECRETSECRETSECRETSECRETSECRETSECRETSECRET123';
     await logged(gw, (id) => post(gw.app.url, { query: 'query ObsSecret($code: String!) { unit(code: $code) { name } }', variables: { code: 'VARIABLE-VALUE-74' } }, { authorization: `Bearer ${secret}`, 'x-request-id': id }));
