@@ -69,4 +69,23 @@ describe('the dvc_live notification', () => {
     expect(Buffer.byteLength(coarse)).toBeLessThanOrEqual(8000);
     expect(JSON.parse(coarse).f).toEqual({ filing_stat: { u: null, m: null, r: ['1899-12', '1999-12'] } });
   });
+
+  it('a published figure notes its top-level unit and the months its period covers', async () => {
+    // A unit of Hà Nội (code 01), below it when the reference data has one: heard as Hà Nội's; a quarter is its three months.
+    const [unit] = await db.sql.query<{ id: number; l1: number }>(
+      `SELECT u.id, m.l1_id AS l1 FROM unit u JOIN unit_map m ON m.unit_id = u.id JOIN unit p ON p.id = m.l1_id
+       WHERE p.code = '01' ORDER BY u.id = p.id, u.id LIMIT 1`);
+    expect(unit).toBeDefined();
+    await db.sql.transaction(async (tx) => {
+      const [src] = await tx.query<{ id: number }>(`INSERT INTO source (code, name, kind) VALUES ('live-published', 'live test', 'push') RETURNING id`);
+      const [run] = await tx.query<{ id: number }>(`INSERT INTO ingest_run (source_id, kind) VALUES ($1, 'push') RETURNING id`, [src.id]);
+      await tx.query(
+        `INSERT INTO published_indicator (source_id, run_id, unit_id, indicator, period_grain, period_start, period_end, document_number, value, document_date)
+         VALUES ($1, $2, $3, 'online_dossier_rate', 'quarter', '2025-04-01', '2025-06-30', '12/BC-UBND', 0.5, '2025-07-05')`,
+        [src.id, run.id, unit.id]);
+    });
+    await waitFor('a notification', () => heard.length >= 1, 10_000, 10);
+    const payload = JSON.parse(heard.shift()!.payload!);
+    expect(payload.f.published_indicator).toEqual({ u: [unit.l1], m: ['2025-04', '2025-05', '2025-06'] });
+  });
 });
