@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import { Logger } from 'pino';
 
 /**
@@ -192,4 +193,19 @@ export function describe(e: unknown): string {
     return `${typeof code === 'string' ? `${code} ` : ''}${e.message}`.slice(0, 500);
   }
   return String(e).slice(0, 500);
+}
+
+/**
+ * One fresh connection and a trivial query: whether a server (the primary or a replica) answers
+ * now (pooled connections may be stale). No attempt waits longer than `timeoutMs` (the longest backoff).
+ */
+export async function probeServer(url: string, timeoutMs: number): Promise<void> {
+  const client = new Client({ connectionString: url, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+  } finally {
+    await client.end().catch(() => undefined);
+  }
 }

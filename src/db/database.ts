@@ -2,7 +2,7 @@ import { MikroORM } from '@mikro-orm/postgresql';
 import { Client, Pool } from 'pg';
 import pino, { Logger } from 'pino';
 import { GatewayConfig } from '../config/config';
-import { DatabaseHealth, describe, isConnectionError } from './database-health';
+import { DatabaseHealth, describe, isConnectionError, probeServer } from './database-health';
 import { EmbeddedHandle, startEmbeddedPostgres } from './embedded-postgres';
 import { ormConfig } from './mikro-orm.config';
 import { DataVersion } from '../cache/data-version';
@@ -96,7 +96,7 @@ export async function connect(url: string, poolSize = 10, embedded?: EmbeddedHan
     log,
     retryMinMs: opts.retryMinMs ?? defaults.dbRetryMinMs,
     retryMaxMs,
-    probe: () => probe(url, retryMaxMs),
+    probe: () => probeServer(url, retryMaxMs),
     recover: embedded?.ensureRunning,
     action: embedded?.ensureRunning ? 'restarting the embedded PostgreSQL if it is down, then reconnecting' : 'reconnecting',
   });
@@ -182,17 +182,3 @@ async function migrateUnderLock(url: string, orm: MikroORM, log: Logger): Promis
   }
 }
 
-/**
- * One fresh connection and a trivial query: whether the server answers now (pooled connections
- * may be stale). No attempt waits longer than the longest backoff.
- */
-async function probe(url: string, timeoutMs: number): Promise<void> {
-  const client = new Client({ connectionString: url, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}

@@ -1,8 +1,8 @@
 import express from 'express';
-import { Client, Pool, PoolClient, QueryResultRow } from 'pg';
+import { Pool, PoolClient, QueryResultRow } from 'pg';
 import { Logger } from 'pino';
 import { DataStamp, DataVersion } from '../cache/data-version';
-import { DatabaseHealth, DatabaseUnavailable, describe, isConnectionError } from './database-health';
+import { DatabaseHealth, DatabaseUnavailable, describe, isConnectionError, probeServer } from './database-health';
 import { Sql, SqlClient } from './sql';
 
 /**
@@ -258,7 +258,7 @@ export async function connectReplica(url: string, name: string, opts: ReplicaOpt
     log: opts.log.child({ replica: name }),
     retryMinMs: opts.retryMinMs,
     retryMaxMs: opts.retryMaxMs,
-    probe: () => probeReplica(url, opts.retryMaxMs),
+    probe: () => probeServer(url, opts.retryMaxMs),
     action: 'reconnecting to the replica',
     downMessage: `${name} unavailable: its reads go to the other replicas or the primary until it answers again`,
   });
@@ -267,7 +267,7 @@ export async function connectReplica(url: string, name: string, opts: ReplicaOpt
   pool.on('connect', (client) => client.on('error', (e) => health.report(e)));
   const sql = new Sql(pool, health);
   try {
-    await probeReplica(url, opts.retryMaxMs);
+    await probeServer(url, opts.retryMaxMs);
   } catch (e) {
     opts.log.warn({ replica: name, err: describe(e) }, 'replica not reachable at start-up: reads go elsewhere until it answers');
     health.connectionLost(e);
@@ -282,18 +282,6 @@ export async function connectReplica(url: string, name: string, opts: ReplicaOpt
       await pool.end();
     },
   };
-}
-
-/** A fresh connection and a trivial query, bounded by the longest backoff. */
-async function probeReplica(url: string, timeoutMs: number): Promise<void> {
-  const client = new Client({ connectionString: url, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-  } finally {
-    await client.end().catch(() => undefined);
-  }
 }
 
 /** The route of a request, kept on its response (res.locals) for the middleware, the context and the plugin. */
