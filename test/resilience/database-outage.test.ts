@@ -99,7 +99,10 @@ describe('database outage: the embedded PostgreSQL killed under traffic', () => 
       await waitFor('a GraphQL read to answer again', () => reads.slice(readsBefore).some((r) => r.status === 200 && r.body?.data?.sectors), 20_000);
 
       expect(health[downAt].body).toEqual({ status: 'unavailable', database: 'down' });
-      expect(health.slice(upAt).every((h) => h.status === 200)).toBe(true);
+      // Once up, it stays up. On a failure, show the first answer that was not 200 and the
+      // gateway's database log lines (an earlier fresh-clone CI run saw one such flap once).
+      const flap = health.slice(upAt).find((h) => h.status !== 200);
+      expect({ flap, log: flap && g.logs.split('\n').filter((l) => /database/i.test(l)) }).toEqual({ flap: undefined, log: undefined });
       // The cluster runs again under a new postmaster, started by the gateway.
       const restarted = postmasterPid(dataDir)!;
       expect(restarted).not.toBe(killed);
