@@ -62,7 +62,13 @@ export class GatewayProcess {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const gw = new GatewayProcess(child, port);
-    if (opts.waitReady !== false) await gw.waitForLog(/"msg":"ready"/, opts.timeoutMs ?? 45_000);
+    if (opts.waitReady === false) return gw;
+    try {
+      await gw.waitForLog(/"msg":"ready"/, opts.timeoutMs ?? 45_000);
+    } catch (e) {
+      await gw.stop('SIGKILL'); // not ready in time: no child (nor its embedded PostgreSQL's lock) outlives the test
+      throw e;
+    }
     return gw;
   }
 
