@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import path from 'node:path';
+import { isIP } from 'node:net';
 import { IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
 import { projectRoot } from './project-root';
 
@@ -144,6 +145,14 @@ export class GatewayConfig {
   @IsInt() @Min(1000) @Max(24 * 3600 * 1000)
   rateLimitWindowMs = 60_000;
 
+  /**
+   * The proxies whose X-Forwarded-For is believed (TRUST_PROXY: comma-separated addresses, CIDR
+   * ranges, or loopback, linklocal, uniquelocal). Empty (the default): the client is the socket's
+   * address. Behind nginx on the same machine, `loopback`: without it every client would share the
+   * proxy's rate-limit allowance; with a proxy not listed, a client could spoof the header.
+   */
+  trustProxy: string[] = [];
+
   /** Whether introspection queries are answered (off hides the schema from anonymous clients). */
   @IsBoolean()
   introspection = true;
@@ -283,6 +292,14 @@ class EnvParser {
     return fallback;
   }
 
+  /** A list of proxies as Express's `trust proxy` takes them: addresses, CIDR ranges, or the names of its preset ranges. */
+  proxies(name: string, raw: string | undefined): string[] {
+    const items = (raw ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+    const bad = items.filter((item) => !isProxySpec(item));
+    if (bad.length > 0) this.problems.push(`${name} must list addresses, CIDR ranges (10.0.0.0/8) or loopback, linklocal, uniquelocal; not ${bad.map((b) => JSON.stringify(b)).join(', ')}`);
+    return bad.length > 0 ? [] : items;
+  }
+
   bool(name: string, raw: string | undefined, fallback: boolean): boolean {
     if (raw === undefined || raw === '') return fallback;
     if (/^(1|true|yes|on)$/i.test(raw)) return true;
@@ -290,6 +307,18 @@ class EnvParser {
     this.problems.push(`${name} must be true or false, got "${raw}"`);
     return fallback;
   }
+}
+
+const PROXY_PRESETS = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** `loopback`, `10.1.2.3`, `10.0.0.0/8`, `fd00::/8`: what proxy-addr (Express's `trust proxy`) accepts, checked before it sees it. */
+function isProxySpec(item: string): boolean {
+  if (PROXY_PRESETS.has(item)) return true;
+  const [address, prefix, extra] = item.split('/');
+  const family = isIP(address);
+  if (family === 0 || extra !== undefined) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
 }
 
 /** Reads and validates the configuration; throws ConfigError listing every invalid setting. */
@@ -322,6 +351,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   c.maxIngestBytes = int('MAX_INGEST_BYTES', env.MAX_INGEST_BYTES, c.maxBatchRows * INGEST_BYTES_PER_ROW);
   c.rateLimitMax = int('RATE_LIMIT_MAX', env.RATE_LIMIT_MAX, c.rateLimitMax);
   c.rateLimitWindowMs = int('RATE_LIMIT_WINDOW_MS', env.RATE_LIMIT_WINDOW_MS, c.rateLimitWindowMs);
+  c.trustProxy = parse.proxies('TRUST_PROXY', env.TRUST_PROXY);
   c.introspection = bool('INTROSPECTION', env.INTROSPECTION, c.introspection);
   c.landingPage = bool('LANDING_PAGE', env.LANDING_PAGE, c.landingPage);
   c.minYear = int('MIN_YEAR', env.MIN_YEAR, c.minYear);

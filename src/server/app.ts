@@ -110,6 +110,8 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   // Express's own ETag hashes a body already computed (the operation has run) and contradicted
   // `no-store`; GET reads get the gateway's, from the data version, checked before anything runs (src/cache/).
   app.set('etag', false);
+  // The client's address (rate-limit key) from X-Forwarded-For only when the hop that sent it is a listed proxy (TRUST_PROXY).
+  if (opts.config.trustProxy.length > 0) app.set('trust proxy', opts.config.trustProxy);
   const server = http.createServer(app);
   const { config } = opts;
   const services = opts.services ?? new ServiceRegistry();

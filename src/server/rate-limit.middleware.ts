@@ -21,7 +21,8 @@ export interface RateLimiter {
  * Client key: the API key when a valid one was presented (an integrator behind a shared NAT or
  * proxy keeps its own allowance), else the address; IPv6 addresses by /56 subnet, as one host
  * usually holds a whole subnet. An invalid key counts against the address, so guessing keys is
- * limited too. The address is the socket's: X-Forwarded-For is not trusted.
+ * limited too. The address is the socket's, or with TRUST_PROXY the one the listed proxies
+ * forwarded (Express's `req.ip`): an unlisted hop's X-Forwarded-For is never believed.
  */
 function clientKey(req: express.Request, res: express.Response): string {
   const id = identityOf(res);

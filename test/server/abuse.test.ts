@@ -159,8 +159,44 @@ describe('rate limiting', () => {
     expect((await gw.gql('{ __typename }', undefined, `${key.slice(0, -4)}AAAA`)).status).toBe(429);
   });
 
+  it('never believes X-Forwarded-For without TRUST_PROXY: a made-up address does not buy a new allowance', async () => {
+    // This gateway's allowance (3) for 127.0.0.1 is spent by the test above.
+    const res = await fetch(gw.app.url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': '203.0.113.77' }, body: JSON.stringify({ query: '{ __typename }' }) });
+    expect(res.status).toBe(429);
+  });
+
   it('reads every limit from the environment', () => {
     const c = loadConfig({ MAX_QUERY_FIELDS: '40', MAX_QUERY_TOKENS: '500', MAX_QUERY_BYTES: '4096', RATE_LIMIT_MAX: '0', RATE_LIMIT_WINDOW_MS: '1000', INTROSPECTION: 'false', LANDING_PAGE: 'off', MAX_BATCH_ROWS: '10' });
     expect(c).toMatchObject({ maxQueryFields: 40, maxQueryTokens: 500, maxQueryBytes: 4096, rateLimitMax: 0, rateLimitWindowMs: 1000, introspection: false, landingPage: false, maxIngestBytes: 3200 });
+  });
+});
+
+describe('rate limiting behind a trusted proxy (TRUST_PROXY)', () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startTestGateway({ rateLimitMax: 2, rateLimitWindowMs: 60_000, trustProxy: ['loopback'] });
+  });
+  afterAll(() => gw?.stop());
+
+  const via = (forwardedFor: string) => fetch(gw.app.url, {
+    method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': forwardedFor }, body: JSON.stringify({ query: '{ __typename }' }),
+  }).then((r) => r.status);
+
+  it('gives each forwarded client its own allowance, and the proxy (the socket) none of theirs', async () => {
+    expect([await via('203.0.113.1'), await via('203.0.113.1'), await via('203.0.113.1')]).toEqual([200, 200, 429]);
+    // Another client behind the same proxy: its own 2.
+    expect([await via('203.0.113.2'), await via('203.0.113.2'), await via('203.0.113.2')]).toEqual([200, 200, 429]);
+    // The client is the last address added by a trusted hop: a spoofed first entry is ignored.
+    expect(await via('198.51.100.9, 203.0.113.1')).toBe(429);
+    // Without the header, the client is the proxy itself (loopback), not yet counted.
+    expect((await gw.gql('{ __typename }')).status).toBe(200);
+  });
+
+  it('lists every bad TRUST_PROXY entry at once, and accepts addresses, ranges and presets', () => {
+    expect(() => loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/33, nginx, 10.1.2.3' })).toThrow(
+      /TRUST_PROXY must list addresses, CIDR ranges \(10\.0\.0\.0\/8\) or loopback, linklocal, uniquelocal; not "10\.0\.0\.0\/33", "nginx"/,
+    );
+    expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8, fd00::/8, 192.0.2.1' }).trustProxy).toEqual(['loopback', '10.0.0.0/8', 'fd00::/8', '192.0.2.1']);
+    expect(loadConfig({}).trustProxy).toEqual([]);
   });
 });
