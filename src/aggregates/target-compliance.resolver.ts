@@ -26,7 +26,7 @@ class TargetComplianceArgs extends IndicatorReadArgs {
     defaultValue: ValueSource.COMPUTED,
     description: 'COMPUTED: values from detail. PUBLISHED: the value the latest document published for exactly the period (a month, quarter '
       + 'or year) or date asked (AS_REPORTED only); numerator/denominator are then the value in millionths over 1,000,000, and '
-      + 'summary.ratioOfSums is null (a published rate has no parts).',
+      + 'summary.ratioOfSums is null (a published rate has no parts), and `levels` is not needed (the document counted the levels).',
   })
   @IsEnum(ValueSource)
   valueSource: ValueSource = ValueSource.COMPUTED;

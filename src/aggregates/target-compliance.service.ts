@@ -128,7 +128,8 @@ export class TargetComplianceService {
     if (kind !== 'stock' && req.asOf) problems.push({ field: 'asOf', reason: `${name} is measured over a period: give period, not asOf` });
     if (kind !== 'stock' && !req.period?.to) problems.push({ field: 'period.to', reason: `required for ${name}, measured over a period` });
     if (req.period?.from && req.period.to && req.period.from > req.period.to) problems.push({ field: 'period', reason: `from ${req.period.from} is after to ${req.period.to}` });
-    if (measure && MEASURES[measure].kind !== 'flow' && !req.levels) {
+    // A published figure is judged as published: the taxonomy it was counted under is the document's.
+    if (readsLevels(req, measure) && !req.levels) {
       problems.push({ field: 'levels', reason: `${name} reads service levels: choose the taxonomy (DECREE43, DECREE42, MAPPED_TO_DECREE43 or MAPPED_TO_DECREE42)` });
     }
     if (req.planYear !== undefined && req.planYear !== null && indicator !== Indicator.PLAN_ISSUED) problems.push({ field: 'planYear', reason: 'only for PLAN_ISSUED' });
@@ -205,7 +206,7 @@ export class TargetComplianceService {
     });
     return {
       indicator, tier: req.tier, unitView: req.unitView,
-      levels: measure && MEASURES[measure].kind !== 'flow' ? req.levels ?? null : null,
+      levels: readsLevels(req, measure) ? req.levels ?? null : null,
       from: flow ? req.period?.from ?? null : null, to: flow ? req.period?.to ?? null : null, asOf: date,
       primaryTarget: primary, targets: tallies, units,
       counts: {
@@ -216,4 +217,9 @@ export class TargetComplianceService {
       sources,
     };
   }
+}
+
+/** Whether the figures judged are computed from service levels (stocks and hybrids computed from detail), so a taxonomy is needed. */
+function readsLevels(req: TargetComplianceRequest, measure: AggregateMeasure | undefined): boolean {
+  return req.valueSource !== ValueSource.PUBLISHED && measure !== undefined && MEASURES[measure].kind !== 'flow';
 }

@@ -198,6 +198,22 @@ describe('published indicators', () => {
     expect(bad.errors?.[0].extensions?.problems).toEqual([{ field: 'period', reason: expect.stringMatching(/a month, a quarter or a year/) }]);
   });
 
+  it('judges a published level share without a level taxonomy: the document counted it', async () => {
+    // Hà Nội's 0.55 level-4 share on 2021-06-30 (FIGURES, pushed above) is judged as published.
+    const Q = `query($s: ValueSource, $l: LevelView) { targetCompliance(indicator: LEVEL4_SHARE, asOf: "2021-06-30", valueSource: $s, levels: $l) {
+      levels units { unit { code } value } } }`;
+    const published = await gw.gql(Q, { s: 'PUBLISHED' });
+    expect(published.errors).toBeUndefined();
+    expect(published.data.targetCompliance.levels).toBeNull();
+    expect(published.data.targetCompliance.units.filter((u: { value: number | null }) => u.value !== null)).toEqual([{ unit: { code: '01' }, value: 0.55 }]);
+    // Given anyway, it changes nothing and the answer says none was used.
+    const withLevels = await gw.gql(Q, { s: 'PUBLISHED', l: 'DECREE42' });
+    expect(withLevels.data.targetCompliance).toEqual(published.data.targetCompliance);
+    // Computed from detail, the taxonomy is still required, naming the field.
+    const computed = await gw.gql(Q, {});
+    expect(computed.errors?.[0].extensions?.problems).toEqual([{ field: 'levels', reason: expect.stringMatching(/reads service levels/) }]);
+  });
+
   it('npm run import reads published indicators from CSV', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dvc-published-'));
     const file = path.join(dir, 'published.csv');
