@@ -230,15 +230,19 @@ async function oneRun(run: number, sim: { url: string; child: ChildProcess }, ad
     // Baseline: the same dossier rows, written to a file, COPYed into a table keyed like the dossier
     // store (unique on source and MaHoSo), the key maintained as rows arrive: a plain COPY.
     const file = path.join(tmp, 'dossiers.copy');
+    // Every column the dossier store has, read from the catalogue: the baseline moves the same bytes the sync stores.
+    const [{ columns }] = await db.sql.query<{ columns: string }>(
+      `SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) AS columns FROM pg_attribute WHERE attrelid = 'dossier'::regclass AND attnum > 0 AND NOT attisdropped`,
+    );
     await db.sql.withClient(async (c) => {
-      await pipeline(c.client.query(copyTo('COPY (SELECT source_id, code, unit_id, procedure_id, month, modified, flags FROM dossier) TO STDOUT')), fs.createWriteStream(file));
+      await pipeline(c.client.query(copyTo(`COPY (SELECT ${columns} FROM dossier) TO STDOUT`)), fs.createWriteStream(file));
     });
     await db.sql.query('CREATE TABLE bench_copy (LIKE dossier INCLUDING DEFAULTS INCLUDING CONSTRAINTS, PRIMARY KEY (source_id, code))');
     await db.sql.query('CHECKPOINT');
     const copyCpu0 = clusterCpu(postmaster);
     const copyStarted = process.hrtime.bigint();
     await db.sql.transaction(async (tx) => {
-      await pipeline(fs.createReadStream(file), tx.client.query(copyFrom('COPY bench_copy (source_id, code, unit_id, procedure_id, month, modified, flags) FROM STDIN')));
+      await pipeline(fs.createReadStream(file), tx.client.query(copyFrom(`COPY bench_copy (${columns}) FROM STDIN`)));
     });
     const copySeconds = Number(process.hrtime.bigint() - copyStarted) / 1e9;
     cpu.copyPostgres = clusterCpu(postmaster) - copyCpu0;

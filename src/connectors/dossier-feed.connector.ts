@@ -19,7 +19,7 @@ interface FeedDossier {
   MaHuyen: string | null;
   MaXa: string | null;
   NgayTiepNhan: string;
-  NgayHenTra: string;
+  NgayHenTra: string | null;
   NgayTra: string | null;
   NgayCapNhat: string;
   HinhThuc: number;
@@ -117,22 +117,34 @@ export class DossierFeedConnector implements Connector {
 
 /**
  * Maps one feed dossier to the core's dossier record: its unit (commune, else district, else
- * province), receipt day, and flags; a dossier the format makes no sense of is a problem of the run.
+ * province), days, and flags; a dossier the format makes no sense of is a problem of the run,
+ * naming the field. Days are Asia/Ho_Chi_Minh calendar days: the feed's timestamps are already
+ * local (docs/simulator.md), so a day is a timestamp's first eight digits, no time zone arithmetic.
  */
 function addDossier(dossiers: DossierStage, session: IngestSession, d: FeedDossier): void {
-  const flags = flagsOf(d);
+  const received = dayOf(d.NgayTiepNhan);
+  if (received === 0) return session.problem(`dossier ${d.MaHoSo}`, `NgayTiepNhan must be yyyyMMddHHmmss, got ${JSON.stringify(d.NgayTiepNhan)}`);
+  // NgayHenTra may be missing on an open dossier; when given it must be a timestamp.
+  const due = d.NgayHenTra == null ? 0 : dayOf(d.NgayHenTra);
+  if (due === 0 && d.NgayHenTra != null) return session.problem(`dossier ${d.MaHoSo}`, `NgayHenTra must be yyyyMMddHHmmss, got ${JSON.stringify(d.NgayHenTra)}`);
+  const resolved = d.TrangThaiHoSo === 4 ? dayOf(d.NgayTra) : 0;
+  const flags = flagsOf(d, resolved, due);
   if (typeof flags === 'string') return session.problem(`dossier ${d.MaHoSo}`, flags);
-  dossiers.add(d.MaHoSo, d.MaXa || d.MaHuyen || d.MaTinh, d.MaTTHC, Number(d.NgayTiepNhan.slice(0, 8)), d.NgayCapNhat, flags);
+  dossiers.add(d.MaHoSo, d.MaXa || d.MaHuyen || d.MaTinh, d.MaTTHC, received, due === 0 ? null : due, resolved === 0 ? null : resolved, d.NgayCapNhat, flags);
 }
 
-/** A dossier's DossierFlag bits, or why its fields make no sense (no closure per dossier: this runs millions of times, bench:sync). */
-function flagsOf(d: FeedDossier): number | string {
-  if (!isTimestamp(d.NgayTiepNhan)) return `NgayTiepNhan must be yyyyMMddHHmmss, got ${JSON.stringify(d.NgayTiepNhan)}`;
+/**
+ * A dossier's DossierFlag bits, or why its fields make no sense, given its resolved and due days
+ * (0: none or not a timestamp). No closure per dossier: this runs millions of times (bench:sync).
+ */
+function flagsOf(d: FeedDossier, resolvedDay: number, dueDay: number): number | string {
   if (d.HinhThuc !== 1 && d.HinhThuc !== 2 && d.HinhThuc !== 3) return `HinhThuc must be 1, 2 or 3, got ${JSON.stringify(d.HinhThuc)}`;
   let flags: number = d.HinhThuc; // 1 in person, 2 online, 3 postal: DossierFlag's channel values
   if (d.TrangThaiHoSo === 4) {
-    if (!isTimestamp(d.NgayTra) || !isTimestamp(d.NgayHenTra)) return 'a resolved dossier needs NgayTra and NgayHenTra (yyyyMMddHHmmss)';
-    flags |= d.NgayTra <= d.NgayHenTra ? DossierFlag.RESOLVED_ON_TIME : DossierFlag.RESOLVED_LATE;
+    if (resolvedDay === 0) return `NgayTra must be yyyyMMddHHmmss on a resolved dossier (TrangThaiHoSo 4), got ${JSON.stringify(d.NgayTra)}`;
+    if (dueDay === 0) return 'NgayHenTra is required on a resolved dossier (TrangThaiHoSo 4)';
+    // Both are checked timestamps: fixed-width strings compare as instants.
+    flags |= (d.NgayTra as string) <= (d.NgayHenTra as string) ? DossierFlag.RESOLVED_ON_TIME : DossierFlag.RESOLVED_LATE;
   } else if (d.TrangThaiHoSo !== 1 && d.TrangThaiHoSo !== 2 && d.TrangThaiHoSo !== 3) {
     return `TrangThaiHoSo must be 1 to 4, got ${JSON.stringify(d.TrangThaiHoSo)}`;
   }
@@ -150,6 +162,26 @@ function isTimestamp(s: unknown): s is string {
     if (c < 48 || c > 57) return false;
   }
   return true;
+}
+
+/** Days in each month of a common year (February's leap day is added below). */
+const MONTH_DAYS = [0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/**
+ * The calendar day yyyymmdd of a `yyyyMMddHHmmss` timestamp, read from its digits without a
+ * string per call; 0 when it is not such a timestamp or its date is no calendar day (a month 13
+ * or a 30 February would otherwise fail the whole COPY with no field named).
+ */
+function dayOf(s: unknown): number {
+  if (!isTimestamp(s)) return 0;
+  let day = 0;
+  for (let i = 0; i < 8; i++) day = day * 10 + (s.charCodeAt(i) - 48);
+  const y = Math.floor(day / 10000);
+  const m = Math.floor(day / 100) % 100;
+  const dd = day % 100;
+  if (y < 1 || m < 1 || m > 12 || dd < 1) return 0;
+  const leap = m === 2 && y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 1 : 0;
+  return dd <= MONTH_DAYS[m] + leap ? day : 0;
 }
 
 /**

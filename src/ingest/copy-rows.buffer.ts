@@ -100,10 +100,16 @@ export class CopyRowsBuffer {
 
   /** The first of the month of a day yyyymmdd, as yyyy-mm-01. */
   monthOf(day: number): this {
+    return this.day(day - (day % 100) + 1);
+  }
+
+  /** A day yyyymmdd (a valid calendar day, checked by the caller), as yyyy-mm-dd. */
+  day(day: number): this {
     this.room(10);
     const b = this.buf;
     const y = Math.floor(day / 10000);
     const m = Math.floor(day / 100) % 100;
+    const d = day % 100;
     let at = this.at;
     b[at++] = 48 + Math.floor(y / 1000);
     b[at++] = 48 + (Math.floor(y / 100) % 10);
@@ -113,9 +119,18 @@ export class CopyRowsBuffer {
     b[at++] = 48 + Math.floor(m / 10);
     b[at++] = 48 + (m % 10);
     b[at++] = 45;
-    b[at++] = 48;
-    b[at++] = 49;
+    b[at++] = 48 + Math.floor(d / 10);
+    b[at++] = 48 + (d % 10);
     this.at = at;
+    return this;
+  }
+
+  /** A day yyyymmdd as day() writes it, or NULL (COPY's \N) when there is none. */
+  dayOrNull(day: number | null): this {
+    if (day !== null) return this.day(day);
+    this.room(2);
+    this.buf[this.at++] = 92;
+    this.buf[this.at++] = 78;
     return this;
   }
 

@@ -34,7 +34,7 @@ export interface DossierHost {
   applyFacts(spec: FactTable, tmp: string): Promise<UpsertCounts>;
 }
 
-const STAGED_COLUMNS = 'code, unit_id, procedure_id, month, modified, flags';
+const STAGED_COLUMNS = 'code, unit_id, procedure_id, month, modified, flags, received_on, due_on, resolved_on';
 const DOSSIER_COLUMNS = `source_id, ${STAGED_COLUMNS}`;
 
 /** Staged dossiers per COPY statement (about a page's worth waits in memory). */
@@ -110,7 +110,9 @@ export class DossierStage {
     // Truncated in this transaction, the empty partition gets a new file: with wal_level=minimal
     // (the embedded cluster's setting) its COPY and index build skip the WAL and are synced at commit.
     if (empty) await tx.query(`TRUNCATE ${partition}`);
-    await tx.query(`CREATE TEMP TABLE stg_dossier (code text, unit_id int, procedure_id int, month date, modified bigint, flags smallint) ON COMMIT DROP`);
+    await tx.query(
+      `CREATE TEMP TABLE stg_dossier (code text, unit_id int, procedure_id int, month date, modified bigint, flags smallint, received_on date, due_on date, resolved_on date) ON COMMIT DROP`,
+    );
     return new DossierStage(host, resolver, units, procedures, partition, sourceId, empty, full);
   }
 
@@ -120,11 +122,13 @@ export class DossierStage {
   }
 
   /**
-   * One dossier: its number, unit code (read at the receipt day), procedure code, receipt day as
-   * yyyymmdd, last modification as yyyyMMddHHmmss, and DossierFlag bits. A dossier whose codes do
-   * not resolve is a problem of the run (reported at the next flush, with why).
+   * One dossier: its number, unit code (read at the receipt day), procedure code, its days as
+   * yyyymmdd in Asia/Ho_Chi_Minh (received; due and resolved, or null), last modification as
+   * yyyyMMddHHmmss, and DossierFlag bits. The days are valid calendar days (the connector checks
+   * them). A dossier whose codes do not resolve is a problem of the run (reported at the next
+   * flush, with why).
    */
-  add(code: string, unitCode: string, procedureCode: string, receivedDay: number, modified: string, flags: number): void {
+  add(code: string, unitCode: string, procedureCode: string, receivedDay: number, dueDay: number | null, resolvedDay: number | null, modified: string, flags: number): void {
     const unit = this.units.atDay(unitCode, receivedDay);
     if (unit === undefined) return this.miss(code, unitCode, receivedDay);
     const procedure = this.procedures.get(procedureCode);
@@ -138,7 +142,8 @@ export class DossierStage {
       rows.int(this.sourceId).tab();
       this.direct += 1;
     } else this.staged += 1;
-    rows.text(code).tab().int(unit).tab().int(procedure).tab().monthOf(receivedDay).tab().ascii(modified).tab().int(flags).end();
+    rows.text(code).tab().int(unit).tab().int(procedure).tab().monthOf(receivedDay).tab().ascii(modified).tab().int(flags).tab();
+    rows.day(receivedDay).tab().dayOrNull(dueDay).tab().dayOrNull(resolvedDay).end();
   }
 
   private miss(code: string, unitCode: string, day: number): void {
@@ -208,7 +213,8 @@ export class DossierStage {
     // A first load COPYed into a bare partition: its unique index is built now, in one sorted pass.
     await tx.query(`CREATE UNIQUE INDEX IF NOT EXISTS ${partition}_code ON ${partition} (code)`);
 
-    // Staged dossiers: keep each one's latest version; note the groups they leave and enter.
+    // Staged dossiers: keep each one's latest version; note the groups they leave and enter (a
+    // change of days alone leaves the monthly statistics as they were: no group to recompute).
     const touched = this.firstLoad || this.full ? null : 'feed_touched';
     if (this.staged > 0) {
       await tx.query(`CREATE TEMP TABLE stg_latest ON COMMIT DROP AS SELECT DISTINCT ON (code) * FROM stg_dossier ORDER BY code, modified DESC`);
@@ -225,10 +231,10 @@ export class DossierStage {
       await tx.query(
         `INSERT INTO ${partition} (${DOSSIER_COLUMNS}) SELECT $1::int, ${STAGED_COLUMNS} FROM stg_latest
          ON CONFLICT (code) DO UPDATE SET unit_id = excluded.unit_id, procedure_id = excluded.procedure_id, month = excluded.month,
-           modified = excluded.modified, flags = excluded.flags
+           modified = excluded.modified, flags = excluded.flags, received_on = excluded.received_on, due_on = excluded.due_on, resolved_on = excluded.resolved_on
          WHERE ${partition}.modified <= excluded.modified
-           AND (${partition}.unit_id, ${partition}.procedure_id, ${partition}.month, ${partition}.flags)
-               IS DISTINCT FROM (excluded.unit_id, excluded.procedure_id, excluded.month, excluded.flags)`,
+           AND (${partition}.unit_id, ${partition}.procedure_id, ${partition}.month, ${partition}.flags, ${partition}.received_on, ${partition}.due_on, ${partition}.resolved_on)
+               IS DISTINCT FROM (excluded.unit_id, excluded.procedure_id, excluded.month, excluded.flags, excluded.received_on, excluded.due_on, excluded.resolved_on)`,
         [this.sourceId],
       );
     }

@@ -21,12 +21,14 @@ export type FaultKind =
   | 'repeat-page'
   /** Serve normally, then correct one resolved dossier of the page (feed only). */
   | 'correction'
+  /** 200 with one record of the page (the middle one) carrying a wrong value in `field` (feed only). */
+  | 'bad-value'
   /** 401 as if the token had expired. */
   | 'unauthorized'
   /** Destroy the connection without answering. */
   | 'reset';
 
-export const FAULT_KINDS: readonly FaultKind[] = ['timeout', 'status', 'malformed-json', 'truncated-csv', 'repeat-page', 'correction', 'unauthorized', 'reset'];
+export const FAULT_KINDS: readonly FaultKind[] = ['timeout', 'status', 'malformed-json', 'truncated-csv', 'repeat-page', 'correction', 'bad-value', 'unauthorized', 'reset'];
 
 export interface FaultSpec {
   readonly kind: FaultKind;
@@ -44,6 +46,9 @@ export interface FaultSpec {
   readonly hangMs?: number;
   /** For `correction`: what to change (default: chosen per dossier). */
   readonly correctionKind?: CorrectionKind;
+  /** For `bad-value`: the record's field to spoil (e.g. `NgayHenTra`) and the value it gets (any JSON value). */
+  readonly field?: string;
+  readonly value?: unknown;
 }
 
 export interface FaultState {
@@ -90,6 +95,7 @@ export function parseFaultSpec(input: unknown): FaultSpec {
   if (o.correctionKind !== undefined && !CORRECTION_KINDS.includes(o.correctionKind as CorrectionKind)) {
     throw new Error(`correctionKind must be one of ${CORRECTION_KINDS.join(', ')}`);
   }
+  if (kind === 'bad-value' && (typeof o.field !== 'string' || o.field === '' || !('value' in o))) throw new Error('bad-value needs a field (a record field name) and a value');
   const times = nonNegativeInt(o.times, 'times', 1);
   if (times < 1) throw new Error('times must be >= 1');
   return {
@@ -101,6 +107,7 @@ export function parseFaultSpec(input: unknown): FaultSpec {
     status,
     hangMs: o.hangMs === undefined ? undefined : nonNegativeInt(o.hangMs, 'hangMs', 0),
     correctionKind: o.correctionKind as CorrectionKind | undefined,
+    ...(kind === 'bad-value' ? { field: o.field as string, value: o.value } : {}),
   };
 }
 

@@ -53,6 +53,17 @@ export function truncateJson(body: Buffer): Buffer {
   return body.subarray(0, Math.min(body.length - 1, Math.max(1, Math.floor(body.length * 0.6))));
 }
 
+/**
+ * A feed page with its middle record's `field` set to `value` (the rest byte for byte as parsed
+ * and written again); a body without a record list is served unchanged.
+ */
+export function spoilRecord(body: Buffer, field: string, value: unknown): Buffer {
+  const page = JSON.parse(body.toString('utf8')) as { content?: Record<string, unknown>[] };
+  if (!Array.isArray(page.content) || page.content.length === 0) return body;
+  page.content[Math.floor(page.content.length / 2)][field] = value;
+  return Buffer.from(JSON.stringify(page), 'utf8');
+}
+
 /** A CSV body cut halfway through its middle data row. */
 export function truncateCsv(body: Buffer): Buffer {
   const lineStarts: number[] = [0];
@@ -249,6 +260,11 @@ export class SimulatorServer {
         const r = this.normal(route, params, req);
         this.send(res, r);
         this.correctFromPage(r, fault, spec);
+        return;
+      }
+      case 'bad-value': {
+        const r = this.normal(route, params, req);
+        this.send(res, r.status === 200 ? { status: 200, headers: r.headers, body: spoilRecord(r.body, spec.field as string, spec.value) } : r);
         return;
       }
     }

@@ -138,6 +138,19 @@ describe('faults on demand', () => {
     expect(differing.map((r) => r.procedureCode)).toEqual([original?.MaTTHC]);
   });
 
+  it('bad-value: the page as served, but its middle record carries the given value in the field', async () => {
+    const full = (await (await fetch(feedUrl(), auth())).json()) as { content: Record<string, unknown>[] };
+    sim.faults.add({ kind: 'bad-value', pathPrefix: '/igate/80/api/dossiers', field: 'NgayHenTra', value: '20251345170000' });
+    const res = await fetch(feedUrl(), auth());
+    expect(res.status).toBe(200);
+    const spoiled = (await res.json()) as { content: Record<string, unknown>[] };
+    expect(spoiled.content).toHaveLength(20);
+    expect(spoiled.content[10]).toEqual({ ...full.content[10], NgayHenTra: '20251345170000' });
+    expect(spoiled).toEqual({ ...full, content: full.content.map((d, k) => (k === 10 ? spoiled.content[10] : d)) });
+    // A field and a value are required.
+    expect(() => sim.faults.add({ kind: 'bad-value', field: 'NgayHenTra' })).toThrow('bad-value needs a field (a record field name) and a value');
+  });
+
   it('unauthorized and reset', async () => {
     sim.faults.add({ kind: 'unauthorized', pathPrefix: '/igate/80/api/dossiers' });
     expect((await fetch(feedUrl(), auth())).status).toBe(401);

@@ -94,34 +94,57 @@ export async function provinceTotal(db: Database, province: string, column = 're
 
 export type GroupCounts = [received: number, online: number, postal: number, onTime: number, late: number, fee: number, paid: number, synced: number];
 
-/** The monthly statistics a province's feed implies right now, drained independently: "unit|procedure|YYYY-MM" → counts. */
-export async function feedTruth(sim: RunningSimulator, province: string): Promise<Map<string, GroupCounts>> {
+/** A feed record as the simulator serves it (the fields the tests read). */
+export interface FeedRecord {
+  MaHoSo: string;
+  MaDonVi: string;
+  MaTTHC: string;
+  NgayTiepNhan: string;
+  NgayHenTra: string;
+  NgayTra: string | null;
+  NgayCapNhat: string;
+  HinhThuc: number;
+  TrangThaiHoSo: number;
+  PhiLePhi: number;
+  ThanhToanTrucTuyen: number;
+  DongBoDVCQG: number;
+}
+
+/** Every dossier a province's feed serves right now, drained over HTTP independently of the connector. */
+export async function feedDossiers(sim: RunningSimulator, province: string): Promise<FeedRecord[]> {
   const tokenRes = await fetch(`${sim.url}/igate/${province}/oauth/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ client_id: 'sim-client', client_secret: 'sim-secret' }),
   });
   const token = ((await tokenRes.json()) as { access_token: string }).access_token;
-  const out = new Map<string, GroupCounts>();
+  const out: FeedRecord[] = [];
   let cursor: string | null = null;
   for (;;) {
     const res = await fetch(`${sim.url}/igate/${province}/api/dossiers?size=5000${cursor ? `&cursor=${cursor}` : ''}`, { headers: { authorization: `Bearer ${token}` } });
-    const page = (await res.json()) as { content: Record<string, never>[]; nextCursor: string | null };
-    for (const d of page.content as unknown as { MaDonVi: string; MaTTHC: string; NgayTiepNhan: string; HinhThuc: number; TrangThaiHoSo: number; NgayTra: string | null; NgayHenTra: string; PhiLePhi: number; ThanhToanTrucTuyen: number; DongBoDVCQG: number }[]) {
-      const key = `${d.MaDonVi}|${d.MaTTHC}|${d.NgayTiepNhan.slice(0, 4)}-${d.NgayTiepNhan.slice(4, 6)}`;
-      const c = out.get(key) ?? [0, 0, 0, 0, 0, 0, 0, 0];
-      c[0]++;
-      if (d.HinhThuc === 2) c[1]++;
-      if (d.HinhThuc === 3) c[2]++;
-      if (d.TrangThaiHoSo === 4) c[d.NgayTra! <= d.NgayHenTra ? 3 : 4]++;
-      if (d.PhiLePhi > 0) c[5]++;
-      c[6] += d.ThanhToanTrucTuyen;
-      c[7] += d.DongBoDVCQG;
-      out.set(key, c);
-    }
+    const page = (await res.json()) as { content: FeedRecord[]; nextCursor: string | null };
+    out.push(...page.content);
     cursor = page.nextCursor;
     if (page.content.length < 5000) return out;
   }
+}
+
+/** The monthly statistics a province's feed implies right now, drained independently: "unit|procedure|YYYY-MM" → counts. */
+export async function feedTruth(sim: RunningSimulator, province: string): Promise<Map<string, GroupCounts>> {
+  const out = new Map<string, GroupCounts>();
+  for (const d of await feedDossiers(sim, province)) {
+    const key = `${d.MaDonVi}|${d.MaTTHC}|${d.NgayTiepNhan.slice(0, 4)}-${d.NgayTiepNhan.slice(4, 6)}`;
+    const c = out.get(key) ?? [0, 0, 0, 0, 0, 0, 0, 0];
+    c[0]++;
+    if (d.HinhThuc === 2) c[1]++;
+    if (d.HinhThuc === 3) c[2]++;
+    if (d.TrangThaiHoSo === 4) c[d.NgayTra! <= d.NgayHenTra ? 3 : 4]++;
+    if (d.PhiLePhi > 0) c[5]++;
+    c[6] += d.ThanhToanTrucTuyen;
+    c[7] += d.DongBoDVCQG;
+    out.set(key, c);
+  }
+  return out;
 }
 
 /** The gateway's monthly statistics for the units holding a province code (and their communes), keyed like feedTruth. */
