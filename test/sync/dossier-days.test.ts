@@ -1,5 +1,6 @@
 import { factCounts } from '../support/harness';
-import { factDigest, feedDossiers, FeedRecord, sourceId, sourceRow, syncWorld, SyncWorld } from './helpers';
+import type { DossierRecord } from '../../src/simulator/dossier.generator';
+import { factDigest, feedDossiers, sourceId, sourceRow, syncWorld, SyncWorld } from './helpers';
 
 /**
  * The dossier store's days (Migration20261218000000_dossier_days): received_on, due_on and
@@ -31,7 +32,7 @@ describe('dossier days', () => {
   };
   /** What the feed's record says, read with string slicing (the connector reads digits). */
   const day = (t: string | null) => (t === null ? null : `${t.slice(0, 4)}-${t.slice(4, 6)}-${t.slice(6, 8)}`);
-  const feedDays = (d: FeedRecord): Days => ({ received_on: day(d.NgayTiepNhan), due_on: day(d.NgayHenTra), resolved_on: d.TrangThaiHoSo === 4 ? day(d.NgayTra) : null });
+  const feedDays = (d: DossierRecord): Days => ({ received_on: day(d.NgayTiepNhan), due_on: day(d.NgayHenTra), resolved_on: d.TrangThaiHoSo === 4 ? day(d.NgayTra) : null });
   const byCode = async (province: string) => new Map((await feedDossiers(w.sim, province)).map((d) => [d.MaHoSo, d]));
 
   it('stores each dossier\'s receipt, due and resolution days, local days as the feed gives them (first load: direct COPY)', async () => {

@@ -5,6 +5,7 @@ import { createLogger } from '../../src/server/logger';
 import { createSchema } from '../../src/server/schema';
 import { ServiceRegistry } from '../../src/server/service.registry';
 import { RunningSimulator, SimulatorOptions, startSimulator } from '../../src/simulator';
+import type { DossierRecord } from '../../src/simulator/dossier.generator';
 import { applyRegistry, parseRegistry, RegistryEntry, resolveSources, ResolvedSource } from '../../src/sources/source-registry.service';
 import { SyncService } from '../../src/sync/sync.service';
 import { createTestDatabase } from '../support/harness';
@@ -94,35 +95,19 @@ export async function provinceTotal(db: Database, province: string, column = 're
 
 export type GroupCounts = [received: number, online: number, postal: number, onTime: number, late: number, fee: number, paid: number, synced: number];
 
-/** A feed record as the simulator serves it (the fields the tests read). */
-export interface FeedRecord {
-  MaHoSo: string;
-  MaDonVi: string;
-  MaTTHC: string;
-  NgayTiepNhan: string;
-  NgayHenTra: string;
-  NgayTra: string | null;
-  NgayCapNhat: string;
-  HinhThuc: number;
-  TrangThaiHoSo: number;
-  PhiLePhi: number;
-  ThanhToanTrucTuyen: number;
-  DongBoDVCQG: number;
-}
-
 /** Every dossier a province's feed serves right now, drained over HTTP independently of the connector. */
-export async function feedDossiers(sim: RunningSimulator, province: string): Promise<FeedRecord[]> {
+export async function feedDossiers(sim: RunningSimulator, province: string): Promise<DossierRecord[]> {
   const tokenRes = await fetch(`${sim.url}/igate/${province}/oauth/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ client_id: 'sim-client', client_secret: 'sim-secret' }),
   });
   const token = ((await tokenRes.json()) as { access_token: string }).access_token;
-  const out: FeedRecord[] = [];
+  const out: DossierRecord[] = [];
   let cursor: string | null = null;
   for (;;) {
     const res = await fetch(`${sim.url}/igate/${province}/api/dossiers?size=5000${cursor ? `&cursor=${cursor}` : ''}`, { headers: { authorization: `Bearer ${token}` } });
-    const page = (await res.json()) as { content: FeedRecord[]; nextCursor: string | null };
+    const page = (await res.json()) as { content: DossierRecord[]; nextCursor: string | null };
     out.push(...page.content);
     cursor = page.nextCursor;
     if (page.content.length < 5000) return out;
