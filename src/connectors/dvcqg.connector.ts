@@ -3,6 +3,7 @@ import { currentMonth } from '../common/calendar';
 import { Connector, ConnectorContext, ConnectorResult, intOption, monthIndex, monthLabel, orderedPool, stringOption } from './connector';
 import { TransientError } from './http.client';
 import { syncPublishedReports } from './dvcqg-published.connector';
+import { syncIndexScores } from './dvcqg-index766.connector';
 
 /** The agency fields every national-portal row starts with (docs/simulator.md, DVCQG). */
 interface AgencyRow {
@@ -49,11 +50,13 @@ interface Envelope<T> {
   data: { currentPage?: number; totalPages?: number; items: T[]; period?: { timeType: string; year: number; month?: number } };
 }
 
-export type DvcqgPart = 'catalogue' | 'levels' | 'filings' | 'plans' | 'published';
+export const DVCQG_PARTS = ['catalogue', 'levels', 'filings', 'plans', 'published', 'index766'] as const;
+export type DvcqgPart = (typeof DVCQG_PARTS)[number];
 /**
  * The parts synced when a source lists none. The portal's published figures ('published', its
- * monthly reports) are asked for by name (config/sources.json does): each report costs the portal
- * what a month of dossier-processing does, so a source that only wants the detail is not slowed.
+ * monthly reports; 'index766', its Decision 766 scores) are asked for by name (config/sources.json
+ * does): each report costs the portal what a month of dossier-processing does, and the scores a
+ * month, a quarter and a year of it, so a source that only wants the detail is not slowed.
  */
 const DEFAULT_PARTS: DvcqgPart[] = ['catalogue', 'levels', 'filings', 'plans'];
 
@@ -85,7 +88,7 @@ export class DvcqgConnector implements Connector {
     const roots: (string | undefined)[] = source.units.includes('*') ? [undefined] : source.units;
     const token = ctx.credential('token');
     const headers = () => ({ authorization: `Bearer ${token}`, accept: 'application/json', 'content-type': 'application/json' });
-    const state = { ...ctx.state } as { levelsThrough?: string; filingsThrough?: string; publishedThrough?: string };
+    const state = { ...ctx.state } as { levelsThrough?: string; filingsThrough?: string; publishedThrough?: string; index766Through?: string };
     const detail: Record<string, number> = {};
 
     const page = <T>(url: string, label: string, body: Record<string, unknown> | undefined, check: (e: Envelope<T>) => void) =>
@@ -232,6 +235,11 @@ export class DvcqgConnector implements Connector {
       const r = await syncPublishedReports(ctx, { from: stringOption(opts, 'publishedFrom', from), lookback, headers, through: state.publishedThrough });
       if (r.through !== undefined) state.publishedThrough = r.through;
       detail.publishedIndicators = r.staged;
+    }
+    if (parts.includes('index766')) {
+      const r = await syncIndexScores(ctx, { from: stringOption(opts, 'index766From', from), lookback, pageSize, headers, through: state.index766Through });
+      if (r.through !== undefined) state.index766Through = r.through;
+      detail.publishedIndexScores = r.staged;
     }
     return { state, detail };
   }

@@ -6,57 +6,23 @@ import { AggregateInput, MAX_ROW_LIMIT } from '../aggregates/aggregate.inputs';
 import { AggregateService, toSpec } from '../aggregates/aggregate.service';
 import { MeasureValue, UnitRef } from '../aggregates/aggregate.types';
 import { AggregateDimension as D, LevelView, UnitView } from '../aggregates/dimensions';
-import { AggregateMeasure, MEASURES } from '../aggregates/measures';
+import { AggregateMeasure } from '../aggregates/measures';
 import { Source } from '../provenance/source.entity';
-import { readJson } from '../reference/reference-data.service';
 import { UnitKind } from '../units/unit.entity';
 import { parsePublishedPeriod, publishedLabel } from '../published/published-period';
 import { PublishedGrain } from '../published/published.types';
+import { CriterionSource, loadIndex766Weights, TOTAL_COMPONENT } from './index766-weights';
 import { ComponentStatus, Index766, Index766Criterion, Index766Group, Index766Unit, Index766Unsupported } from './index766.types';
 
-/** A criterion's rate: one of the engine's ratio measures, or a ratio of two count measures. */
-type CriterionSource = { measure: string } | { numerator: string; denominator: string };
-
-export interface CriterionWeight {
-  code: string; name: string; maxPoints: number; pointsConfirmed: boolean; rule: 'linear';
-  source: CriterionSource | null; notSupported?: string;
-}
-export interface GroupWeight { code: string; name: string; nameEn: string; maxPoints: number; criteria: CriterionWeight[] }
-export interface Index766Weights { decision: { number: string; date: string }; groups: GroupWeight[] }
+export { loadIndex766Weights } from './index766-weights';
+export type { CriterionWeight, GroupWeight, Index766Weights } from './index766-weights';
 
 const TIERS: readonly UnitKind[] = [UnitKind.PROVINCE, UnitKind.MINISTRY];
-const MEASURE_VALUES = new Set<string>(Object.values(AggregateMeasure));
-
-/**
- * The weights of data/reference/index-766.json, checked: every group's criteria add up to its
- * maximum, the groups to 100, each criterion has a known rule and either a source of the engine's
- * measures or the reason it is not supported. Read on each call (a few kilobytes): a revision of
- * the file needs no code and no restart.
- */
-export function loadIndex766Weights(file = 'index-766.json'): Index766Weights {
-  const w = readJson<Index766Weights>(file);
-  const bad: string[] = [];
-  let total = 0;
-  for (const g of w.groups) {
-    total += g.maxPoints;
-    const sum = g.criteria.reduce((s, c) => s + c.maxPoints, 0);
-    if (Math.abs(sum - g.maxPoints) > 1e-9) bad.push(`group ${g.code}: criteria add up to ${sum}, not ${g.maxPoints}`);
-    for (const c of g.criteria) {
-      if (c.rule !== 'linear') bad.push(`criterion ${c.code}: unknown rule ${String(c.rule)}`);
-      if (c.source === null && !c.notSupported) bad.push(`criterion ${c.code}: no source and no notSupported reason`);
-      const names = c.source === null ? [] : 'measure' in c.source ? [c.source.measure] : [c.source.numerator, c.source.denominator];
-      for (const m of names) if (!MEASURE_VALUES.has(m)) bad.push(`criterion ${c.code}: unknown measure ${m}`);
-      if (c.source && 'measure' in c.source && MEASURE_VALUES.has(c.source.measure) && !MEASURES[c.source.measure as AggregateMeasure].denominator) {
-        bad.push(`criterion ${c.code}: ${c.source.measure} is not a ratio`);
-      }
-    }
-  }
-  if (Math.abs(total - 100) > 1e-9) bad.push(`groups add up to ${total}, not 100`);
-  if (bad.length > 0) throw new Error(`data/reference/${file}: ${bad.join('; ')}`);
-  return w;
-}
 
 const round2 = (x: number) => Math.round(x * 100) / 100;
+
+/** published − computed in points, exact: both are whole hundredths (numeric(6,2) as text; computed points rounded to 2 decimals). */
+const minus = (published: string, computed: number) => (Math.round(Number(published) * 100) - Math.round(computed * 100)) / 100;
 
 /** The criterion's rate from a row's measures: the ratio measure's parts, or numerator count over denominator count. */
 function rateOf(source: CriterionSource, values: Map<string, MeasureValue>): { rate: number | null; numerator: number; denominator: number } {
@@ -112,9 +78,10 @@ export class Index766Service {
           return { ...base, status: ComponentStatus.COMPUTED, reason: null, ...r, points: round2(r.rate * c.maxPoints) };
         });
         const computed = scored.filter((c) => c.status === ComponentStatus.COMPUTED);
+        const coveredMaxPoints = computed.reduce((s, c) => s + c.maxPoints, 0);
         return {
-          code: g.code, name: g.name, maxPoints: g.maxPoints, criteria: scored, publishedPoints: null,
-          points: round2(computed.reduce((s, c) => s + c.points!, 0)), coveredMaxPoints: computed.reduce((s, c) => s + c.maxPoints, 0),
+          code: g.code, name: g.name, maxPoints: g.maxPoints, criteria: scored, publishedPoints: null, differencePoints: null,
+          points: round2(computed.reduce((s, c) => s + c.points!, 0)), coveredMaxPoints, fullyComputed: coveredMaxPoints === g.maxPoints,
         };
       });
       return {
@@ -155,11 +122,12 @@ export class Index766Service {
     for (const u of units) {
       const mine = byUnit.get(u.unit.id);
       if (!mine) continue;
-      const total = mine.find((r) => r.component === 'total');
-      if (total) u.published = { total: Number(total.points), rank: total.rank, source: sources.get(total.source_id)! };
+      const total = mine.find((r) => r.component === TOTAL_COMPONENT);
+      if (total) u.published = { total: Number(total.points), rank: total.rank, differencePoints: minus(total.points, u.total), source: sources.get(total.source_id)! };
       for (const g of u.groups) {
         const hit = mine.find((r) => r.component === g.code);
         g.publishedPoints = hit ? Number(hit.points) : null;
+        g.differencePoints = hit ? minus(hit.points, g.points) : null;
       }
     }
   }

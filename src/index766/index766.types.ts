@@ -42,13 +42,23 @@ export class Index766Group {
   @Field(() => Float, { description: 'The maximum of its COMPUTED criteria: what `points` is out of.' }) coveredMaxPoints!: number;
   @Field(() => [Index766Criterion]) criteria!: Index766Criterion[];
   @Field(() => Float, { nullable: true, description: 'The national portal\'s published score of the group for the unit and period; null when none was synced.' }) publishedPoints!: number | null;
+  @Field(() => Float, {
+    nullable: true,
+    description: 'publishedPoints − points, exact (in hundredths of a point); null without a published score. Where the group is not fullyComputed it '
+      + 'includes the published points of the criteria the gateway cannot compute, so only a fullyComputed group\'s difference is a discrepancy.',
+  }) differencePoints!: number | null;
+  @Field({ description: 'Whether the gateway computes every criterion of the group (coveredMaxPoints = maxPoints): its points then compare with the portal\'s like for like.' }) fullyComputed!: boolean;
 }
 
 @ObjectType({ simpleResolvers: true, description: 'The national portal\'s own published 766 score of a unit for the period (synced by the DVCQG connector, part index766).' })
 export class Index766Published {
-  @Field(() => Float) total!: number;
-  @Field(() => Int, { nullable: true, description: 'The portal\'s rank of the unit among its tier.' }) rank!: number | null;
-  @Field(() => Source) source!: Source;
+  @Field(() => Float, { description: 'The portal\'s total, of 100.' }) total!: number;
+  @Field(() => Int, { nullable: true, description: 'The portal\'s rank of the unit among its tier, beside the computed `rank` of the unit.' }) rank!: number | null;
+  @Field(() => Float, {
+    description: 'total − the unit\'s computed total, exact (in hundredths of a point). The computed total covers coveredMaxPoints of the 100, so this '
+      + 'includes the portal\'s points of every criterion the gateway cannot compute; the groups\' differencePoints say where the figures disagree.',
+  }) differencePoints!: number;
+  @Field(() => Source, { description: 'The source the published score was synced or pushed from.' }) source!: Source;
 }
 
 @ObjectType({ simpleResolvers: true, description: 'A province or ministry on the Decision 766 index for a period.' })

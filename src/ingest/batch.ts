@@ -74,6 +74,24 @@ export interface PublishedIndicatorRow {
   documentUrl?: string | null;
 }
 
+/**
+ * A Decision 766 score the national portal published (docs/index-766.md): a province's or
+ * ministry's points in one component of the index (a group, or the total) for a period, and the
+ * rank the portal gave it.
+ */
+export interface PublishedIndexScoreRow {
+  /** Unit code (a province or a ministry), read on the period's first day. */
+  unit: string;
+  /** YYYY-MM, YYYY-Qn or YYYY. */
+  period: string;
+  /** A group's code in data/reference/index-766.json (transparency, progress, ...) or "total". */
+  component: string;
+  /** Points, from 0 to the component's maximum (the group's; 100 for the total), at most 2 decimals. */
+  points: number;
+  /** The portal's rank of the unit among its tier for this component (1 = highest); usually given with the total. */
+  rank?: number | null;
+}
+
 export interface Batch {
   sectors?: SectorRow[];
   procedures?: ProcedureRow[];
@@ -81,9 +99,10 @@ export interface Batch {
   filings?: FilingRow[];
   plans?: PlanRow[];
   publishedIndicators?: PublishedIndicatorRow[];
+  publishedIndexScores?: PublishedIndexScoreRow[];
 }
 
-export const SECTIONS = ['sectors', 'procedures', 'services', 'filings', 'plans', 'publishedIndicators'] as const;
+export const SECTIONS = ['sectors', 'procedures', 'services', 'filings', 'plans', 'publishedIndicators', 'publishedIndexScores'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export const FILING_COUNTS = [

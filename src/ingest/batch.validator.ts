@@ -4,8 +4,9 @@ import { FieldProblem } from '../common/errors';
 import { LEVELS, LevelTaxonomy } from '../services/service-level.entity';
 import { ProcedureTier } from '../procedures/procedure.entity';
 import { Indicator } from '../plans/target.entity';
-import { parsePublishedPeriod, PUBLISHABLE_INDICATORS, publishedDating } from '../published/published-period';
-import { Batch, batchSize, FILING_COUNTS, PublishedIndicatorRow, SECTIONS } from './batch';
+import { parsePublishedPeriod, PUBLISHABLE_INDICATORS, publishedDating, PublishedPeriod } from '../published/published-period';
+import { Index766Weights, loadIndex766Weights, scoreComponents } from '../index766/index766-weights';
+import { Batch, batchSize, FILING_COUNTS, PublishedIndexScoreRow, PublishedIndicatorRow, SECTIONS } from './batch';
 import { ProblemList } from './ingest-problems';
 
 export { MAX_PROBLEMS } from './ingest-problems';
@@ -213,6 +214,12 @@ export function validateBatch(batch: unknown, limits: ValidationLimits): Validat
   duplicates(p, 'publishedIndicators', typed.publishedIndicators ?? [], (r) =>
     (isRecord(r) ? `${r.unit}/${r.indicator}/${r.period ?? r.date}/${r.documentNumber}` : undefined));
 
+  if (typed.publishedIndexScores?.length) {
+    const weights = loadIndex766Weights();
+    typed.publishedIndexScores.forEach((r, i) => publishedIndexScore(p, `publishedIndexScores[${i}]`, r, years, thisMonth, weights));
+    duplicates(p, 'publishedIndexScores', typed.publishedIndexScores, (r) => (isRecord(r) ? `${r.unit}/${r.period}/${r.component}` : undefined));
+  }
+
   return { problems: p.list, total: p.total, badRows: p.rows };
 }
 
@@ -231,17 +238,7 @@ function publishedIndicator(p: Problems, at: string, r: PublishedIndicatorRow, y
   let start: string | undefined;
   if (dating === 'period') {
     if (r.date !== undefined && r.date !== null) p.add(`${at}.date`, `${r.indicator} is published for a period (a flow): give period, not date`);
-    if (r.period === undefined || r.period === null || r.period === '') p.add(`${at}.period`, 'is required: YYYY-MM, YYYY-Qn or YYYY');
-    else {
-      const period = typeof r.period === 'string' ? parsePublishedPeriod(r.period) : undefined;
-      if (!period) p.add(`${at}.period`, `must be a month YYYY-MM, a quarter YYYY-Qn or a year YYYY, got ${JSON.stringify(r.period)}`);
-      else {
-        const bad = yearProblem(yearOf(period.start), years);
-        if (bad) p.add(`${at}.period`, bad);
-        else if (isFutureMonth(period.start.slice(0, 7), thisMonth)) p.add(`${at}.period`, `${r.period} has not begun yet (Asia/Ho_Chi_Minh)`);
-        else start = period.start;
-      }
-    }
+    start = publishedPeriod(p, `${at}.period`, r.period, years, thisMonth)?.start;
   } else if (dating === 'date') {
     if (r.period !== undefined && r.period !== null) p.add(`${at}.period`, `${r.indicator} is published on a date (a stock): give date, not period`);
     if (r.date === undefined || r.date === null || r.date === '') p.add(`${at}.date`, 'is required: YYYY-MM-DD');
@@ -263,6 +260,39 @@ function publishedIndicator(p: Problems, at: string, r: PublishedIndicatorRow, y
   text(p, `${at}.documentTitle`, r.documentTitle, 2000, false);
   if (text(p, `${at}.documentUrl`, r.documentUrl, 2000, false) && typeof r.documentUrl === 'string' && r.documentUrl !== '' && !URL_TEXT.test(r.documentUrl)) {
     p.add(`${at}.documentUrl`, 'must be an http:// or https:// address');
+  }
+}
+
+/** A published figure's period (YYYY-MM, YYYY-Qn, YYYY): required, real, in the year range, begun (Asia/Ho_Chi_Minh). */
+function publishedPeriod(p: Problems, at: string, v: unknown, years: YearRange, thisMonth: string): PublishedPeriod | undefined {
+  if (v === undefined || v === null || v === '') return p.add(at, 'is required: YYYY-MM, YYYY-Qn or YYYY'), undefined;
+  const period = typeof v === 'string' ? parsePublishedPeriod(v) : undefined;
+  if (!period) return p.add(at, `must be a month YYYY-MM, a quarter YYYY-Qn or a year YYYY, got ${JSON.stringify(v)}`), undefined;
+  const bad = yearProblem(yearOf(period.start), years);
+  if (bad) return p.add(at, bad), undefined;
+  if (isFutureMonth(period.start.slice(0, 7), thisMonth)) return p.add(at, `${period.label} has not begun yet (Asia/Ho_Chi_Minh)`), undefined;
+  return period;
+}
+
+/**
+ * A published Decision 766 score: a period from the decision on, a component of the index (a
+ * group of data/reference/index-766.json or the total), points within its maximum (2 decimals,
+ * as the portal prints them), and an optional rank (a whole number from 1).
+ */
+function publishedIndexScore(p: Problems, at: string, r: PublishedIndexScoreRow, years: YearRange, thisMonth: string, weights: Index766Weights): void {
+  if (!isObject(p, at, r)) return;
+  text(p, `${at}.unit`, r.unit, 32);
+  const period = publishedPeriod(p, `${at}.period`, r.period, years, thisMonth);
+  const from = `${weights.decision.date.slice(0, 7)}-01`;
+  if (period && period.start < from) p.add(`${at}.period`, `the index exists from Decision ${weights.decision.number} of ${weights.decision.date}: ${period.label} begins before it`);
+  const components = scoreComponents(weights);
+  const max = typeof r.component === 'string' ? components.get(r.component) : undefined;
+  if (max === undefined) p.add(`${at}.component`, `must be one of ${[...components.keys()].join(', ')}, got ${JSON.stringify(r.component)}`);
+  if (typeof r.points !== 'number' || !Number.isFinite(r.points)) p.add(`${at}.points`, `must be a number, got ${JSON.stringify(r.points)}`);
+  else if (r.points < 0 || (max !== undefined && r.points > max)) p.add(`${at}.points`, `must be from 0 to ${max ?? 100} (the ${r.component} maximum), got ${r.points}`);
+  else if (Math.abs(Math.round(r.points * 100) - r.points * 100) > 1e-6) p.add(`${at}.points`, `has more than 2 decimals: ${r.points}`);
+  if (r.rank !== undefined && r.rank !== null && (typeof r.rank !== 'number' || !Number.isInteger(r.rank) || r.rank < 1 || r.rank > 10_000)) {
+    p.add(`${at}.rank`, `must be a whole number from 1, got ${JSON.stringify(r.rank)}`);
   }
 }
 

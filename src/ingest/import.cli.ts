@@ -54,7 +54,7 @@ function report(result: IngestResult | SessionResult): void {
   console.log(`run ${result.runId}: read ${result.rowsRead} rows, wrote ${result.rowsWritten}`);
   console.log(`  sectors: ${result.sectors}, procedures: ${result.procedures}`);
   console.log(`  ${s('services', result.services)}\n  ${s('filings', result.filings)}\n  ${s('plans', result.plans)}`);
-  console.log(`  ${s('published indicators', result.publishedIndicators)}`);
+  console.log(`  ${s('published indicators', result.publishedIndicators)}\n  ${s('published 766 scores', result.publishedIndexScores)}`);
 }
 
 /**

@@ -7,7 +7,8 @@ import type { Metrics } from '../observability/metrics';
 import { currentBackend } from '../provenance/abandoned-run.service';
 import { parsePublishedPeriod } from '../published/published-period';
 import { PUBLISHED_INDICATOR_TABLE } from '../published/published-indicator.table';
-import { Batch, batchSize, FilingRow, PlanRow, ProcedureRow, PublishedIndicatorRow, Section, SECTIONS, SectorRow } from './batch';
+import { PUBLISHED_INDEX_SCORE_TABLE } from '../index766/published-index-score.table';
+import { Batch, batchSize, FilingRow, PlanRow, ProcedureRow, PublishedIndexScoreRow, PublishedIndicatorRow, Section, SECTIONS, SectorRow } from './batch';
 import { isDate, validateBatch } from './batch.validator';
 import { CodeResolver, isRestricted, UnitScope } from './code-resolver';
 import { DossierHost, DossierStage } from './dossier-stage';
@@ -55,6 +56,7 @@ export interface SessionResult {
   filings: UpsertCounts;
   plans: UpsertCounts;
   publishedIndicators: UpsertCounts;
+  publishedIndexScores: UpsertCounts;
 }
 
 /**
@@ -78,7 +80,8 @@ const n = (v: unknown) => (v === undefined ? null : v);
 const FILING_COUNT_COLUMNS = ['received_postal', 'resolved_on_time', 'resolved_late', 'with_fee', 'paid_online', 'synced_national'] as const;
 
 /** The fact sections, each with the date its unit code is read at, its stage table and its key (for repeats across chunks). */
-type FactSection = 'services' | 'filings' | 'plans' | 'publishedIndicators';
+type FactSection = 'services' | 'filings' | 'plans' | 'publishedIndicators' | 'publishedIndexScores';
+const FACT_SECTIONS: readonly FactSection[] = ['services', 'filings', 'plans', 'publishedIndicators', 'publishedIndexScores'];
 const FACT_STAGES: Record<FactSection, { table: string; columns: string; key: string; label: string }> = {
   services: {
     table: 'stg_services',
@@ -104,6 +107,12 @@ const FACT_STAGES: Record<FactSection, { table: string; columns: string; key: st
     key: 'unit_id, indicator, period_grain, period_start, document_number',
     label: `(SELECT code FROM unit WHERE id = unit_id) || '/' || indicator || '/' || period_start || '/' || document_number`,
   },
+  publishedIndexScores: {
+    table: 'stg_index_scores',
+    columns: `seq int, ${[...PUBLISHED_INDEX_SCORE_TABLE.keys, ...PUBLISHED_INDEX_SCORE_TABLE.values].map((c) => `${c.column} ${c.type}`).join(', ')}`,
+    key: 'unit_id, period_grain, period_start, component',
+    label: `(SELECT code FROM unit WHERE id = unit_id) || '/' || period_grain || '/' || period_start || '/' || component`,
+  },
 };
 
 /** The date a fact row's unit code is read at (README, interchange format). */
@@ -113,7 +122,17 @@ const factDate: { [S in FactSection]: (r: NonNullable<StagedBatch[S]>[number]) =
   plans: (r) => r.unitAt ?? r.issuedOn ?? r.dueOn ?? `${r.year}-01-01`,
   // A published figure names the unit as it was when its period began (or on its date).
   publishedIndicators: (r) => r.unitAt ?? (r.period ? parsePublishedPeriod(r.period)!.start : r.date!),
+  publishedIndexScores: (r) => r.unitAt ?? parsePublishedPeriod(r.period)!.start,
 };
+
+/** Where each fact table's counts go in the session's result. */
+const RESULT_OF = new Map<FactTable, FactSection>([
+  [SERVICE_LEVEL_TABLE, 'services'], [FILING_TABLE, 'filings'], [PLAN_TABLE, 'plans'],
+  [PUBLISHED_INDICATOR_TABLE, 'publishedIndicators'], [PUBLISHED_INDEX_SCORE_TABLE, 'publishedIndexScores'],
+]);
+const perSection = <T>(make: () => T) => Object.fromEntries(SECTIONS.map((k) => [k, make()])) as Record<Section, T>;
+/** "filings[3]" and the like, in problems: renumbered from a chunk's rows to the session's. */
+const ROW_REF = new RegExp(`\\b(${SECTIONS.join('|')})\\[(\\d+)\\]`, 'g');
 
 /**
  * The ingest core: every source's rows go through here (integrator push, file import, each
@@ -134,10 +153,10 @@ const factDate: { [S in FactSection]: (r: NonNullable<StagedBatch[S]>[number]) =
 export class IngestSession implements DossierHost {
   rowsRead = 0;
   private readonly problems = new ProblemList();
-  private readonly staged: Record<Section, number> = { sectors: 0, procedures: 0, services: 0, filings: 0, plans: 0, publishedIndicators: 0 };
-  private readonly chunks: Record<Section, number> = { sectors: 0, procedures: 0, services: 0, filings: 0, plans: 0, publishedIndicators: 0 };
+  private readonly staged = perSection(() => 0);
+  private readonly chunks = perSection(() => 0);
   private readonly result: Omit<SessionResult, 'runId' | 'rowsRead' | 'rowsWritten'> = {
-    sectors: 0, procedures: 0, services: zero(), filings: zero(), plans: zero(), publishedIndicators: zero(),
+    sectors: 0, procedures: 0, services: zero(), filings: zero(), plans: zero(), publishedIndicators: zero(), publishedIndexScores: zero(),
   };
   private readonly resolver: CodeResolver;
   /** Catalogue codes met so far (repeats across chunks; rows naming a procedure this session brings are not "unknown"). */
@@ -243,7 +262,7 @@ export class IngestSession implements DossierHost {
     }
     const offsets = { ...this.staged };
     const shape = validateBatch(chunk, { maxRows: Number.MAX_SAFE_INTEGER, years: this.opts.years });
-    const shift = (s: string) => s.replace(/\b(sectors|procedures|services|filings|plans|publishedIndicators)\[(\d+)\]/g, (_m, sec: Section, i: string) => `${sec}[${offsets[sec] + Number(i)}]`);
+    const shift = (s: string) => s.replace(ROW_REF, (_m, sec: Section, i: string) => `${sec}[${offsets[sec] + Number(i)}]`);
     for (const p of shape.problems) this.problem(shift(p.field), shift(p.reason));
     this.problems.addUnlisted(shape.total - shape.problems.length);
     if (size === 0 || !isSectionsOnly(chunk)) return;
@@ -256,9 +275,9 @@ export class IngestSession implements DossierHost {
     }
     await this.stageCatalogue(chunk, offsets, bad);
     // Codes of well-formed rows only (a code with a NUL in it cannot even be looked up).
-    await this.resolver.loadUnits(codesOf(chunk, ['services', 'filings', 'plans', 'publishedIndicators'], 'unit', bad));
+    await this.resolver.loadUnits(codesOf(chunk, FACT_SECTIONS, 'unit', bad));
     await this.resolver.loadProcedures(codesOf(chunk, ['services', 'filings'], 'procedure', bad));
-    if (isRestricted(this.opts.scope) && (chunk.services?.length || chunk.filings?.length || chunk.plans?.length || chunk.publishedIndicators?.length)) await this.resolver.loadScope();
+    if (isRestricted(this.opts.scope) && FACT_SECTIONS.some((f) => chunk[f]?.length)) await this.resolver.loadScope();
     const last = !!opts.last;
     await this.stageFacts('services', chunk.services, offsets.services, bad('services'), last, (row, r, unit, proc) =>
       row.push(unit, proc, r.from, r.taxonomy, String(r.level), n(r.integratedNational)));
@@ -273,6 +292,10 @@ export class IngestSession implements DossierHost {
     await this.stageFacts('publishedIndicators', chunk.publishedIndicators, offsets.publishedIndicators, bad('publishedIndicators'), last, (row, r: PublishedIndicatorRow, unit) => {
       const period = r.period ? parsePublishedPeriod(r.period)! : { grain: 'date', start: r.date!, end: r.date! };
       row.push(unit, r.indicator, period.grain, period.start, r.documentNumber, period.end, r.value, r.documentDate, n(r.documentTitle), n(r.documentUrl));
+    });
+    await this.stageFacts('publishedIndexScores', chunk.publishedIndexScores, offsets.publishedIndexScores, bad('publishedIndexScores'), last, (row, r: PublishedIndexScoreRow, unit) => {
+      const period = parsePublishedPeriod(r.period)!;
+      row.push(unit, period.grain, period.start, r.component, period.end, r.points, n(r.rank));
     });
   }
 
@@ -419,9 +442,7 @@ export class IngestSession implements DossierHost {
   async applyFacts(spec: FactTable, tmp: string, keepMissing?: readonly string[]): Promise<UpsertCounts> {
     await this.lockScope();
     const counts = await applyFactStage(this.tx, spec, tmp, this.run, { keepMissing: keepMissing ? [...keepMissing] : undefined });
-    const target = spec === FILING_TABLE ? this.result.filings : spec === PLAN_TABLE ? this.result.plans
-      : spec === PUBLISHED_INDICATOR_TABLE ? this.result.publishedIndicators : this.result.services;
-    add(target, counts);
+    add(this.result[RESULT_OF.get(spec)!], counts);
     return counts;
   }
 
@@ -429,7 +450,7 @@ export class IngestSession implements DossierHost {
   private async applyStaged(): Promise<Record<string, unknown>> {
     if (this.applied) return {};
     this.applied = true;
-    for (const s of ['services', 'filings', 'plans', 'publishedIndicators'] as const) if (this.chunks[s] > 1 && this.created.has(s)) await this.repeats(s);
+    for (const s of FACT_SECTIONS) if (this.chunks[s] > 1 && this.created.has(s)) await this.repeats(s);
     this.assertValid();
     const dossierDetail = this.dossierStage ? await this.dossierStage.finish() : {};
     if (this.created.has('services')) {
@@ -450,6 +471,7 @@ export class IngestSession implements DossierHost {
     if (this.created.has('filings')) await this.applyFacts(FILING_TABLE, FACT_STAGES.filings.table, this.opts.keepMissing?.filings);
     if (this.created.has('plans')) await this.applyFacts(PLAN_TABLE, FACT_STAGES.plans.table);
     if (this.created.has('publishedIndicators')) await this.applyFacts(PUBLISHED_INDICATOR_TABLE, FACT_STAGES.publishedIndicators.table);
+    if (this.created.has('publishedIndexScores')) await this.applyFacts(PUBLISHED_INDEX_SCORE_TABLE, FACT_STAGES.publishedIndexScores.table);
     return dossierDetail;
   }
 
@@ -474,10 +496,10 @@ export class IngestSession implements DossierHost {
     if (opts.before) await opts.before(this.tx);
     const changed = (c: UpsertCounts) => c.inserted + c.updated;
     const r = this.result;
-    const rowsWritten = r.sectors + r.procedures + changed(r.services) + changed(r.filings) + changed(r.plans) + changed(r.publishedIndicators);
+    const rowsWritten = r.sectors + r.procedures + FACT_SECTIONS.reduce((sum, f) => sum + changed(r[f]), 0);
     await this.tx.query(
       `UPDATE ingest_run SET status = 'succeeded', finished_at = clock_timestamp(), rows_read = $2, rows_written = $3, detail = coalesce(detail, '{}'::jsonb) || $4::jsonb WHERE id = $1`,
-      [this.runId, this.rowsRead, rowsWritten, JSON.stringify({ ...opts.detail, ...dossierDetail, facts: { sectors: r.sectors, procedures: r.procedures, services: r.services, filings: r.filings, plans: r.plans, publishedIndicators: r.publishedIndicators } })],
+      [this.runId, this.rowsRead, rowsWritten, JSON.stringify({ ...opts.detail, ...dossierDetail, facts: { ...r } })],
     );
     await this.tx.query('COMMIT');
     this.finish();
@@ -530,7 +552,7 @@ function isSectionsOnly(chunk: unknown): chunk is StagedBatch {
 }
 
 /** The codes a field holds in the sections' rows that have no format problem. */
-function codesOf(chunk: StagedBatch, sections: FactSection[], field: 'unit' | 'procedure', bad: (s: Section) => Set<number>): Set<string> {
+function codesOf(chunk: StagedBatch, sections: readonly FactSection[], field: 'unit' | 'procedure', bad: (s: Section) => Set<number>): Set<string> {
   const codes = new Set<string>();
   for (const s of sections) {
     const skip = bad(s);

@@ -1,6 +1,6 @@
 import { ArrayMaxSize, IsOptional } from 'class-validator';
 import { Field, Float, InputType, Int } from 'type-graphql';
-import { FilingRow, PlanRow, ProcedureRow, PublishedIndicatorRow, SectorRow, ServiceLevelRow } from './batch';
+import { FilingRow, PlanRow, ProcedureRow, PublishedIndexScoreRow, PublishedIndicatorRow, SectorRow, ServiceLevelRow } from './batch';
 
 /*
  * Row inputs mirror the interchange format (batch.ts) exactly, codes in lower case as in files, so
@@ -73,6 +73,15 @@ export class PublishedIndicatorInput implements PublishedIndicatorRow {
   @Field({ nullable: true, description: 'http(s) address of the document.' }) documentUrl?: string;
 }
 
+@InputType({ description: 'A Decision 766 score the national portal published: a province\'s or ministry\'s points in one component (a group or the total) for a period, with the portal\'s rank. docs/index-766.md.' })
+export class PublishedIndexScoreInput implements PublishedIndexScoreRow {
+  @Field({ description: 'Province or ministry code, read on the first day of `period`.' }) unit!: string;
+  @Field({ description: 'A month YYYY-MM, a quarter YYYY-Qn or a year YYYY, from June 2022 (the decision) on.' }) period!: string;
+  @Field({ description: 'transparency | progress | digitisation | online_services | satisfaction (the groups of data/reference/index-766.json) | total.' }) component!: string;
+  @Field(() => Float, { description: 'Points, from 0 to the component\'s maximum (100 for the total), at most 2 decimals.' }) points!: number;
+  @Field(() => Int, { nullable: true, description: 'The portal\'s rank of the unit among its tier (1 = highest).' }) rank?: number;
+}
+
 const MAX_ROWS = 200_000;
 
 @InputType({ description: 'A batch of facts, written whole or not at all.' })
@@ -83,4 +92,5 @@ export class IngestBatchInput {
   @Field(() => [FilingInput], { nullable: true }) @IsOptional() @ArrayMaxSize(MAX_ROWS) filings?: FilingInput[];
   @Field(() => [PlanInput], { nullable: true }) @IsOptional() @ArrayMaxSize(MAX_ROWS) plans?: PlanInput[];
   @Field(() => [PublishedIndicatorInput], { nullable: true }) @IsOptional() @ArrayMaxSize(MAX_ROWS) publishedIndicators?: PublishedIndicatorInput[];
+  @Field(() => [PublishedIndexScoreInput], { nullable: true }) @IsOptional() @ArrayMaxSize(MAX_ROWS) publishedIndexScores?: PublishedIndexScoreInput[];
 }

@@ -20,4 +20,5 @@ export class IngestResultType {
   @Field(() => UpsertSummary) filings!: UpsertSummary;
   @Field(() => UpsertSummary) plans!: UpsertSummary;
   @Field(() => UpsertSummary, { description: 'Published indicators (figures a document made public).' }) publishedIndicators!: UpsertSummary;
+  @Field(() => UpsertSummary, { description: 'Published Decision 766 scores (the national portal\'s).' }) publishedIndexScores!: UpsertSummary;
 }

@@ -10,15 +10,16 @@ const SIGNATURE: [Section, string[]][] = [
   ['filings', ['unit', 'procedure', 'month', 'received']],
   ['services', ['unit', 'procedure', 'taxonomy', 'level', 'from']],
   ['publishedIndicators', ['unit', 'indicator', 'value', 'documentNumber']],
+  ['publishedIndexScores', ['unit', 'period', 'component', 'points']],
   ['plans', ['unit', 'year']],
   ['procedures', ['code', 'name', 'sector', 'tier']],
   ['sectors', ['code', 'name']],
 ];
 
-const INTEGER = new Set<string>([...FILING_COUNTS, 'year']);
+const INTEGER = new Set<string>([...FILING_COUNTS, 'year', 'rank']);
 const BOOLEAN = new Set(['eligibleFullOnline', 'essential', 'integratedNational']);
-/** Fractions (a published indicator's value). */
-const DECIMAL = new Set(['value']);
+/** Fractions (a published indicator's value) and points (a published 766 score's). */
+const DECIMAL = new Set(['value', 'points']);
 
 /** Converts CSV text cells to the JSON types of the interchange format; odd values pass through for the validator to name. */
 function typed(column: string, cell: string): unknown {

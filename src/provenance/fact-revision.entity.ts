@@ -9,6 +9,8 @@ export enum FactType {
   PLAN = 'plan',
   /** A figure a document published (src/published). */
   PUBLISHED_INDICATOR = 'published_indicator',
+  /** A Decision 766 score the national portal published (src/index766). */
+  PUBLISHED_INDEX_SCORE = 'published_index_score',
 }
 registerEnumType(FactType, { name: 'FactType' });
 

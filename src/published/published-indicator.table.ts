@@ -17,6 +17,7 @@ export const PUBLISHED_INDICATOR_TABLE: FactTable = {
     { column: 'document_number', type: 'varchar(64)', json: 'documentNumber' },
   ],
   group: 'unit_id',
+  topUnit: { column: 'l1_id', unitColumn: 'unit_id' },
   values: [
     { column: 'period_end', type: 'date', json: 'periodEnd' },
     { column: 'value', type: 'numeric(7,6)', json: 'value' },

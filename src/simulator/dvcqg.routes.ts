@@ -5,6 +5,7 @@ import { isFullLevel, levelTaxonomy, levelText, LEVEL_PARTIAL, type SimService, 
 import { isIntegratedAt, planDueDate, serviceLevelAt, serviceLevelSince } from './world.generator';
 import type { SimulatedWorld } from './world.model';
 import { monthlyReport } from './published-report';
+import { indexScores, type IndexScore, type IndexTier } from './index766-scores';
 
 /**
  * National portal (DVCQG) reporting API in the Decision 766 evaluation style: paged JSON rows per
@@ -317,4 +318,47 @@ export const publishedReportRoute: RouteHandler = (ctx, req) => {
       items: (report?.items ?? []).map((i) => ({ ...agencyFields(i.agency), indicator: i.indicator, value: i.value })),
     },
   });
+};
+
+const TIERS: readonly IndexTier[] = ['province', 'ministry'];
+
+/**
+ * The portal's Decision 766 scores: POST {timeType: "month"|"quarter"|"year", year, quarter?,
+ * month?, agencyType?: "province"|"ministry", currentPage?, pageSize?}. Per agency existing at the
+ * end of the period, the five groups' points, the total and the rank among its tier; paged, ordered
+ * by agencyType, rank, agencyCode. `evaluated` is false (and `items` empty) for a period the
+ * portal has not evaluated: before July 2022, or not ended by the clock. See
+ * src/simulator/index766-scores.ts and docs/simulator.md.
+ */
+export const index766Route: RouteHandler = (ctx, req) => {
+  if (!authorized(ctx, req)) return dvcqgUnauthorized();
+  if (req.bodyError) return fail(400, 'BAD_REQUEST', req.bodyError);
+  const b = req.body;
+  const period = resolvePeriod(bodyField(b, 'timeType'), bodyField(b, 'year'), bodyField(b, 'quarter'), bodyField(b, 'month'));
+  if (typeof period === 'string') return fail(400, 'BAD_REQUEST', period);
+  const paging = readPaging(bodyField(b, 'currentPage'), bodyField(b, 'pageSize'));
+  if (typeof paging === 'string') return fail(400, 'BAD_REQUEST', paging);
+  const type = bodyField(b, 'agencyType');
+  if (type !== undefined && type !== null && !TIERS.includes(type as IndexTier)) return fail(400, 'BAD_REQUEST', 'agencyType must be "province" or "ministry"');
+  const tiers = type ? [type as IndexTier] : [...TIERS].sort();
+  const scored = tiers.map((t) => indexScores(ctx.world, period, t));
+  const rows: IndexScore[] = scored.every((s) => s !== null) ? scored.flatMap((s) => s as IndexScore[]) : [];
+  const rankedAmong = new Map(tiers.map((t, i) => [t, scored[i]?.length ?? 0]));
+  const periodInfo = {
+    period: {
+      timeType: period.timeType, year: period.year, quarter: period.quarter, month: period.month,
+      fromDate: monthFirstIso(period.fromMonth), toDate: monthLastIso(period.toMonth),
+    },
+    evaluated: scored.every((s) => s !== null),
+  };
+  return paged(paging, rows.length, (first, last) =>
+    rows.slice(first, last).map((s) => ({
+      ...agencyFields(s.agency),
+      fromDate: monthFirstIso(s.fromMonth),
+      toDate: monthLastIso(s.toMonth),
+      groups: s.groups.map((g) => ({ code: g.code, name: g.name, maxPoints: g.maxPoints, points: g.points })),
+      totalPoints: s.total,
+      rank: s.rank,
+      rankedAmong: rankedAmong.get(s.agency.kind as IndexTier),
+    })), periodInfo);
 };

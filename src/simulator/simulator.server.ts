@@ -1,6 +1,6 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { agenciesRoute, dvcqgUnauthorized, evaluationRoute, plansRoute, proceduresRoute, publishedReportRoute } from './dvcqg.routes';
+import { agenciesRoute, dvcqgUnauthorized, evaluationRoute, index766Route, plansRoute, proceduresRoute, publishedReportRoute } from './dvcqg.routes';
 import { exportRoute } from './export.routes';
 import { FaultController, parseFaultSpec, type FaultSpec, type FaultState } from './fault.controller';
 import { jsonResponse, textResponse, type RouteHandler, type SimContext, type SimRequest, type SimResponse, type SimulatorConfig } from './http.util';
@@ -25,6 +25,7 @@ interface Route {
 const ROUTES: readonly Route[] = [
   { method: 'POST', pattern: /^\/dvcqg\/api\/v1\/reporting\/evaluation\/([A-Za-z0-9_-]+)$/, family: 'dvcqg', handler: evaluationRoute },
   { method: 'POST', pattern: /^\/dvcqg\/api\/v1\/reporting\/published-report$/, family: 'dvcqg', handler: publishedReportRoute },
+  { method: 'POST', pattern: /^\/dvcqg\/api\/v1\/reporting\/index766$/, family: 'dvcqg', handler: index766Route },
   { method: 'GET', pattern: /^\/dvcqg\/api\/v1\/catalogue\/procedures$/, family: 'dvcqg', handler: proceduresRoute },
   { method: 'GET', pattern: /^\/dvcqg\/api\/v1\/catalogue\/plans$/, family: 'dvcqg', handler: plansRoute },
   { method: 'GET', pattern: /^\/dvcqg\/api\/v1\/catalogue\/agencies$/, family: 'dvcqg', handler: agenciesRoute },

@@ -4,6 +4,7 @@ import parser from 'cron-parser';
 import { projectRoot } from '../config/project-root';
 import { Sql } from '../db/sql';
 import { connectorKind, SYNC_KINDS } from '../connectors/connector-registry';
+import { DVCQG_PARTS } from '../connectors/dvcqg.connector';
 import { ensureDossierPartition } from '../ingest/dossier-stage';
 import { SourceKind } from '../provenance/source.entity';
 
@@ -46,7 +47,7 @@ const CODE = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 const ENV_NAME = /^[A-Z_][A-Z0-9_]*$/;
 const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
 const INT_OPTIONS = ['timeoutMs', 'retries', 'retryBaseMs', 'retryMaxMs', 'failingAfter', 'pageSize', 'lookbackMonths', 'concurrency'];
-const MONTH_OPTIONS = ['from', 'levelsUntil', 'publishedFrom'];
+const MONTH_OPTIONS = ['from', 'levelsUntil', 'publishedFrom', 'index766From'];
 
 /** Reads and validates a registry file; every problem is listed, naming the source and field. */
 export function readRegistryFile(file: string): RegistryEntry[] {
@@ -101,8 +102,8 @@ export function parseRegistry(raw: unknown, where = 'sources'): RegistryEntry[] 
     else {
       for (const k of INT_OPTIONS) if (k in options && (!Number.isInteger(options[k]) || (options[k] as number) < 0)) bad(`options.${k}`, 'must be a whole number ≥ 0');
       for (const k of MONTH_OPTIONS) if (k in options && (typeof options[k] !== 'string' || !MONTH.test(options[k] as string))) bad(`options.${k}`, 'must be a month YYYY-MM');
-      if ('parts' in options && (!Array.isArray(options.parts) || !options.parts.every((p) => ['catalogue', 'levels', 'filings', 'plans', 'published'].includes(p as string)))) {
-        bad('options.parts', 'must list some of catalogue, levels, filings, plans, published');
+      if ('parts' in options && (!Array.isArray(options.parts) || !options.parts.every((p) => (DVCQG_PARTS as readonly unknown[]).includes(p)))) {
+        bad('options.parts', `must list some of ${DVCQG_PARTS.join(', ')}`);
       }
     }
     entries.push({

@@ -49,11 +49,6 @@ const COORDINATOR_TABLES = ['ingest_run', 'api_key', 'fact_revision', 'rollup_di
  * its entry (remove it then).
  */
 const NOT_YET_MIGRATED: Record<string, string> = {
-  // Created after Migration20261213500000_fact_top_unit (which gave filing_stat and plan theirs): its
-  // own migration range adds the column, and `topUnit` in PUBLISHED_INDICATOR_TABLE fills it.
-  published_indicator: 'no l1_id; primary key (id), unique (unit_id, indicator, period_grain, period_start, document_number)',
-  // Likewise (index766's range, the portal's published 766 scores, written by the DVCQG connector).
-  published_index_score: 'no l1_id; primary key (id), unique (unit_id, period_grain, period_start, component)',
   dossier: 'no l1_id; unique index dossier_s<source>_code per partition (code)',
   service: 'no l1_id; primary key (id), unique (unit_id, procedure_id)',
   service_level: 'no l1_id; primary key (id), unique (service_id, valid_from), foreign key service_id -> service (id)',
