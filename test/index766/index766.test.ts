@@ -1,7 +1,6 @@
-import { IngestService } from '../../src/ingest/ingest.service';
-import { FilingRow } from '../../src/ingest/batch';
 import { loadIndex766Weights } from '../../src/index766/index766.service';
 import { startTestGateway, TestGateway } from '../support/harness';
+import { loadIndexHandFixture } from './hand-fixture';
 
 /**
  * The Decision 766 index on a hand-made example, every number by hand. June 2025; levels under
@@ -25,25 +24,7 @@ import { startTestGateway, TestGateway } from '../support/harness';
 let gw: TestGateway;
 beforeAll(async () => {
   gw = await startTestGateway();
-  const [src] = await gw.db.sql.query<{ id: number }>(`INSERT INTO source (code, name, kind, precedence) VALUES ('hand', 'Hand-made', 'import', 50) RETURNING id`);
-  const f = (unit: string, c: number[]): FilingRow => ({
-    unit, procedure: 'P1', month: '2025-06', received: c[0], receivedOnline: c[1], receivedPostal: 0, resolvedOnTime: c[2], resolvedLate: c[3], withFee: c[4], paidOnline: c[5], syncedNational: c[6],
-  });
-  await new IngestService(gw.db.sql).ingest({
-    sectors: [{ code: 'HT', name: 'Hộ tịch' }],
-    procedures: [
-      { code: 'P1', name: 'Đăng ký khai sinh', sector: 'HT', tier: 'province', eligibleFullOnline: true },
-      { code: 'P2', name: 'Đăng ký kết hôn', sector: 'HT', tier: 'province', eligibleFullOnline: true },
-    ],
-    services: [
-      ...['01', '04'].flatMap((u) => [
-        { unit: u, procedure: 'P1', taxonomy: 'decree42', level: 'full', from: '2025-01-01', integratedNational: true },
-        { unit: u, procedure: 'P2', taxonomy: 'decree42', level: 'partial', from: '2025-01-01', integratedNational: false },
-      ]),
-      { unit: '11', procedure: 'P1', taxonomy: 'decree42', level: 'partial', from: '2025-01-01', integratedNational: true },
-    ],
-    filings: [f('01', [100, 60, 72, 8, 40, 30, 90]), f('04', [100, 60, 72, 8, 40, 30, 90]), f('11', [50, 10, 30, 20, 10, 2, 25])],
-  }, { sourceId: src.id, kind: 'import', maxRows: 100 });
+  await loadIndexHandFixture(gw.db);
 });
 afterAll(() => gw?.stop());
 
