@@ -127,10 +127,14 @@ describe('the portal\'s Decision 766 scores, synced from the simulator', () => {
     expect(misstated).toBeGreaterThan(0);
   }, 120_000);
 
-  it('a second sync writes nothing', async () => {
+  it('a second sync writes nothing, through the portal\'s faults', async () => {
     const before = await rows();
+    // A 503, then a page served twice (the answer names another period): each retried.
+    const path = '/dvcqg/api/v1/reporting/index766';
+    w.sim.faults.add([{ kind: 'status', status: 503, pathPrefix: path, skip: 2 }, { kind: 'repeat-page', pathPrefix: path, skip: 6 }]);
     const again = await w.sync.sync('dvcqg', { full: true });
     expect(again).toMatchObject({ status: 'succeeded', rowsWritten: 0 });
+    expect(w.sim.faults.hits().map((h) => h.kind)).toEqual(['status', 'repeat-page']);
     expect(await rows()).toEqual(before);
   }, 300_000);
 
