@@ -80,12 +80,18 @@ describe('the dvc_live notification', () => {
       const [src] = await tx.query<{ id: number }>(`INSERT INTO source (code, name, kind) VALUES ('live-published', 'live test', 'push') RETURNING id`);
       const [run] = await tx.query<{ id: number }>(`INSERT INTO ingest_run (source_id, kind) VALUES ($1, 'push') RETURNING id`, [src.id]);
       await tx.query(
-        `INSERT INTO published_indicator (source_id, run_id, unit_id, indicator, period_grain, period_start, period_end, document_number, value, document_date)
-         VALUES ($1, $2, $3, 'online_dossier_rate', 'quarter', '2025-04-01', '2025-06-30', '12/BC-UBND', 0.5, '2025-07-05')`,
-        [src.id, run.id, unit.id]);
+        `INSERT INTO published_indicator (source_id, run_id, unit_id, l1_id, indicator, period_grain, period_start, period_end, document_number, value, document_date)
+         VALUES ($1, $2, $3, $4, 'online_dossier_rate', 'quarter', '2025-04-01', '2025-06-30', '12/BC-UBND', 0.5, '2025-07-05')`,
+        [src.id, run.id, unit.id, unit.l1]);
+      // A published 766 score of the second half: heard under its own kind, its six months.
+      await tx.query(
+        `INSERT INTO published_index_score (source_id, run_id, unit_id, l1_id, period_grain, period_start, period_end, component, points, rank)
+         VALUES ($1, $2, $3, $4, 'quarter', '2025-07-01', '2025-09-30', 'total', 81.5, 4), ($1, $2, $3, $4, 'quarter', '2025-10-01', '2025-12-31', 'total', 82, 3)`,
+        [src.id, run.id, unit.l1, unit.l1]);
     });
     await waitFor('a notification', () => heard.length >= 1, 10_000, 10);
     const payload = JSON.parse(heard.shift()!.payload!);
     expect(payload.f.published_indicator).toEqual({ u: [unit.l1], m: ['2025-04', '2025-05', '2025-06'] });
+    expect(payload.f.published_index_score).toEqual({ u: [unit.l1], m: ['2025-07', '2025-08', '2025-09', '2025-10', '2025-11', '2025-12'] });
   });
 });
