@@ -39,11 +39,17 @@ export interface MeasureColumns {
   value: string;
   numerator: string;
   denominator: string;
+  /**
+   * Percentiles: null when the value is exact; when it was read in the processing-days rollup's
+   * pooled top bucket (the value is then a lower bound), the largest processing time of the row's
+   * dossiers, which bounds it above.
+   */
+  upperBound: string;
 }
 
 /** The columns of the measure computed at position `i` of the statement (BuiltQuery.measureColumns). */
 export function measureColumns(i: number): MeasureColumns {
-  return { value: `m${i}_v`, numerator: `m${i}_n`, denominator: `m${i}_d` };
+  return { value: `m${i}_v`, numerator: `m${i}_n`, denominator: `m${i}_d`, upperBound: `m${i}_x` };
 }
 
 /** Label columns of a catalogue entry (sector, procedure): id, code, name. */

@@ -4,8 +4,10 @@
  * (in the spirit of Cube's BaseQuery, which splits where, group by, having and order by):
  *
  *   filters          filterCtes (filter_units, filter_provinces), filterConditions, periodConditions
- *   sources          flowStreamCte, stockStreamCtes: per stream a rollup or the base tables
- *                    (stream-sources.ts), gated on the rollups' freshness (rollup_state)
+ *   sources          flowStreamCte, stockStreamCtes, daysStreamCtes, openStreamCtes: per stream a
+ *                    rollup or the base tables (stream-sources.ts, dossier-sources.ts), gated on
+ *                    the rollups' freshness (rollup_state); percentileCtes (the days stream's
+ *                    histogram read into each percentile asked)
  *   grouping         streamSelect (dimensions as columns, per stream), groupedCtes (`grouped`:
  *                    the streams' sums per group, and includeEmptyUnits' rows)
  *   measures         measuredCte (`measured`: each measure's value, numerator, denominator)
@@ -38,7 +40,8 @@ import { ComparisonOperator, SortDirection } from './aggregate.inputs';
 import { AggregateSpec, filtersUnits } from './aggregate-spec';
 import { AggregateDimension as D, FULL_LEVELS, ONLINE_LEVELS } from './dimensions';
 import { distributionSql } from './distribution.sql';
-import { AggregateMeasure, FLOW_COLUMNS, GROUPED_COLUMNS, MEASURES, STOCK_COLUMNS } from './measures';
+import { daysFromBaseTables, daysFromRollup, DaysSource, openFromBaseTables, openFromRollup, OpenSource } from './dossier-sources';
+import { AggregateMeasure, DAYS_COLUMNS, FLOW_COLUMNS, GROUPED_COLUMNS, MEASURES, OPEN_COLUMNS, POOLED_DAYS_FROM, STOCK_COLUMNS } from './measures';
 import { RollupDef } from './rollup.service';
 import {
   chooseRollup, FlowSource, flowFromBaseTables, flowFromRollup, StockSource, stockDatesCte, stockFromBaseTables, stockFromRollup,
@@ -52,7 +55,9 @@ export interface BuiltQuery {
   /** Rollup answering each stream used (undefined: base tables). */
   flowRollup?: string;
   stockRollup?: string;
-  streams: { flow: boolean; stock: boolean };
+  daysRollup?: string;
+  openRollup?: string;
+  streams: { flow: boolean; stock: boolean; days: boolean; open: boolean };
   /** The columns of each measure computed (those asked, and those having, orderBy and rankBy read). */
   measureColumns: Map<AggregateMeasure, MeasureColumns>;
   /**
@@ -89,7 +94,15 @@ const CTE = {
   measured: 'measured',
   ordered: 'ordered',
   sourceIds: 'source_ids',
+  daysHistogram: 'days_histogram',
+  daysRanked: 'days_ranked',
+  percentiles: 'days_percentiles',
 } as const;
+
+/** Columns of `grouped` beside GROUPED_COLUMNS for the percentiles (filled from days_percentiles, null elsewhere). */
+const percentileColumn = (c: MeasureColumns) => `${c.value}_pct`;
+const percentileTopColumn = (c: MeasureColumns) => `${c.value}_top`;
+const PERCENTILE_MAX_DAYS = 'pct_max_days';
 
 /** Dimensions in the order of their columns (whatever the order of groupBy). */
 const DIMENSION_ORDER: D[] = [D.UNIT, D.PROVINCE, D.UNIT_KIND, D.SECTOR, D.PROCEDURE, D.ESSENTIAL, D.ELIGIBLE, D.LEVEL, D.PERIOD];
@@ -133,6 +146,11 @@ interface MeasurePlan {
   needsStocks: boolean;
   /** SERVICES_WITH_ONLINE_FILINGS: stocks that look at filings in a window. */
   needsOnlineFilings: boolean;
+  /** Dossier measures: processing days of the period's resolved dossiers; dossiers open on the dates. */
+  needsDays: boolean;
+  needsOpen: boolean;
+  /** The percentile measures computed (PROCESSING_DAYS_MEDIAN, _P90), with their fraction. */
+  percentiles: { measure: AggregateMeasure; p: number }[];
   /**
    * The grouped columns the measures read (GROUPED_COLUMNS named in their numerator or
    * denominator); the others are a constant 0, not summed. Group by procedure reads 4 of the 8
@@ -155,6 +173,9 @@ function planMeasures(spec: AggregateSpec): MeasurePlan {
     needsFlows: kinds.has('flow'),
     needsStocks: kinds.has('stock') || kinds.has('hybrid'),
     needsOnlineFilings: kinds.has('hybrid'),
+    needsDays: kinds.has('days'),
+    needsOpen: kinds.has('open'),
+    percentiles: [...computed].flatMap((m) => (MEASURES[m].percentile === undefined ? [] : [{ measure: m, p: MEASURES[m].percentile! }])),
     reads: new Set([...computed].flatMap((m) => columnsIn(`${MEASURES[m].numerator} ${MEASURES[m].denominator ?? ''}`))),
   };
 }
@@ -172,6 +193,8 @@ class AggregateQueryBuilder {
   private readonly streams: Stream[] = [];
   private flowRollup?: RollupDef;
   private stockRollup?: RollupDef;
+  private daysRollup?: RollupDef;
+  private openRollup?: RollupDef;
 
   constructor(private readonly spec: AggregateSpec, paramOffset: number) {
     this.params = new Params(paramOffset);
@@ -183,7 +206,11 @@ class AggregateQueryBuilder {
   build(): BuiltQuery {
     const ctes = this.filterCtes();
     if (this.measures.needsFlows) ctes.push(...this.flowStreamCtes());
+    // The dates stocks and open dossiers are counted on (one CTE for both).
+    if (this.measures.needsStocks || this.measures.needsOpen) ctes.push(stockDatesCte(this.spec, (v, cast) => this.add(v, cast)));
     if (this.measures.needsStocks) ctes.push(...this.stockStreamCtes());
+    if (this.measures.needsDays) ctes.push(...this.daysStreamCtes());
+    if (this.measures.needsOpen) ctes.push(...this.openStreamCtes());
     // Known once the sources are chosen, and first in the statement (it has no parameter).
     if (this.readsRollups()) ctes.unshift(`${CTE.rollupState} AS (SELECT EXISTS (SELECT 1 FROM rollup_dirty) AS stale)`);
     ctes.push(...this.groupedCtes(), this.measuredCte(), this.orderedCte());
@@ -192,18 +219,22 @@ class AggregateQueryBuilder {
       params: this.params.values,
       flowRollup: this.flowRollup?.table,
       stockRollup: this.stockRollup?.table,
-      streams: { flow: this.measures.needsFlows, stock: this.measures.needsStocks },
+      daysRollup: this.daysRollup?.table,
+      openRollup: this.openRollup?.table,
+      streams: { flow: this.measures.needsFlows, stock: this.measures.needsStocks, days: this.measures.needsDays, open: this.measures.needsOpen },
       measureColumns: this.measures.columns,
       planCacheMode: this.allStreamsReadRollups() ? 'force_generic_plan' : 'force_custom_plan',
     };
   }
 
   private allStreamsReadRollups(): boolean {
-    return (!this.measures.needsFlows || this.flowRollup !== undefined) && (!this.measures.needsStocks || this.stockRollup !== undefined);
+    const m = this.measures;
+    return (!m.needsFlows || this.flowRollup !== undefined) && (!m.needsStocks || this.stockRollup !== undefined)
+      && (!m.needsDays || this.daysRollup !== undefined) && (!m.needsOpen || this.openRollup !== undefined);
   }
 
   private readsRollups(): boolean {
-    return this.flowRollup !== undefined || this.stockRollup !== undefined;
+    return [this.flowRollup, this.stockRollup, this.daysRollup, this.openRollup].some((r) => r !== undefined);
   }
 
   private add(value: unknown, cast: string): string {
@@ -243,8 +274,8 @@ class AggregateQueryBuilder {
     return conditions;
   }
 
-  /** Flows are summed over the period's months (stocks are taken on the dates CTE's days). */
-  private periodConditions(source: FlowSource): string[] {
+  /** Flows are summed over the period's months, resolved dossiers over their resolution months (stocks are taken on the dates CTE's days). */
+  private periodConditions(source: FlowSource | DaysSource): string[] {
     const conditions: string[] = [];
     if (this.spec.from) conditions.push(`${source.month} >= ${this.add(this.spec.from, 'date')}`);
     if (this.spec.to) conditions.push(`${source.month} <= ${this.add(this.spec.to, 'date')}`);
@@ -261,12 +292,83 @@ class AggregateQueryBuilder {
   }
 
   private stockStreamCtes(): string[] {
-    const dates = stockDatesCte(this.spec, (v, cast) => this.add(v, cast));
     this.stockRollup = chooseRollup(this.spec, 'stock', this.measures.needsOnlineFilings);
     this.streams.push('stock');
     const base = stockFromBaseTables(this.spec, this.measures.needsOnlineFilings);
     const rollup = this.stockRollup && stockFromRollup(this.spec, this.stockRollup);
-    return [dates, ...base.ctes, ...this.streamCte('stock', rollup, base)];
+    return [...base.ctes, ...this.streamCte('stock', rollup, base)];
+  }
+
+  /** Resolved dossiers' processing days (a histogram per group), then the percentiles read from it. */
+  private daysStreamCtes(): string[] {
+    this.daysRollup = chooseRollup(this.spec, 'days', false);
+    this.streams.push('days');
+    const rollup = this.daysRollup && daysFromRollup(this.spec, this.daysRollup);
+    return [...this.streamCte('days', rollup, daysFromBaseTables(this.spec)), ...this.percentileCtes()];
+  }
+
+  private openStreamCtes(): string[] {
+    this.openRollup = chooseRollup(this.spec, 'open', false);
+    this.streams.push('open');
+    const rollup = this.openRollup && openFromRollup(this.spec, this.openRollup);
+    return this.streamCte('open', rollup, openFromBaseTables(this.spec));
+  }
+
+  /**
+   * Each percentile asked, per group, from the days stream's histogram (summed over sources), as
+   * PostgreSQL's percentile_cont computes it over the dossiers themselves: with N dossiers and
+   * h = p × (N - 1), the values of ranks floor(h) and ceil(h) (0-based, in order of days),
+   * interpolated: lo + (hi - lo) × (h - floor(h)). The value of rank k is the smallest day count
+   * whose running total exceeds k. Same float8 operations in the same order, so the answer is the
+   * hand-written percentile_cont's to the bit (the bench compares them).
+   *
+   * From the rollup, a value of rank in the pooled top bucket (POOLED_DAYS_FROM days or more) is
+   * that bucket's lower edge, so the percentile is a lower bound; `top` says so, and the group's
+   * largest processing time bounds it above (the answer's warnings report both).
+   */
+  private percentileCtes(): string[] {
+    const dims = this.dimensions.map((d) => DIMENSION_COLUMNS[d]);
+    const partition = dims.length ? `PARTITION BY ${dims.join(', ')}` : '';
+    const groupBy = dims.length ? `GROUP BY ${dims.join(', ')}` : '';
+    const ranks = this.measures.percentiles.flatMap(({ measure, p }) => {
+      const c = this.measures.columns.get(measure)!;
+      const h = `(${p}::float8 * (total - 1)::float8)`;
+      return [
+        `min(days) FILTER (WHERE upto > floor(${h}))::float8 AS ${c.value}_lo`,
+        `min(days) FILTER (WHERE upto > ceil(${h}))::float8 AS ${c.value}_hi`,
+        `max(${h}) AS ${c.value}_h`,
+      ];
+    });
+    const values = this.measures.percentiles.flatMap(({ measure }) => {
+      const c = this.measures.columns.get(measure)!;
+      return [
+        `${c.value}_lo + (${c.value}_hi - ${c.value}_lo) * (${c.value}_h - floor(${c.value}_h)) AS ${percentileColumn(c)}`,
+        `(pooled AND ${c.value}_hi >= ${POOLED_DAYS_FROM}) AS ${percentileTopColumn(c)}`,
+      ];
+    });
+    return [
+      `${CTE.daysHistogram} AS (SELECT ${[...dims, 'days', 'sum(timed) AS n', 'max(max_days) AS max_days', 'bool_or(pooled) AS pooled'].join(', ')}
+    FROM days GROUP BY ${[...dims, 'days'].join(', ')})`,
+      `${CTE.daysRanked} AS (SELECT ${CTE.daysHistogram}.*, sum(n) OVER (${partition} ORDER BY days) AS upto, sum(n) OVER (${partition}) AS total
+    FROM ${CTE.daysHistogram})`,
+      `${CTE.percentiles} AS (SELECT ${[...dims, ...values, `max_days AS ${PERCENTILE_MAX_DAYS}`].join(', ')}
+    FROM (SELECT ${[...dims, ...ranks, 'max(max_days) AS max_days', 'bool_or(pooled) AS pooled'].join(', ')} FROM ${CTE.daysRanked} ${groupBy}) q)`,
+    ];
+  }
+
+  /** The percentile columns of `grouped` (each percentile's value and top flag, and the largest days), in order. */
+  private percentileColumns(): { column: string; type: string; merge: string }[] {
+    if (this.measures.percentiles.length === 0) return [];
+    return [
+      ...this.measures.percentiles.flatMap(({ measure }) => {
+        const c = this.measures.columns.get(measure)!;
+        return [
+          { column: percentileColumn(c), type: 'float8', merge: 'max' },
+          { column: percentileTopColumn(c), type: 'boolean', merge: 'bool_or' },
+        ];
+      }),
+      { column: PERCENTILE_MAX_DAYS, type: 'int', merge: 'max' },
+    ];
   }
 
   /**
@@ -322,9 +424,10 @@ class AggregateQueryBuilder {
     const tiers = this.partialMergeTiers();
     const partial = this.spec.current && tiers.length > 0 ? `bool_or(${source.unit.partialKinds} && ARRAY[${sqlList(tiers)}]::unit_kind[])` : 'false';
     const where = [...source.where, ...this.filterConditions(source)];
-    if (source.stream === 'flow') where.push(...this.periodConditions(source));
-    const sums = source.stream === 'flow' ? flowSums(source, this.measures.reads) : stockCounts(source, this.measures.reads);
-    const keys = [...dimensionColumns, `${source.source} AS ${COL.sourceId}`];
+    if (source.stream === 'flow' || source.stream === 'days') where.push(...this.periodConditions(source));
+    const sums = streamSums(source, this.measures.reads);
+    // The days stream is a histogram: a row per group, source and day count.
+    const keys = [...dimensionColumns, `${source.source} AS ${COL.sourceId}`, ...(source.stream === 'days' ? [`${source.days} AS days`] : [])];
     return `SELECT ${[...keys, ...sums, `${partial} AS ${COL.partial}`].join(',\n    ')}
   FROM ${source.from}
   ${where.length ? `WHERE ${where.join('\n    AND ')}` : ''}
@@ -334,9 +437,16 @@ class AggregateQueryBuilder {
   /** The streams' rows summed per group (`grouped`), with includeEmptyUnits' rows after those with data. */
   private groupedCtes(): string[] {
     const dimensionColumns = this.dimensions.map((d) => DIMENSION_COLUMNS[d]);
-    const union = this.streams.map((s) => `SELECT ${[...dimensionColumns, ...GROUPED_COLUMNS, COL.partial].join(', ')} FROM ${s}`).join('\n    UNION ALL\n    ');
+    const extra = this.percentileColumns();
+    const nulls = extra.map((x) => `NULL::${x.type} AS ${x.column}`);
+    const union = [
+      ...this.streams.map((s) => `SELECT ${[...dimensionColumns, ...GROUPED_COLUMNS, COL.partial, ...nulls].join(', ')} FROM ${s}`),
+      // The percentiles, one row per group with a histogram (no count: the days stream has them).
+      ...(extra.length ? [`SELECT ${[...dimensionColumns, ...GROUPED_COLUMNS.map((c) => `0::bigint AS ${c}`), `false AS ${COL.partial}`, ...extra.map((x) => x.column)].join(', ')} FROM ${CTE.percentiles}`] : []),
+    ].join('\n    UNION ALL\n    ');
     const sums = GROUPED_COLUMNS.map((c) => (this.measures.reads.has(c) ? `coalesce(sum(${c}), 0) AS ${c}` : `0::bigint AS ${c}`));
-    const grouped = `SELECT ${[...dimensionColumns, ...sums, `coalesce(bool_or(${COL.partial}), false) AS ${COL.partial}`].join(', ')}
+    const merged = extra.map((x) => `${x.merge}(${x.column}) AS ${x.column}`);
+    const grouped = `SELECT ${[...dimensionColumns, ...sums, `coalesce(bool_or(${COL.partial}), false) AS ${COL.partial}`, ...merged].join(', ')}
     FROM (${union}) x
     ${dimensionColumns.length ? `GROUP BY ${dimensionColumns.join(', ')}` : ''}`;
     if (!this.spec.includeEmptyUnits) return [`${CTE.grouped} AS (${grouped})`];
@@ -352,11 +462,11 @@ class AggregateQueryBuilder {
     const spec = this.spec;
     const dimension = spec.groupBy.includes(D.UNIT) ? D.UNIT : D.PROVINCE;
     const tier = dimension === D.UNIT ? spec.unitTier : UnitKind.PROVINCE;
-    const stockOnDate = this.measures.needsStocks && !spec.groupBy.includes(D.PERIOD);
+    const stockOnDate = (this.measures.needsStocks || this.measures.needsOpen) && !spec.groupBy.includes(D.PERIOD);
     const scope = unitScopeConditions(spec, tier, scopeWindow(spec, stockOnDate ? spec.stockDate : null), (v, cast) => this.add(v, cast));
     return `SELECT * FROM ${CTE.groupedWithData}
     UNION ALL
-    SELECT ${['u.id', ...GROUPED_COLUMNS.map(() => 'NULL'), 'false'].join(', ')}
+    SELECT ${['u.id', ...GROUPED_COLUMNS.map(() => 'NULL'), 'false', ...this.percentileColumns().map(() => 'NULL')].join(', ')}
     FROM unit u WHERE ${scope.join(' AND ')} AND NOT EXISTS (SELECT 1 FROM ${CTE.groupedWithData} WHERE ${CTE.groupedWithData}.${DIMENSION_COLUMNS[dimension]} = u.id)`;
   }
 
@@ -366,10 +476,15 @@ class AggregateQueryBuilder {
   private measuredCte(): string {
     const columns = [...this.measures.columns].flatMap(([m, c]) => {
       const def = MEASURES[m];
-      if (!def.denominator) return [`${def.numerator} AS ${c.value}`, `NULL::numeric AS ${c.numerator}`, `NULL::numeric AS ${c.denominator}`];
+      const upper = `NULL::int AS ${c.upperBound}`;
+      if (def.percentile !== undefined) {
+        return [`${percentileColumn(c)} AS ${c.value}`, `NULL::numeric AS ${c.numerator}`, `NULL::numeric AS ${c.denominator}`,
+          `CASE WHEN ${percentileTopColumn(c)} THEN ${PERCENTILE_MAX_DAYS} END AS ${c.upperBound}`];
+      }
+      if (!def.denominator) return [`${def.numerator} AS ${c.value}`, `NULL::numeric AS ${c.numerator}`, `NULL::numeric AS ${c.denominator}`, upper];
       return [
         `CASE WHEN ${def.denominator} = 0 THEN NULL ELSE ${def.numerator}::float8 / ${def.denominator} END AS ${c.value}`,
-        `${def.numerator} AS ${c.numerator}`, `${def.denominator} AS ${c.denominator}`,
+        `${def.numerator} AS ${c.numerator}`, `${def.denominator} AS ${c.denominator}`, upper,
       ];
     });
     return `${CTE.measured} AS (SELECT ${CTE.grouped}.*, ${columns.join(', ')} FROM ${CTE.grouped})`;
@@ -468,7 +583,7 @@ class AggregateQueryBuilder {
         .map((c) => (unitNames.has(c) ? `unit_name_at(${unitNames.get(c)}, ${labelDate}) AS ${c}` : c)),
       ...this.spec.measures.flatMap((m) => {
         const c = this.measures.columns.get(m)!;
-        return [c.value, c.numerator, c.denominator];
+        return [c.value, c.numerator, c.denominator, ...(MEASURES[m].percentile === undefined ? [] : [c.upperBound])];
       }),
     ];
   }
@@ -524,15 +639,18 @@ class AggregateQueryBuilder {
       ? `${DIMENSION_COLUMNS[D.UNIT]} = ANY(${this.add(this.spec.focusUnitIds, 'int[]')})`
       : `${COL.rowNumber} <= ${this.add(this.spec.limit, 'int')}`;
     const sourceIds = this.streams.map((s) => `SELECT ${COL.sourceId} AS id FROM ${s}`).join(' UNION ');
-    const flowMonths = (sql: string) => (this.measures.needsFlows ? sql : 'NULL');
+    // Months with data: the flows' (months received) and the resolved dossiers' (months resolved).
+    const monthStreams = this.streams.filter((s) => s === 'flow' || s === 'days');
+    const months = monthStreams.map((s) => `SELECT ${COL.firstMonth}, ${COL.lastMonth} FROM ${s}`).join(' UNION ALL ');
+    const flowMonths = (sql: string) => (monthStreams.length > 0 ? sql : 'NULL');
     const document: Record<keyof AggregateStatementResult, string> = {
       rows: `coalesce((SELECT json_agg(x ORDER BY x.${COL.rowNumber}) FROM (SELECT ${outputColumns.join(', ')} FROM ${CTE.ordered} WHERE ${rowFilter}) x), '[]'::json)`,
       total: `(SELECT count(*) FROM ${CTE.ordered})`,
       ranked: `(SELECT coalesce(max(${COL.rankedCount}), 0) FROM ${CTE.ordered})`,
       sources: `coalesce((SELECT json_agg(to_json(s) ORDER BY s.code) FROM source s WHERE s.id IN (SELECT id FROM ${CTE.sourceIds})), '[]'::json)`,
       lastIngestAt: `(SELECT max(finished_at) FROM ingest_run WHERE status = 'succeeded' AND source_id IN (SELECT id FROM ${CTE.sourceIds}))`,
-      firstMonth: flowMonths(`(SELECT min(${COL.firstMonth}) FROM flow)`),
-      lastMonth: flowMonths(`(SELECT max(${COL.lastMonth}) FROM flow)`),
+      firstMonth: flowMonths(`(SELECT min(${COL.firstMonth}) FROM (${months}) mm)`),
+      lastMonth: flowMonths(`(SELECT max(${COL.lastMonth}) FROM (${months}) mm)`),
       stale: this.readsRollups() ? ROLLUP_STALE : 'NULL',
       missing: `json_build_object(${this.missingReferences().join(', ')})`,
       distribution: this.spec.distribution ? this.distributionDocument(this.spec.distribution) : 'NULL',
@@ -545,6 +663,19 @@ ${Object.entries(document).map(([key, sql]) => `  '${key}', ${sql}`).join(',\n')
   }
 }
 
+/** Every grouped column but those a stream gives: a constant 0 (the union of streams selects them all). */
+const zeros = (own: readonly string[]) => GROUPED_COLUMNS.filter((c) => !own.includes(c)).map((c) => `0::bigint AS ${c}`);
+
+/** A stream's grouped columns, coverage months and (days) histogram attributes, in the union's order after its keys. */
+function streamSums(source: StreamSource, reads: ReadonlySet<string>): string[] {
+  switch (source.stream) {
+    case 'flow': return flowSums(source, reads);
+    case 'stock': return stockCounts(source, reads);
+    case 'days': return daysSums(source);
+    case 'open': return openCounts(source);
+  }
+}
+
 /**
  * A flow source's sums: its counts, no services, and its months with data. Sums are bigint (a
  * rollup's bigint counts would sum to numeric): `grouped` then sums bigints in 128-bit integers
@@ -554,9 +685,25 @@ ${Object.entries(document).map(([key, sql]) => `  '${key}', ${sql}`).join(',\n')
 function flowSums(source: FlowSource, reads: ReadonlySet<string>): string[] {
   return [
     ...FLOW_COLUMNS.map((c) => (reads.has(c) ? `sum(${source.count(c)})::bigint AS ${c}` : `0::bigint AS ${c}`)),
-    ...STOCK_COLUMNS.map((c) => `0 AS ${c}`),
+    ...zeros(FLOW_COLUMNS),
     `min(${source.firstMonth}) AS ${COL.firstMonth}`, `max(${source.lastMonth}) AS ${COL.lastMonth}`,
   ];
+}
+
+/** A days source's histogram row: dossiers and their days (timed, timed_days), with the bucket's largest days and whether it is pooled. */
+function daysSums(source: DaysSource): string[] {
+  const own: Record<(typeof DAYS_COLUMNS)[number], string> = { timed: `${source.dossiers}::bigint`, timed_days: `${source.totalDays}::bigint` };
+  return [
+    ...DAYS_COLUMNS.map((c) => `${own[c]} AS ${c}`), ...zeros(DAYS_COLUMNS),
+    `min(${source.month}) AS ${COL.firstMonth}`, `max(${source.month}) AS ${COL.lastMonth}`,
+    `${source.maxDays} AS max_days`, `${source.pooled} AS pooled`,
+  ];
+}
+
+/** An open source's counts on the date. */
+function openCounts(source: OpenSource): string[] {
+  const own: Record<(typeof OPEN_COLUMNS)[number], string> = { in_progress: `${source.inProgress}::bigint`, overdue: `${source.overdue}::bigint` };
+  return [...OPEN_COLUMNS.map((c) => `${own[c]} AS ${c}`), ...zeros(OPEN_COLUMNS), `NULL::date AS ${COL.firstMonth}`, `NULL::date AS ${COL.lastMonth}`];
 }
 
 /** A stock source's counts of services by level on the date, no dossiers. */
@@ -573,6 +720,7 @@ function stockCounts(source: StockSource, reads: ReadonlySet<string>): string[] 
   return [
     ...FLOW_COLUMNS.map((c) => `0 AS ${c}`),
     ...STOCK_COLUMNS.map((c) => `${reads.has(c) ? counts[c] : '0'} AS ${c}`),
+    ...zeros([...FLOW_COLUMNS, ...STOCK_COLUMNS]),
     `NULL::date AS ${COL.firstMonth}`, `NULL::date AS ${COL.lastMonth}`,
   ];
 }

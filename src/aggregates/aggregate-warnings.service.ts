@@ -5,6 +5,7 @@ import { AggregateSpec } from './aggregate-spec';
 import { AggregateWarning, AggregateWarningCode as W } from './aggregate-warnings.types';
 import { AggregateRow, Coverage, UnitRef, UnitRow, unitRefOf } from './aggregate.types';
 import { AggregateDimension as D } from './dimensions';
+import { POOLED_DAYS_FROM } from './measures';
 import { runReadQuery } from './read-query';
 import { validDuringSql, validOnSql } from '../units/unit-validity';
 import { scopeWindow, ScopeWindow as Window, unitScopeConditions } from './unit-scope';
@@ -41,7 +42,7 @@ export class AggregateWarningsService {
   async warnings(input: WarningInput): Promise<AggregateWarning[]> {
     const win = scopeWindow(input.spec, input.coverage.asOf ?? null);
     const [codes, empty] = await Promise.all([this.codesMeaningOtherUnits(input.spec, win), this.unitsWithoutData(input, win)]);
-    return [...codes, ...empty, ...coverageWarning(input.spec, input.coverage)];
+    return [...codes, ...empty, ...coverageWarning(input.spec, input.coverage), ...percentileWarnings(input.spec, input.rows)];
   }
 
   /** For each filter code: units that bore it during the window other than the one it resolved to on unitsAt. */
@@ -132,6 +133,24 @@ function unitsWithoutDataWarning(tier: UnitKind, count: number, codes: string[])
     unitCodes: codes,
     count,
   };
+}
+
+/** Percentiles read in the processing-days rollup's pooled top bucket: one warning per measure, with its rows and bound. */
+export function percentileWarnings(spec: AggregateSpec, rows: AggregateRow[]): AggregateWarning[] {
+  return spec.measures.flatMap((measure) => {
+    const bounds = rows.flatMap((r) => (r.upperBounds.has(measure) ? [r.upperBounds.get(measure)!] : []));
+    if (bounds.length === 0) return [];
+    const atMost = Math.max(...bounds);
+    return [{
+      code: W.PERCENTILE_IN_TOP_BUCKET,
+      message: `${measure.toUpperCase()} fell in the rollup's top bucket (processing times of ${POOLED_DAYS_FROM} days or more, pooled) in `
+        + `${bounds.length} row${bounds.length === 1 ? '' : 's'}: there the value is a lower bound, and the true percentile is at most ${atMost} days `
+        + '(the largest processing time among those rows\' dossiers). Ask with preferRollups: false for the exact value.',
+      measure,
+      count: bounds.length,
+      atMost,
+    }];
+  });
 }
 
 /** The flows' last month with data, when before the last month of the period asked. */

@@ -1,12 +1,14 @@
 import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { YearMonthScalar } from '../common/scalars';
 import { UnitRef } from './aggregate.types';
+import { AggregateMeasure, POOLED_DAYS_FROM } from './measures';
 
 /** What an aggregate warns about: answers that are right but easy to misread. */
 export enum AggregateWarningCode {
   CODE_MEANT_OTHER_UNIT = 'code_meant_other_unit',
   UNITS_WITHOUT_DATA = 'units_without_data',
   COVERAGE_ENDS_BEFORE_PERIOD = 'coverage_ends_before_period',
+  PERCENTILE_IN_TOP_BUCKET = 'percentile_in_top_bucket',
 }
 registerEnumType(AggregateWarningCode, {
   name: 'AggregateWarningCode',
@@ -24,6 +26,12 @@ registerEnumType(AggregateWarningCode, {
     COVERAGE_ENDS_BEFORE_PERIOD: {
       description: 'The last month with filing data among the rows (`until`, also coverage.lastMonthWithData) is before the last month of the period: '
         + 'the later months are not zero, they are not reported yet.',
+    },
+    PERCENTILE_IN_TOP_BUCKET: {
+      description: `A processing-time percentile (\`measure\`) was read from the rollup, whose top bucket pools every dossier of ${POOLED_DAYS_FROM} days or more, `
+        + 'and fell in that bucket in `count` rows: there the value is a lower bound, and the true percentile lies between it and the largest '
+        + 'processing time of the row\'s dossiers (`atMost`: the largest over those rows). Everywhere else percentiles are exact. '
+        + 'preferRollups: false reads the dossiers themselves (exact, slower).',
     },
   },
 });
@@ -53,4 +61,10 @@ export class AggregateWarning {
 
   @Field(() => YearMonthScalar, { nullable: true, description: 'COVERAGE_ENDS_BEFORE_PERIOD: the last month with data.' })
   until?: string | null;
+
+  @Field(() => AggregateMeasure, { nullable: true, description: 'PERCENTILE_IN_TOP_BUCKET: the percentile measure concerned.' })
+  measure?: AggregateMeasure | null;
+
+  @Field(() => Int, { nullable: true, description: 'PERCENTILE_IN_TOP_BUCKET: days the true percentile can be at most (the largest processing time in the rows concerned).' })
+  atMost?: number | null;
 }

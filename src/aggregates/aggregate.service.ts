@@ -12,7 +12,7 @@ import { buildAggregateQuery, BuiltQuery, combineQueries } from './aggregate-que
 import { AggregateSpec } from './aggregate-spec';
 import { AggregateDimensions, AggregateResult, AggregateRow, CatalogueRef, MeasureValue, Period, UnitRef } from './aggregate.types';
 import { AggregateDimension as D, Grain, GRAIN_MONTHS, PeriodGrain, SUPPORTED_GRAINS, UnitView, VIEW_LEVELS } from './dimensions';
-import { AggregateMeasure, MEASURES } from './measures';
+import { AggregateMeasure, isDossierMeasure, MEASURES } from './measures';
 import { runReadQuery } from './read-query';
 import type { DistributionRow } from './distribution.sql';
 
@@ -50,25 +50,36 @@ export function toSpec(q: AggregateInput, now: string = today()): AggregateSpec 
   const flows = byKind('flow');
   const stocks = byKind('stock');
   const hybrids = byKind('hybrid');
+  const days = byKind('days');
+  // Dossiers in progress and overdue are counted on a date, as stocks are.
+  const onDate = [...stocks, ...byKind('open')];
   const byPeriod = groupBy.includes(D.PERIOD);
 
   if (q.asOf) {
+    const overPeriod = [...flows, ...days];
     if (hybrids.length > 0) {
       add('query.asOf', `${names(hybrids)} is measured over the period, on the services online on its last day: give period, not asOf`);
-    } else if (stocks.length === 0) {
-      add('query.asOf', `asOf applies to stock measures (service counts, level shares, DVCQG integration); ${names(flows)} ${flows.length > 1 ? 'are flows' : 'is a flow'} summed over a period: give period instead`);
+    } else if (onDate.length === 0) {
+      add('query.asOf', `asOf applies to stock measures (service counts, level shares, DVCQG integration) and to dossiers in progress or overdue; ${names(overPeriod)} ${overPeriod.length > 1 ? 'are' : 'is'} measured over a period: give period instead`);
     } else if (byPeriod) {
-      add('query.asOf', 'grouped by PERIOD, stock measures are taken on the last day of each period: drop asOf or the PERIOD dimension');
+      add('query.asOf', 'grouped by PERIOD, stock measures and dossiers in progress or overdue are taken on the last day of each period: drop asOf or the PERIOD dimension');
     }
   }
-  if (byPeriod && stocks.length + hybrids.length > 0) {
+  if (byPeriod && onDate.length + hybrids.length > 0) {
     if (!from || !to) {
-      add('query.period', `stock measures (${names([...stocks, ...hybrids])}) by PERIOD need both period.from and period.to: they are taken on the last day of each period`);
+      add('query.period', `measures on a date (${names([...onDate, ...hybrids])}) by PERIOD need both period.from and period.to: they are taken on the last day of each period`);
     } else if ((SUPPORTED_GRAINS as readonly PeriodGrain[]).includes(q.periodGrain)) {
       if (monthsBetween(from, to) / GRAIN_MONTHS[q.periodGrain as Grain] > MAX_STOCK_PERIODS) {
         add('query.period', `stock measures by PERIOD are limited to ${MAX_STOCK_PERIODS} periods; use a coarser periodGrain or a shorter period`);
       }
     }
+  }
+  const dossierMeasures = [...used].filter(isDossierMeasure);
+  if (dossierMeasures.length > 0) {
+    // The dossier store keeps no service level per dossier; reading one per dossier (as monthly statistics do per group) is not done.
+    const why = `${names(dossierMeasures)} ${dossierMeasures.length > 1 ? 'are' : 'is'} read from the dossiers, which are not split by service level`;
+    if (groupBy.includes(D.LEVEL)) add('query.groupBy', `${why}: drop the LEVEL dimension`);
+    if (filter.levels) add('query.filter.levels', `${why}: drop filter.levels`);
   }
   const needsLevels = stocks.length + hybrids.length > 0 || groupBy.includes(D.LEVEL) || filter.levels !== undefined;
   if (needsLevels && !q.levels) {
@@ -225,10 +236,15 @@ export class AggregateService {
         };
       });
       const byMeasure = new Map(measures.map((mv) => [mv.measure, mv]));
+      const upperBounds = new Map(spec.measures.flatMap((measure) => {
+        const bound = MEASURES[measure].percentile === undefined ? null : num(row[built.measureColumns.get(measure)!.upperBound]);
+        return bound === null ? [] : [[measure, bound] as const];
+      }));
       return {
         dimensions: dimensionsOf(row, spec.groupBy, spec.grain),
         measures,
         byMeasure,
+        upperBounds,
         includesPartialMerges: row[COL.partial] === true,
       };
     });
@@ -240,7 +256,7 @@ export class AggregateService {
       coverage: {
         from: spec.from ?? null,
         to: spec.to ?? null,
-        asOf: built.streams.stock && !byPeriod ? spec.stockDate : null,
+        asOf: (built.streams.stock || built.streams.open) && !byPeriod ? spec.stockDate : null,
         firstMonthWithData: r.firstMonth,
         lastMonthWithData: r.lastMonth,
         lastIngestAt: r.lastIngestAt ? new Date(r.lastIngestAt) : null,
@@ -250,7 +266,8 @@ export class AggregateService {
       levels: spec.levels ?? null,
       unitView: spec.current ? UnitView.CURRENT_UNITS : UnitView.AS_REPORTED,
       answeredFromRollups: r.stale === false
-        && (!built.streams.flow || built.flowRollup !== undefined) && (!built.streams.stock || built.stockRollup !== undefined),
+        && (!built.streams.flow || built.flowRollup !== undefined) && (!built.streams.stock || built.stockRollup !== undefined)
+        && (!built.streams.days || built.daysRollup !== undefined) && (!built.streams.open || built.openRollup !== undefined),
       ranks: r.rows.map((row) => num(row[COL.rank])),
       ranked: Number(r.ranked),
       spec,

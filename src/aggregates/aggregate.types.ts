@@ -144,6 +144,12 @@ export class AggregateRow {
 
   /** Measure values by measure, for the `value(measure:)` field. */
   byMeasure!: Map<AggregateMeasure, MeasureValue>;
+
+  /**
+   * Percentiles read in the processing-days rollup's pooled top bucket (their value a lower bound):
+   * the row's largest processing time, which bounds them above (for the warnings; absent when exact).
+   */
+  upperBounds!: Map<AggregateMeasure, number>;
 }
 
 @ObjectType({ simpleResolvers: true, description: 'What the figures cover, and how fresh they are.' })
@@ -190,6 +196,6 @@ export class AggregateResult {
   @Field(() => UnitView)
   unitView!: UnitView;
 
-  @Field({ description: 'Whether precomputed rollups answered (results are identical either way).' })
+  @Field({ description: 'Whether precomputed rollups answered (results are identical either way, but a processing-time percentile read in the rollup\'s top bucket, which the warnings report as PERCENTILE_IN_TOP_BUCKET).' })
   answeredFromRollups!: boolean;
 }

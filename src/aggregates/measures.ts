@@ -24,13 +24,23 @@ export enum AggregateMeasure {
   ON_TIME_RATE = 'on_time_rate',
   ONLINE_PAYMENT_RATE = 'online_payment_rate',
   DVCQG_INTEGRATION = 'dvcqg_integration',
+  PROCESSING_DAYS_MEDIAN = 'processing_days_median',
+  PROCESSING_DAYS_P90 = 'processing_days_p90',
+  PROCESSING_DAYS_MEAN = 'processing_days_mean',
+  DOSSIERS_IN_PROGRESS = 'dossiers_in_progress',
+  DOSSIERS_OVERDUE = 'dossiers_overdue',
+  OVERDUE_SHARE = 'overdue_share',
 }
 
 /**
  * flow: summed over the months of the period. stock: counted on a date (asOf, or the last day of
  * each period). hybrid: services online at the end of the period, with filings during it.
+ * Dossier-level measures (issue 13), read from the dossier store's days rather than the monthly
+ * statistics: days, over the dossiers resolved in the period's months (a dossier counts in the
+ * month of its resolution day); open, dossiers counted on a date as stocks are (asOf, or the last
+ * day of each period). Neither reads service levels.
  */
-export type MeasureKind = 'flow' | 'stock' | 'hybrid';
+export type MeasureKind = 'flow' | 'stock' | 'hybrid' | 'days' | 'open';
 
 export interface MeasureDef {
   kind: MeasureKind;
@@ -38,6 +48,8 @@ export interface MeasureDef {
   numerator: string;
   /** Present for ratios: value = numerator / denominator, null when the denominator is 0. */
   denominator?: string;
+  /** days only: the value is this percentile of the dossiers' processing days (0.5 the median), as PostgreSQL's percentile_cont. */
+  percentile?: number;
   description: string;
 }
 
@@ -46,7 +58,25 @@ export const FLOW_COLUMNS = [
   'received', 'received_online', 'received_postal', 'resolved_on_time', 'resolved_late', 'with_fee', 'paid_online', 'synced_national',
 ] as const;
 export const STOCK_COLUMNS = ['services', 'services_online', 'services_full', 'services_integrated', 'services_online_with_filings'] as const;
-export const GROUPED_COLUMNS = [...FLOW_COLUMNS, ...STOCK_COLUMNS] as const;
+/** Dossiers resolved in the period with a processing time, and the sum of their days (days measures). */
+export const DAYS_COLUMNS = ['timed', 'timed_days'] as const;
+/** Dossiers in progress and overdue on the date (open measures). */
+export const OPEN_COLUMNS = ['in_progress', 'overdue'] as const;
+export const GROUPED_COLUMNS = [...FLOW_COLUMNS, ...STOCK_COLUMNS, ...DAYS_COLUMNS, ...OPEN_COLUMNS] as const;
+
+/**
+ * Processing days from this many on share one bucket of the processing-days rollup (an open top
+ * bucket): a percentile read there is a lower bound, and the answer's warnings say so, with the
+ * largest processing time of the rows as the upper bound (PERCENTILE_IN_TOP_BUCKET). Below it every
+ * day is its own bucket, so percentiles are exact. A year: past it a dossier is a backlog case.
+ */
+export const POOLED_DAYS_FROM = 365;
+
+const RESOLVED_IN_PERIOD = 'over the dossiers resolved in the period, each counted in the month of its resolution day (NgayTra), '
+  + 'processing time being resolution day - receipt day (NgayTiepNhan) in calendar days (Asia/Ho_Chi_Minh); from the dossier feeds\' dossiers '
+  + '(dossiers stored before their receipt day was kept are left out until their feed re-reads them)';
+const OPEN_ON_DATE = 'at the end of the date (asOf, or the last day of each period): received on or before it and not resolved on or before it; '
+  + 'from the dossier feeds\' dossiers';
 
 export const MEASURES: Record<AggregateMeasure, MeasureDef> = {
   [AggregateMeasure.DOSSIERS_RECEIVED]: { kind: 'flow', numerator: 'received', description: 'Dossiers received through every channel.' },
@@ -73,6 +103,35 @@ export const MEASURES: Record<AggregateMeasure, MeasureDef> = {
   [AggregateMeasure.ON_TIME_RATE]: { kind: 'flow', numerator: 'resolved_on_time', denominator: '(resolved_on_time + resolved_late)', description: 'Dossiers resolved on time / dossiers resolved (on time + late).' },
   [AggregateMeasure.ONLINE_PAYMENT_RATE]: { kind: 'flow', numerator: 'paid_online', denominator: 'with_fee', description: 'Dossiers paid online / dossiers with a fee obligation.' },
   [AggregateMeasure.DVCQG_INTEGRATION]: { kind: 'stock', numerator: 'services_integrated', denominator: 'services_online', description: 'Online services integrated on DVCQG / online services.' },
+  [AggregateMeasure.PROCESSING_DAYS_MEDIAN]: {
+    kind: 'days', numerator: 'NULL::float8', percentile: 0.5,
+    description: `Median processing time in days (interpolated between the two middle dossiers when their number is even), ${RESOLVED_IN_PERIOD}.`,
+  },
+  [AggregateMeasure.PROCESSING_DAYS_P90]: {
+    kind: 'days', numerator: 'NULL::float8', percentile: 0.9,
+    description: `90th percentile of the processing time in days (interpolated as PostgreSQL's percentile_cont), ${RESOLVED_IN_PERIOD}.`,
+  },
+  [AggregateMeasure.PROCESSING_DAYS_MEAN]: {
+    kind: 'days', numerator: 'timed_days', denominator: 'timed',
+    description: `Mean processing time in days: total days / dossiers, ${RESOLVED_IN_PERIOD}.`,
+  },
+  [AggregateMeasure.DOSSIERS_IN_PROGRESS]: { kind: 'open', numerator: 'in_progress', description: `Dossiers in progress ${OPEN_ON_DATE}.` },
+  [AggregateMeasure.DOSSIERS_OVERDUE]: {
+    kind: 'open', numerator: 'overdue',
+    description: `Dossiers overdue: in progress and due (NgayHenTra) before the date, ${OPEN_ON_DATE}.`,
+  },
+  [AggregateMeasure.OVERDUE_SHARE]: {
+    kind: 'open', numerator: 'overdue', denominator: 'in_progress',
+    description: `Dossiers overdue / dossiers in progress, ${OPEN_ON_DATE}.`,
+  },
+};
+
+const MEASURE_KIND_TEXT: Record<MeasureKind, string> = {
+  flow: 'Flow over the period.',
+  stock: 'Stock on a date.',
+  hybrid: 'Over the period.',
+  days: 'Over the period, by resolution month.',
+  open: 'Dossiers on a date.',
 };
 
 registerEnumType(AggregateMeasure, {
@@ -81,10 +140,10 @@ registerEnumType(AggregateMeasure, {
   valuesConfig: Object.fromEntries(
     Object.entries(AggregateMeasure).map(([name, value]) => {
       const def = MEASURES[value];
-      const kind = def.kind === 'flow' ? 'Flow over the period' : def.kind === 'stock' ? 'Stock on a date' : 'Over the period';
+      const kind = MEASURE_KIND_TEXT[def.kind];
       const text = def.denominator === undefined ? def.description
         : `Ratio of sums, numerator / denominator: ${def.description[0].toLowerCase()}${def.description.slice(1)}`;
-      return [name, { description: `${text} ${kind}.` }];
+      return [name, { description: `${text} ${kind}` }];
     }),
   ),
 });
@@ -106,5 +165,10 @@ export function isRatio(m: AggregateMeasure): boolean {
 
 /** Whether the measure reads service levels (so a level taxonomy must be chosen). */
 export function usesLevels(m: AggregateMeasure): boolean {
-  return MEASURES[m].kind !== 'flow';
+  return MEASURES[m].kind === 'stock' || MEASURES[m].kind === 'hybrid';
+}
+
+/** Whether the measure is read from the dossier store (days and open measures), not the monthly statistics or service levels. */
+export function isDossierMeasure(m: AggregateMeasure): boolean {
+  return MEASURES[m].kind === 'days' || MEASURES[m].kind === 'open';
 }

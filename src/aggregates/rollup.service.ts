@@ -2,7 +2,7 @@ import { addMonths, monthStart, yearOf } from '../common/calendar';
 import { queryCounter } from '../db/query-counter';
 import { Sql, SqlClient } from '../db/sql';
 import { AggregateDimension as D } from './dimensions';
-import { FLOW_COLUMNS } from './measures';
+import { FLOW_COLUMNS, POOLED_DAYS_FROM } from './measures';
 import { ONLINE_LEVELS } from './dimensions';
 
 /** Filters an aggregate can carry, by what they constrain (to decide whether a rollup covers them). */
@@ -23,7 +23,8 @@ export type RollupUnitKey = 'l1' | 'unit' | 'nation';
 /** A precomputed rollup the engine may answer from. */
 export interface RollupDef {
   table: string;
-  stream: 'flow' | 'stock';
+  /** flow and stock: filing statistics and service levels; days and open: the dossier store (dossier measures). */
+  stream: 'flow' | 'stock' | 'days' | 'open';
   dims: ReadonlySet<D>;
   filters: ReadonlySet<FilterKey>;
   unitKey: RollupUnitKey;
@@ -107,6 +108,11 @@ export const ROLLUPS: readonly RollupDef[] = [
     dims: new Set([...UNIT_DIMS, D.ELIGIBLE, D.LEVEL]),
     filters: new Set<FilterKey>([...UNIT_FILTERS, 'eligible', 'levels']),
   },
+  // Dossier measures (issue 13), by top-level unit: processing days by resolution month (a histogram), dossiers in progress and
+  // overdue over time (run-length encoded). Keyed by procedure they would be about as large as the dossiers themselves (0.7 dossiers
+  // per unit, procedure and month in the national simulator world), so procedure and sector queries read the dossier store.
+  { table: 'dossier_days_rollup_l1', stream: 'days', unitKey: 'l1', dims: new Set(UNIT_DIMS), filters: new Set(UNIT_FILTERS), sector: false },
+  { table: 'dossier_open_rollup_l1', stream: 'open', unitKey: 'l1', dims: new Set(UNIT_DIMS), filters: new Set(UNIT_FILTERS), sector: false },
 ];
 
 /**
@@ -265,6 +271,104 @@ function stockRefresh(r: RollupDef): string {
     ${runLengths(k)}`;
 }
 
+/**
+ * Dossier rollups (dossier_days_rollup_l1, dossier_open_rollup_l1) of one cell: a source's
+ * dossiers ($1; the dossier table is partitioned by source, so this reads one partition) of
+ * top-level units $2 (null: all); `source` null: every source (a rebuild).
+ */
+function dossierSource(source: number | null): string {
+  // Spelled per case (not "$1 IS NULL OR ..."), so that the one-source text prunes to its partition whatever the plan.
+  return source === null ? '$1::int IS NULL' : 'x.source_id = $1::int';
+}
+
+/**
+ * The processing-days histogram: per resolution month and key, one row per day count, those of
+ * POOLED_DAYS_FROM days or more pooled in one (the open top bucket) with their exact sum and largest.
+ */
+function dossierDaysRefresh(table: string, source: number | null): string {
+  const days = 'x.resolved_on - x.received_on';
+  return `INSERT INTO ${table} (month, source_id, ${UNIT_KEY_COLUMNS.join(', ')}, days, dossiers, total_days, max_days)
+    WITH ${unitKeysCte('$2')}
+    SELECT date_trunc('month', x.resolved_on)::date, x.source_id, ${UNIT_KEY_COLUMNS.map((c) => `m.${c}`).join(', ')},
+      least(${days}, ${POOLED_DAYS_FROM}), count(*), sum(${days}), max(${days})
+    FROM dossier x JOIN um m ON m.unit_id = x.unit_id
+    WHERE ${dossierSource(source)} AND x.resolved_on IS NOT NULL AND x.received_on IS NOT NULL
+    GROUP BY ${[...Array(UNIT_KEY_COLUMNS.length + 3).keys()].map((i) => i + 1).join(', ')}
+    ORDER BY 1`;
+}
+
+/**
+ * Dossiers in progress and overdue at the end of each day, per key, run-length encoded over
+ * [valid_from, valid_to) like the stock rollups (see runLengths): a dossier is in progress over
+ * [received_on, resolved_on) (resolved on a day, it no longer is at that day's end; open, to no
+ * end), and overdue over [greatest(due_on + 1, received_on), resolved_on): from the day after its
+ * due day (due_on < date), once received. Each span gives +1 at its start and -1 at its end;
+ * summed per day and accumulated, they give the counts on every day from the day's events alone.
+ * This is the identity in_progress(D) = #received<=D - #resolved<=D, and overdue(D) =
+ * #{unresolved, due<D} + #{resolved late, due<D} - #{resolved late, resolved<=D}, where "late" is
+ * by day (resolved_on > due_on), not the on-time flag (an instant NgayTra <= NgayHenTra): a
+ * dossier flagged late but resolved on its due day is never overdue at a day's end, while the
+ * identity by flag would count it -1 on that day. Dossiers without a due day are never overdue.
+ */
+function dossierOpenRefresh(table: string, source: number | null): string {
+  const k = ['source_id', ...UNIT_KEY_COLUMNS].join(', ');
+  return `INSERT INTO ${table} (valid_from, valid_to, ${k}, in_progress, overdue)
+    WITH ${unitKeysCte('$2')},
+    x AS (
+      SELECT x.source_id, ${UNIT_KEY_COLUMNS.map((c) => `m.${c}`).join(', ')}, x.received_on, x.resolved_on,
+        x.due_on IS NOT NULL AS has_due, greatest(x.due_on + 1, x.received_on) AS overdue_from
+      FROM dossier x JOIN um m ON m.unit_id = x.unit_id
+      WHERE ${dossierSource(source)} AND x.received_on IS NOT NULL
+    ),
+    ev AS (
+      SELECT ${k}, received_on AS at, 1 AS dp, 0 AS dov FROM x WHERE resolved_on IS NULL OR resolved_on > received_on
+      UNION ALL
+      SELECT ${k}, resolved_on, -1, 0 FROM x WHERE resolved_on > received_on
+      UNION ALL
+      SELECT ${k}, overdue_from, 0, 1 FROM x WHERE has_due AND (resolved_on IS NULL OR resolved_on > overdue_from)
+      UNION ALL
+      SELECT ${k}, resolved_on, 0, -1 FROM x WHERE has_due AND resolved_on > overdue_from
+    ),
+    net AS (SELECT ${k}, at, sum(dp) AS dp, sum(dov) AS dov FROM ev GROUP BY ${k}, at HAVING sum(dp) <> 0 OR sum(dov) <> 0),
+    run AS (
+      SELECT ${k}, at, lead(at) OVER w AS next_at, sum(dp) OVER w AS in_progress, sum(dov) OVER w AS overdue
+      FROM net WINDOW w AS (PARTITION BY ${k} ORDER BY at)
+    )
+    SELECT at, next_at, ${k}, in_progress, overdue FROM run WHERE in_progress <> 0 OR overdue <> 0`;
+}
+
+/** A dossier rollup cell: a source (null: every source) and its top-level units (null: all). */
+interface DossierCell { source: number | null; l1s: number[] | null }
+
+/** Recomputes the dossier rollups' cells (each from its source's partition: the dossier store has no index by unit). */
+async function refreshDossiers(tx: SqlClient, cells: DossierCell[]): Promise<number> {
+  let rows = 0;
+  const dossierRollups = ROLLUPS.filter((r) => r.stream === 'days' || r.stream === 'open');
+  for (const c of cells) {
+    for (const r of dossierRollups) {
+      await tx.query(`DELETE FROM ${r.table} WHERE ($1::int IS NULL OR source_id = $1::int) AND ($2::int[] IS NULL OR l1_id = ANY($2::int[]))`, [c.source, c.l1s]);
+      const text = r.stream === 'days' ? dossierDaysRefresh(r.table, c.source) : dossierOpenRefresh(r.table, c.source);
+      rows += await insertCount(tx, text, [c.source, c.l1s]);
+    }
+  }
+  return rows;
+}
+
+/**
+ * The dossier cells rollup_dirty lists among `ids` (kind 'dossier': a source and a unit, 0 for all
+ * of the source's, a null source for every source), merged per source; `all`: everything
+ * (reference changes that move top-level units or procedure attributes, listed as flow 0).
+ */
+async function dirtyDossierCells(tx: SqlClient, ids: string[], all: boolean): Promise<DossierCell[]> {
+  if (all) return [{ source: null, l1s: null }];
+  const rows = await tx.query<{ source: number | null; l1s: (number | null)[] }>(
+    `SELECT d.source_id AS source, array_agg(DISTINCT CASE WHEN d.unit_id = 0 THEN NULL ELSE m.l1_id END) AS l1s
+     FROM rollup_dirty d LEFT JOIN unit_map m ON m.unit_id = d.unit_id
+     WHERE d.kind = 'dossier' AND d.id = ANY($1::bigint[]) GROUP BY 1`, [ids]);
+  if (rows.some((r) => r.source === null && r.l1s.includes(null))) return [{ source: null, l1s: null }];
+  return rows.map((r) => ({ source: r.source, l1s: r.l1s.includes(null) ? null : (r.l1s as number[]) }));
+}
+
 export interface RollupScope {
   /** Months ("YYYY-MM" or "YYYY-MM-DD") whose filing figures changed; omitted: every month. */
   months?: string[];
@@ -274,11 +378,15 @@ export interface RollupScope {
   filings?: boolean;
   /** Refresh the service stock rollups (default true). Service levels are not monthly: a unit's whole history is redone. */
   services?: boolean;
+  /** Refresh the dossier rollups (default true), every source's, for the units' whole history. */
+  dossiers?: boolean;
 }
 
 export interface RollupRefreshResult {
   filingRows: number;
   stockRows: number;
+  /** Rows written to the dossier rollups. */
+  dossierRows: number;
   ms: number;
 }
 
@@ -366,13 +474,15 @@ export async function refreshRollups(db: Sql | SqlClient, scope?: RollupScope): 
   await db.query(`SELECT pg_advisory_xact_lock(hashtext('dvc-gateway:rollups'))`);
   let filingRows = 0;
   let stockRows = 0;
+  let dossierRows = 0;
   if (scope === undefined) {
-    const [q] = await db.query<{ ids: string[] | null; flow_all: boolean; stock_all: boolean; flow: boolean; stock: boolean }>(
+    const [q] = await db.query<{ ids: string[] | null; flow_all: boolean; stock_all: boolean; flow: boolean; stock: boolean; dossier: boolean }>(
       `SELECT array_agg(id) AS ids, coalesce(bool_or(kind = 'flow' AND unit_id = 0), false) AS flow_all,
          coalesce(bool_or(kind = 'stock' AND unit_id = 0), false) AS stock_all,
-         coalesce(bool_or(kind = 'flow'), false) AS flow, coalesce(bool_or(kind = 'stock'), false) AS stock
+         coalesce(bool_or(kind = 'flow'), false) AS flow, coalesce(bool_or(kind = 'stock'), false) AS stock,
+         coalesce(bool_or(kind = 'dossier'), false) AS dossier
        FROM rollup_dirty`);
-    if (!q.ids) return { filingRows, stockRows, ms: Date.now() - started };
+    if (!q.ids) return { filingRows, stockRows, dossierRows, ms: Date.now() - started };
     // Top-level units whose filings changed (null: all), for the stock rollups that follow filings.
     let filedL1s: number[] | null | undefined;
     if (q.flow_all) {
@@ -403,8 +513,10 @@ export async function refreshRollups(db: Sql | SqlClient, scope?: RollupScope): 
       const rest = filedL1s === null ? null : filedL1s.filter((l1) => !stockL1s?.includes(l1));
       if (rest === null || rest.length > 0) stockRows += await refreshStocks(db, rest, 'onlineFilings');
     }
+    // Dossier rollups: the cells the dossier stage listed; everything when the unit tree or the catalogue moved (flow 0).
+    if (q.dossier || q.flow_all) dossierRows = await refreshDossiers(db, await dirtyDossierCells(db, q.ids, q.flow_all));
     await db.query('DELETE FROM rollup_dirty WHERE id = ANY($1::bigint[])', [q.ids]);
-    return { filingRows, stockRows, ms: Date.now() - started };
+    return { filingRows, stockRows, dossierRows, ms: Date.now() - started };
   }
 
   let l1s: number[] | null = null;
@@ -430,7 +542,12 @@ export async function refreshRollups(db: Sql | SqlClient, scope?: RollupScope): 
     await db.query(`DELETE FROM rollup_dirty d WHERE d.kind = 'stock'
       AND ($1::int[] IS NULL OR d.unit_id IN (SELECT unit_id FROM unit_map WHERE l1_id = ANY($1::int[])))`, [l1s]);
   }
-  return { filingRows, stockRows, ms: Date.now() - started };
+  if ((scope.dossiers ?? true) && (l1s === null || l1s.length > 0)) {
+    dossierRows = await refreshDossiers(db, [{ source: null, l1s }]);
+    await db.query(`DELETE FROM rollup_dirty d WHERE d.kind = 'dossier'
+      AND ($1::int[] IS NULL OR d.unit_id IN (SELECT unit_id FROM unit_map WHERE l1_id = ANY($1::int[])))`, [l1s]);
+  }
+  return { filingRows, stockRows, dossierRows, ms: Date.now() - started };
 }
 
 /** Rebuilds every rollup from the base tables (after bulk loads with triggers off, or reference changes). */

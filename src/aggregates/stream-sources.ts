@@ -1,8 +1,9 @@
 /**
  * Step "sources" of the aggregate builder: where each fact stream is read, a rollup or the base
  * tables, and how each attribute the other steps ask for (a unit at a tier, a sector, a level, the
- * period bucket, the counts) reads there. Two streams: flows (filing_stat, summed over months) and
- * stocks (service_level, counted on dates).
+ * period bucket, the counts) reads there. Four streams: flows (filing_stat, summed over months),
+ * stocks (service_level, counted on dates), and the dossier store's days and open dossiers
+ * (dossier-sources.ts).
  *
  * Table aliases inside a stream: f filing_stat, p procedure, s service, sl a service's level
  * spans, m the reporting unit's unit_map row; r a rollup row and ml the unit_map row of its
@@ -15,8 +16,9 @@ import { AggregateSpec, filtersUnits } from './aggregate-spec';
 import { AggregateDimension as D, Grain, GRAIN_MONTHS, LevelView, levelSql, PeriodGrain, tierColumn, TOP_TIERS } from './dimensions';
 import { FilterKey, RollupDef, ROLLUPS, RollupUnitKey } from './rollup.service';
 import { AddParam } from './unit-scope';
+import type { DaysSource, OpenSource } from './dossier-sources';
 
-export type Stream = 'flow' | 'stock';
+export type Stream = 'flow' | 'stock' | 'days' | 'open';
 
 /** How a fact's unit reads: its ancestor at a tier, its province, its kind, and where its attribution relies on a partial merge. */
 export interface UnitAttributes {
@@ -37,7 +39,7 @@ export interface CatalogueAttributes {
 }
 
 /** How each attribute of a fact reads in a source (SQL expressions). */
-interface SourceAttributes {
+export interface SourceAttributes {
   /** Common table expressions the source needs (before its stream's). */
   ctes: string[];
   from: string;
@@ -72,7 +74,7 @@ export interface StockSource extends SourceAttributes {
   onlineFiling?: string;
 }
 
-export type StreamSource = FlowSource | StockSource;
+export type StreamSource = FlowSource | StockSource | DaysSource | OpenSource;
 
 /** Which filter keys a spec uses. */
 export function filterKeys(spec: AggregateSpec): FilterKey[] {
@@ -125,7 +127,7 @@ export function chooseRollup(spec: AggregateSpec, stream: Stream, needsOnlineFil
     && spec.groupBy.every((d) => r.dims.has(d)) && keys.every((k) => r.filters.has(k)) && coversTier(r, spec, keys) && coversPeriod(r, spec));
 }
 
-const bucketOf = (grain: Grain, month: string) => (grain === PeriodGrain.MONTH ? month : `date_trunc('${grain}', ${month}::timestamp)::date`);
+export const bucketOf = (grain: Grain, month: string) => (grain === PeriodGrain.MONTH ? month : `date_trunc('${grain}', ${month}::timestamp)::date`);
 
 /**
  * Unit attributes, as reported and in today's units. Constants, built once, that the sources point
@@ -138,20 +140,20 @@ function unitAttributes(map: string, kind: string, partialKinds: string, current
 }
 
 /** Base tables: the reporting unit's unit_map row `m`. */
-const BASE_UNIT = { asReported: unitAttributes('m', 'm.kind', 'm.partial_kinds', false), current: unitAttributes('m', 'm.cur_kind', 'm.partial_kinds', true) };
+export const BASE_UNIT = { asReported: unitAttributes('m', 'm.kind', 'm.partial_kinds', false), current: unitAttributes('m', 'm.cur_kind', 'm.partial_kinds', true) };
 /**
  * A rollup row `r` carries the reporting unit's kind and partial merges; its top-level unit's own
  * ancestors (unit_map `ml`) are the reporting unit's, for the tiers a rollup covers.
  */
 const ROLLUP_UNIT = { asReported: unitAttributes('ml', 'r.unit_kind', 'r.partial_kinds', false), current: unitAttributes('ml', 'r.cur_unit_kind', 'r.partial_kinds', true) };
 
-const unitIn = (attributes: typeof BASE_UNIT, current: boolean): UnitAttributes => (current ? attributes.current : attributes.asReported);
+export const unitIn = (attributes: typeof BASE_UNIT, current: boolean): UnitAttributes => (current ? attributes.current : attributes.asReported);
 
 /** Base tables: the fact's procedure `p` (a filing's procedure_id, a service's). */
-const FLOW_CATALOGUE: CatalogueAttributes = { sector: 'p.sector_id', procedure: 'f.procedure_id', essential: 'p.essential', eligible: 'p.eligible_full_online' };
+export const FLOW_CATALOGUE: CatalogueAttributes = { sector: 'p.sector_id', procedure: 'f.procedure_id', essential: 'p.essential', eligible: 'p.eligible_full_online' };
 const STOCK_CATALOGUE: CatalogueAttributes = { ...FLOW_CATALOGUE, procedure: 's.procedure_id' };
 /** Rollups keep sector, essential and eligible; the procedure rollup the procedure too. */
-const ROLLUP_CATALOGUE: CatalogueAttributes = { sector: 'r.sector_id', procedure: 'NULL::int', essential: 'r.essential', eligible: 'r.eligible' };
+export const ROLLUP_CATALOGUE: CatalogueAttributes = { sector: 'r.sector_id', procedure: 'NULL::int', essential: 'r.essential', eligible: 'r.eligible' };
 const PROCEDURE_ROLLUP_CATALOGUE: CatalogueAttributes = { ...ROLLUP_CATALOGUE, procedure: 'r.procedure_id' };
 
 const rollupUnitMapJoin = (current: boolean) => `JOIN unit_map ml ON ml.unit_id = r.${current ? 'cur_l1_id' : 'l1_id'}`;
@@ -166,7 +168,7 @@ const NATION_UNIT: { asReported: UnitAttributes; current: UnitAttributes } = {
 };
 
 /** How a flow rollup's rows read their unit (FROM clause after the rollup `r`, and the attributes). */
-const ROLLUP_UNITS: Record<RollupUnitKey, (current: boolean) => { join: string; unit: UnitAttributes }> = {
+export const ROLLUP_UNITS: Record<RollupUnitKey, (current: boolean) => { join: string; unit: UnitAttributes }> = {
   l1: (current) => ({ join: rollupUnitMapJoin(current), unit: unitIn(ROLLUP_UNIT, current) }),
   // Keyed by the reporting unit: its unit_map row, as the base tables read it.
   unit: (current) => ({ join: 'JOIN unit_map m ON m.unit_id = r.unit_id', unit: unitIn(BASE_UNIT, current) }),

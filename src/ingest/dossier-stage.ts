@@ -37,6 +37,9 @@ export interface DossierHost {
 const STAGED_COLUMNS = 'code, unit_id, procedure_id, month, modified, flags, received_on, due_on, resolved_on';
 const DOSSIER_COLUMNS = `source_id, ${STAGED_COLUMNS}`;
 
+/** What a newer version of a dossier may change (the upsert rewrites a row when one differs). */
+const STORED_VALUES = ['unit_id', 'procedure_id', 'month', 'flags', 'received_on', 'due_on', 'resolved_on'];
+
 /** Staged dossiers per COPY statement (about a page's worth waits in memory). */
 const STAGE_BATCH = 5000;
 
@@ -228,6 +231,7 @@ export class DossierStage {
            WHERE d.code IS NULL OR (d.modified <= s.modified AND (d.unit_id, d.procedure_id, d.month, d.flags) IS DISTINCT FROM (s.unit_id, s.procedure_id, s.month, s.flags))`,
         );
       }
+      if (!this.firstLoad) await this.listRollupCells();
       await tx.query(
         `INSERT INTO ${partition} (${DOSSIER_COLUMNS}) SELECT $1::int, ${STAGED_COLUMNS} FROM stg_latest
          ON CONFLICT (code) DO UPDATE SET unit_id = excluded.unit_id, procedure_id = excluded.procedure_id, month = excluded.month,
@@ -239,9 +243,33 @@ export class DossierStage {
       );
     }
 
+    if (this.firstLoad && this.direct + this.staged > 0) await this.listRollupCells();
     let groups = 0;
     if (touched === null ? this.direct + this.staged > 0 : this.staged > 0) groups = await this.recomputeGroups(touched);
     return { firstLoad: this.firstLoad, copiedDirect: this.direct, staged: this.staged, groupsRecomputed: groups };
+  }
+
+  /**
+   * Lists the cells of the dossier rollups (processing days, dossiers open: rollup.service.ts) this
+   * run changes in rollup_dirty, kind 'dossier' with the source, for the refresh that follows (in
+   * the run, or deferred): on a first load every unit of the source (unit 0); otherwise the units of
+   * the staged dossiers whose stored row changes, before and after the change (called before the
+   * upsert), a change of days alone included, which leaves the monthly statistics as they were.
+   */
+  private async listRollupCells(): Promise<void> {
+    const tx = this.host.tx;
+    if (this.firstLoad) {
+      await tx.query(`INSERT INTO rollup_dirty (kind, unit_id, source_id) VALUES ('dossier', 0, $1)`, [this.sourceId]);
+      return;
+    }
+    const values = (alias: string) => STORED_VALUES.map((c) => `${alias}.${c}`).join(', ');
+    await tx.query(
+      `INSERT INTO rollup_dirty (kind, unit_id, source_id)
+       SELECT DISTINCT 'dossier', v.unit_id, $1::int FROM stg_latest s LEFT JOIN ${this.partition} d USING (code)
+       CROSS JOIN LATERAL (VALUES (s.unit_id), (d.unit_id)) v(unit_id)
+       WHERE v.unit_id IS NOT NULL AND (d.code IS NULL OR (d.modified <= s.modified AND (${values('d')}) IS DISTINCT FROM (${values('s')})))`,
+      [this.sourceId],
+    );
   }
 
   /** The touched groups' monthly statistics (every group when `touched` is null), as one GROUP BY, applied as filing facts. */

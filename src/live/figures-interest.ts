@@ -11,8 +11,16 @@ import { validOnSql } from '../units/unit-validity';
 import { FiguresInterest } from './live-change';
 import { FiguresChangedArgs, SourceStatusChangedArgs } from './live.types';
 
-/** The fact kinds an aggregate measure reads: flows the filings, stocks the service levels, the hybrid both. */
-const MEASURE_KINDS = { flow: [FactType.FILING_STAT], stock: [FactType.SERVICE_LEVEL], hybrid: [FactType.FILING_STAT, FactType.SERVICE_LEVEL] } as const;
+/**
+ * The fact kinds an aggregate measure reads: flows the filings, stocks the service levels, the
+ * hybrid both. Dossier measures (days, open) read the dossier feeds' dossiers, whose syncs write
+ * the filings: heard as filings (a correction of a dossier's days alone changes no filing, and is
+ * not heard).
+ */
+const MEASURE_KINDS = {
+  flow: [FactType.FILING_STAT], stock: [FactType.SERVICE_LEVEL], hybrid: [FactType.FILING_STAT, FactType.SERVICE_LEVEL],
+  days: [FactType.FILING_STAT], open: [FactType.FILING_STAT],
+} as const;
 
 /** AggregateFilter's fields finer than an event (top-level unit, month, fact kind): refused rather than silently ignored. */
 const FINER_FILTERS = ['unitKinds', 'sectorCodes', 'procedureCodes', 'essential', 'eligible', 'levels'] as const;
