@@ -33,7 +33,8 @@ export class AggregateResolver {
   @FieldResolver(() => [AggregateWarning], {
     description: 'Machine-readable warnings about reading this answer: a filter code that named another unit during the period '
       + '(CODE_MEANT_OTHER_UNIT), units in scope without rows (UNITS_WITHOUT_DATA, when grouped by UNIT or PROVINCE), figures that end before '
-      + 'the period does (COVERAGE_ENDS_BEFORE_PERIOD). Empty when nothing is worth saying. Computed only when selected.',
+      + 'the period does (COVERAGE_ENDS_BEFORE_PERIOD), a processing-time percentile read in the rollup\'s pooled top bucket, with its bound '
+      + '(PERCENTILE_IN_TOP_BUCKET). Empty when nothing is worth saying. Computed only when selected.',
   })
   warnings(@Root() result: AggregateResult, @Ctx() ctx: GatewayContext): Promise<AggregateWarning[]> {
     const outcome = result as AggregateOutcome;

@@ -56,11 +56,14 @@ export function toSpec(q: AggregateInput, now: string = today()): AggregateSpec 
   const byPeriod = groupBy.includes(D.PERIOD);
 
   if (q.asOf) {
-    const overPeriod = [...flows, ...days];
+    const overPeriod = [
+      ...(flows.length ? [`${names(flows)} ${flows.length > 1 ? 'are flows' : 'is a flow'} summed over a period`] : []),
+      ...(days.length ? [`${names(days)} ${days.length > 1 ? 'are' : 'is'} measured over the dossiers resolved in a period`] : []),
+    ];
     if (hybrids.length > 0) {
       add('query.asOf', `${names(hybrids)} is measured over the period, on the services online on its last day: give period, not asOf`);
     } else if (onDate.length === 0) {
-      add('query.asOf', `asOf applies to stock measures (service counts, level shares, DVCQG integration) and to dossiers in progress or overdue; ${names(overPeriod)} ${overPeriod.length > 1 ? 'are' : 'is'} measured over a period: give period instead`);
+      add('query.asOf', `asOf applies to stock measures (service counts, level shares, DVCQG integration) and to dossiers in progress or overdue; ${overPeriod.join(', and ')}: give period instead`);
     } else if (byPeriod) {
       add('query.asOf', 'grouped by PERIOD, stock measures and dossiers in progress or overdue are taken on the last day of each period: drop asOf or the PERIOD dimension');
     }

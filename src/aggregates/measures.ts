@@ -72,6 +72,12 @@ export const GROUPED_COLUMNS = [...FLOW_COLUMNS, ...STOCK_COLUMNS, ...DAYS_COLUM
  */
 export const POOLED_DAYS_FROM = 365;
 
+/**
+ * The monthly statistics count outcomes in the month a dossier was received (a dossier feed's
+ * month is its receipt month, as the national portal's cohort counts), unlike the processing-time
+ * measures, which count a dossier in its resolution month.
+ */
+const BY_RECEIPT = 'counted in the month the dossier was received (resolved by the last sync of its source)';
 const RESOLVED_IN_PERIOD = 'over the dossiers resolved in the period, each counted in the month of its resolution day (NgayTra), '
   + 'processing time being resolution day - receipt day (NgayTiepNhan) in calendar days (Asia/Ho_Chi_Minh); from the dossier feeds\' dossiers '
   + '(dossiers stored before their receipt day was kept are left out until their feed re-reads them)';
@@ -83,9 +89,9 @@ export const MEASURES: Record<AggregateMeasure, MeasureDef> = {
   [AggregateMeasure.DOSSIERS_ONLINE]: { kind: 'flow', numerator: 'received_online', description: 'Dossiers received online.' },
   [AggregateMeasure.DOSSIERS_IN_PERSON]: { kind: 'flow', numerator: '(received - received_online - received_postal)', description: 'Dossiers received in person (received less online and postal).' },
   [AggregateMeasure.DOSSIERS_POSTAL]: { kind: 'flow', numerator: 'received_postal', description: 'Dossiers received through the public postal service (BCCI).' },
-  [AggregateMeasure.DOSSIERS_RESOLVED]: { kind: 'flow', numerator: '(resolved_on_time + resolved_late)', description: 'Dossiers resolved (on time or late).' },
-  [AggregateMeasure.DOSSIERS_ON_TIME]: { kind: 'flow', numerator: 'resolved_on_time', description: 'Dossiers resolved on time.' },
-  [AggregateMeasure.DOSSIERS_LATE]: { kind: 'flow', numerator: 'resolved_late', description: 'Dossiers resolved late.' },
+  [AggregateMeasure.DOSSIERS_RESOLVED]: { kind: 'flow', numerator: '(resolved_on_time + resolved_late)', description: `Dossiers resolved (on time or late), ${BY_RECEIPT}.` },
+  [AggregateMeasure.DOSSIERS_ON_TIME]: { kind: 'flow', numerator: 'resolved_on_time', description: `Dossiers resolved on time (NgayTra <= NgayHenTra), ${BY_RECEIPT}.` },
+  [AggregateMeasure.DOSSIERS_LATE]: { kind: 'flow', numerator: 'resolved_late', description: `Dossiers resolved late, ${BY_RECEIPT}.` },
   [AggregateMeasure.DOSSIERS_WITH_FEE]: { kind: 'flow', numerator: 'with_fee', description: 'Dossiers with a fee obligation.' },
   [AggregateMeasure.DOSSIERS_PAID_ONLINE]: { kind: 'flow', numerator: 'paid_online', description: 'Dossiers whose fee was paid online.' },
   [AggregateMeasure.DOSSIERS_SYNCED]: { kind: 'flow', numerator: 'synced_national', description: 'Dossiers synchronised to the national portal (DVCQG).' },
@@ -100,7 +106,10 @@ export const MEASURES: Record<AggregateMeasure, MeasureDef> = {
     description: 'Online services with at least one online dossier in the period / online services (both on the last day of the period).',
   },
   [AggregateMeasure.ONLINE_DOSSIER_RATE]: { kind: 'flow', numerator: 'received_online', denominator: 'received', description: 'Dossiers received online / all dossiers received (online + in person + postal).' },
-  [AggregateMeasure.ON_TIME_RATE]: { kind: 'flow', numerator: 'resolved_on_time', denominator: '(resolved_on_time + resolved_late)', description: 'Dossiers resolved on time / dossiers resolved (on time + late).' },
+  [AggregateMeasure.ON_TIME_RATE]: {
+    kind: 'flow', numerator: 'resolved_on_time', denominator: '(resolved_on_time + resolved_late)',
+    description: `Dossiers resolved on time / dossiers resolved (on time + late), ${BY_RECEIPT}; by procedure with groupBy PROCEDURE, its counts as DOSSIERS_ON_TIME and DOSSIERS_LATE.`,
+  },
   [AggregateMeasure.ONLINE_PAYMENT_RATE]: { kind: 'flow', numerator: 'paid_online', denominator: 'with_fee', description: 'Dossiers paid online / dossiers with a fee obligation.' },
   [AggregateMeasure.DVCQG_INTEGRATION]: { kind: 'stock', numerator: 'services_integrated', denominator: 'services_online', description: 'Online services integrated on DVCQG / online services.' },
   [AggregateMeasure.PROCESSING_DAYS_MEDIAN]: {
