@@ -20,6 +20,14 @@
  * one, it reuses the data; BENCH_REBUILD=0 keeps its rollups too, refreshing only those listed stale). BENCH_RUNS sets the timed
  * repetitions (default 15; medians are printed); BENCH_SHAPES a comma-separated part of the shape
  * names to time only those.
+ *
+ * The dossier measures' shapes (bench/aggregates/dossier-shapes.ts: processing times, dossiers in
+ * progress and overdue) run on a second database of the same server, the dossier world: the
+ * simulator's national feeds (~6.3M dossiers) synced through the gateway as bench:sync does
+ * (bench/dossier-world.ts), once: an earlier run's world is reused (BENCH_DOSSIER_DATABASE_URL, or
+ * the database "<BENCH_DATABASE_URL's>_dossiers", created if missing). Filling it takes minutes
+ * (bench:sync's time, plus the rollup refresh); BENCH_DOSSIER_PROVINCES=01,79 fills a part only.
+ * BENCH_SHAPES without a dossier shape's name skips the dossier world.
  */
 import 'reflect-metadata';
 import fs from 'node:fs';
@@ -27,7 +35,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { rebuildRollups, refreshRollups } from '../src/aggregates/rollup.service';
 import { loadConfig } from '../src/config/config';
-import { connect } from '../src/db/database';
+import { connect, Database } from '../src/db/database';
 import { startEmbeddedPostgres, EmbeddedHandle } from '../src/db/embedded-postgres';
 import { loadReferenceData } from '../src/reference/reference-data.service';
 import { startApp } from '../src/server/app';
@@ -36,6 +44,10 @@ import { createSchema } from '../src/server/schema';
 import { freePort } from '../src/common/free-port';
 import { generate } from './aggregates/generate';
 import { differences, Shape, SHAPES } from './aggregates/shapes';
+import { DOSSIER_SHAPES } from './aggregates/dossier-shapes';
+import { startSimulatorProcess, syncDossierWorld } from './dossier-world';
+import { refreshDeferredRollups } from '../src/ingest/rollup-refresh';
+import { Client } from 'pg';
 
 const SCALE = Number(process.env.BENCH_SCALE ?? 1_000_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
@@ -104,7 +116,7 @@ async function timeShape(db: Awaited<ReturnType<typeof connect>>, world: World, 
     identical: problems.length === 0, rows: shape.rowCount(answer), rollups,
   };
   console.log('');
-  console.log(`${shape.name}, 2024 (${result.rows} rows; answers ${result.identical ? 'IDENTICAL' : `DIFFER in ${problems.length} rows`})`);
+  console.log(`${shape.name}${shape.name.includes(" on ") ? "" : ", 2024"} (${result.rows} rows; answers ${result.identical ? 'IDENTICAL' : `DIFFER in ${problems.length} rows`})`);
   console.log(`  hand-written SQL (base tables)     median ${result.sqlMs.toFixed(1)} ms over ${sqlMs.length} runs`);
   console.log(`  gateway over HTTP                  median ${result.gatewayMs.toFixed(1)} ms over ${gatewayMs.length} runs${rollups === null ? '' : ` (answered from rollups: ${rollups})`}`);
   console.log(`  { __typename } over HTTP (floor)   median ${result.floorMs.toFixed(1)} ms over ${floorMs.length} runs`);
@@ -176,32 +188,92 @@ async function openWorld(url: string | undefined, scale: number, label = ''): Pr
       await db.sql.query('VACUUM ANALYZE');
     }
     const [filings] = await db.sql.query<{ n: string }>('SELECT count(*) AS n FROM filing_stat');
-
-    // The response cache off: this times the engine, not a cached answer (the same query repeats).
-    const config = loadConfig({}, { port: 0, host: '127.0.0.1', databaseUrl: url, logLevel: 'silent', statementTimeoutMs: 600_000, responseCache: false });
-    const app = await startApp({ config, db, schema: await createSchema(), logger: createLogger('silent') });
-    const ask: Ask = async (shape, rollups) => {
-      const variables = { ...shape.variables, ...(shape.rollupSwitch ? { rollups } : {}) };
-      const res = await fetch(app.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: shape.query, variables }) });
-      const body = (await res.json()) as { data?: Record<string, any>; errors?: unknown };
-      if (!body.data) throw new Error(`gateway error on ${shape.name}: ${JSON.stringify(body.errors)}`);
-      return body.data;
-    };
-    const floor = async () => {
-      const res = await fetch(app.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' });
-      await res.json();
-    };
-    return { db, ask, floor, filings: Number(filings.n), close: async () => { await app.close(); await cleanup(); } };
+    return await gatewayWorld(db, url, Number(filings.n), cleanup);
   } catch (e) {
     await cleanup();
     throw e;
   }
 }
 
-/** The shapes named by BENCH_SHAPES (parts of names, comma-separated), or `fallback`. */
-function chosenShapes(fallback: Shape[]): Shape[] {
+/** A gateway on a filled database (the response cache off: this times the engine, not a cached answer, since the same query repeats). */
+async function gatewayWorld(db: Database, url: string, filings: number, cleanup: () => Promise<void>): Promise<World> {
+  const config = loadConfig({}, { port: 0, host: '127.0.0.1', databaseUrl: url, logLevel: 'silent', statementTimeoutMs: 600_000, responseCache: false });
+  const app = await startApp({ config, db, schema: await createSchema(), logger: createLogger('silent') });
+  const ask: Ask = async (shape, rollups) => {
+    const variables = { ...shape.variables, ...(shape.rollupSwitch ? { rollups } : {}) };
+    const res = await fetch(app.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: shape.query, variables }) });
+    const body = (await res.json()) as { data?: Record<string, any>; errors?: unknown };
+    if (!body.data) throw new Error(`gateway error on ${shape.name}: ${JSON.stringify(body.errors)}`);
+    return body.data;
+  };
+  const floor = async () => {
+    const res = await fetch(app.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' });
+    await res.json();
+  };
+  return { db, ask, floor, filings, close: async () => { await app.close(); await cleanup(); } };
+}
+
+/**
+ * The dossier world: a database beside the filing world's on the same server (BENCH_DOSSIER_DATABASE_URL,
+ * else "<its name>_dossiers"), filled once by syncing the simulator's national feeds through the
+ * gateway (bench:sync's way), rollups refreshed once at the end; an earlier run's is reused.
+ */
+async function openDossierWorld(filingUrl: string): Promise<World> {
+  let url = process.env.BENCH_DOSSIER_DATABASE_URL;
+  if (!url) {
+    const u = new URL(filingUrl);
+    const name = `${u.pathname.slice(1)}_dossiers`;
+    const admin = new Client({ connectionString: filingUrl });
+    await admin.connect();
+    try {
+      const [exists] = (await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rows;
+      if (!exists) await admin.query(`CREATE DATABASE ${name}`);
+    } finally {
+      await admin.end();
+    }
+    u.pathname = `/${name}`;
+    url = u.toString();
+  }
+  const db = await connect(url, 6);
+  const cleanup = () => db.close();
+  try {
+    await loadReferenceData(db.sql);
+    const [have] = await db.sql.query<{ n: string }>('SELECT count(*) AS n FROM dossier WHERE received_on IS NOT NULL');
+    if (Number(have.n) > 0) {
+      console.log(`dossier world: reusing ${Number(have.n).toLocaleString('en')} dossiers already in ${new URL(url).pathname.slice(1)}`);
+      const [refresh, ms] = await timed(() => refreshRollups(db.sql));
+      if (refresh.dossierRows + refresh.filingRows + refresh.stockRows > 0) {
+        console.log(`dossier world: rollups listed stale refreshed in ${(ms / 1000).toFixed(1)} s (${refresh.dossierRows.toLocaleString('en')} dossier rollup rows)`);
+        await db.sql.query('VACUUM ANALYZE');
+      }
+    } else {
+      const provinces = process.env.BENCH_DOSSIER_PROVINCES ? process.env.BENCH_DOSSIER_PROVINCES.split(',') : null;
+      console.log(`dossier world: syncing the simulator's national feeds (${provinces ? provinces.join(', ') : 'every province'}) into ${new URL(url).pathname.slice(1)}; this takes minutes`);
+      const sim = await startSimulatorProcess();
+      try {
+        const [dossiers, syncMs] = await timed(() => syncDossierWorld(db, sim.url, provinces, loadConfig().syncConcurrency, (line) => {
+          if (process.stdout.isTTY) process.stdout.write(`\r  ${line}   `);
+        }));
+        if (process.stdout.isTTY) process.stdout.write('\n');
+        console.log(`dossier world: ${dossiers.toLocaleString('en')} dossiers synced in ${(syncMs / 1000).toFixed(1)} s (load ${os.loadavg().map((x) => x.toFixed(2)).join(', ')})`);
+      } finally {
+        sim.child.kill('SIGTERM');
+      }
+      const [refresh, ms] = await timed(async () => (await refreshDeferredRollups(db.sql))!);
+      console.log(`dossier world: rollups refreshed once after the sync in ${(ms / 1000).toFixed(1)} s (${refresh.filingRows.toLocaleString('en')} filing, ${refresh.dossierRows.toLocaleString('en')} dossier rollup rows)`);
+      await db.sql.query('VACUUM ANALYZE');
+    }
+    return await gatewayWorld(db, url, 0, cleanup);
+  } catch (e) {
+    await cleanup();
+    throw e;
+  }
+}
+
+/** The shapes of `among` named by BENCH_SHAPES (parts of names, comma-separated), or `fallback`. */
+function chosenShapes(fallback: Shape[], among: Shape[] = SHAPES): Shape[] {
   const only = process.env.BENCH_SHAPES?.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
-  return only ? SHAPES.filter((s) => only.some((o) => s.name.toLowerCase().includes(o))) : fallback;
+  return only ? among.filter((s) => only.some((o) => s.name.toLowerCase().includes(o))) : fallback;
 }
 
 /** Issue 11, item 6's shapes: how their cost grows with the data. */
@@ -266,6 +338,15 @@ async function main(): Promise<void> {
   try {
     const results: ShapeResult[] = [];
     for (const shape of chosenShapes(SHAPES)) results.push(await timeShape(world.db, world, shape));
+    const dossierShapes = chosenShapes(DOSSIER_SHAPES, DOSSIER_SHAPES);
+    if (dossierShapes.length > 0) {
+      const dossiers = await openDossierWorld(world.db.url);
+      try {
+        for (const shape of dossierShapes) results.push(await timeShape(dossiers.db, dossiers, shape));
+      } finally {
+        await dossiers.close();
+      }
+    }
     printSummary(results);
     if (results.some((r) => !r.identical)) {
       console.log('');

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,9 +11,9 @@ import { connect, Database } from '../src/db/database';
 import { refreshDeferredRollups } from '../src/ingest/rollup-refresh';
 import { loadReferenceData } from '../src/reference/reference-data.service';
 import { createLogger } from '../src/server/logger';
-import { applyRegistry, parseRegistry, resolveSources } from '../src/sources/source-registry.service';
 import { SyncService } from '../src/sync/sync.service';
 import { benchDatabase } from './bench-db';
+import { nationalFeeds, startSimulatorProcess } from './dossier-world';
 
 /**
  * `npm run bench:sync`: syncs the dossier feeds of the national-scale simulator (63 provinces,
@@ -26,20 +26,8 @@ import { benchDatabase } from './bench-db';
  * the gateway), started once.
  *
  * SYNC_CONCURRENCY (the gateway's setting, default 4): feeds synced at once; BENCH_PAGE_SIZE (default 5000): dossiers per page.
+ * The simulator process and the sources are bench/dossier-world.ts's (npm run bench fills its dossier world with them).
  */
-async function startSimulatorProcess(): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [path.join(__dirname, '../src/simulator/simulator.cli.js'), '--scale', 'national', '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /"url":"([^"]+)"/.exec(out);
-      if (m) resolve(m[1]);
-    });
-    child.on('exit', (code) => reject(new Error(`simulator exited with ${code}`)));
-  });
-  return { url, child };
-}
 
 /** Busy and total CPU jiffies of the whole machine (Linux /proc/stat), to say how loaded the cores were. */
 function cpuTicks(): { busy: number; total: number } | null {
@@ -171,27 +159,10 @@ async function oneRun(run: number, sim: { url: string; child: ChildProcess }, ad
   const sampler = new RssSampler();
   try {
     const postmaster = await postmasterOf(db);
-    const agencies = (await (await fetch(`${sim.url}/dvcqg/api/v1/catalogue/agencies?pageSize=5000`, { headers: { authorization: 'Bearer sim-dvcqg-token' } })).json()) as {
-      data: { items: { provinceCode: string | null }[] };
-    };
-    // Ministries have no province (null): provinces only, each with its feed at this scale.
-    const all = [...new Set(agencies.data.items.map((a) => a.provinceCode).filter((c): c is string => c !== null))].sort();
-    const provinces = provincesWanted ?? all;
-    const registry = parseRegistry({
-      sources: [
-        { code: 'catalogue', kind: 'dvcqg', name: 'catalogue', baseUrl: '${SIMULATOR_URL}/dvcqg/api/v1', credentials: { token: 'DVCQG_TOKEN' }, precedence: 300, units: ['*'], options: { parts: ['catalogue'] } },
-        ...provinces.map((p) => ({
-          code: `igate-${p}`, kind: 'dossier_feed', name: `feed ${p}`, baseUrl: `\${SIMULATOR_URL}/igate/${p}`,
-          credentials: { clientId: 'IGATE_CLIENT_ID', clientSecret: 'IGATE_CLIENT_SECRET' }, precedence: 200, units: [p], options: { pageSize: Number(process.env.BENCH_PAGE_SIZE ?? 5000) },
-        })),
-      ],
-    });
-    const sources = resolveSources(registry, { SIMULATOR_URL: sim.url }, {});
-    await applyRegistry(db.sql, sources);
+    const { sources, feeds, provinces } = await nationalFeeds(db, sim.url, provincesWanted, Number(process.env.BENCH_PAGE_SIZE ?? 5000));
     const sync = new SyncService(db.sql, sources, createLogger('warn'), {}, { concurrency });
     const cat = await sync.sync('catalogue');
     if (cat.status !== 'succeeded') throw new Error(`catalogue: ${cat.error}`);
-    const feeds = sources.filter((s) => s.kind === 'dossier_feed').map((s) => s.code);
     await db.sql.query('CHECKPOINT');
 
     // Measured from here: the sync, not the set-up (reference data, catalogue).

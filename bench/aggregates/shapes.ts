@@ -26,7 +26,7 @@ export interface Shape {
   rowCount(data: Json): number;
 }
 
-const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+export const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
 /** Measures of an aggregate row: value, numerator and denominator of each. */
 const measureNumbers = (row: Json): (number | null)[] => (row.measures as Json[]).flatMap((m) => [num(m.value), num(m.numerator), num(m.denominator)]);
@@ -35,10 +35,10 @@ const measureNumbers = (row: Json): (number | null)[] => (row.measures as Json[]
 const sqlNumbers = (row: Json, measures: string[]): (number | null)[] => measures.flatMap((m) => [num(row[`${m}_v`]), num(row[`${m}_n`]), num(row[`${m}_d`])]);
 
 /** A ratio's three SQL columns from sums. */
-const ratio = (name: string, n: string, d: string) => `${n}::float8 / nullif(${d}, 0) AS ${name}_v, ${n} AS ${name}_n, ${d} AS ${name}_d`;
-const count = (name: string, v: string) => `${v} AS ${name}_v, NULL::bigint AS ${name}_n, NULL::bigint AS ${name}_d`;
+export const ratio = (name: string, n: string, d: string) => `${n}::float8 / nullif(${d}, 0) AS ${name}_v, ${n} AS ${name}_n, ${d} AS ${name}_d`;
+export const count = (name: string, v: string) => `${v} AS ${name}_v, NULL::bigint AS ${name}_n, NULL::bigint AS ${name}_d`;
 
-const aggregateShape = (s: {
+export const aggregateShape = (s: {
   name: string; input: string; select: string; sql: string; measures: string[];
   key: (row: Json) => string; sqlKey: (row: Json) => string;
 }): Shape => ({
@@ -54,7 +54,7 @@ const aggregateShape = (s: {
 
 const PERIOD_2024 = `f.month BETWEEN DATE '2024-01-01' AND DATE '2024-12-01'`;
 /** A unit's province: itself, or its parent (communes; the reference data has no district in between). */
-const PROVINCE_OF = `CASE WHEN u.kind = 'province' THEN u.id ELSE u.parent_id END`;
+export const PROVINCE_OF = `CASE WHEN u.kind = 'province' THEN u.id ELSE u.parent_id END`;
 const VALID_ON = (d: string) => `(u.valid_from IS NULL OR u.valid_from <= ${d}) AND (u.valid_to IS NULL OR u.valid_to >= ${d})`;
 /** A level as Decree 42 reads it (MAPPED_TO_DECREE42). */
 const MAPPED_42 = `CASE WHEN l.taxonomy = 'decree42' THEN l.level WHEN l.level IN ('1', '2') THEN 'info' WHEN l.level = '3' THEN 'partial'
@@ -62,8 +62,8 @@ const MAPPED_42 = `CASE WHEN l.taxonomy = 'decree42' THEN l.level WHEN l.level I
 /** Each service's latest level row on a date. */
 const LATEST_ON = (d: string) => `SELECT DISTINCT ON (sl.service_id) sl.service_id, sl.taxonomy, sl.level
   FROM service_level sl WHERE sl.valid_from <= ${d} ORDER BY sl.service_id, sl.valid_from DESC`;
-const unitKey = (u: Json | null) => (u ? `${u.code}@${u.validFrom ?? ''}` : '-');
-const sqlUnitKey = (r: Json) => (r.code === null ? '-' : `${r.code}@${r.valid_from ?? ''}`);
+export const unitKey = (u: Json | null) => (u ? `${u.code}@${u.validFrom ?? ''}` : '-');
+export const sqlUnitKey = (r: Json) => (r.code === null ? '-' : `${r.code}@${r.valid_from ?? ''}`);
 
 /** The five-indicator table by province (the bench's first shape; its SQL is the one the bench always had). */
 export const FIVE_INDICATORS: Shape = aggregateShape({
