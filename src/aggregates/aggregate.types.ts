@@ -196,6 +196,6 @@ export class AggregateResult {
   @Field(() => UnitView)
   unitView!: UnitView;
 
-  @Field({ description: 'Whether precomputed rollups answered (results are identical either way, but a processing-time percentile read in the rollup\'s top bucket, which the warnings report as PERCENTILE_IN_TOP_BUCKET).' })
+  @Field({ description: 'Whether precomputed rollups answered (results are identical either way, except a processing-time percentile read in the rollup\'s pooled top bucket: a lower bound there, which the warnings report as PERCENTILE_IN_TOP_BUCKET).' })
   answeredFromRollups!: boolean;
 }
