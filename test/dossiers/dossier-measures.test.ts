@@ -132,6 +132,16 @@ describe('processing time (median, 90th percentile, mean), by resolution month',
     expect(table(fromRollups)).toEqual(table(fromDossiers));
   });
 
+  it('having and orderBy read the percentiles and the mean', async () => {
+    // By province, May-July: means 62/7 (01), 109 (11), 3 (72), 7 (new 80); over 8 days: 01 and 11, the higher median (01's 7) first.
+    const { fromRollups, fromDossiers } = await both({
+      measures: ['PROCESSING_DAYS_MEDIAN', 'PROCESSING_DAYS_MEAN'], groupBy: ['UNIT'], period: MAY_JUL,
+      having: [{ measure: 'PROCESSING_DAYS_MEAN', op: 'GT', value: 8 }], orderBy: [{ measure: 'PROCESSING_DAYS_MEDIAN', direction: 'DESC' }],
+    });
+    expect(table(fromDossiers)).toEqual([['01', 7, [62 / 7, 62, 7]], ['11', 3, [109, 545, 5]]]);
+    expect(table(fromRollups)).toEqual(table(fromDossiers));
+  });
+
   it('by procedure for the nation, June 2025 (the dossier store answers: no rollup by procedure)', async () => {
     const { fromDossiers } = await both({ measures: [...TIMES, 'DOSSIERS_ON_TIME', 'DOSSIERS_LATE', 'ON_TIME_RATE'], groupBy: ['PROCEDURE'], period: { from: '2025-06', to: '2025-06' } }, false);
     expect(table(fromDossiers)).toEqual([
