@@ -37,8 +37,12 @@ export interface DossierHost {
 const STAGED_COLUMNS = 'code, unit_id, procedure_id, month, modified, flags, received_on, due_on, resolved_on';
 const DOSSIER_COLUMNS = `source_id, ${STAGED_COLUMNS}`;
 
-/** What a newer version of a dossier may change (the upsert rewrites a row when one differs). */
+/**
+ * What a newer version of a dossier may change: the upsert rewrites a row when one differs, and
+ * the dossier rollups' cells are listed from the same comparison (listRollupCells).
+ */
 const STORED_VALUES = ['unit_id', 'procedure_id', 'month', 'flags', 'received_on', 'due_on', 'resolved_on'];
+const storedValues = (alias: string) => STORED_VALUES.map((c) => `${alias}.${c}`).join(', ');
 
 /** Staged dossiers per COPY statement (about a page's worth waits in memory). */
 const STAGE_BATCH = 5000;
@@ -234,11 +238,8 @@ export class DossierStage {
       if (!this.firstLoad) await this.listRollupCells();
       await tx.query(
         `INSERT INTO ${partition} (${DOSSIER_COLUMNS}) SELECT $1::int, ${STAGED_COLUMNS} FROM stg_latest
-         ON CONFLICT (code) DO UPDATE SET unit_id = excluded.unit_id, procedure_id = excluded.procedure_id, month = excluded.month,
-           modified = excluded.modified, flags = excluded.flags, received_on = excluded.received_on, due_on = excluded.due_on, resolved_on = excluded.resolved_on
-         WHERE ${partition}.modified <= excluded.modified
-           AND (${partition}.unit_id, ${partition}.procedure_id, ${partition}.month, ${partition}.flags, ${partition}.received_on, ${partition}.due_on, ${partition}.resolved_on)
-               IS DISTINCT FROM (excluded.unit_id, excluded.procedure_id, excluded.month, excluded.flags, excluded.received_on, excluded.due_on, excluded.resolved_on)`,
+         ON CONFLICT (code) DO UPDATE SET modified = excluded.modified, ${STORED_VALUES.map((c) => `${c} = excluded.${c}`).join(', ')}
+         WHERE ${partition}.modified <= excluded.modified AND (${storedValues(partition)}) IS DISTINCT FROM (${storedValues('excluded')})`,
         [this.sourceId],
       );
     }
@@ -262,12 +263,11 @@ export class DossierStage {
       await tx.query(`INSERT INTO rollup_dirty (kind, unit_id, source_id) VALUES ('dossier', 0, $1)`, [this.sourceId]);
       return;
     }
-    const values = (alias: string) => STORED_VALUES.map((c) => `${alias}.${c}`).join(', ');
     await tx.query(
       `INSERT INTO rollup_dirty (kind, unit_id, source_id)
        SELECT DISTINCT 'dossier', v.unit_id, $1::int FROM stg_latest s LEFT JOIN ${this.partition} d USING (code)
        CROSS JOIN LATERAL (VALUES (s.unit_id), (d.unit_id)) v(unit_id)
-       WHERE v.unit_id IS NOT NULL AND (d.code IS NULL OR (d.modified <= s.modified AND (${values('d')}) IS DISTINCT FROM (${values('s')})))`,
+       WHERE v.unit_id IS NOT NULL AND (d.code IS NULL OR (d.modified <= s.modified AND (${storedValues('d')}) IS DISTINCT FROM (${storedValues('s')})))`,
       [this.sourceId],
     );
   }

@@ -98,7 +98,7 @@ describe('dossier measures over the simulator\'s feeds', () => {
     }
     // Late 2025 still has open dossiers (the clock is 2026-01-01), some overdue.
     const end = await threeWays({ measures: OPEN, groupBy: ['UNIT'], asOf: '2025-12-31' }, openOn, ['2025-12-31']);
-    const totals = [...end.values()].reduce((t, v) => [t[0] + (v[0] as number), t[1] + (v[3] as number)], [0, 0]);
+    const totals = [...end.values()].reduce<number[]>((t, v) => [t[0] + (v[0] as number), t[1] + (v[3] as number)], [0, 0]);
     expect(totals[0]).toBeGreaterThan(0);
   });
 
