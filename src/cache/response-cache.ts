@@ -7,6 +7,7 @@ import { InMemoryLRUCache } from '@apollo/utils.keyvaluecache';
 import express from 'express';
 import { GatewayConfig } from '../config/config';
 import { noteCache } from '../observability/request-observer';
+import { DATA_VERSION_HEADER } from '../db/read-router';
 import { callerOf } from '../server/caller.middleware';
 import { prefersGraphqlResponseJson } from '../server/error.middleware';
 import { GatewayContext } from '../server/context';
@@ -78,7 +79,7 @@ export function notModified(config: GatewayConfig, version: DataVersion): expres
     const ifNoneMatch = req.headers['if-none-match'];
     if (req.method !== 'GET' || !ifNoneMatch || callerOf(res)) return next();
     try {
-      const stamp = await requestCacheOf(res, version).stamp();
+      const stamp = await requestCacheOf(req, res, version).stamp();
       if (!stamp) return next();
       const etag = etagOf(stamp, getRequestKey(getParamsOf(req)), !prefersGraphqlResponseJson(req));
       if (!matches(ifNoneMatch, etag)) return next();
@@ -115,12 +116,19 @@ const isPublicRead = (rc: GraphQLRequestContext<GatewayContext>) => rc.operation
  * `no-store`, as before the cache. POST stays no-store: browsers and proxies cache only GET, and
  * dashboards that want HTTP caching send GET or a persisted query by GET.
  */
-function httpCachingPlugin(config: GatewayConfig): ApolloServerPlugin<GatewayContext> {
+function httpCachingPlugin(config: GatewayConfig, version: DataVersion): ApolloServerPlugin<GatewayContext> {
   return {
     async requestDidStart() {
       return {
         async willSendResponse(rc) {
           const headers = rc.response.http.headers;
+          if (rc.operation?.operation === 'mutation') {
+            // Before the answer leaves: this process's next request reads the version anew, and the
+            // client gets the version that holds its write, to send back to any process (DataVersion).
+            version.invalidate();
+            const after = await version.read().catch(() => undefined);
+            if (after) headers.set(DATA_VERSION_HEADER, after.version);
+          }
           const http = rc.request.http;
           if (isPublicRead(rc) && !headers.has('x-cache')) headers.set('x-cache', rc.metrics.responseCacheHit ? 'HIT' : 'MISS');
           const body = rc.response.body;
@@ -199,7 +207,7 @@ function coalescingPlugin(): ApolloServerPlugin<GatewayContext> {
  * The plugins of the cache, in order: Apollo's cache control (a default maxAge for every field,
  * no headers of its own), the uncached fields, the response cache, identical misses run once, HTTP caching.
  */
-export function responseCachePlugins(config: GatewayConfig): ApolloServerPlugin<GatewayContext>[] {
+export function responseCachePlugins(config: GatewayConfig, version: DataVersion): ApolloServerPlugin<GatewayContext>[] {
   const cache = new InMemoryLRUCache<string>({ maxSize: config.responseCacheMaxBytes - frontBytes(config), sizeCalculation: sizeOfEntry });
   return [
     ApolloServerPluginCacheControl({ defaultMaxAge: config.responseCacheMaxAgeSeconds, calculateHttpHeaders: false }),
@@ -213,7 +221,7 @@ export function responseCachePlugins(config: GatewayConfig): ApolloServerPlugin<
       shouldWriteToCache: async ({ contextValue }) => !!(await stampOf(contextValue)),
     }),
     coalescingPlugin(),
-    httpCachingPlugin(config),
+    httpCachingPlugin(config, version),
   ];
 }
 

@@ -95,7 +95,7 @@ export class ReadRouter {
       }
       return this.count({ server: replica.name, sql: replica.sql, stamp });
     }
-    const stamp = await this.primaryVersion.read().catch(() => undefined);
+    const stamp = await this.primaryVersion.read(seen).catch(() => undefined);
     if (stamp) this.observe(stamp.version);
     return this.count({ server: 'primary', sql: this.primary, stamp });
   }
@@ -114,7 +114,7 @@ export class ReadRouter {
    * can be ahead of.
    */
   private async plausible(seen: bigint): Promise<bigint> {
-    const stamp = await this.primaryVersion.read().catch(() => undefined);
+    const stamp = await this.primaryVersion.read(seen).catch(() => undefined);
     if (!stamp) return seen;
     const primary = this.observe(stamp.version);
     return seen > primary ? primary : seen;

@@ -77,7 +77,7 @@ export function contextFactory(opts: AppOptions, services = opts.services ?? new
     const context: Omit<GatewayContext, 'em'> & LazyEm = {
       requestId: observedOf(res)?.id,
       forkEm, sql, loaders: createLoaders(forkEm, sql), caller: callerOf(res), config: opts.config, services,
-      requestCache: version ? requestCacheOf(res, version) : undefined,
+      requestCache: version ? requestCacheOf(req, res, version) : undefined,
       http: {
         bodyBytes: bodyBytesOf(res),
         legacyJson: !prefersGraphqlResponseJson(req),
@@ -117,6 +117,9 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   const services = opts.services ?? new ServiceRegistry();
   const reads = opts.db.reads;
   if (config.responseCache) services.dataVersion ??= reads?.primaryVersion ?? new DataVersion(opts.db.sql);
+  // The version kept in memory between commits (LISTEN, on a connection of its own): hits need no round trip.
+  const ownsVersionWatch = !!services.dataVersion && !services.dataVersion.watched;
+  if (ownsVersionWatch) services.dataVersion!.watch({ url: opts.db.url, log: opts.logger, retryMinMs: config.dbRetryMinMs, retryMaxMs: config.dbRetryMaxMs });
   // With read replicas: the request's server is chosen first; the cache's stamp is that server's version.
   const routing = reads ? [readRouting(reads, services.dataVersion ? (route) => new RequestCache(route) : undefined)] : [];
   // Subscriptions over WebSocket on /graphql (src/live/): one LISTEN connection per process, opened with the first subscription.
@@ -174,7 +177,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
       httpStatusPlugin(),
       observer.plugin(),
       // Off: `cache-control: no-store` on every answer.
-      ...(config.responseCache ? responseCachePlugins(config) : noResponseCachePlugins()),
+      ...(services.dataVersion ? responseCachePlugins(config, services.dataVersion) : noResponseCachePlugins()),
       ...(reads ? [readRoutingPlugin(reads)] : []),
     ],
   });
@@ -233,6 +236,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     close: async () => {
       await apollo.stop();
       rateLimiter.close();
+      if (ownsVersionWatch) await services.dataVersion?.close();
       if (ownsLive) {
         await services.live?.close();
         services.live = undefined;

@@ -1,6 +1,8 @@
 import { Client } from 'pg';
 import { DataVersion, UNWATCHED_TABLES } from '../../src/cache/data-version';
 import { Database } from '../../src/db/database';
+import { closeAbandonedRuns } from '../../src/provenance/abandoned-run.service';
+import { createLogger } from '../../src/server/logger';
 import { createTestDatabase } from '../support/harness';
 
 /**
@@ -15,6 +17,12 @@ beforeAll(async () => {
   version = new DataVersion(db.sql);
 });
 afterAll(() => db?.close());
+
+/** Polls `ok` every 20 ms, for at most 5 s. */
+async function until(ok: () => boolean): Promise<void> {
+  for (let i = 0; i < 250 && !ok(); i++) await new Promise((r) => setTimeout(r, 20));
+  expect(ok()).toBe(true);
+}
 
 const now = async () => BigInt((await version.readNow()).version);
 
@@ -103,5 +111,66 @@ describe('data version', () => {
     const third = counting.read();
     await Promise.all([first, second, third]);
     expect(counting.statements).toBe(3);
+  });
+
+  it('is kept in memory between commits while it listens: a commit, a version the client has seen, or a local write reads it anew', async () => {
+    const watched = new DataVersion(db.sql);
+    watched.watch({ url: db.url, log: createLogger('silent'), retryMinMs: 50, retryMaxMs: 1000 });
+    const c = await client();
+    try {
+      await until(() => watched.listening);
+      const first = await watched.read();
+      expect(first.version).toBe(String(await now()));
+      const statements = watched.stats.reads;
+      // Fifty requests, no statement: the version is known until a notification.
+      const again = await Promise.all(Array.from({ length: 50 }, () => watched.read()));
+      expect(watched.stats.reads).toBe(statements);
+      expect(new Set(again.map((s) => s.version))).toEqual(new Set([first.version]));
+      // A commit on another connection: heard, and the next read asks the database.
+      await c.query(`UPDATE sector SET name = name WHERE code = 'none'`);
+      await until(() => watched.stats.notifications === 1);
+      const after = await watched.read();
+      expect(BigInt(after.version)).toBe(BigInt(first.version) + 1n);
+      expect(watched.stats.reads).toBe(statements + 1);
+      expect((await watched.read()).version).toBe(after.version);
+      expect(watched.stats.reads).toBe(statements + 1);
+      // A client that has seen a later version (another process's answer, not yet heard here): read anew.
+      const ahead = await watched.read(BigInt(after.version) + 1n);
+      expect(ahead.version).toBe(after.version);
+      expect(watched.stats.reads).toBe(statements + 2);
+      // Seen, not ahead: from memory.
+      await watched.read(BigInt(after.version));
+      expect(watched.stats.reads).toBe(statements + 2);
+      // A write through this process (a mutation's answer is about to leave): read anew.
+      watched.invalidate();
+      await watched.read();
+      expect(watched.stats.reads).toBe(statements + 3);
+      // A rollback sends nothing.
+      await c.query('BEGIN');
+      await c.query(`UPDATE sector SET name = name WHERE code = 'none'`);
+      await c.query('ROLLBACK');
+      await c.query('SELECT pg_sleep(0.2)');
+      expect(watched.stats.notifications).toBe(1);
+    } finally {
+      await c.end();
+      await watched.close();
+    }
+    expect(watched.listening).toBe(false);
+  });
+
+  it('is not bumped by an abandoned-run sweep that finds nothing to close, and is by one that closes a run', async () => {
+    const v0 = await now();
+    expect(await closeAbandonedRuns(db.sql, { failingAfter: 3 })).toEqual([]);
+    expect(await now()).toBe(v0);
+    // A running run whose backend is gone (no backend has pid 1 in pg_stat_activity).
+    const [run] = await db.sql.query<{ id: number }>(
+      `INSERT INTO ingest_run (source_id, kind, status, backend_pid, backend_start)
+       SELECT id, 'push', 'running', 1, now() FROM source WHERE code = 'reference' RETURNING id`,
+    );
+    const closed = await closeAbandonedRuns(db.sql, { failingAfter: 3 });
+    expect(closed.map((r) => r.id)).toEqual([run.id]);
+    const [after] = await db.sql.query<{ status: string }>('SELECT status FROM ingest_run WHERE id = $1', [run.id]);
+    expect(after.status).toBe('abandoned');
+    expect(await now()).toBe(v0 + 1n);
   });
 });

@@ -29,10 +29,10 @@ async function answer(res: Response): Promise<Answer> {
   return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : null };
 }
 
-function post(url: string, query: string, variables?: Record<string, unknown>, key?: string): Promise<Answer> {
+function post(url: string, query: string, variables?: Record<string, unknown>, key?: string, headers: Record<string, string> = {}): Promise<Answer> {
   return fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
+    headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}), ...headers },
     body: JSON.stringify({ query, variables }),
   }).then(answer);
 }
@@ -121,7 +121,12 @@ describe('response cache', () => {
       expect(two.headers.get('etag')).toBe(one.headers.get('etag'));
       const pushed = await post(url2, INGEST, { batch: { filings: [{ ...batch.filings[0], received: 130, receivedOnline: 85 }] } }, key);
       expect(pushed.body?.data?.ingest.rowsWritten).toBe(1);
-      const seen = await post(gw.app.url, FIGURE, { unit: '72' });
+      // The push's answer names the version holding it; sent back to the other process, that process
+      // serves nothing older, whether or not it has heard the commit's notification yet.
+      const written = pushed.headers.get('x-data-version');
+      expect(written).toBe(await versionOf(gw.db));
+      expect(BigInt(written!)).toBeGreaterThan(BigInt(one.headers.get('x-data-version')!));
+      const seen = await post(gw.app.url, FIGURE, { unit: '72' }, undefined, { 'x-data-version': written! });
       expect(seen.headers.get('x-cache')).toBe('MISS');
       expect(received(seen)).toBe(130);
       const oneAfter = await get(gw.app.url, { query: FIGURE, variables: { unit: '72' } });
