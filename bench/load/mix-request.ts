@@ -20,7 +20,7 @@ export function mixRequest(
   rng: Rng,
   mix: readonly ReadKind[],
   recorder: LatencyRecorder,
-  onAnswer?: (ms: number, sentAt: number, headers: Record<string, string | string[]>) => void,
+  onAnswer?: (ms: number, sentAt: number, headers: Record<string, string | string[]>, kind: string) => void,
 ): autocannon.Request {
   return {
     method: 'POST',
@@ -38,7 +38,7 @@ export function mixRequest(
       if (!context.kind || context.start === undefined) return;
       const ms = performance.now() - context.start;
       recorder.answered(context.kind, ms, status, body);
-      onAnswer?.(ms, context.start, (headers ?? {}) as Record<string, string | string[]>);
+      onAnswer?.(ms, context.start, (headers ?? {}) as Record<string, string | string[]>, context.kind);
     },
   };
 }
