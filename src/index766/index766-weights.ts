@@ -1,5 +1,9 @@
 import { AggregateMeasure, MEASURES } from '../aggregates/measures';
 import { readJson } from '../reference/reference-data.service';
+import { UnitKind } from '../units/unit.entity';
+
+/** The tiers the index ranks: provinces and ministries (the decision evaluates them, and the national portal publishes their scores). */
+export const INDEX766_TIERS: readonly UnitKind[] = [UnitKind.PROVINCE, UnitKind.MINISTRY];
 
 /** A criterion's rate: one of the engine's ratio measures, or a ratio of two count measures. */
 export type CriterionSource = { measure: string } | { numerator: string; denominator: string };

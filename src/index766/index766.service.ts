@@ -11,13 +11,11 @@ import { Source } from '../provenance/source.entity';
 import { UnitKind } from '../units/unit.entity';
 import { parsePublishedPeriod, publishedLabel } from '../published/published-period';
 import { PublishedGrain } from '../published/published.types';
-import { CriterionSource, loadIndex766Weights, TOTAL_COMPONENT } from './index766-weights';
+import { CriterionSource, INDEX766_TIERS, loadIndex766Weights, TOTAL_COMPONENT } from './index766-weights';
 import { ComponentStatus, Index766, Index766Criterion, Index766Group, Index766Unit, Index766Unsupported } from './index766.types';
 
 export { loadIndex766Weights } from './index766-weights';
 export type { CriterionWeight, GroupWeight, Index766Weights } from './index766-weights';
-
-const TIERS: readonly UnitKind[] = [UnitKind.PROVINCE, UnitKind.MINISTRY];
 
 const round2 = (x: number) => Math.round(x * 100) / 100;
 
@@ -50,7 +48,7 @@ export class Index766Service {
 
   async index(req: { tier: UnitKind; period: string }, weights = loadIndex766Weights()): Promise<Index766> {
     const problems: FieldProblem[] = [];
-    if (!TIERS.includes(req.tier)) problems.push({ field: 'tier', reason: `the index ranks provinces and ministries: PROVINCE or MINISTRY, not ${req.tier.toUpperCase()}` });
+    if (!INDEX766_TIERS.includes(req.tier)) problems.push({ field: 'tier', reason: `the index ranks provinces and ministries: PROVINCE or MINISTRY, not ${req.tier.toUpperCase()}` });
     const period = parsePublishedPeriod(req.period);
     if (!period) problems.push({ field: 'period', reason: `must be a month YYYY-MM, a quarter YYYY-Qn or a year YYYY, got ${JSON.stringify(req.period)}` });
     else if (isFutureMonth(period.start.slice(0, 7), currentMonth())) problems.push({ field: 'period', reason: `${req.period} has not begun yet (Asia/Ho_Chi_Minh)` });

@@ -8,6 +8,7 @@ import { currentBackend } from '../provenance/abandoned-run.service';
 import { parsePublishedPeriod } from '../published/published-period';
 import { PUBLISHED_INDICATOR_TABLE } from '../published/published-indicator.table';
 import { PUBLISHED_INDEX_SCORE_TABLE } from '../index766/published-index-score.table';
+import { INDEX766_TIERS } from '../index766/index766-weights';
 import { Batch, batchSize, FilingRow, PlanRow, ProcedureRow, PublishedIndexScoreRow, PublishedIndicatorRow, Section, SECTIONS, SectorRow } from './batch';
 import { isDate, validateBatch } from './batch.validator';
 import { CodeResolver, isRestricted, UnitScope } from './code-resolver';
@@ -383,7 +384,8 @@ export class IngestSession implements DossierHost {
     if (!rows || rows.length === 0) return;
     // A whole batch in one chunk has no repeats the batch rules did not see: its rows need no
     // number in the stage (one column less to serialise and COPY: bench:ingest).
-    const numbered = !(last && this.chunks[section] === 1);
+    // Published 766 scores are numbered always: their tier is checked on the stage (indexScoreTiers), naming the row.
+    const numbered = section === 'publishedIndexScores' || !(last && this.chunks[section] === 1);
     const out: unknown[][] = [];
     const track = !isRestricted(this.opts.scope) && this.opts.kind !== 'sync';
     for (let i = 0; i < rows.length; i++) {
@@ -451,6 +453,7 @@ export class IngestSession implements DossierHost {
     if (this.applied) return {};
     this.applied = true;
     for (const s of FACT_SECTIONS) if (this.chunks[s] > 1 && this.created.has(s)) await this.repeats(s);
+    await this.indexScoreTiers();
     this.assertValid();
     const dossierDetail = this.dossierStage ? await this.dossierStage.finish() : {};
     if (this.created.has('services')) {
@@ -473,6 +476,17 @@ export class IngestSession implements DossierHost {
     if (this.created.has('publishedIndicators')) await this.applyFacts(PUBLISHED_INDICATOR_TABLE, FACT_STAGES.publishedIndicators.table);
     if (this.created.has('publishedIndexScores')) await this.applyFacts(PUBLISHED_INDEX_SCORE_TABLE, FACT_STAGES.publishedIndexScores.table);
     return dossierDetail;
+  }
+
+  /** A published 766 score names a province or a ministry, the tiers the index ranks: a score of any other unit is refused, naming its row. */
+  private async indexScoreTiers(): Promise<void> {
+    if (!this.created.has('publishedIndexScores')) return;
+    const rows = await this.tx.query<{ seq: number; code: string; kind: string }>(
+      `SELECT s.seq, u.code, u.kind FROM ${FACT_STAGES.publishedIndexScores.table} s JOIN unit u ON u.id = s.unit_id
+       WHERE u.kind::text <> ALL($1::text[]) ORDER BY s.seq LIMIT ${MAX_PROBLEMS}`,
+      [INDEX766_TIERS],
+    );
+    for (const r of rows) this.problem(`publishedIndexScores[${r.seq}].unit`, `unit ${r.code} is a ${r.kind}: the Decision 766 index scores ${INDEX766_TIERS.join(' and ')} units`);
   }
 
   /** Flags staged rows whose key repeats across chunks (within a chunk the batch rules already did). */

@@ -123,6 +123,18 @@ describe('published Decision 766 scores', () => {
     expect(await factCounts(gw.db)).toEqual(before.counts);
     expect(await gw.db.sql.query(`SELECT count(*) AS n FROM published_index_score`)).toEqual(before.scores);
 
+    // A commune of Hà Nội: inside the key's scope, but the index scores provinces and ministries.
+    const [commune] = await gw.db.sql.query<{ code: string }>(
+      `SELECT u.code FROM unit u JOIN unit_map m ON m.unit_id = u.id JOIN unit p ON p.id = m.l1_id
+       WHERE p.code = '01' AND u.kind = 'commune' AND (u.valid_from IS NULL OR u.valid_from <= '2025-05-01') AND (u.valid_to IS NULL OR u.valid_to >= '2025-05-31')
+       ORDER BY u.code LIMIT 1`);
+    const tier = await gw.gql(INGEST, { batch: { publishedIndexScores: [good, { ...good, unit: commune.code }] } }, key);
+    expect(tier.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+    expect(tier.errors?.[0].extensions?.problems).toEqual([
+      { field: 'publishedIndexScores[1].unit', reason: `unit ${commune.code} is a commune: the Decision 766 index scores province and ministry units` },
+    ]);
+    expect(await gw.db.sql.query(`SELECT count(*) AS n FROM published_index_score`)).toEqual(before.scores);
+
     const outside = await gw.gql(INGEST, { batch: { publishedIndexScores: [{ ...good, unit: '04' }] } }, key);
     expect(outside.errors?.[0].extensions?.code).toBe('FORBIDDEN');
     expect(outside.errors?.[0].extensions?.problems).toEqual([{ field: 'publishedIndexScores[0].unit', reason: expect.stringMatching(/scope of key vpcp-766/) }]);
