@@ -1,6 +1,5 @@
 import crypto from 'node:crypto';
 import { ApolloServerPlugin, GraphQLRequestContext, HeaderMap } from '@apollo/server';
-import { ApolloServerPluginCacheControl } from '@apollo/server/plugin/cacheControl';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import responseCachePlugin from '@apollo/server-plugin-response-cache';
 import { InMemoryLRUCache } from '@apollo/utils.keyvaluecache';
@@ -12,7 +11,7 @@ import { callerOf } from '../server/caller.middleware';
 import { prefersGraphqlResponseJson } from '../server/error.middleware';
 import { GatewayContext } from '../server/context';
 import { getParamsOf } from '../server/request-shape.middleware';
-import { uncachedFieldsPlugin } from './cache-hints';
+import { staticCachePolicyPlugin } from './cache-hints';
 import { DataStamp, DataVersion } from './data-version';
 import { requestCacheOf } from './request-cache';
 
@@ -204,14 +203,15 @@ function coalescingPlugin(): ApolloServerPlugin<GatewayContext> {
 }
 
 /**
- * The plugins of the cache, in order: Apollo's cache control (a default maxAge for every field,
- * no headers of its own), the uncached fields, the response cache, identical misses run once, HTTP caching.
+ * The plugins of the cache, in order: the cache policy read from the document (src/cache/cache-hints.ts;
+ * Apollo's own cache control off: its per-field hook is what that replaces), the response cache,
+ * identical misses run once, HTTP caching.
  */
 export function responseCachePlugins(config: GatewayConfig, version: DataVersion): ApolloServerPlugin<GatewayContext>[] {
   const cache = new InMemoryLRUCache<string>({ maxSize: config.responseCacheMaxBytes - frontBytes(config), sizeCalculation: sizeOfEntry });
   return [
-    ApolloServerPluginCacheControl({ defaultMaxAge: config.responseCacheMaxAgeSeconds, calculateHttpHeaders: false }),
-    uncachedFieldsPlugin(),
+    ApolloServerPluginCacheControlDisabled(),
+    staticCachePolicyPlugin(config.responseCacheMaxAgeSeconds),
     responseCachePlugin<GatewayContext>({
       cache,
       // Read before the operation runs (see DataVersion): the version the answer is filed under.

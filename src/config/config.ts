@@ -179,6 +179,13 @@ export class GatewayConfig {
   @IsInt() @Min(1000) @Max(24 * 3600 * 1000)
   abandonedRunCheckMs = 60_000;
 
+  /**
+   * Whether queries run compiled (graphql-jit, src/server/compiled-execution.ts), each document
+   * compiled once; false runs every operation on graphql-js's interpreter, as before (to compare).
+   */
+  @IsBoolean()
+  compiledQueries = true;
+
   // --- Response cache and HTTP caching (issue 11; src/cache/, docs/caching.md). ---
 
   /** Whether public read answers are cached in memory and GET answers carry Cache-Control public and an ETag. */
@@ -359,6 +366,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   c.dbRetryMinMs = int('DB_RETRY_MIN_MS', env.DB_RETRY_MIN_MS, c.dbRetryMinMs);
   c.dbRetryMaxMs = int('DB_RETRY_MAX_MS', env.DB_RETRY_MAX_MS, c.dbRetryMaxMs);
   c.abandonedRunCheckMs = int('ABANDONED_RUN_CHECK_MS', env.ABANDONED_RUN_CHECK_MS, c.abandonedRunCheckMs);
+  c.compiledQueries = bool('COMPILED_QUERIES', env.COMPILED_QUERIES, c.compiledQueries);
   c.responseCache = bool('RESPONSE_CACHE', env.RESPONSE_CACHE, c.responseCache);
   c.responseCacheMaxAgeSeconds = int('RESPONSE_CACHE_MAX_AGE_SECONDS', env.RESPONSE_CACHE_MAX_AGE_SECONDS, c.responseCacheMaxAgeSeconds);
   c.responseCacheMaxBytes = int('RESPONSE_CACHE_MAX_BYTES', env.RESPONSE_CACHE_MAX_BYTES, c.responseCacheMaxBytes);

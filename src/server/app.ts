@@ -33,6 +33,7 @@ import { GatewayContext } from './context';
 import { answerClientErrorsWithJson, lastResortErrorHandler, notFoundHandler, prefersGraphqlResponseJson } from './error.middleware';
 import { healthRoute } from './health.route';
 import { httpStatusPlugin } from './http-status.plugin';
+import { compiledExecution } from './compiled-execution';
 import { createLoaders } from './loaders';
 import { Logger } from './logger';
 import { queryCostPlugin } from './query-cost';
@@ -139,7 +140,8 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   if (tracing) for (const sql of [opts.db.sql, ...(reads?.replicas ?? []).map((r) => r.sql)]) sql.observer = tracing.statements;
   app.use(observer.middleware());
   const apollo = new ApolloServer<GatewayContext>({
-    schema: opts.schema,
+    // Queries run compiled (src/server/compiled-execution.ts), through Apollo's gateway interface, its only way to take another executor.
+    ...(config.compiledQueries ? { gateway: compiledExecution(opts.schema) } : { schema: opts.schema }),
     // Off, introspection is refused by queryCostPlugin (to callers without a key) in the gateway's
     // own words; Apollo's switch stays on so that key holders may still read the schema.
     introspection: true,

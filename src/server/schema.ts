@@ -4,7 +4,7 @@ import {
   GraphQLInputType, GraphQLSchema, isEnumType, isInputObjectType, isInterfaceType, isListType, isNonNullType, isObjectType, lexicographicSortSchema, parse, printSchema,
 } from 'graphql';
 import { validateOrReject, ValidationError, ValidatorOptions } from 'class-validator';
-import { ArgumentValidationError, buildSchema, createResolversMap, NonEmptyArray } from 'type-graphql';
+import { ArgumentValidationError, buildSchema, createResolversMap, getMetadataStorage, NonEmptyArray } from 'type-graphql';
 import { badUserInput } from '../common/errors';
 import { AggregateResolver, AggregateRowResolver } from '../aggregates/aggregate.resolver';
 import { KpiResolver } from '../aggregates/kpi.resolver';
@@ -126,7 +126,7 @@ const FEDERATION_LINK = 'extend schema @link(url: "https://specs.apollo.dev/fede
  */
 export async function createSchema(): Promise<GraphQLSchema> {
   // validate: type-graphql 2 leaves class-validator off unless asked; validateFn does what it would do.
-  const schema = await buildSchema({ resolvers, validate: { forbidUnknownValues: false }, validateFn: validateArgument, emitSchemaFile: false, pubSub: NO_PUBSUB });
+  const schema = withPlainFieldsUnwrapped(await buildSchema({ resolvers, validate: { forbidUnknownValues: false }, validateFn: validateArgument, emitSchemaFile: false, pubSub: NO_PUBSUB }));
   const map = createResolversMap(schema) as Record<string, Record<string, unknown>>;
   for (const [type, resolve] of Object.entries(REFERENCES)) map[type] = { ...map[type], __resolveReference: resolve };
   // The keys are added to the printed SDL (type-graphql's @Directive leaves types without fields
@@ -134,6 +134,35 @@ export async function createSchema(): Promise<GraphQLSchema> {
   const entities = new RegExp(`^type (${Object.keys(REFERENCES).join('|')}) \\{`, 'gm');
   const sdl = printSchema(schema).replace(entities, 'type $1 @key(fields: "id") {');
   return withCheckedRepresentations(withInternalEnumDefaults(buildSubgraphSchema([{ typeDefs: parse(`${FEDERATION_LINK}\n${sdl}`), resolvers: map as never }])));
+}
+
+/**
+ * type-graphql gives every plain field (a property, no @FieldResolver) a resolver of its own that
+ * runs the field's middlewares and then reads the property: an object and a call per field of
+ * every answer, for a schema that has no middlewares. Without a resolver, graphql-js reads the
+ * property itself, and compiled queries (compiled-execution.ts) inline the read: a 2,000-row
+ * aggregate has 36,000 such fields. Unwrapped only where that is the same: no middleware, no
+ * roles, and the property's name is the field's name (graphql's default reads the field's name).
+ */
+function withPlainFieldsUnwrapped(schema: GraphQLSchema): GraphQLSchema {
+  const storage = getMetadataStorage();
+  const classOf = new Map(storage.objectTypes.map((o) => [o.name, o.target]));
+  for (const type of Object.values(schema.getTypeMap())) {
+    const target = isObjectType(type) ? classOf.get(type.name) : undefined;
+    if (!target || !isObjectType(type)) continue;
+    for (const field of Object.values(type.getFields())) {
+      if (!field.resolve) continue;
+      // The field's declaration: on the class or one it extends (inherited fields), as type-graphql finds it.
+      let declared;
+      for (let c: unknown = target; c && c !== Function.prototype && !declared; c = Object.getPrototypeOf(c)) {
+        declared = storage.fields.find((f) => f.target === c && f.schemaName === field.name);
+      }
+      if (!declared || declared.name !== declared.schemaName || declared.middlewares?.length || declared.roles?.length) continue;
+      const hasResolver = storage.fieldResolvers.some((r) => r.getObjectType?.() === declared.target && r.methodName === declared.name);
+      if (!hasResolver) field.resolve = undefined;
+    }
+  }
+  return schema;
 }
 
 /**
