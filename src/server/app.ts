@@ -13,6 +13,7 @@ import { RequestCache, requestCacheOf } from '../cache/request-cache';
 import { frontCache } from '../cache/front-cache';
 import { frontBytes, noResponseCachePlugins, notModified, persistedQueryCache, responseCachePlugins } from '../cache/response-cache';
 import { GatewayConfig } from '../config/config';
+import { BoundedCache } from '../common/bounded-cache';
 import { formatError } from '../common/errors';
 import { Database } from '../db/database';
 import { readRouting, requestRouteOf, RoutedSql } from '../db/read-router';
@@ -33,7 +34,7 @@ import { GatewayContext } from './context';
 import { answerClientErrorsWithJson, lastResortErrorHandler, notFoundHandler, prefersGraphqlResponseJson } from './error.middleware';
 import { healthRoute } from './health.route';
 import { httpStatusPlugin } from './http-status.plugin';
-import { compiledExecution } from './compiled-execution';
+import { Compiled, compiledExecution } from './compiled-execution';
 import { createLoaders } from './loaders';
 import { Logger } from './logger';
 import { queryCostPlugin } from './query-cost';
@@ -61,6 +62,8 @@ export interface AppOptions {
   isReady?: () => boolean;
   /** Process-wide services for the resolvers (default: an empty registry, a server that does not sync). */
   services?: ServiceRegistry;
+  /** The compiled queries' cache (default: compiledQueryCache(), bounded in bytes), with COMPILED_QUERIES on. */
+  compiledQueries?: BoundedCache<string, Compiled>;
 }
 
 /**
@@ -141,7 +144,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   app.use(observer.middleware());
   const apollo = new ApolloServer<GatewayContext>({
     // Queries run compiled (src/server/compiled-execution.ts), through Apollo's gateway interface, its only way to take another executor.
-    ...(config.compiledQueries ? { gateway: compiledExecution(opts.schema) } : { schema: opts.schema }),
+    ...(config.compiledQueries ? { gateway: compiledExecution(opts.schema, opts.compiledQueries) } : { schema: opts.schema }),
     // Off, introspection is refused by queryCostPlugin (to callers without a key) in the gateway's
     // own words; Apollo's switch stays on so that key holders may still read the schema.
     introspection: true,

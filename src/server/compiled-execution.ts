@@ -29,7 +29,7 @@ import { BoundedCache, stringBytes } from '../common/bounded-cache';
 const COMPILED_QUERIES_BYTES = 16 * 1024 * 1024;
 
 /** A compiled query (null: a document graphql-jit refused, run on graphql-js) and the length of its query text. */
-interface Compiled {
+export interface Compiled {
   query: CompiledQuery | null;
   textLength: number;
 }
@@ -49,9 +49,13 @@ function graphqlJs(schema: GraphQLSchema, rc: GatewayGraphQLRequestContext): Pro
   }) as GatewayExecutionResult);
 }
 
-/** The executor: compiled queries, kept per (query hash, operation name) in a cache bounded in bytes. */
-export function compiledExecutor(schema: GraphQLSchema, maxBytes = COMPILED_QUERIES_BYTES): GatewayExecutor {
-  const compiled = new BoundedCache<string, Compiled>(maxBytes, sizeOfCompiled);
+/** The compiled queries of one server, by (query hash, operation name), bounded in bytes. */
+export function compiledQueryCache(maxBytes = COMPILED_QUERIES_BYTES): BoundedCache<string, Compiled> {
+  return new BoundedCache<string, Compiled>(maxBytes, sizeOfCompiled);
+}
+
+/** The executor: compiled queries, kept per (query hash, operation name) in `compiled`. */
+export function compiledExecutor(schema: GraphQLSchema, compiled = compiledQueryCache()): GatewayExecutor {
   const compiledFor = (rc: GatewayGraphQLRequestContext): CompiledQuery | null => {
     // The hash is of the query text, the document its parse: one document per hash.
     const key = `${rc.queryHash}\n${rc.request.operationName ?? ''}`;
@@ -79,7 +83,7 @@ export function compiledExecutor(schema: GraphQLSchema, maxBytes = COMPILED_QUER
  * The gateway interface Apollo Server 5 wants around an executor: the schema never changes, so it
  * is announced once, when Apollo loads it.
  */
-export function compiledExecution(schema: GraphQLSchema, maxBytes?: number): GatewayInterface {
+export function compiledExecution(schema: GraphQLSchema, compiled = compiledQueryCache()): GatewayInterface {
   const listeners = new Set<GatewaySchemaLoadOrUpdateCallback>();
   return {
     onSchemaLoadOrUpdate(callback) {
@@ -88,7 +92,7 @@ export function compiledExecution(schema: GraphQLSchema, maxBytes?: number): Gat
     },
     async load() {
       for (const listener of listeners) listener({ apiSchema: schema, coreSupergraphSdl: '' });
-      return { executor: compiledExecutor(schema, maxBytes) };
+      return { executor: compiledExecutor(schema, compiled) };
     },
     async stop() {
       listeners.clear();

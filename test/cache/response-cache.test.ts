@@ -7,6 +7,8 @@ import { queryCounter } from '../../src/db/query-counter';
 import { RunningApp, startApp } from '../../src/server/app';
 import { createLogger } from '../../src/server/logger';
 import { createSchema } from '../../src/server/schema';
+import { staticPolicyOf } from '../../src/cache/cache-hints';
+import { getOperationAST, parse } from 'graphql';
 import { startTestGateway, TestGateway } from '../support/harness';
 
 /**
@@ -167,6 +169,33 @@ describe('response cache', () => {
       expect(res.headers.get('x-cache')).toBe('MISS');
       expect(res.headers.get('cache-control')).toBe('no-store');
     }
+  });
+
+  it('reads the cache policy from the document: an uncached field anywhere (a fragment, a nested list, an entity) keeps the answer out; meta fields alone are not kept', async () => {
+    const schema = await createSchema();
+    const policyOf = (query: string) => {
+      const document = parse(query);
+      return staticPolicyOf(schema, document, getOperationAST(document)!);
+    };
+    expect(policyOf('{ sources { code name } }')).toBe('default');
+    expect(policyOf('{ sources { code nextSyncAt } }')).toBe('uncached');
+    expect(policyOf('query { ...R } fragment R on Query { ingestRuns(last: 1) { status } }')).toBe('uncached');
+    expect(policyOf('{ _entities(representations: []) { ... on Source { runs(last: 1) { status } } } }')).toBe('uncached');
+    expect(policyOf('{ __typename }')).toBe('none');
+    // Over HTTP, GET twice each: the uncached ones run every time and say no-store; the plain one is a HIT with a public max-age.
+    const twice = async (query: string) => [await get(gw.app.url, { query }), await get(gw.app.url, { query })];
+    for (const query of ['{ sources { code nextSyncAt } }', 'query { ...R } fragment R on Query { ingestRuns(last: 1) { status } }', '{ __typename }']) {
+      const answers = await twice(query);
+      for (const res of answers) {
+        expect(res.body?.errors).toBeUndefined();
+        expect(res.headers.get('x-cache')).toBe('MISS');
+        expect(res.headers.get('cache-control')).toBe('no-store');
+      }
+    }
+    const [first, second] = await twice('{ sources { code name } }');
+    expect([first.headers.get('x-cache'), second.headers.get('x-cache')]).toEqual(['MISS', 'HIT']);
+    expect(second.headers.get('cache-control')).toBe('public, max-age=60');
+    expect(second.body).toEqual(first.body);
   });
 
   it('is bounded in bytes: with room for one answer, a second evicts the first', async () => {
