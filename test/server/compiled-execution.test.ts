@@ -66,6 +66,23 @@ describe('compiled queries', () => {
     else expect(codes).toEqual([]);
   });
 
+  it('an internal error (a table gone): the same status and bytes, nothing but "Internal server error"', async () => {
+    const query = '{ ok: unit(code: "01", at: "2024-01-01") { code } sectors { code } }';
+    await db.sql.query('ALTER TABLE sector RENAME TO sector_gone');
+    let answers;
+    try {
+      answers = [await post(compiled, query), await post(interpreted, query)];
+    } finally {
+      await db.sql.query('ALTER TABLE sector_gone RENAME TO sector');
+    }
+    expect(answers[0]).toEqual(answers[1]);
+    expect(answers[0].status).toBe(200);
+    const body = JSON.parse(answers[0].body) as { data: unknown; errors: { message: string; extensions: { code: string } }[] };
+    expect(body.data).toBeNull();
+    expect(body.errors).toEqual([expect.objectContaining({ message: 'Internal server error', path: ['sectors'], extensions: { code: 'INTERNAL_SERVER_ERROR' } })]);
+    expect(answers[0].body).not.toMatch(/sector_gone|relation|SELECT/);
+  });
+
   it('compiled the queries it ran (the comparison above went through the compiler), once each', async () => {
     const before = cache.count;
     const q = '{ units(first: 2, filter: { kind: PROVINCE }) { nodes { code } } }';
