@@ -81,6 +81,32 @@ describe('the portal\'s Decision 766 scores, synced from the simulator', () => {
     expect(Math.round(caMau.groups.reduce((s, g) => s + g.points, 0) * 100) / 100).toBe(caMau.total);
   });
 
+  it('serves the scores paged, behind the token, refusing a bad question', async () => {
+    const url = `${w.sim.url}/dvcqg/api/v1/reporting/index766`;
+    const post = async (body: Record<string, unknown>, token = 'sim-dvcqg-token') => {
+      const res = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      return { status: res.status, body: (await res.json()) as { success: boolean; data: { evaluated: boolean; totalPages: number; totalRecords: number; items: { agencyCode: string; rank: number; rankedAmong: number }[] }; error?: { code: string } } };
+    };
+    const q4 = { timeType: 'quarter', year: 2025, quarter: 4, agencyType: 'province' };
+    const pages = [await post({ ...q4, pageSize: 4, currentPage: 1 }), await post({ ...q4, pageSize: 4, currentPage: 2 })];
+    const provinces = served('2025-Q4', 'province');
+    expect(pages[0].body.data).toMatchObject({ evaluated: true, totalRecords: provinces.length, totalPages: Math.ceil(provinces.length / 4) });
+    expect(pages.flatMap((p) => p.body.data.items.map((i) => [i.agencyCode, i.rank, i.rankedAmong])))
+      .toEqual(provinces.slice(0, 8).map((s) => [s.agency.code, s.rank, provinces.length]));
+    // Both tiers when agencyType is omitted, ministries first.
+    const both = await post({ timeType: 'month', year: 2025, month: 11, pageSize: 5000 });
+    expect(both.body.data.totalRecords).toBe(served('2025-11', 'province').length + served('2025-11', 'ministry').length);
+    expect(both.body.data.items[0].agencyCode).toBe(served('2025-11', 'ministry')[0].agency.code);
+    // Not evaluated: before July 2022, or not ended by the clock (2025-12).
+    for (const body of [{ timeType: 'month', year: 2022, month: 6 }, { timeType: 'year', year: 2022 }, { timeType: 'month', year: 2026, month: 1 }]) {
+      expect((await post(body)).body.data).toMatchObject({ evaluated: false, totalRecords: 0, items: [] });
+    }
+    expect((await post(q4, 'wrong')).status).toBe(401);
+    for (const bad of [{ ...q4, agencyType: 'commune' }, { ...q4, quarter: 5 }, { ...q4, pageSize: 0 }]) {
+      expect(await post(bad)).toMatchObject({ status: 400, body: { success: false, error: { code: 'BAD_REQUEST' } } });
+    }
+  });
+
   it('ranks by total with ties sharing a rank', async () => {
     // By hand: 91.25 first, the two 80.5 share second, 70 is fourth.
     expect(competitionRanks([80.5, 91.25, 80.5, 70])).toEqual([2, 1, 2, 4]);
