@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import v8 from 'node:v8';
 import { ConfigError, loadConfig } from './config/config';
 import { Database } from './db/database';
 import { describe, isConnectionError } from './db/database-health';
@@ -20,6 +21,8 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.logLevel);
   keepRunningThroughDatabaseErrors(logger);
+  // Read by V8 at every full collection, so it takes effect when set now (config.ts says why and the measurement).
+  if (config.heapGrowingPercent > 0) v8.setFlagsFromString(`--heap-growing-percent=${config.heapGrowingPercent}`);
   // One registry of process-wide services: the server hands it to every request, the federation
   // fills it once the sync service exists (after the server listens, while /health says 503).
   const services = new ServiceRegistry();
