@@ -34,8 +34,8 @@ import { READ_MIX } from './load/read-mix.definition';
  * (≥ 5× the throughput, p99 ≤ 500 ms with the cache on). Then the cost of one hit, sequentially
  * on the cache-on gateway, beside what a hit stored in PostgreSQL would add.
  *
- * `npm run bench:cache` (HEAP_GROWING_PERCENT, when set, is passed to both gateways). The machine
- * is shared: compare the two modes of one run, not runs.
+ * `npm run bench:cache` (BENCH_GATEWAY_NODE_ARGS, e.g. `--heap-growing-percent=25`, reaches both
+ * gateways). The machine is shared: compare the two modes of one run, not runs.
  */
 const SECONDS = Number(process.env.LOAD_SECONDS ?? 30);
 const WARMUP_REQUESTS = Number(process.env.LOAD_WARMUP_REQUESTS ?? 3000);
@@ -222,9 +222,7 @@ async function main(): Promise<void> {
   try {
     for (const [mode, env] of [['cache off', { RESPONSE_CACHE: 'false' }], ['cache on', {}]] as const) {
       console.log(`starting a gateway, ${mode} (default world; RATE_LIMIT_MAX=0: rate limiting off for this single-address load)`);
-      // HEAP_GROWING_PERCENT, when set, reaches both gateways (the memory setting's effect on RSS and CPU, in one run).
-      const heap = process.env.HEAP_GROWING_PERCENT ? { HEAP_GROWING_PERCENT: process.env.HEAP_GROWING_PERCENT } : {};
-      const gw = await startGatewayChild(`cache-${mode.replace(' ', '-')}`, { RATE_LIMIT_MAX: '0', ...heap, ...env });
+      const gw = await startGatewayChild(`cache-${mode.replace(' ', '-')}`, { RATE_LIMIT_MAX: '0', ...env });
       console.log(`  healthy in ${gw.startSeconds.toFixed(1)} s`);
       sides.push({ mode, gw, rng: new Rng(SEED), slices: [] });
     }

@@ -200,17 +200,6 @@ export class GatewayConfig {
   @IsInt() @Min(1) @Max(7 * 24 * 3600)
   responseCacheMaxAgeSeconds = 3600;
 
-  /**
-   * How far V8 lets the heap grow past what a full garbage collection left alive, in percent (V8's
-   * --heap-growing-percent, set at start-up by main.ts); 0 leaves V8's own factor, which grows up
-   * to 4x the live heap when the process allocates fast. bench:cache at 100 connections: 52-72 MB
-   * live, a 190-250 MB heap and 310-370 MB RSS with V8's own factor; 110-135 MB and 220-245 MB
-   * with 50. Unlike a heap cap (--max-old-space-size) it cannot stop a national first load that
-   * needs more: the heap still grows with what is alive, it only collects sooner.
-   */
-  @IsInt() @Min(0) @Max(1000)
-  heapGrowingPercent = 50;
-
   /** Memory the cached answers may take, in bytes (estimated as UTF-16: two bytes a character of key and answer). */
   @IsInt() @Min(1024) @Max(4 * 1024 * 1024 * 1024)
   responseCacheMaxBytes = 32 * 1024 * 1024;
@@ -381,7 +370,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   c.responseCache = bool('RESPONSE_CACHE', env.RESPONSE_CACHE, c.responseCache);
   c.responseCacheMaxAgeSeconds = int('RESPONSE_CACHE_MAX_AGE_SECONDS', env.RESPONSE_CACHE_MAX_AGE_SECONDS, c.responseCacheMaxAgeSeconds);
   c.responseCacheMaxBytes = int('RESPONSE_CACHE_MAX_BYTES', env.RESPONSE_CACHE_MAX_BYTES, c.responseCacheMaxBytes);
-  c.heapGrowingPercent = int('HEAP_GROWING_PERCENT', env.HEAP_GROWING_PERCENT, c.heapGrowingPercent);
   c.httpCacheMaxAgeSeconds = int('HTTP_CACHE_MAX_AGE_SECONDS', env.HTTP_CACHE_MAX_AGE_SECONDS, c.httpCacheMaxAgeSeconds);
   c.publishedTolerancePoints = parse.decimal('PUBLISHED_TOLERANCE_POINTS', env.PUBLISHED_TOLERANCE_POINTS, c.publishedTolerancePoints);
   c.persistedQueriesMaxBytes = int('PERSISTED_QUERIES_MAX_BYTES', env.PERSISTED_QUERIES_MAX_BYTES, c.persistedQueriesMaxBytes);
