@@ -9,7 +9,12 @@ import { BoundedCache, stringBytes } from '../common/bounded-cache';
  * check and a completion per field. On a 2,000-row aggregate (36,000 fields, about 660 KB) that
  * walk and its garbage were about half of the gateway's CPU (graphql-js 23% and the collector
  * 26% of a CPU profile, bench `group by procedure`); compiled once per document and operation, a
- * query reads plain fields as property reads and calls only the resolvers that exist.
+ * query reads plain fields as property reads and calls only the resolvers that exist. Measured
+ * against the code before, two gateway processes on one database answering alternately (25 runs
+ * each, load 16): group by procedure took 43 ms of the gateway's CPU per request instead of 82
+ * (232 ms against 271 ms end to end, the rest the statement); a 50-unit page of units 2.32 ms
+ * instead of 2.91 (299 against 222 req/s at 8 connections); a unit lookup, a handful of fields,
+ * the same (1.29 against 1.27 ms).
  *
  * Apollo Server 5 takes another executor only through its gateway interface (`gateway: { load,
  * onSchemaLoadOrUpdate, stop }`, the `executor` load returns): everything before and after
