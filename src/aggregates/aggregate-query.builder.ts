@@ -695,7 +695,7 @@ function daysSums(source: DaysSource): string[] {
   const own: Record<(typeof DAYS_COLUMNS)[number], string> = { timed: `${source.dossiers}::bigint`, timed_days: `${source.totalDays}::bigint` };
   return [
     ...DAYS_COLUMNS.map((c) => `${own[c]} AS ${c}`), ...zeros(DAYS_COLUMNS),
-    `min(${source.month}) AS ${COL.firstMonth}`, `max(${source.month}) AS ${COL.lastMonth}`,
+    `min(${source.firstMonth}) AS ${COL.firstMonth}`, `max(${source.lastMonth}) AS ${COL.lastMonth}`,
     `${source.maxDays} AS max_days`, `${source.pooled} AS pooled`,
   ];
 }

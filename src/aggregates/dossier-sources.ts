@@ -19,8 +19,11 @@ import { BASE_UNIT, bucketOf, FLOW_CATALOGUE, ROLLUP_CATALOGUE, ROLLUP_UNITS, So
 
 export interface DaysSource extends SourceAttributes {
   stream: 'days';
-  /** The resolution month, which the period's bounds compare. */
+  /** The resolution month (a yearly rollup's: its year's first), which the period's bounds compare. */
   month: string;
+  /** The first and last resolution months a row holds (its month, but in a yearly rollup), for coverage. */
+  firstMonth: string;
+  lastMonth: string;
   /** A histogram bucket: the processing days (the rollup's pool the top ones in POOLED_DAYS_FROM). */
   days: string;
   /** Aggregates over a bucket's rows: dossiers, their total days, the largest days, whether the bucket is the rollup's pooled top one. */
@@ -55,6 +58,8 @@ export function daysFromBaseTables(spec: AggregateSpec): DaysSource {
     source: 'x.source_id',
     bucket: bucketOf(spec.grain, RESOLUTION_MONTH),
     month: RESOLUTION_MONTH,
+    firstMonth: RESOLUTION_MONTH,
+    lastMonth: RESOLUTION_MONTH,
     days: PROCESSING_DAYS,
     dossiers: 'count(*)',
     totalDays: `sum(${PROCESSING_DAYS})`,
@@ -63,7 +68,7 @@ export function daysFromBaseTables(spec: AggregateSpec): DaysSource {
   };
 }
 
-/** Resolved dossiers from the processing-days rollup (by resolution month and top-level unit). */
+/** Resolved dossiers from a processing-days rollup (by resolution month or year, and top-level unit). */
 export function daysFromRollup(spec: AggregateSpec, rollup: RollupDef): DaysSource {
   const { join, unit } = ROLLUP_UNITS[rollup.unitKey](spec.current);
   return {
@@ -77,6 +82,8 @@ export function daysFromRollup(spec: AggregateSpec, rollup: RollupDef): DaysSour
     source: 'r.source_id',
     bucket: bucketOf(spec.grain, 'r.month'),
     month: 'r.month',
+    firstMonth: rollup.grain === 'year' ? 'r.first_month' : 'r.month',
+    lastMonth: rollup.grain === 'year' ? 'r.last_month' : 'r.month',
     days: 'r.days',
     dossiers: 'sum(r.dossiers)',
     totalDays: 'sum(r.total_days)',

@@ -111,6 +111,11 @@ export const ROLLUPS: readonly RollupDef[] = [
   // Dossier measures (issue 13), by top-level unit: processing days by resolution month (a histogram), dossiers in progress and
   // overdue over time (run-length encoded). Keyed by procedure they would be about as large as the dossiers themselves (0.7 dossiers
   // per unit, procedure and month in the national simulator world), so procedure and sector queries read the dossier store.
+  // Whole years (a year by province: 12 times fewer rows than by month), summed from the monthly one.
+  {
+    table: 'dossier_days_rollup_l1_year', stream: 'days', unitKey: 'l1', grain: 'year', derivedFrom: 'dossier_days_rollup_l1',
+    dims: new Set(UNIT_DIMS), filters: new Set(UNIT_FILTERS), sector: false,
+  },
   { table: 'dossier_days_rollup_l1', stream: 'days', unitKey: 'l1', dims: new Set(UNIT_DIMS), filters: new Set(UNIT_FILTERS), sector: false },
   { table: 'dossier_open_rollup_l1', stream: 'open', unitKey: 'l1', dims: new Set(UNIT_DIMS), filters: new Set(UNIT_FILTERS), sector: false },
 ];
@@ -337,17 +342,30 @@ function dossierOpenRefresh(table: string, source: number | null): string {
     SELECT at, next_at, ${k}, in_progress, overdue FROM run WHERE in_progress <> 0 OR overdue <> 0`;
 }
 
+/** A yearly processing-days histogram from the monthly one it is derived from, for a cell ($1 source, null: all; $2 top-level units, null: all). */
+function dossierDaysYearRefresh(r: RollupDef & { derivedFrom: string }): string {
+  const keys = ['source_id', ...UNIT_KEY_COLUMNS, 'days'];
+  return `INSERT INTO ${r.table} (month, ${keys.join(', ')}, first_month, last_month, dossiers, total_days, max_days)
+    SELECT date_trunc('year', month)::date, ${keys.join(', ')}, min(month), max(month), sum(dossiers), sum(total_days), max(max_days)
+    FROM ${r.derivedFrom} WHERE ($1::int IS NULL OR source_id = $1::int) AND ($2::int[] IS NULL OR l1_id = ANY($2::int[]))
+    GROUP BY ${[...Array(keys.length + 1).keys()].map((i) => i + 1).join(', ')}
+    ORDER BY 1`;
+}
+
 /** A dossier rollup cell: a source (null: every source) and its top-level units (null: all). */
 interface DossierCell { source: number | null; l1s: number[] | null }
 
 /** Recomputes the dossier rollups' cells (each from its source's partition: the dossier store has no index by unit). */
 async function refreshDossiers(tx: SqlClient, cells: DossierCell[]): Promise<number> {
   let rows = 0;
-  const dossierRollups = ROLLUPS.filter((r) => r.stream === 'days' || r.stream === 'open');
+  // Derived rollups after the ones they are summed from.
+  const dossierRollups = ROLLUPS.filter((r) => r.stream === 'days' || r.stream === 'open')
+    .sort((a, b) => Number(a.derivedFrom !== undefined) - Number(b.derivedFrom !== undefined));
   for (const c of cells) {
     for (const r of dossierRollups) {
       await tx.query(`DELETE FROM ${r.table} WHERE ($1::int IS NULL OR source_id = $1::int) AND ($2::int[] IS NULL OR l1_id = ANY($2::int[]))`, [c.source, c.l1s]);
-      const text = r.stream === 'days' ? dossierDaysRefresh(r.table, c.source) : dossierOpenRefresh(r.table, c.source);
+      const text = r.derivedFrom !== undefined ? dossierDaysYearRefresh({ ...r, derivedFrom: r.derivedFrom })
+        : r.stream === 'days' ? dossierDaysRefresh(r.table, c.source) : dossierOpenRefresh(r.table, c.source);
       rows += await insertCount(tx, text, [c.source, c.l1s]);
     }
   }

@@ -1,3 +1,6 @@
+import { buildAggregateQuery } from '../../src/aggregates/aggregate-query.builder';
+import { toSpec } from '../../src/aggregates/aggregate.service';
+import { AggregateInput } from '../../src/aggregates/aggregate.inputs';
 import { startTestGateway, TestGateway } from '../support/harness';
 import { dossierWorld, FixtureDossier, ingestDossiers } from './fixture';
 
@@ -111,6 +114,25 @@ describe('processing time (median, 90th percentile, mean), by resolution month',
     }]);
     expect(pct(fromDossiers)).toEqual([]);
     expect(fromDossiers.coverage).toEqual({ asOf: null, lastMonthWithData: '2025-07' });
+  });
+
+  it('over a whole year, from the yearly rollup: the same dossiers, the same answer', async () => {
+    const q = { measures: TIMES, groupBy: ['UNIT'], period: { from: '2025-01', to: '2025-12' } };
+    // The engine's input (enum values as the schema maps them): the yearly rollup is the one chosen.
+    const input = { unitTier: 'province', periodGrain: 'month', unitView: 'as_reported', preferRollups: true, limit: 100, measures: TIMES.map((m) => m.toLowerCase()), groupBy: ['unit'], period: q.period };
+    expect(buildAggregateQuery(toSpec(input as AggregateInput)).daysRollup).toBe('dossier_days_rollup_l1_year');
+    const { fromRollups, fromDossiers } = await both(q);
+    // Every dossier resolved in 2025 was resolved in May-July (above): the same rows, 11's p90 again pooled.
+    expect(table(fromDossiers)).toEqual([
+      ['01', 7, lerp(18, 20, 0.9 * 6), [62 / 7, 62, 7]], ['11', 3, lerp(10, 527, 0.9 * 4), [109, 545, 5]], ['72', 3, 3, [3, 3, 1]], ['80@2025-07-01', 7, 7, [7, 7, 1]],
+    ]);
+    expect(table(fromRollups)).toEqual([
+      ['01', 7, lerp(18, 20, 0.9 * 6), [62 / 7, 62, 7]], ['11', 3, lerp(10, 365, 0.9 * 4), [109, 545, 5]], ['72', 3, 3, [3, 3, 1]], ['80@2025-07-01', 7, 7, [7, 7, 1]],
+    ]);
+    expect(fromRollups.warnings.filter((w) => w.code === 'PERCENTILE_IN_TOP_BUCKET').map((w) => [w.measure, w.count, w.atMost])).toEqual([['PROCESSING_DAYS_P90', 1, 527]]);
+    // Coverage reads the months the yearly rows hold, not their year.
+    expect(fromRollups.coverage.lastMonthWithData).toBe('2025-07');
+    expect(fromDossiers.coverage.lastMonthWithData).toBe('2025-07');
   });
 
   it('in today\'s units, old 72 and new 80 are one unit (the lineage)', async () => {

@@ -26,7 +26,7 @@ const ROLLUP_TABLES = [
   'filing_rollup_l1', 'filing_rollup_sector', 'filing_rollup_unit',
   'service_stock_rollup_l1', 'service_stock_rollup_sector', 'service_stock_rollup_online_filings',
   // Dossier measures (issue 13): refreshed per (source, top-level unit) cell.
-  'dossier_days_rollup_l1', 'dossier_open_rollup_l1',
+  'dossier_days_rollup_l1', 'dossier_days_rollup_l1_year', 'dossier_open_rollup_l1',
 ];
 
 /**
