@@ -181,7 +181,8 @@ export class GatewayConfig {
 
   /**
    * Whether queries run compiled (graphql-jit, src/server/compiled-execution.ts), each document
-   * compiled once; false runs every operation on graphql-js's interpreter, as before (to compare).
+   * compiled once; false runs every operation on graphql-js's interpreter, as before. Not read from
+   * the environment: tests set it to compare the two (test/server/compiled-execution.test.ts).
    */
   @IsBoolean()
   compiledQueries = true;
@@ -366,7 +367,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   c.dbRetryMinMs = int('DB_RETRY_MIN_MS', env.DB_RETRY_MIN_MS, c.dbRetryMinMs);
   c.dbRetryMaxMs = int('DB_RETRY_MAX_MS', env.DB_RETRY_MAX_MS, c.dbRetryMaxMs);
   c.abandonedRunCheckMs = int('ABANDONED_RUN_CHECK_MS', env.ABANDONED_RUN_CHECK_MS, c.abandonedRunCheckMs);
-  c.compiledQueries = bool('COMPILED_QUERIES', env.COMPILED_QUERIES, c.compiledQueries);
   c.responseCache = bool('RESPONSE_CACHE', env.RESPONSE_CACHE, c.responseCache);
   c.responseCacheMaxAgeSeconds = int('RESPONSE_CACHE_MAX_AGE_SECONDS', env.RESPONSE_CACHE_MAX_AGE_SECONDS, c.responseCacheMaxAgeSeconds);
   c.responseCacheMaxBytes = int('RESPONSE_CACHE_MAX_BYTES', env.RESPONSE_CACHE_MAX_BYTES, c.responseCacheMaxBytes);
