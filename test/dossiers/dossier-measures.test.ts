@@ -154,6 +154,14 @@ describe('processing time (median, 90th percentile, mean), by resolution month',
     expect(table(fromRollups)).toEqual(table(fromDossiers));
   });
 
+  it('for the nation by month (the rollup read without units)', async () => {
+    const { fromRollups, fromDossiers } = await both({ measures: TIMES, groupBy: ['PERIOD'], period: { from: '2025-06', to: '2025-06' } });
+    // June: 01's 1 2 4 7 10 20 and 11's 2 3 10 527: sorted 1 2 2 3 4 7 10 10 20 527, n = 10: median h = 4.5: 4 + 3 × 0.5 = 5.5;
+    // p90 h = 8.1: 20 + (527 - 20) × 0.1 (the rollup: 20 + (365 - 20) × 0.1, pooled); mean (44 + 542) / 10.
+    expect(table(fromDossiers)).toEqual([['2025-06', 5.5, lerp(20, 527, 0.9 * 9), [58.6, 586, 10]]]);
+    expect(table(fromRollups)).toEqual([['2025-06', 5.5, lerp(20, 365, 0.9 * 9), [58.6, 586, 10]]]);
+  });
+
   it('having and orderBy read the percentiles and the mean', async () => {
     // By province, May-July: means 62/7 (01), 109 (11), 3 (72), 7 (new 80); over 8 days: 01 and 11, the higher median (01's 7) first.
     const { fromRollups, fromDossiers } = await both({
