@@ -181,8 +181,9 @@ export class GatewayConfig {
 
   /**
    * Whether queries run compiled (graphql-jit, src/server/compiled-execution.ts), each document
-   * compiled once; false runs every operation on graphql-js's interpreter, as before. Not read from
-   * the environment: tests set it to compare the two (test/server/compiled-execution.test.ts).
+   * compiled once; false runs every operation on graphql-js's interpreter, as before
+   * (COMPILED_QUERIES=false: an operator's way back if a compiled answer ever differs; tests compare
+   * the two byte for byte, test/server/compiled-execution.test.ts).
    */
   @IsBoolean()
   compiledQueries = true;
@@ -361,6 +362,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   c.rateLimitWindowMs = int('RATE_LIMIT_WINDOW_MS', env.RATE_LIMIT_WINDOW_MS, c.rateLimitWindowMs);
   c.trustProxy = parse.proxies('TRUST_PROXY', env.TRUST_PROXY);
   c.introspection = bool('INTROSPECTION', env.INTROSPECTION, c.introspection);
+  c.compiledQueries = bool('COMPILED_QUERIES', env.COMPILED_QUERIES, c.compiledQueries);
   c.landingPage = bool('LANDING_PAGE', env.LANDING_PAGE, c.landingPage);
   c.minYear = int('MIN_YEAR', env.MIN_YEAR, c.minYear);
   c.maxYear = int('MAX_YEAR', env.MAX_YEAR, c.maxYear);

@@ -113,3 +113,11 @@ describe('compiled queries', () => {
     }
   });
 });
+
+describe('COMPILED_QUERIES', () => {
+  it('is on by default; false turns compilation off; anything else is refused naming it', () => {
+    expect(loadConfig({}).compiledQueries).toBe(true);
+    expect(loadConfig({ COMPILED_QUERIES: 'false' }).compiledQueries).toBe(false);
+    expect(() => loadConfig({ COMPILED_QUERIES: 'jit' })).toThrow(/COMPILED_QUERIES must be true or false, got "jit"/);
+  });
+});
