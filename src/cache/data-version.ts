@@ -51,10 +51,14 @@ export interface WatchOptions {
  * aggregates at 100 connections (p99 of seconds for answers served from memory). The rule a
  * client can rely on, with or without read replicas: it is never served a version older than one
  * it has seen (`seen`: X-Data-Version or an ETag it sends; src/db/read-router.ts seenVersionOf),
- * nor older than a write made through this process (invalidate(), before the write's answer
- * leaves). Another process's commit is heard when its notification arrives (well under a
- * millisecond on one machine); until then an answer may be that commit's predecessor, as for any
- * request that began before the commit. Without the watch (not started, its connection lost, the
+ * nor older than a write committed through this process: every connection of the pool LISTENs too,
+ * and PostgreSQL hands a session its own NOTIFY before the answer to its COMMIT, so the writer's
+ * await returns after invalidate() ran (CI once served an answer from before an in-process ingest
+ * when only the watch's connection listened: test/aggregates/rollup.test.ts). A mutation also
+ * invalidates before its answer leaves. Another process's commit is heard when its notification
+ * arrives (well under a millisecond on one machine); until then an answer may be that commit's
+ * predecessor, as for any request that began before the commit; a client that must read its
+ * write through another process sends the X-Data-Version its write's answer carried. Without the watch (not started, its connection lost, the
  * replicas, which cannot LISTEN), every request reads the version as before.
  *
  * Concurrent reads are coalesced: a request joins a read queued after its arrival (never one
@@ -76,7 +80,11 @@ export class DataVersion {
   /** Version reads sent to the database, and reads answered from memory (for tests and the bench's figures). */
   readonly stats = { reads: 0, fromMemory: 0, notifications: 0 };
 
-  constructor(private readonly sql: Sql) {}
+  constructor(private readonly sql: Sql) {
+    // A commit through this process's pool, by any code (an ingest, a sync, a script sharing the
+    // pool), is heard before its await returns (Sql's `listen`): the next request reads anew.
+    sql.onNotification(DATA_VERSION_CHANNEL, () => this.invalidate());
+  }
 
   /**
    * The version for a request whose client has seen `seen` (undefined: nothing known): from memory

@@ -5,7 +5,7 @@ import { GatewayConfig } from '../config/config';
 import { DatabaseHealth, describe, isConnectionError, probeServer } from './database-health';
 import { EmbeddedHandle, startEmbeddedPostgres } from './embedded-postgres';
 import { ormConfig } from './mikro-orm.config';
-import { DataVersion } from '../cache/data-version';
+import { DATA_VERSION_CHANNEL, DataVersion } from '../cache/data-version';
 import { connectReplica, ReadRouter } from './read-router';
 import { ResilientPostgreSqlDriver } from './resilient-postgresql.driver';
 import { Sql } from './sql';
@@ -122,7 +122,9 @@ export async function connect(url: string, poolSize = 10, embedded?: EmbeddedHan
     await probePool.end();
     throw e;
   }
-  const sql = new Sql(pool, health);
+  // Every pool connection hears the data version's NOTIFY: a write through this process is known
+  // to its DataVersion before the write's await returns (src/cache/data-version.ts).
+  const sql = new Sql(pool, health, [DATA_VERSION_CHANNEL]);
   const reads = opts.replicaUrls?.length ? await openReplicas(sql, opts.replicaUrls, poolSize, { ...opts, log }) : undefined;
   return {
     url,

@@ -45,11 +45,36 @@ export class SqlClient {
  * Entity reads and writes go through MikroORM.
  */
 export class Sql {
+  private readonly hearers = new Map<string, Set<() => void>>();
+
   constructor(
     readonly pool: Pool,
     /** Told of connection-class errors; absent for a bare pool (tests). */
     readonly health?: DatabaseHealth,
-  ) {}
+    /**
+     * Channels every connection of the pool LISTENs on, from its first statement. PostgreSQL sends
+     * a session the NOTIFYs of its own transaction at their COMMIT, before the COMMIT's answer
+     * (measured on PostgreSQL 18: the event precedes the resolved promise, in a transaction and in
+     * autocommit alike), so whoever listens through onNotification() hears a write committed through
+     * this pool before the writer's await returns, whatever code wrote it.
+     */
+    listen: readonly string[] = [],
+  ) {
+    if (!listen.length) return;
+    pool.on('connect', (client) => {
+      client.on('notification', (n) => this.hearers.get(n.channel)?.forEach((fn) => fn()));
+      // Queued ahead of the statement the connection was opened for. A failure here is the
+      // connection's, reported by its error handler and seen by that statement.
+      for (const channel of listen) client.query(`LISTEN ${channel}`).catch(() => undefined);
+    });
+  }
+
+  /** Calls fn on every NOTIFY a connection of this pool hears on `channel` (one of the constructor's `listen`). */
+  onNotification(channel: string, fn: () => void): void {
+    const set = this.hearers.get(channel) ?? new Set();
+    set.add(fn);
+    this.hearers.set(channel, set);
+  }
 
   /** Set by the HTTP app when tracing is on: every statement of this Sql and its clients is reported. */
   observer?: StatementObserver;

@@ -158,6 +158,37 @@ describe('data version', () => {
     expect(watched.listening).toBe(false);
   });
 
+  it('hears a commit made through its own pool before the writer\'s await returns, whatever the watch\'s connection has read', async () => {
+    const watched = new DataVersion(db.sql);
+    watched.watch({ url: db.url, log: createLogger('silent'), retryMinMs: 50, retryMaxMs: 1000 });
+    try {
+      await until(() => watched.listening);
+      const first = await watched.read();
+      // The watch's notification still in flight: its socket reads nothing until resumed. (CI once
+      // served a cached answer from before an in-process ingest: the watch had not yet read it.)
+      const socket = (watched as unknown as { listener: { connection: { stream: { pause(): void; resume(): void } } } }).listener.connection.stream;
+      socket.pause();
+      await db.sql.query(`UPDATE sector SET name = name WHERE code = 'none'`);
+      socket.resume();
+      // read() decides at its call, before the resumed socket's data is handled.
+      const reads = watched.stats.reads;
+      const after = await watched.read();
+      expect(watched.stats.reads).toBe(reads + 1);
+      expect(BigInt(after.version)).toBe(BigInt(first.version) + 1n);
+      // In a transaction too: heard at its COMMIT.
+      await until(() => watched.stats.notifications >= 1);
+      await watched.read();
+      socket.pause();
+      await db.sql.transaction(async (tx) => {
+        await tx.query(`UPDATE sector SET name = name WHERE code = 'none'`);
+      });
+      socket.resume();
+      expect(BigInt((await watched.read()).version)).toBe(BigInt(first.version) + 2n);
+    } finally {
+      await watched.close();
+    }
+  });
+
   it('is not bumped by an abandoned-run sweep that finds nothing to close, and is by one that closes a run', async () => {
     const v0 = await now();
     expect(await closeAbandonedRuns(db.sql, { failingAfter: 3 })).toEqual([]);

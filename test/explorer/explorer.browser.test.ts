@@ -214,12 +214,29 @@ describe('the explorer: GraphiQL at /graphiql, statistics at /', () => {
       await page.waitForFunction((sel, t) => (document.querySelector(sel) as HTMLInputElement | null)?.value === t, {}, input, text);
     };
     await search('Source');
-    await page.waitForFunction(() => document.querySelectorAll('.graphiql-doc-explorer-search [role="option"]').length > 0);
+    // Results settle 200 ms after the last keystroke (GraphiQL's debounce): wait until two reads
+    // 400 ms apart list the same options, so ArrowDown lands on a row of the final list.
+    const options = () => page.$$eval('.graphiql-doc-explorer-search [role="option"]', (els) => els.map((e) => (e as HTMLElement).innerText).join('|'));
+    for (let before = ''; ;) {
+      const now = await options();
+      if (now && now === before) break;
+      before = now;
+      await new Promise((r) => setTimeout(r, 400));
+    }
     await page.keyboard.press('ArrowDown');
     const active = await page.$eval(input, (el) => el.getAttribute('aria-activedescendant'));
     expect(await page.$eval('[role="option"][data-headlessui-state="active"]', (el) => el.id)).toBe(active);
-    const chosen = await page.$eval('[role="option"][data-headlessui-state="active"]', (el) => (el as HTMLElement).innerText.trim());
+    // The option Enter chooses is the one active when the key goes down, read then (in the capture
+    // phase, before the page handles it): GraphiQL's search updates its results 200 ms after the last
+    // keystroke, so the active row may show another name than a moment before (CI once read "chosen"
+    // from the list of "Sourc" and waited for a page that Enter never opened).
+    await page.evaluate(() => window.addEventListener('keydown', (e) => {
+      const active = document.querySelector('[role="option"][data-headlessui-state="active"]') as HTMLElement | null;
+      if (e.key === 'Enter') (window as unknown as { chosen?: string }).chosen = active?.innerText.trim();
+    }, { capture: true, once: true }));
     await page.keyboard.press('Enter');
+    const chosen = (await page.evaluate(() => (window as unknown as { chosen?: string }).chosen)) ?? '';
+    expect(chosen).not.toBe('');
     await page.waitForFunction((name) => (document.querySelector('.graphiql-doc-explorer-title') as HTMLElement | null)?.innerText.trim() === name, {}, chosen.split(/[\s:(]/)[0]);
     // Open the type Source from the search: its description (schema/schema.graphql) as a Markdown paragraph.
     // Back to the schema's root first: inside a type, the search looks at that type's fields only.
