@@ -80,9 +80,9 @@ describe('npm run import: files checked before reading, streamed, database error
     const big = path.join(tmpDir(), 'big.json');
     fs.closeSync(fs.openSync(big, 'w'));
     fs.truncateSync(big, 2 * 1024 ** 3); // sparse: 2 GB of size, no disk used
-    const started = Date.now();
+    // Refused from its size, not after reading: read, its 2 GB of NUL bytes would be refused as
+    // JSON with another message. (No timing: a loaded CI machine once took 10.7 s for this CLI run.)
     const r = cli('ingest/import.cli.js', [big]);
-    expect(Date.now() - started).toBeLessThan(10_000);
     // The default cap: 200,000 rows × 320 bytes.
     expect(r).toMatchObject({ code: 2, err: `${big} is 2,147,483,648 bytes, more than the 64,000,000 bytes a batch file may take (MAX_INGEST_BYTES): split it\n` });
     const csv = path.join(tmpDir(), 'filings.csv');

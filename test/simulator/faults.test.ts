@@ -51,7 +51,7 @@ describe('faults on demand', () => {
     sim.faults.add({ kind: 'timeout', hangMs: 400, pathPrefix: '/igate/80/api/dossiers' });
     await expect(fetch(feedUrl(), { ...auth(), signal: AbortSignal.timeout(100) })).rejects.toThrow();
     sim.faults.add({ kind: 'timeout', pathPrefix: '/igate/80/api/dossiers' });
-    const started = Date.now();
+    // Closing ends it: were it left hanging, `late` would never settle and the test would time out.
     const late = fetch(feedUrl(), auth()).then(
       (r) => r.status,
       () => 'closed',
@@ -59,7 +59,6 @@ describe('faults on demand', () => {
     await new Promise((r) => setTimeout(r, 150));
     await sim.close();
     expect(await late).toBe('closed');
-    expect(Date.now() - started).toBeLessThan(2000);
   });
 
   it('timeout with hangMs still answers normally once the delay is over', async () => {
