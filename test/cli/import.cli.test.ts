@@ -186,7 +186,11 @@ describe('npm run api-key', () => {
     const key = created.out.trim();
     expect(key).toMatch(/^dvc_[0-9a-f]{12}_[A-Za-z0-9_-]{43}$/);
     const [stored] = await db.sql.query<{ secret_hash: string }>(`SELECT secret_hash FROM api_key WHERE name = 'hcm-lgsp'`);
-    expect(stored.secret_hash).not.toContain(key.split('_')[2]);
+    // The secret is what follows the prefix's second underscore; base64url may itself hold '_'
+    // (CI once drew a secret starting with one: split('_')[2] was '' and the check failed).
+    const secret = key.slice('dvc_'.length + 13);
+    expect(secret).toHaveLength(43);
+    expect(stored.secret_hash).not.toContain(secret);
     const list = cli('auth/api-key.cli.js', ['list']);
     expect(list.out).toMatch(/^hcm-lgsp\tdvc_[0-9a-f]{12}_…\t79\tactive$/m);
     expect(list.out).not.toContain(key);

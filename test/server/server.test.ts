@@ -83,7 +83,8 @@ describe('HTTP server', () => {
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
     try {
-      for (let i = 0; i < 100 && !out.includes('"ready"'); i++) await new Promise((r) => setTimeout(r, 100));
+      // Up to 50 s: a CI machine at load 20 printed nothing in the first 10.
+      for (let i = 0; i < 500 && !out.includes('"ready"') && child.exitCode === null; i++) await new Promise((r) => setTimeout(r, 100));
       expect(out).toContain('"msg":"ready"');
       const health = await fetch(`http://127.0.0.1:${port}/health`);
       expect(health.status).toBe(200);
