@@ -315,7 +315,8 @@ class AggregateQueryBuilder {
   }
 
   /**
-   * Each percentile asked, per group, from the days stream's histogram (summed over sources), as
+   * Each percentile asked, per group, from the days stream's histogram (summed over sources; rows
+   * without days only list a source, see dossier-sources.ts's sourcedHistogram), as
    * PostgreSQL's percentile_cont computes it over the dossiers themselves: with N dossiers and
    * h = p × (N - 1), the values of ranks floor(h) and ceil(h) (0-based, in order of days),
    * interpolated: lo + (hi - lo) × (h - floor(h)). The value of rank k is the smallest day count
@@ -348,7 +349,7 @@ class AggregateQueryBuilder {
     });
     return [
       `${CTE.daysHistogram} AS (SELECT ${[...dims, 'days', 'sum(timed) AS n', 'max(max_days) AS max_days', 'bool_or(pooled) AS pooled'].join(', ')}
-    FROM days GROUP BY ${[...dims, 'days'].join(', ')})`,
+    FROM days WHERE days IS NOT NULL GROUP BY ${[...dims, 'days'].join(', ')})`,
       `${CTE.daysRanked} AS (SELECT ${CTE.daysHistogram}.*, sum(n) OVER (${partition} ORDER BY days) AS upto, sum(n) OVER (${partition}) AS total
     FROM ${CTE.daysHistogram})`,
       `${CTE.percentiles} AS (SELECT ${[...dims, ...values, `max_days AS ${PERCENTILE_MAX_DAYS}`].join(', ')}

@@ -81,13 +81,25 @@ export function daysFromBaseTables(spec: AggregateSpec): DaysSource {
   };
 }
 
+/**
+ * A histogram without sources in its key, with the rows of its sources table after its own: a
+ * source's row has no day count (days null) and no dossier, so the stream groups them apart and
+ * they add nothing to the counts, but the answer's sources are read from them as from any row.
+ * The period's and unit kinds' conditions apply to both (PostgreSQL pushes them into each branch).
+ */
+function sourcedHistogram(table: string, sourcesTable: string): string {
+  return `(SELECT month, unit_kind, cur_unit_kind, NULL::int AS source_id, days, dossiers, total_days, max_days FROM ${table}
+    UNION ALL
+    SELECT month, unit_kind, cur_unit_kind, source_id, NULL::int, 0, 0, NULL::int FROM ${sourcesTable})`;
+}
+
 /** Resolved dossiers from a processing-days rollup (by resolution month or year, and top-level unit). */
 export function daysFromRollup(spec: AggregateSpec, rollup: RollupDef): DaysSource {
   const { join, unit } = rollupUnits(spec, rollup);
   return {
     stream: 'days',
     ctes: [],
-    from: `${rollup.table} r ${join}`,
+    from: `${rollup.sourcesTable ? sourcedHistogram(rollup.table, rollup.sourcesTable) : rollup.table} r ${join}`,
     where: [],
     unit,
     catalogue: ROLLUP_CATALOGUE,

@@ -45,6 +45,11 @@ export interface RollupDef {
    * `last_month` the months with data it holds); covers whole years only. Otherwise monthly.
    */
   grain?: 'year';
+  /**
+   * Days only, for a rollup without source_id in its key: the table listing the sources present
+   * per (month, unit kinds), which the answer's `sources` are read from instead.
+   */
+  sourcesTable?: string;
 }
 
 const UNIT_DIMS = [D.PERIOD, D.UNIT, D.PROVINCE, D.UNIT_KIND];
@@ -111,6 +116,12 @@ export const ROLLUPS: readonly RollupDef[] = [
   // Dossier measures (issue 13), by top-level unit: processing days by resolution month (a histogram), dossiers in progress and
   // overdue over time (run-length encoded). Keyed by procedure they would be about as large as the dossiers themselves (0.7 dossiers
   // per unit, procedure and month in the national simulator world), so procedure and sector queries read the dossier store.
+  // The nation by month (issue 13, "processing time by month"): summed over sources and top-level units, 2024 is 1,219 rows and
+  // 792 source rows in the national world, where the monthly one below has 49,035 (each province is its own feed).
+  {
+    table: 'dossier_days_rollup_nation', stream: 'days', unitKey: 'nation', derivedFrom: 'dossier_days_rollup_l1',
+    sourcesTable: 'dossier_days_sources_nation', dims: new Set([D.PERIOD, D.UNIT_KIND]), filters: new Set<FilterKey>(['unitKinds']), sector: false,
+  },
   // Whole years (a year by province: 12 times fewer rows than by month), summed from the monthly one.
   {
     table: 'dossier_days_rollup_l1_year', stream: 'days', unitKey: 'l1', grain: 'year', derivedFrom: 'dossier_days_rollup_l1',
@@ -342,32 +353,86 @@ function dossierOpenRefresh(table: string, source: number | null): string {
     SELECT at, next_at, ${k}, in_progress, overdue FROM run WHERE in_progress <> 0 OR overdue <> 0`;
 }
 
+/** A dossier rollup cell's rows ($1 source, null: all; $2 top-level units, null: all). */
+const CELL_ROWS = '($1::int IS NULL OR source_id = $1::int) AND ($2::int[] IS NULL OR l1_id = ANY($2::int[]))';
+
 /** A yearly processing-days histogram from the monthly one it is derived from, for a cell ($1 source, null: all; $2 top-level units, null: all). */
 function dossierDaysYearRefresh(r: RollupDef & { derivedFrom: string }): string {
   const keys = ['source_id', ...UNIT_KEY_COLUMNS, 'days'];
   return `INSERT INTO ${r.table} (month, ${keys.join(', ')}, first_month, last_month, dossiers, total_days, max_days)
     SELECT date_trunc('year', month)::date, ${keys.join(', ')}, min(month), max(month), sum(dossiers), sum(total_days), max(max_days)
-    FROM ${r.derivedFrom} WHERE ($1::int IS NULL OR source_id = $1::int) AND ($2::int[] IS NULL OR l1_id = ANY($2::int[]))
+    FROM ${r.derivedFrom} WHERE ${CELL_ROWS}
     GROUP BY ${[...Array(keys.length + 1).keys()].map((i) => i + 1).join(', ')}
     ORDER BY 1`;
+}
+
+/**
+ * A national processing-days histogram (no source, no unit in its key) for months $1 (null: all),
+ * summed from the monthly one it is derived from, and the sources present in each of its months
+ * and unit kinds (its sourcesTable), so an answer from it names the same sources.
+ */
+function dossierDaysNationRefresh(r: RollupDef & { derivedFrom: string; sourcesTable: string }): string[] {
+  const months = '$1::date[] IS NULL OR month = ANY($1::date[])';
+  return [
+    `INSERT INTO ${r.table} (month, unit_kind, cur_unit_kind, days, dossiers, total_days, max_days)
+    SELECT month, unit_kind, cur_unit_kind, days, sum(dossiers), sum(total_days), max(max_days)
+    FROM ${r.derivedFrom} WHERE ${months} GROUP BY 1, 2, 3, 4 ORDER BY 1`,
+    `INSERT INTO ${r.sourcesTable} (month, unit_kind, cur_unit_kind, source_id)
+    SELECT DISTINCT month, unit_kind, cur_unit_kind, source_id FROM ${r.derivedFrom} WHERE ${months} ORDER BY 1`,
+  ];
 }
 
 /** A dossier rollup cell: a source (null: every source) and its top-level units (null: all). */
 interface DossierCell { source: number | null; l1s: number[] | null }
 
-/** Recomputes the dossier rollups' cells (each from its source's partition: the dossier store has no index by unit). */
+/** The months ("YYYY-MM-DD") a cell has rows for in a rollup keyed by source and top-level unit. */
+async function cellMonths(tx: SqlClient, table: string, c: DossierCell): Promise<string[]> {
+  const rows = await tx.query<{ m: string }>(`SELECT DISTINCT to_char(month, 'YYYY-MM-DD') AS m FROM ${table} WHERE ${CELL_ROWS}`, [c.source, c.l1s]);
+  return rows.map((r) => r.m);
+}
+
+/**
+ * Recomputes the dossier rollups' cells (each from its source's partition: the dossier store has
+ * no index by unit), then the national ones for every month a cell held rows for before its
+ * refresh or after it: a national month sums every cell, so it is recomputed whole.
+ */
 async function refreshDossiers(tx: SqlClient, cells: DossierCell[]): Promise<number> {
   let rows = 0;
+  const dossierRollups = ROLLUPS.filter((r) => r.stream === 'days' || r.stream === 'open');
   // Derived rollups after the ones they are summed from.
-  const dossierRollups = ROLLUPS.filter((r) => r.stream === 'days' || r.stream === 'open')
+  const perCell = dossierRollups.filter((r) => r.unitKey !== 'nation')
     .sort((a, b) => Number(a.derivedFrom !== undefined) - Number(b.derivedFrom !== undefined));
+  const national = dossierRollups.filter((r): r is RollupDef & { derivedFrom: string; sourcesTable: string } =>
+    r.unitKey === 'nation' && r.derivedFrom !== undefined && r.sourcesTable !== undefined);
+  const sums = [...new Set(national.map((r) => r.derivedFrom))];
+  // Per table summed from: the months touched (null: every month).
+  const touched = new Map<string, Set<string> | null>(sums.map((t) => [t, new Set<string>()]));
+  const note = async (c: DossierCell) => {
+    for (const t of sums) {
+      const months = touched.get(t);
+      if (c.source === null && c.l1s === null) touched.set(t, null);
+      else if (months) for (const m of await cellMonths(tx, t, c)) months.add(m);
+    }
+  };
   for (const c of cells) {
-    for (const r of dossierRollups) {
-      await tx.query(`DELETE FROM ${r.table} WHERE ($1::int IS NULL OR source_id = $1::int) AND ($2::int[] IS NULL OR l1_id = ANY($2::int[]))`, [c.source, c.l1s]);
+    await note(c);
+    for (const r of perCell) {
+      await tx.query(`DELETE FROM ${r.table} WHERE ${CELL_ROWS}`, [c.source, c.l1s]);
       const text = r.derivedFrom !== undefined ? dossierDaysYearRefresh({ ...r, derivedFrom: r.derivedFrom })
         : r.stream === 'days' ? dossierDaysRefresh(r.table, c.source) : dossierOpenRefresh(r.table, c.source);
       rows += await insertCount(tx, text, [c.source, c.l1s]);
     }
+    await note(c);
+  }
+  for (const r of national) {
+    const set = touched.get(r.derivedFrom);
+    const months = set ? [...set] : null;
+    if (months?.length === 0) continue;
+    await tx.query(`DELETE FROM ${r.table} WHERE $1::date[] IS NULL OR month = ANY($1::date[])`, [months]);
+    await tx.query(`DELETE FROM ${r.sourcesTable} WHERE $1::date[] IS NULL OR month = ANY($1::date[])`, [months]);
+    const [histogram, sources] = dossierDaysNationRefresh(r);
+    rows += await insertCount(tx, histogram, [months]);
+    await insertCount(tx, sources, [months]);
   }
   return rows;
 }

@@ -1,6 +1,8 @@
 import { buildAggregateQuery } from '../../src/aggregates/aggregate-query.builder';
 import { toSpec } from '../../src/aggregates/aggregate.service';
 import { AggregateInput } from '../../src/aggregates/aggregate.inputs';
+import { ensureDossierPartition } from '../../src/ingest/dossier-stage';
+import { rebuildRollups } from '../../src/aggregates/rollup.service';
 import { startTestGateway, TestGateway } from '../support/harness';
 import { dossierWorld, FixtureDossier, ingestDossiers } from './fixture';
 
@@ -260,6 +262,86 @@ describe('after a correction of a resolution day', () => {
     // A3 is now in progress and overdue on 06-30 (received 05-20, due 05-30): 4 + 1, 2 + 1.
     expect(table(open.fromDossiers)).toEqual([['01', 5, 3]]);
     expect(table(open.fromRollups)).toEqual(table(open.fromDossiers));
+  });
+});
+
+describe('a second feed: the national histogram names its sources exactly', () => {
+  const NATION = ['dossier_days_rollup_nation', 'dossier_days_sources_nation'];
+  const DOSSIER_ROLLUPS = ['dossier_days_rollup_l1', 'dossier_days_rollup_l1_year', 'dossier_open_rollup_l1', ...NATION];
+  const snapshot = () => Promise.all(DOSSIER_ROLLUPS.map((t) => gw.db.sql.query<{ t: string }>(`SELECT x::text AS t FROM ${t} x ORDER BY 1`)));
+  const F1: FixtureDossier = { code: 'F1', unit: '11', procedure: 'P1', received: '2025-04-01', due: '2025-04-10', resolved: '2025-04-03' }; // 2 days, April
+  const F2: FixtureDossier = { code: 'F2', unit: '01', procedure: 'P2', received: '2025-06-01', due: '2025-06-10', resolved: '2025-06-05' }; // 4 days, June
+  let feed2: number;
+
+  const SOURCED = `query($q: AggregateInput!) { aggregate(query: $q) { answeredFromRollups sources { code }
+    rows { dimensions { unit { code validFrom } procedure { code } period { label } } measures { measure value numerator denominator } }
+    warnings { code measure count atMost message } coverage { asOf lastMonthWithData } } }`;
+  type Sourced = Out & { sources: { code: string }[] };
+  const sourced = async (q: Record<string, unknown>): Promise<{ fromRollups: Sourced; fromDossiers: Sourced }> => {
+    const [fromRollups, fromDossiers] = await Promise.all([true, false].map(async (preferRollups) => {
+      const res = await gw.gql<{ aggregate: Sourced }>(SOURCED, { q: { ...q, preferRollups } });
+      expect(res.errors).toBeUndefined();
+      return res.data!.aggregate;
+    }));
+    expect([fromRollups.answeredFromRollups, fromDossiers.answeredFromRollups]).toEqual([true, false]);
+    return { fromRollups, fromDossiers };
+  };
+  const codes = (a: Sourced) => a.sources.map((x) => x.code);
+
+  beforeAll(async () => {
+    [{ id: feed2 }] = await gw.db.sql.query<{ id: number }>(`INSERT INTO source (code, name, kind, precedence) VALUES ('feed2', 'Second feed', 'dossier_feed', 200) RETURNING id`);
+    await ensureDossierPartition(gw.db.sql, feed2);
+    await ingestDossiers(gw.db, feed2, [F1, F2], '20251001000000');
+  });
+
+  it('the nation by month reads the national histogram, and lists the sources of each month asked', async () => {
+    const input = { unitTier: 'province', periodGrain: 'month', unitView: 'as_reported', preferRollups: true, limit: 100,
+      measures: TIMES.map((m) => m.toLowerCase()), groupBy: ['period'], period: { from: '2025-04', to: '2025-07' } };
+    expect(buildAggregateQuery(toSpec(input as AggregateInput)).daysRollup).toBe('dossier_days_rollup_nation');
+    const all = await sourced({ measures: TIMES, groupBy: ['PERIOD'], period: { from: '2025-04', to: '2025-06' } });
+    expect(table(all.fromDossiers)).toEqual([
+      ['2025-04', 2, 2, [2, 2, 1]], // F1
+      // May: L1, 3 days.
+      ['2025-05', 3, 3, [3, 3, 1]],
+      // June (A3 moved to July above): 01's 1 2 4 7 10, 11's 2 3 10 527, F2's 4: sorted 1 2 2 3 4 4 7 10 10 527, n = 10:
+      // median h = 4.5: 4; p90 h = 8.1: 10 + (527 - 10) × 0.1 (the rollup pools 527 at 365); mean 570 / 10.
+      ['2025-06', 4, lerp(10, 527, 0.9 * 9), [57, 570, 10]],
+    ]);
+    expect(table(all.fromRollups)).toEqual([['2025-04', 2, 2, [2, 2, 1]], ['2025-05', 3, 3, [3, 3, 1]], ['2025-06', 4, lerp(10, 365, 0.9 * 9), [57, 570, 10]]]);
+    expect(all.fromRollups.warnings.filter((w) => w.code === 'PERCENTILE_IN_TOP_BUCKET').map((w) => [w.measure, w.count, w.atMost])).toEqual([['PROCESSING_DAYS_P90', 1, 527]]);
+    expect([codes(all.fromRollups), codes(all.fromDossiers)]).toEqual([['feed', 'feed2'], ['feed', 'feed2']]);
+    // One month, one source each: April only feed2, May only feed.
+    for (const [month, expected] of [['2025-04', ['feed2']], ['2025-05', ['feed']]] as const) {
+      const one = await sourced({ measures: TIMES, groupBy: ['PERIOD'], period: { from: month, to: month } });
+      expect([codes(one.fromRollups), codes(one.fromDossiers)]).toEqual([expected, expected]);
+      expect(table(one.fromRollups)).toEqual(table(one.fromDossiers));
+    }
+    // A unit kind filter applies to the sources too: no commune has a dossier.
+    const communes = await sourced({ measures: TIMES, groupBy: ['PERIOD'], period: { from: '2025-04', to: '2025-06' }, filter: { unitKinds: ['COMMUNE'] } });
+    expect([table(communes.fromRollups), codes(communes.fromRollups), codes(communes.fromDossiers)]).toEqual([[], [], []]);
+  });
+
+  it('a correction moving the only dossier of a month out of it: the month leaves the national rows, the sources follow', async () => {
+    // F1 was in fact resolved on 2025-05-02: 31 days, in May.
+    await ingestDossiers(gw.db, feed2, [{ ...F1, resolved: '2025-05-02' }], '20251101000000');
+    expect(await gw.db.sql.query(`SELECT kind FROM rollup_dirty`)).toEqual([]);
+    const rows = (t: string) => gw.db.sql.query<{ month: string; n: string }>(
+      `SELECT to_char(month, 'YYYY-MM') AS month, count(*)::text AS n FROM ${t} WHERE month BETWEEN '2025-04-01' AND '2025-05-01' GROUP BY 1 ORDER BY 1`);
+    // May: L1's 3 days and F1's 31, as reported in provinces: two day counts, two sources.
+    expect(await rows('dossier_days_rollup_nation')).toEqual([{ month: '2025-05', n: '2' }]);
+    expect(await gw.db.sql.query(`SELECT s.code FROM dossier_days_sources_nation n JOIN source s ON s.id = n.source_id WHERE n.month = '2025-05-01' ORDER BY 1`))
+      .toEqual([{ code: 'feed' }, { code: 'feed2' }]);
+    const may = await sourced({ measures: TIMES, groupBy: ['PERIOD'], period: { from: '2025-04', to: '2025-05' } });
+    // 3 and 31: median h = 0.5: 17; p90 h = 0.9: 3 + 28 × 0.9; mean 34 / 2.
+    expect(table(may.fromDossiers)).toEqual([['2025-05', 17, lerp(3, 31, 0.9), [17, 34, 2]]]);
+    expect(table(may.fromRollups)).toEqual(table(may.fromDossiers));
+    expect([codes(may.fromRollups), codes(may.fromDossiers)]).toEqual([['feed', 'feed2'], ['feed', 'feed2']]);
+
+    // Incremental refreshes leave every dossier rollup, the national ones included, as a rebuild makes them.
+    const incremental = await snapshot();
+    expect(incremental[3].length).toBeGreaterThan(0);
+    await rebuildRollups(gw.db.sql);
+    expect(await snapshot()).toEqual(incremental);
   });
 });
 

@@ -124,7 +124,7 @@ describe('dossier measures over the simulator\'s feeds', () => {
     for (const date of [d.resolved, d.due, after.resolved]) await threeWays({ measures: OPEN, groupBy: ['UNIT'], asOf: date }, openOn, [date]);
 
     // Incremental refreshes leave the rollups as a rebuild makes them.
-    const snapshot = () => Promise.all(['dossier_days_rollup_l1', 'dossier_days_rollup_l1_year', 'dossier_open_rollup_l1'].map((t) => w.db.sql.query<{ t: string }>(`SELECT x::text AS t FROM ${t} x ORDER BY 1`)));
+    const snapshot = () => Promise.all(['dossier_days_rollup_l1', 'dossier_days_rollup_l1_year', 'dossier_open_rollup_l1', 'dossier_days_rollup_nation', 'dossier_days_sources_nation'].map((t) => w.db.sql.query<{ t: string }>(`SELECT x::text AS t FROM ${t} x ORDER BY 1`)));
     const incremental = await snapshot();
     await rebuildRollups(w.db.sql);
     expect(await snapshot()).toEqual(incremental);

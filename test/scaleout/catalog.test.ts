@@ -34,7 +34,11 @@ const ROLLUP_TABLES = [
  * see their migrations: keyed by top-level unit they would be as large as the facts). Small;
  * reference tables on Citus, rebuilt from the distributed facts by INSERT ... SELECT.
  */
-const NATIONAL_ROLLUPS = ['filing_rollup_procedure', 'filing_rollup_procedure_year', 'filing_rollup_nation_sector', 'service_stock_rollup_nation_sector'];
+const NATIONAL_ROLLUPS = [
+  'filing_rollup_procedure', 'filing_rollup_procedure_year', 'filing_rollup_nation_sector', 'service_stock_rollup_nation_sector',
+  // The nation's processing-days histogram and the sources of its rows (issue 13).
+  'dossier_days_rollup_nation', 'dossier_days_sources_nation',
+];
 
 /**
  * Reference tables (copied to every node on Citus: joined to the facts on any node) and
