@@ -13,13 +13,12 @@ import { FiguresChangedArgs, SourceStatusChangedArgs } from './live.types';
 
 /**
  * The fact kinds an aggregate measure reads: flows the filings, stocks the service levels, the
- * hybrid both. Dossier measures (days, open) read the dossier feeds' dossiers, whose syncs write
- * the filings: heard as filings (a correction of a dossier's days alone changes no filing, and is
- * not heard).
+ * hybrid both. Dossier measures (days, open) read the dossier store: a sync that changes a
+ * dossier's days alone (a corrected resolution day) changes them and no filing.
  */
 const MEASURE_KINDS = {
   flow: [FactType.FILING_STAT], stock: [FactType.SERVICE_LEVEL], hybrid: [FactType.FILING_STAT, FactType.SERVICE_LEVEL],
-  days: [FactType.FILING_STAT], open: [FactType.FILING_STAT],
+  days: [FactType.DOSSIER], open: [FactType.DOSSIER],
 } as const;
 
 /** AggregateFilter's fields finer than an event (top-level unit, month, fact kind): refused rather than silently ignored. */

@@ -29,7 +29,7 @@ export class FiguresChangedArgs {
   @IsOptional() @ValidateNested()
   filter?: AggregateFilter;
 
-  @Field(() => PeriodRange, { nullable: true, description: 'Months of filing figures to hear about (default: every month). Stock figures (service levels, plans) are not monthly: their changes always count.' })
+  @Field(() => PeriodRange, { nullable: true, description: 'Months of filing figures to hear about (default: every month). Stock figures (service levels, plans) and dossiers (processing times, open dossiers) are not listed by month: their changes always count.' })
   @IsOptional() @ValidateNested()
   period?: PeriodRange;
 
@@ -61,7 +61,7 @@ export class FactKindChange {
   @Field(() => [UnitRef], { nullable: true, description: 'Top-level units (provinces, ministries) whose figures changed, as reported and in today\'s units, each named as it was last; null: every unit in scope.' })
   units!: UnitRef[] | null;
 
-  @Field(() => [YearMonthScalar], { nullable: true, description: 'Months whose filing figures changed, within the period asked; null: not listed (stocks, a change to every month, or too many months for one notification: see firstMonth and lastMonth).' })
+  @Field(() => [YearMonthScalar], { nullable: true, description: 'Months whose filing figures changed, within the period asked; null: not listed (stocks, dossiers, a change to every month, or too many months for one notification: see firstMonth and lastMonth).' })
   months!: string[] | null;
 
   @Field(() => YearMonthScalar, { nullable: true, description: 'First month changed (within the period asked); null with months null: not by month.' })

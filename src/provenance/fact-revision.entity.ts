@@ -11,6 +11,12 @@ export enum FactType {
   PUBLISHED_INDICATOR = 'published_indicator',
   /** A Decision 766 score the national portal published (src/index766). */
   PUBLISHED_INDEX_SCORE = 'published_index_score',
+  /**
+   * The dossier store's dossiers (src/ingest/dossier-stage.ts), which the dossier measures read:
+   * a kind of live update (a dossier's days can change without any filing). No revision is kept
+   * of them: a dossier's latest version replaces the earlier one.
+   */
+  DOSSIER = 'dossier',
 }
 registerEnumType(FactType, { name: 'FactType' });
 
