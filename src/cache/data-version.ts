@@ -1,8 +1,7 @@
-import { Client } from 'pg';
 import { today } from '../common/calendar';
-import { describe, failed } from '../db/database-health';
+import { failed } from '../db/database-health';
 import { Sql } from '../db/sql';
-import type { Logger } from '../server/logger';
+import type { ChannelHandler, ListenConnection, NotificationListener } from '../db/notification-listener';
 
 /**
  * The tables whose writes do not bump the data version (migrations/Migration20261206000000_data_version.ts
@@ -24,14 +23,6 @@ export interface DataStamp {
   day: string;
 }
 
-/** How the watch reconnects after losing its connection (the database's health has the backoff until the server answers). */
-export interface WatchOptions {
-  url: string;
-  log: Logger;
-  retryMinMs: number;
-  retryMaxMs: number;
-}
-
 /**
  * Reads the data version, the sum of the shards of `data_version` that triggers bump at the commit
  * of every transaction changing what a read returns (one owner of the version: the migration
@@ -44,7 +35,7 @@ export interface WatchOptions {
  * miss one. Reading it after the operation could file an old answer under a new version.
  *
  * Known between commits (watch()): the process LISTENs for the NOTIFY every bump sends at its
- * commit, on a connection of its own that also carries the version reads. A version read there
+ * commit, on the process's listening connection (src/db/notification-listener.ts, shared with live updates), which also carries the version reads. A version read there
  * while no notification arrived from the read's start to its end is the version until the next
  * notification: requests take it from memory, without a round trip. bench:cache measured the
  * round trip as the hits' cost: every hit waited for a read on the pool, queued behind the misses'
@@ -72,8 +63,9 @@ export class DataVersion {
   private known?: { version: string; n: bigint };
   /** Notifications heard and local writes: a read that saw this move during its round trip is not kept. */
   private changes = 0;
-  private listener?: Client;
-  private watching?: WatchOptions;
+  /** The listener's connection while it listens on the channel: version reads go there. */
+  private conn?: ListenConnection;
+  private watching?: NotificationListener;
   private closed = false;
   private day = '';
   private dayUntil = 0;
@@ -109,19 +101,19 @@ export class DataVersion {
   }
 
   /**
-   * One statement: 16 rows summed, on the watch's connection when it listens (never queued behind
+   * One statement: 16 rows summed, on the listening connection when it listens (never queued behind
    * the pool's slow reads), else on the pool. Not in the query counter's tally: it is the cache's
    * cost per request, not the operation's, and the tests that count an operation's statements (a
    * fixed number whatever the rows) count the operation.
    */
   async readNow(): Promise<DataStamp> {
-    const listener = this.listener;
+    const conn = this.conn;
     const changes = this.changes;
     this.stats.reads++;
     try {
-      const { rows } = await (listener ?? this.sql.pool).query<{ v: string }>(VERSION_SQL);
+      const rows = conn ? await conn.query<{ v: string }>(VERSION_SQL) : (await this.sql.pool.query<{ v: string }>(VERSION_SQL)).rows;
       const version = rows[0].v;
-      if (listener && listener === this.listener && changes === this.changes) this.known = { version, n: BigInt(version) };
+      if (conn && conn === this.conn && changes === this.changes) this.known = { version, n: BigInt(version) };
       return { version, day: this.today() };
     } catch (e) {
       return failed(this.sql.health, e);
@@ -150,7 +142,7 @@ export class DataVersion {
 
   /** Whether the version is kept between commits (the watch listens). */
   get listening(): boolean {
-    return !!this.listener;
+    return !!this.conn;
   }
 
   /** Whether watch() was called (by the app that then closes it). */
@@ -159,78 +151,37 @@ export class DataVersion {
   }
 
   /**
-   * Starts listening for the version's notifications (once; a no-op when already started). The
-   * connection is opened in the background; until it listens, requests read as without it. Lost,
-   * it is opened again once the database's health says it is up.
+   * Subscribes to the version's notifications on the process's listener (once; a no-op when
+   * already started). Until the listener's connection listens, requests read as without it; lost,
+   * the version is forgotten until it listens again (the listener owns the reconnection).
    */
-  watch(opts: WatchOptions): void {
+  watch(listener: NotificationListener): void {
     if (this.watching || this.closed) return;
-    this.watching = opts;
-    void this.listen(opts.retryMinMs);
+    this.watching = listener;
+    listener.on(DATA_VERSION_CHANNEL, this.channel);
   }
 
-  /** Stops listening (at shutdown): closes the connection. */
+  /** Stops listening (at shutdown); the listener's connection is its owner's to close. */
   async close(): Promise<void> {
     this.closed = true;
-    const listener = this.listener;
+    this.watching?.off(DATA_VERSION_CHANNEL, this.channel);
     this.forget();
-    if (listener) {
-      listener.removeAllListeners('end');
-      await listener.end().catch(() => undefined);
-    }
   }
 
   private forget(): void {
-    this.listener = undefined;
+    this.conn = undefined;
     this.invalidate();
   }
 
-  private async listen(wait: number): Promise<void> {
-    const opts = this.watching!;
-    while (!this.closed) {
-      await this.sql.health?.whenUp();
-      if (this.closed) return;
-      try {
-        await this.connect(opts);
-        return;
-      } catch (e) {
-        opts.log.warn({ err: describe(e), retryInMs: wait }, 'data version: LISTEN failed; requests read the version until it listens');
-      }
-      await new Promise((r) => setTimeout(r, wait).unref());
-      wait = Math.min(wait * 2, opts.retryMaxMs);
-    }
-  }
-
-  private async connect(opts: WatchOptions): Promise<void> {
-    const client = new Client({ connectionString: opts.url, application_name: 'dvc-gateway data version' });
-    client.on('notification', (n) => {
-      if (n.channel !== DATA_VERSION_CHANNEL) return;
+  private readonly channel: ChannelHandler = {
+    notified: () => {
       this.stats.notifications++;
       this.invalidate();
-    });
-    client.on('error', (e) => this.lost(client, e));
-    client.on('end', () => this.lost(client, new Error('Connection terminated')));
-    try {
-      await client.connect();
-      // LISTEN before the first read on it: a commit after the read started is heard.
-      await client.query(`LISTEN ${DATA_VERSION_CHANNEL}`);
-      if (this.closed) throw new Error('closed');
-      this.listener = client;
-    } catch (e) {
-      client.removeAllListeners('end');
-      await client.end().catch(() => undefined);
-      throw e;
-    }
-  }
-
-  private lost(client: Client, e: unknown): void {
-    if (this.listener !== client) return;
-    this.forget();
-    client.removeAllListeners('end');
-    client.end().catch(() => undefined);
-    if (this.closed) return;
-    this.sql.health?.report(e);
-    this.watching!.log.warn({ err: describe(e) }, 'data version: lost the LISTEN connection; requests read the version until it listens again');
-    void this.listen(this.watching!.retryMinMs);
-  }
+    },
+    // Called after the LISTEN: a version read on this connection from now on misses no commit.
+    listening: (conn) => {
+      if (!this.closed) this.conn = conn;
+    },
+    lost: () => this.forget(),
+  };
 }

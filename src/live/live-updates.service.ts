@@ -1,8 +1,8 @@
 import { GraphQLError } from 'graphql';
-import { Client } from 'pg';
 import { Source } from '../provenance/source.entity';
 import { Database } from '../db/database';
-import { describe, failed, isConnectionError } from '../db/database-health';
+import { describe } from '../db/database-health';
+import type { ChannelHandler, NotificationListener } from '../db/notification-listener';
 import { Logger } from '../server/logger';
 import { everythingChanged, LiveChange, mergeChanges, parseLiveChange } from './live-change';
 import { UnitRef, UnitRow, unitRefOf } from '../aggregates/aggregate.types';
@@ -17,9 +17,6 @@ export interface LiveLimits {
   maxPerConnection: number;
   /** Shortest time between two events of a subscription, in ms (LIVE_COALESCE_MS): commits within it are coalesced. */
   coalesceMs: number;
-  /** Reconnection waits when the database answers but LISTEN fails (DB_RETRY_MIN_MS, DB_RETRY_MAX_MS). */
-  retryMinMs: number;
-  retryMaxMs: number;
 }
 
 /** A websocket connection's count of live subscriptions (server/live wiring creates one per connection). */
@@ -60,8 +57,9 @@ function mergeDeliveries(a: LiveDelivery, b: LiveDelivery): LiveDelivery {
 }
 
 /**
- * Live updates for one gateway process (on ServiceRegistry as `live`): one LISTEN connection to
- * PostgreSQL, opened with the first subscription, whose notifications (one per commit that
+ * Live updates for one gateway process (on ServiceRegistry as `live`): the channel dvc_live of the
+ * process's LISTEN connection (src/db/notification-listener.ts), subscribed with the first
+ * subscription, whose notifications (one per commit that
  * changed figures or a source's status, sent by the database at COMMIT) are fanned out to the
  * subscriptions of this process. Several processes on one database each listen: a commit made
  * through any of them reaches the subscribers of all.
@@ -71,14 +69,14 @@ function mergeDeliveries(a: LiveDelivery, b: LiveDelivery): LiveDelivery {
  * subscription gets at most one event per commit, and at most one per `coalesceMs` during a
  * burst (a sync of many provinces, an import of many batches), with `commits` saying how many it covers.
  *
- * The connection is watched: lost, it is reopened once the database health says the database is
- * up (its recovery loop has the backoff), and if the data version moved meanwhile every
- * subscription gets one event with `missed` set (everything in scope counts as changed).
+ * The listener reopens a lost connection once the database health says the database is up, and
+ * if the data version moved meanwhile every subscription gets one event with `missed` set
+ * (everything in scope counts as changed).
  */
 export class LiveUpdates {
   private readonly subscribers = new Set<Subscriber>();
-  private client?: Client;
-  private listening?: Promise<void>;
+  /** Whether this has subscribed to LIVE_CHANNEL on the listener (with the first subscription). */
+  private subscribed = false;
   private closed = false;
   /** The data version last heard of: compared after a reconnection. */
   private version?: string;
@@ -91,6 +89,8 @@ export class LiveUpdates {
 
   constructor(
     private readonly db: Database,
+    /** The process's LISTEN connection (src/db/notification-listener.ts), shared with the data version. */
+    private readonly listener: NotificationListener,
     private readonly limits: LiveLimits,
     private readonly log: Logger,
   ) {}
@@ -154,71 +154,34 @@ export class LiveUpdates {
     return iterator;
   }
 
-  /** Opens the LISTEN connection once (later calls share it); rejects with SERVICE_UNAVAILABLE while the database is down. */
-  private listen(): Promise<void> {
-    if (!this.listening) {
-      this.listening = this.connect().catch((e: unknown) => {
-        this.listening = undefined;
-        return failed(this.db.health, e);
-      });
+  /**
+   * Subscribes to the channel on the process's listener once (with the first subscription), and
+   * waits until it listens; rejects with SERVICE_UNAVAILABLE while the database is down.
+   */
+  private async listen(): Promise<void> {
+    if (!this.subscribed) {
+      this.subscribed = true;
+      this.listener.on(LIVE_CHANNEL, this.channel);
     }
-    return this.listening;
+    await this.listener.whenListening(LIVE_CHANNEL);
   }
 
-  private async connect(): Promise<void> {
-    const client = new Client({ connectionString: this.db.url, application_name: 'dvc-gateway live' });
-    client.on('notification', (n) => {
-      if (n.channel === LIVE_CHANNEL && n.payload) this.heard(n.payload);
-    });
-    client.on('error', (e) => this.lost(client, e));
-    client.on('end', () => this.lost(client, new Error('Connection terminated')));
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${LIVE_CHANNEL}`);
-      // Read after LISTEN: a commit between the two is heard (and may also count below: at least once, never lost).
-      const { rows } = await client.query<{ v: string }>('SELECT sum(n)::text AS v FROM data_version');
-      const now = rows[0].v;
-      if (this.version !== undefined && now !== this.version) this.received(everythingChanged(now));
-      this.version = now;
-      if (this.closed) throw new Error('closed');
-      this.client = client;
-    } catch (e) {
-      client.removeAllListeners('end');
-      await client.end().catch(() => undefined);
-      throw e;
-    }
-  }
-
-  /** The LISTEN connection failed: tell the health, then listen again once the database is back. */
-  private lost(client: Client, e: unknown): void {
-    if (this.client !== client) return;
-    this.client = undefined;
-    client.removeAllListeners('end');
-    client.end().catch(() => undefined);
-    if (this.closed) return;
-    this.db.health.report(e);
-    this.log.warn({ err: describe(e) }, 'live updates: lost the LISTEN connection; listening again when the database is back');
-    this.listening = this.relisten();
-  }
-
-  private async relisten(): Promise<void> {
-    let wait = this.limits.retryMinMs;
-    while (!this.closed) {
-      await this.db.health.whenUp();
+  private readonly channel: ChannelHandler = {
+    notified: (payload) => {
+      if (payload) this.heard(payload);
+    },
+    // Read after LISTEN: a commit between the two is heard (and may also count below: at least once, never lost).
+    listening: async (conn) => {
+      const [{ v: now }] = await conn.query<{ v: string }>('SELECT sum(n)::text AS v FROM data_version');
       if (this.closed) return;
-      try {
-        await this.connect();
-        this.stats.reconnections += 1;
-        this.log.info('live updates: listening again');
-        return;
-      } catch (e) {
-        if (isConnectionError(e)) this.db.health.report(e);
-        this.log.warn({ err: describe(e), retryInMs: wait }, 'live updates: LISTEN failed');
-      }
-      await new Promise((r) => setTimeout(r, wait));
-      wait = Math.min(wait * 2, this.limits.retryMaxMs);
-    }
-  }
+      const again = this.version !== undefined;
+      if (again && now !== this.version) this.received(everythingChanged(now));
+      this.version = now;
+      if (!again) return;
+      this.stats.reconnections += 1;
+      this.log.info('live updates: listening again');
+    },
+  };
 
   private heard(payload: string): void {
     this.stats.notifications += 1;
@@ -300,12 +263,7 @@ export class LiveUpdates {
       sub.owner.subscriptions -= 1;
       sub.wake?.();
     }
-    const client = this.client;
-    this.client = undefined;
-    if (client) {
-      client.removeAllListeners('end');
-      await client.end().catch(() => undefined);
-    }
+    if (this.subscribed) this.listener.off(LIVE_CHANNEL, this.channel);
     await this.delivering;
   }
 }

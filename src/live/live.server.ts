@@ -25,8 +25,6 @@ export function liveLimits(config: GatewayConfig): LiveLimits {
     maxSubscriptions: config.liveMaxSubscriptions,
     maxPerConnection: config.liveMaxSubscriptionsPerConnection,
     coalesceMs: config.liveCoalesceMs,
-    retryMinMs: config.dbRetryMinMs,
-    retryMaxMs: config.dbRetryMaxMs,
   };
 }
 

@@ -43,6 +43,7 @@ import { limitQuerySize } from './query-size.middleware';
 import { createRateLimiter } from './rate-limit.middleware';
 import { checkPersistedQuery, onlyGetAndPost } from './request-shape.middleware';
 import { refuseWhileStarting } from './startup.middleware';
+import { NotificationListener } from '../db/notification-listener';
 import { ServiceRegistry } from './service.registry';
 
 export interface RunningApp {
@@ -121,14 +122,19 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   const services = opts.services ?? new ServiceRegistry();
   const reads = opts.db.reads;
   if (config.responseCache) services.dataVersion ??= reads?.primaryVersion ?? new DataVersion(opts.db.sql);
-  // The version kept in memory between commits (LISTEN, on a connection of its own): hits need no round trip.
-  const ownsVersionWatch = !!services.dataVersion && !services.dataVersion.watched;
-  if (ownsVersionWatch) services.dataVersion!.watch({ url: opts.db.url, log: opts.logger, retryMinMs: config.dbRetryMinMs, retryMaxMs: config.dbRetryMaxMs });
+  // One LISTEN connection per process (src/db/notification-listener.ts), opened with its first channel.
+  const ownsListener = (!!services.dataVersion || config.liveUpdates) && !services.notifications;
+  if (ownsListener) {
+    services.notifications = new NotificationListener({ url: opts.db.url, health: opts.db.health, log: opts.logger, retryMinMs: config.dbRetryMinMs, retryMaxMs: config.dbRetryMaxMs });
+  }
+  // The version kept in memory between commits (its channel on that connection): hits need no round trip.
+  const ownsVersionWatch = !!services.dataVersion && !services.dataVersion.watched && !!services.notifications;
+  if (ownsVersionWatch) services.dataVersion!.watch(services.notifications!);
   // With read replicas: the request's server is chosen first; the cache's stamp is that server's version.
   const routing = reads ? [readRouting(reads, services.dataVersion ? (route) => new RequestCache(route) : undefined)] : [];
-  // Subscriptions over WebSocket on /graphql (src/live/): one LISTEN connection per process, opened with the first subscription.
-  const ownsLive = config.liveUpdates && !services.live;
-  if (ownsLive) services.live = new LiveUpdates(opts.db, liveLimits(config), opts.logger);
+  // Subscriptions over WebSocket on /graphql (src/live/): their channel on the same connection, subscribed with the first subscription.
+  const ownsLive = config.liveUpdates && !services.live && !!services.notifications;
+  if (ownsLive) services.live = new LiveUpdates(opts.db, services.notifications!, liveLimits(config), opts.logger);
   const keys = new ApiKeyService(opts.db.sql);
   const live = config.liveUpdates
     ? attachLiveServer({ server, schema: opts.schema, config, db: opts.db, services, keys, logger: opts.logger, isReady: () => opts.isReady?.() ?? true })
@@ -245,6 +251,10 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
       if (ownsLive) {
         await services.live?.close();
         services.live = undefined;
+      }
+      if (ownsListener) {
+        await services.notifications?.close();
+        services.notifications = undefined;
       }
       if (tracing) {
         opts.db.sql.observer = undefined;

@@ -1,5 +1,6 @@
 import type { DataVersion } from '../cache/data-version';
 import type { LiveUpdates } from '../live/live-updates.service';
+import type { NotificationListener } from '../db/notification-listener';
 import type { Metrics } from '../observability/metrics';
 import type { SyncRuntime } from '../sync/sync.runtime';
 
@@ -14,6 +15,8 @@ import type { SyncRuntime } from '../sync/sync.runtime';
 export class ServiceRegistry {
   /** The sync machinery, while this process runs it (absent before start-up is done, after shutdown, and in processes that do not sync). */
   sync?: SyncRuntime;
+  /** The process's one LISTEN connection, shared by the data version and live updates by channel; absent when neither is on. */
+  notifications?: NotificationListener;
   /** The data version's reader, shared by every request (coalesced reads); absent with RESPONSE_CACHE=off. */
   dataVersion?: DataVersion;
   /** The LISTEN connection and its subscribers (src/live/); absent with LIVE_UPDATES=false. */

@@ -1,6 +1,7 @@
 import { Client } from 'pg';
 import { DataVersion, UNWATCHED_TABLES } from '../../src/cache/data-version';
 import { Database } from '../../src/db/database';
+import { LISTENER_APPLICATION_NAME, NotificationListener } from '../../src/db/notification-listener';
 import { closeAbandonedRuns } from '../../src/provenance/abandoned-run.service';
 import { createLogger } from '../../src/server/logger';
 import { createTestDatabase } from '../support/harness';
@@ -25,6 +26,9 @@ async function until(ok: () => boolean): Promise<void> {
 }
 
 const now = async () => BigInt((await version.readNow()).version);
+
+/** The process's listener, as startApp makes it (short waits: the tests below reconnect). */
+const listenerOf = () => new NotificationListener({ url: db.url, health: db.health, log: createLogger('silent'), retryMinMs: 50, retryMaxMs: 1000 });
 
 async function client(): Promise<Client> {
   const c = new Client({ connectionString: db.url });
@@ -115,7 +119,8 @@ describe('data version', () => {
 
   it('is kept in memory between commits while it listens: a commit, a version the client has seen, or a local write reads it anew', async () => {
     const watched = new DataVersion(db.sql);
-    watched.watch({ url: db.url, log: createLogger('silent'), retryMinMs: 50, retryMaxMs: 1000 });
+    const listener = listenerOf();
+    watched.watch(listener);
     const c = await client();
     try {
       await until(() => watched.listening);
@@ -154,19 +159,21 @@ describe('data version', () => {
     } finally {
       await c.end();
       await watched.close();
+      await listener.close();
     }
     expect(watched.listening).toBe(false);
   });
 
   it('hears a commit made through its own pool before the writer\'s await returns, whatever the watch\'s connection has read', async () => {
     const watched = new DataVersion(db.sql);
-    watched.watch({ url: db.url, log: createLogger('silent'), retryMinMs: 50, retryMaxMs: 1000 });
+    const listener = listenerOf();
+    watched.watch(listener);
     try {
       await until(() => watched.listening);
       const first = await watched.read();
       // The watch's notification still in flight: its socket reads nothing until resumed. (CI once
       // served a cached answer from before an in-process ingest: the watch had not yet read it.)
-      const socket = (watched as unknown as { listener: { connection: { stream: { pause(): void; resume(): void } } } }).listener.connection.stream;
+      const socket = (listener as unknown as { open: { client: { connection: { stream: { pause(): void; resume(): void } } } } }).open.client.connection.stream;
       socket.pause();
       await db.sql.query(`UPDATE sector SET name = name WHERE code = 'none'`);
       socket.resume();
@@ -186,6 +193,57 @@ describe('data version', () => {
       expect(BigInt((await watched.read()).version)).toBe(BigInt(first.version) + 2n);
     } finally {
       await watched.close();
+      await listener.close();
+    }
+  });
+
+  it('shares the one listening connection, forgets the version when it is lost, and keeps it again once the listener is back', async () => {
+    const watched = new DataVersion(db.sql);
+    const listener = listenerOf();
+    watched.watch(listener);
+    const heard: string[] = [];
+    const other = { notified: (p: string) => heard.push(p) };
+    listener.on('dvc_test_other', other);
+    const c = await client();
+    const downs: boolean[] = [];
+    const off = db.health.onChange((up) => downs.push(up));
+    try {
+      await until(() => watched.listening);
+      await listener.whenListening('dvc_test_other');
+      // One backend for both channels.
+      const backends = await c.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND datname = current_database()`, [LISTENER_APPLICATION_NAME]);
+      expect(backends.rows.map((r) => r.pid)).toEqual([listener.backendPid]);
+      await c.query(`NOTIFY dvc_test_other, 'one'`);
+      await until(() => heard.length === 1);
+      expect(heard).toEqual(['one']);
+      const first = await watched.read();
+      const reads = watched.stats.reads;
+      // The listening backend ends (a restart, a network cut): the version is forgotten at once, the health told.
+      await c.query('SELECT pg_terminate_backend($1)', [listener.backendPid]);
+      await until(() => !watched.listening);
+      expect(listener.stats.losses).toBe(1);
+      // Unheard while lost: a commit on another connection. The next read asks the database.
+      await c.query(`UPDATE sector SET name = name WHERE code = 'none'`);
+      const during = await watched.read();
+      expect(BigInt(during.version)).toBe(BigInt(first.version) + 1n);
+      expect(watched.stats.reads).toBe(reads + 1);
+      // Back once the health's recovery finds the database up: one new backend, both channels again.
+      await until(() => watched.listening);
+      expect(downs).toEqual([false, true]);
+      expect(listener.stats.connections).toBe(2);
+      await listener.whenListening('dvc_test_other');
+      await c.query(`NOTIFY dvc_test_other, 'two'`);
+      await until(() => heard.length === 2);
+      const again = await watched.read();
+      expect(again.version).toBe(during.version);
+      await watched.read();
+      expect(watched.stats.reads).toBe(reads + 2);
+    } finally {
+      off();
+      await c.end();
+      await watched.close();
+      listener.off('dvc_test_other', other);
+      await listener.close();
     }
   });
 

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Client } from 'graphql-ws';
 import { Client as PgClient } from 'pg';
 import { waitFor } from '../resilience/gateway-process';
+import { LISTENER_APPLICATION_NAME } from '../../src/db/notification-listener';
 import { createTestDatabase } from '../support/harness';
 import { createKey, listen, LiveGateway, startLiveGateway, subscribed, wsClient } from './live-harness';
 
@@ -49,9 +50,13 @@ it('listens again after losing its connection, and says that commits may have be
   await push('2021-01');
   await hn.count(1);
 
-  // Two gateways on this database; only A listens (since its first subscription: B never had one).
-  const listeners = await B.db.sql.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE application_name = 'dvc-gateway live' AND datname = current_database()`);
-  expect(listeners).toHaveLength(1);
+  // Two gateways on this database, one LISTEN connection each: A's carries both the data version
+  // and its subscriptions' channel (B never had a subscription: only the data version's).
+  const listeners = await B.db.sql.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND datname = current_database() ORDER BY pid`, [LISTENER_APPLICATION_NAME]);
+  expect(listeners.map((l) => l.pid)).toEqual([A.services.notifications!.backendPid, B.services.notifications!.backendPid].sort((x, y) => x! - y!));
+  expect(A.services.notifications!.channels.sort()).toEqual(['dvc_data_version', 'dvc_live']);
+  expect(B.services.notifications!.channels).toEqual(['dvc_data_version']);
+  const pid = A.services.notifications!.backendPid;
   // The database takes no new connection for a while (an outage, as A sees it), and the listener's backend ends.
   const held = await B.db.sql.pool.connect();
   const admin = new PgClient({ connectionString: A.db.url.replace(/\/[^/]+$/, '/postgres') });
@@ -59,7 +64,7 @@ it('listens again after losing its connection, and says that commits may have be
   const [{ name }] = (await held.query<{ name: string }>('SELECT current_database() AS name')).rows;
   try {
     await admin.query(`ALTER DATABASE ${name} ALLOW_CONNECTIONS false`);
-    await held.query('SELECT pg_terminate_backend($1)', [listeners[0].pid]);
+    await held.query('SELECT pg_terminate_backend($1)', [pid]);
     await waitFor('A to notice', () => !A.db.health.up, 10_000, 10);
     // A commit nobody can hear: a corrected figure, on a connection opened before.
     await held.query(`UPDATE filing_stat f SET received = received + 1 FROM unit u WHERE u.id = f.unit_id AND u.code = '01' AND f.month = '2021-01-01'`);
@@ -72,6 +77,9 @@ it('listens again after losing its connection, and says that commits may have be
   const events = await hn.count(2, 30_000);
   expect(events[1].figuresChanged).toEqual({ commits: 1, missed: true, changes: [{ kind: 'FILING_STAT', units: null, months: null }] });
   expect(A.services.live!.stats.reconnections).toBe(1);
+  // One loss, one reconnection, for both channels: the data version is kept in memory again.
+  expect(A.services.notifications!.stats).toEqual({ connections: 2, losses: 1 });
+  expect(A.services.dataVersion!.listening).toBe(true);
 
   await push('2021-03');
   const after = await hn.count(3);
