@@ -30,7 +30,8 @@ interface FrontEntry {
  * answer is kept as UTF-8 bytes with its headers, and written with one end(): a profile of
  * bench:cache's hits put 7% of the gateway's time in Express's send() re-encoding the same string
  * and setting the same headers. Apollo's response cache stays behind it for the same operation
- * sent in other bytes (spacing, key order) and for the exports.
+ * sent in other bytes (spacing, key order) and for the exports, but keeps only what does not come
+ * through here: each answer is stored once (src/cache/response-cache.ts, frontBytes).
  *
  * The answer is kept only when the HTTP caching plugin says so (RequestCache.keep: a public read
  * without errors and without an uncached field) and its status is 200.
@@ -55,6 +56,7 @@ export function frontCache(version: DataVersion, maxBytes: number): express.Requ
         res.end(hit.body);
         return;
       }
+      cache.front = true;
       keepOnSend(res, (body) => {
         if (!cache.keep || res.statusCode !== 200) return;
         const bytes = Buffer.from(body, 'utf8');

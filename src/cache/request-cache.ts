@@ -11,6 +11,11 @@ export class RequestCache {
   private read: Promise<DataStamp | undefined> | undefined;
   /** Set by the HTTP caching plugin: a public read, without errors, cacheable (src/cache/response-cache.ts). */
   keep = false;
+  /**
+   * Set by the front cache on its miss: it keeps this answer's bytes when `keep` says so, and
+   * Apollo's response cache does not keep a second copy (src/cache/response-cache.ts).
+   */
+  front = false;
 
   /**
    * The data version's reader: the primary's, or with read replicas the request's route (the

@@ -91,11 +91,15 @@ export function notModified(config: GatewayConfig, version: DataVersion): expres
 }
 
 /**
- * RESPONSE_CACHE_MAX_BYTES is shared: half for the front cache's answers as sent (src/cache/front-cache.ts),
- * half for Apollo's response cache behind it (the same operation in other bytes, the exports).
+ * RESPONSE_CACHE_MAX_BYTES is shared: three quarters for the front cache's answers as sent
+ * (src/cache/front-cache.ts), a quarter for Apollo's response cache behind it. Each answer is
+ * stored once: Apollo's layer keeps only answers that did not come through the front cache (the
+ * exports), and still serves what it holds to both. Both kept every /graphql answer before, the
+ * second time as a UTF-16 JSON string built per miss; bench:cache's peak RSS was 7 MB above the
+ * cache-off gateway's (252 against 245 MB at 100 connections).
  */
 export function frontBytes(config: GatewayConfig): number {
-  return Math.floor(config.responseCacheMaxBytes / 2);
+  return Math.floor((config.responseCacheMaxBytes * 3) / 4);
 }
 
 /** Entries' memory, estimated as V8 holds two-byte strings: two bytes a character of answer and key. */
@@ -105,6 +109,9 @@ function sizeOfEntry(value: unknown, key: string): number {
 
 /** The request's stamp when its answer may come from or go to the cache: no API key, and the version read. */
 const stampOf = async (ctx: GatewayContext) => (ctx.caller ? undefined : ctx.requestCache?.stamp());
+
+/** Whether Apollo's layer keeps the answer: a stamp, and not kept by the front cache already (one copy each). */
+const keptBehind = async (ctx: GatewayContext) => !ctx.requestCache?.front && !!(await stampOf(ctx));
 
 const isPublicRead = (rc: GraphQLRequestContext<GatewayContext>) => rc.operation?.operation === 'query' && !rc.contextValue.caller;
 
@@ -218,7 +225,7 @@ export function responseCachePlugins(config: GatewayConfig, version: DataVersion
       // Without a stamp (no cache, a caller with a key, the version unreadable) nothing is read or written.
       extraCacheKeyData: async ({ contextValue }) => (await stampOf(contextValue)) ?? null,
       shouldReadFromCache: async ({ contextValue }) => !!(await stampOf(contextValue)),
-      shouldWriteToCache: async ({ contextValue }) => !!(await stampOf(contextValue)),
+      shouldWriteToCache: async ({ contextValue }) => keptBehind(contextValue),
     }),
     coalescingPlugin(),
     httpCachingPlugin(config, version),
