@@ -385,16 +385,30 @@ function dossierDaysNationRefresh(r: RollupDef & { derivedFrom: string; sourcesT
 /** A dossier rollup cell: a source (null: every source) and its top-level units (null: all). */
 interface DossierCell { source: number | null; l1s: number[] | null }
 
-/** The months ("YYYY-MM-DD") a cell has rows for in a rollup keyed by source and top-level unit. */
-async function cellMonths(tx: SqlClient, table: string, c: DossierCell): Promise<string[]> {
-  const rows = await tx.query<{ m: string }>(`SELECT DISTINCT to_char(month, 'YYYY-MM-DD') AS m FROM ${table} WHERE ${CELL_ROWS}`, [c.source, c.l1s]);
-  return rows.map((r) => r.m);
+/**
+ * Copies a cell's rows of a rollup keyed by source and top-level unit aside; the function returned
+ * gives the months ("YYYY-MM-DD") whose rows in the cell differ now, and drops the copy. A sync
+ * changes a few months of a source whose rows span its whole history (96 months in the national
+ * world), and a national month recomputed reads every source's rows of that month.
+ */
+async function cellChanges(tx: SqlClient, table: string, c: DossierCell): Promise<() => Promise<string[]>> {
+  const copy = `${table}_before`;
+  await tx.query(`CREATE TEMP TABLE ${copy} (LIKE ${table}) ON COMMIT DROP`);
+  await tx.query(`INSERT INTO ${copy} SELECT * FROM ${table} WHERE ${CELL_ROWS}`, [c.source, c.l1s]);
+  return async () => {
+    const rows = await tx.query<{ m: string }>(`SELECT DISTINCT to_char(month, 'YYYY-MM-DD') AS m FROM (
+        (SELECT * FROM ${copy} EXCEPT ALL SELECT * FROM ${table} WHERE ${CELL_ROWS})
+        UNION ALL
+        (SELECT * FROM ${table} WHERE ${CELL_ROWS} EXCEPT ALL SELECT * FROM ${copy})) x`, [c.source, c.l1s]);
+    await tx.query(`DROP TABLE ${copy}`);
+    return rows.map((r) => r.m);
+  };
 }
 
 /**
  * Recomputes the dossier rollups' cells (each from its source's partition: the dossier store has
- * no index by unit), then the national ones for every month a cell held rows for before its
- * refresh or after it: a national month sums every cell, so it is recomputed whole.
+ * no index by unit), then the national ones for every month whose rows a cell's refresh changed:
+ * a national month sums every cell, so it is recomputed whole.
  */
 async function refreshDossiers(tx: SqlClient, cells: DossierCell[]): Promise<number> {
   let rows = 0;
@@ -405,24 +419,26 @@ async function refreshDossiers(tx: SqlClient, cells: DossierCell[]): Promise<num
   const national = dossierRollups.filter((r): r is RollupDef & { derivedFrom: string; sourcesTable: string } =>
     r.unitKey === 'nation' && r.derivedFrom !== undefined && r.sourcesTable !== undefined);
   const sums = [...new Set(national.map((r) => r.derivedFrom))];
-  // Per table summed from: the months touched (null: every month).
+  // Per table summed from: the months changed (null: every month, after a rebuild).
   const touched = new Map<string, Set<string> | null>(sums.map((t) => [t, new Set<string>()]));
-  const note = async (c: DossierCell) => {
-    for (const t of sums) {
-      const months = touched.get(t);
-      if (c.source === null && c.l1s === null) touched.set(t, null);
-      else if (months) for (const m of await cellMonths(tx, t, c)) months.add(m);
-    }
-  };
   for (const c of cells) {
-    await note(c);
+    const everything = c.source === null && c.l1s === null;
+    const changes: [string, () => Promise<string[]>][] = [];
+    for (const t of sums) {
+      if (everything) touched.set(t, null);
+      else changes.push([t, await cellChanges(tx, t, c)]);
+    }
     for (const r of perCell) {
       await tx.query(`DELETE FROM ${r.table} WHERE ${CELL_ROWS}`, [c.source, c.l1s]);
       const text = r.derivedFrom !== undefined ? dossierDaysYearRefresh({ ...r, derivedFrom: r.derivedFrom })
         : r.stream === 'days' ? dossierDaysRefresh(r.table, c.source) : dossierOpenRefresh(r.table, c.source);
       rows += await insertCount(tx, text, [c.source, c.l1s]);
     }
-    await note(c);
+    for (const [t, changed] of changes) {
+      const months = await changed();
+      const set = touched.get(t);
+      if (set) for (const m of months) set.add(m);
+    }
   }
   for (const r of national) {
     const set = touched.get(r.derivedFrom);
