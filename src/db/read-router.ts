@@ -3,7 +3,7 @@ import { Pool, PoolClient, QueryResultRow } from 'pg';
 import { Logger } from 'pino';
 import { DataStamp, DataVersion } from '../cache/data-version';
 import { DatabaseHealth, DatabaseUnavailable, describe, isConnectionError, probeServer } from './database-health';
-import { Sql, SqlClient } from './sql';
+import { Sql, SqlClient, SqlText } from './sql';
 
 /**
  * Read replicas (DATABASE_REPLICA_URLS, issue 12; docs/operations.md, "Read replicas").
@@ -221,7 +221,7 @@ export class RoutedSql extends Sql {
     }
   }
 
-  override query<R extends QueryResultRow = QueryResultRow>(text: string, params?: unknown[]): Promise<R[]> {
+  override query<R extends QueryResultRow = QueryResultRow>(text: SqlText, params?: unknown[]): Promise<R[]> {
     return this.run((sql) => sql.query<R>(text, params));
   }
 

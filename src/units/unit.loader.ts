@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import { Sql } from '../db/sql';
+import { Sql, Statement } from '../db/sql';
 import { LineageType } from './unit-lineage.entity';
 import { readAt } from './unit.entity';
 import { UnitNameSpan } from './unit-name.types';
@@ -42,7 +42,50 @@ export function groupBy<K, V>(rows: readonly V[], keyOf: (v: V) => K): Map<K, V[
   return map;
 }
 
-const UNIT_AND_PARENT = `SELECT ${unitColumnsSql('u')}, ${unitColumnsSql('p', 'p_')} FROM unit u LEFT JOIN unit p ON p.id = u.parent_id`;
+/**
+ * A unit and its parent in one row. The parent is a LATERAL subquery kept apart by OFFSET 0, so
+ * that every plan reaches it by its primary key from the unit found: as a plain join, the generic
+ * plan of the one-code statement (below) merged against the whole unit index in id order.
+ */
+const UNIT_AND_PARENT = `SELECT ${unitColumnsSql('u')}, ${unitColumnsSql('p', 'p_')} FROM unit u
+  LEFT JOIN LATERAL (SELECT * FROM unit p WHERE p.id = u.parent_id OFFSET 0) p ON true`;
+
+/**
+ * The loaders' fixed SQL, each a named prepared statement (db/sql.ts: parsed once per connection,
+ * and planned once where PostgreSQL settles on a generic plan).
+ *
+ * One code (a `unit(code)` request) has a statement of its own: with `code = ANY($1)` the generic
+ * plan is costed for 287 rows (783 against 99 for a custom plan), so PostgreSQL never takes it and
+ * plans every call (0.48 ms, three times the execution); with `code = $1` it is costed for one row
+ * and taken from the sixth call on.
+ */
+const UNIT_BY_ONE_CODE = new Statement(`${UNIT_AND_PARENT} WHERE u.code = $1 AND ${validOnSql('$2::date', 'u')} ORDER BY u.id`);
+const UNIT_BY_CODES = new Statement(`${UNIT_AND_PARENT} WHERE u.code = ANY($1::text[]) AND ${validOnSql('$2::date', 'u')} ORDER BY u.id`);
+const UNITS_BY_IDS = new Statement(`SELECT ${unitColumnsSql('u')} FROM unit u WHERE u.id = ANY($1::int[])`);
+const CHILDREN = new Statement(`SELECT ${unitColumnsSql('u')} FROM unit u WHERE u.parent_id = ANY($1::int[]) ORDER BY u.code, u.id`);
+const CHILDREN_ON = new Statement(`SELECT ${unitColumnsSql('u')} FROM unit u WHERE u.parent_id = ANY($1::int[]) AND ${validOnSql('$2::date', 'u')} ORDER BY u.code, u.id`);
+
+/** A lineage link's other end, a predecessor named as on its last day, a successor as on its first. */
+const linksSql = (self: string, other: string, namedOn: string) => new Statement(
+  `SELECT ${self} AS self, ${other} AS other, type, to_char(effective_on, 'YYYY-MM-DD') AS effective_on,
+     to_char(${namedOn}, 'YYYY-MM-DD') AS named_on
+   FROM unit_lineage WHERE ${self} = ANY($1::int[]) ORDER BY ${other}`,
+);
+const LINKS = {
+  predecessors: linksSql('successor_id', 'predecessor_id', 'effective_on - 1'),
+  successors: linksSql('predecessor_id', 'successor_id', 'effective_on'),
+};
+
+const NAME_AT = new Statement('SELECT id, unit_name_at(id, $1::date) AS name FROM unit WHERE id = ANY($2::int[])');
+
+const NAMES = new Statement(
+  `SELECT unit_id, name, to_char(valid_from, 'YYYY-MM-DD') AS valid_from, to_char(valid_to, 'YYYY-MM-DD') AS valid_to FROM (
+     SELECT n.unit_id, n.name, n.valid_from, n.valid_to FROM unit_name n WHERE n.unit_id = ANY($1::int[])
+     UNION ALL
+     SELECT u.id, u.name, coalesce((SELECT max(n.valid_to) + 1 FROM unit_name n WHERE n.unit_id = u.id), u.valid_from), u.valid_to
+     FROM unit u WHERE u.id = ANY($1::int[])
+   ) x ORDER BY unit_id, valid_from NULLS FIRST`,
+);
 
 /**
  * Per-request loaders for units and their relations: one statement per batch, never one per row,
@@ -50,7 +93,7 @@ const UNIT_AND_PARENT = `SELECT ${unitColumnsSql('u')}, ${unitColumnsSql('p', 'p
  */
 export function createUnitLoaders(sql: Sql) {
   const unitById = new DataLoader<number, UnitNode | undefined>(async (ids) => {
-    const rows = await sql.query(`SELECT ${unitColumnsSql('u')} FROM unit u WHERE u.id = ANY($1::int[])`, [ids]);
+    const rows = await sql.query(UNITS_BY_IDS, [ids]);
     const byId = new Map(rows.map((r) => [r.id as number, unitFromRow(r)!]));
     return ids.map((id) => byId.get(id));
   });
@@ -63,7 +106,7 @@ export function createUnitLoaders(sql: Sql) {
   const unitByCode = new DataLoader<string, UnitNode | null>(async (keys) => {
     const found = new Map<string, UnitNode>();
     for (const [date, codes] of keysByDate(keys)) {
-      const rows = await sql.query(`${UNIT_AND_PARENT} WHERE u.code = ANY($1::text[]) AND ${validOnSql('$2::date', 'u')} ORDER BY u.id`, [codes, date]);
+      const rows = codes.length === 1 ? await sql.query(UNIT_BY_ONE_CODE, [codes[0], date]) : await sql.query(UNIT_BY_CODES, [codes, date]);
       for (const r of rows) {
         const unit = unitFromRow(r)!;
         const parent = unitFromRow(r, 'p_');
@@ -78,8 +121,7 @@ export function createUnitLoaders(sql: Sql) {
   const childrenByParent = new DataLoader<string, UnitNode[]>(async (keys) => {
     const result = new Map<string, UnitNode[]>();
     for (const [date, parents] of byDate(keys)) {
-      const validOn = date ? `AND ${validOnSql('$2::date', 'u')}` : '';
-      const rows = await sql.query(`SELECT ${unitColumnsSql('u')} FROM unit u WHERE u.parent_id = ANY($1::int[]) ${validOn} ORDER BY u.code, u.id`, date ? [parents, date] : [parents]);
+      const rows = date ? await sql.query(CHILDREN_ON, [parents, date]) : await sql.query(CHILDREN, [parents]);
       for (const [parentId, children] of groupBy(rows.map((r) => unitFromRow(r)!), (u) => u.parent!.id)) result.set(`${parentId}|${date}`, children);
     }
     return keys.map((k) => result.get(k) ?? []);
@@ -87,15 +129,7 @@ export function createUnitLoaders(sql: Sql) {
 
   const links = (direction: 'predecessors' | 'successors') =>
     new DataLoader<number, UnitLinkRow[]>(async (ids) => {
-      const [self, other] = direction === 'predecessors' ? ['successor_id', 'predecessor_id'] : ['predecessor_id', 'successor_id'];
-      // A predecessor is named as on its last day, a successor as on its first.
-      const namedOn = direction === 'predecessors' ? 'effective_on - 1' : 'effective_on';
-      const rows = await sql.query<{ self: number; other: number; type: LineageType; effective_on: string; named_on: string }>(
-        `SELECT ${self} AS self, ${other} AS other, type, to_char(effective_on, 'YYYY-MM-DD') AS effective_on,
-           to_char(${namedOn}, 'YYYY-MM-DD') AS named_on
-         FROM unit_lineage WHERE ${self} = ANY($1::int[]) ORDER BY ${other}`,
-        [ids],
-      );
+      const rows = await sql.query<{ self: number; other: number; type: LineageType; effective_on: string; named_on: string }>(LINKS[direction], [ids]);
       const units = await unitById.loadMany([...new Set(rows.map((r) => r.other))]);
       const byId = new Map(units.filter((u): u is UnitNode => u !== undefined && !(u instanceof Error)).map((u) => [u.id, u]));
       const grouped = groupBy(rows, (r) => r.self);
@@ -106,7 +140,7 @@ export function createUnitLoaders(sql: Sql) {
   const unitNameAt = new DataLoader<string, string>(async (keys) => {
     const result = new Map<string, string>();
     for (const [date, ids] of byDate(keys)) {
-      const rows = await sql.query<{ id: number; name: string }>('SELECT id, unit_name_at(id, $1::date) AS name FROM unit WHERE id = ANY($2::int[])', [date, ids]);
+      const rows = await sql.query<{ id: number; name: string }>(NAME_AT, [date, ids]);
       for (const r of rows) result.set(`${r.id}|${date}`, r.name);
     }
     return keys.map((k) => result.get(k) ?? '');
@@ -114,15 +148,7 @@ export function createUnitLoaders(sql: Sql) {
 
   /** Every name of a unit, oldest first: its former names, then the current one from the day after the last rename. */
   const unitNames = new DataLoader<number, UnitNameSpan[]>(async (ids) => {
-    const rows = await sql.query<{ unit_id: number; name: string; valid_from: string | null; valid_to: string | null }>(
-      `SELECT unit_id, name, to_char(valid_from, 'YYYY-MM-DD') AS valid_from, to_char(valid_to, 'YYYY-MM-DD') AS valid_to FROM (
-         SELECT n.unit_id, n.name, n.valid_from, n.valid_to FROM unit_name n WHERE n.unit_id = ANY($1::int[])
-         UNION ALL
-         SELECT u.id, u.name, coalesce((SELECT max(n.valid_to) + 1 FROM unit_name n WHERE n.unit_id = u.id), u.valid_from), u.valid_to
-         FROM unit u WHERE u.id = ANY($1::int[])
-       ) x ORDER BY unit_id, valid_from NULLS FIRST`,
-      [ids],
-    );
+    const rows = await sql.query<{ unit_id: number; name: string; valid_from: string | null; valid_to: string | null }>(NAMES, [ids]);
     const grouped = groupBy(rows, (r) => r.unit_id);
     return ids.map((id) => (grouped.get(id) ?? []).map((r) => ({ name: r.name, validFrom: r.valid_from, validTo: r.valid_to })));
   });
