@@ -1,0 +1,57 @@
+import { Pool } from 'pg';
+import { Database } from '../../src/db/database';
+import { Sql } from '../../src/db/sql';
+import { createUnitLoaders } from '../../src/units/unit.loader';
+import { createTestDatabase } from '../support/harness';
+
+/**
+ * The unit loaders' fixed SQL runs as named prepared statements (src/db/sql.ts, Statement): each
+ * connection parses it once, and the one-code lookup settles on a generic plan, so a `unit(code)`
+ * request is no longer planned on every call. One connection (max 1) so that its session's
+ * pg_prepared_statements holds every call.
+ */
+let db: Database;
+let pool: Pool;
+let sql: Sql;
+beforeAll(async () => {
+  db = await createTestDatabase();
+  pool = new Pool({ connectionString: db.url, max: 1 });
+  sql = new Sql(pool);
+});
+afterAll(async () => {
+  await pool?.end();
+  await db?.close();
+});
+
+const LONG_AN = { code: '80', name: 'Tỉnh Long An', kind: 'province', validFrom: null, validTo: '2025-06-30' };
+const TAY_NINH = { code: '80', name: 'Tỉnh Tây Ninh', kind: 'province', validFrom: '2025-07-01', validTo: null };
+
+describe('unit lookups as prepared statements', () => {
+  it('answers a reused code by date, seven requests on one connection: planned five times, then generic', async () => {
+    const seen = [];
+    for (let i = 0; i < 7; i++) {
+      // A fresh set of loaders per request, as the context builds them.
+      const loaders = createUnitLoaders(sql);
+      const at = i % 2 === 0 ? '2025-06-30' : '2025-07-01';
+      const unit = await loaders.unitByCode.load(`80|${at}`);
+      // The parent came in the same statement and was primed: no second statement.
+      const parent = await loaders.unitById.load(unit!.parent!.id);
+      seen.push({ code: unit!.code, name: unit!.name, kind: unit!.kind, validFrom: unit!.validFrom, validTo: unit!.validTo, parent: parent!.code });
+    }
+    expect(seen).toEqual([0, 1, 2, 3, 4, 5, 6].map((i) => ({ ...(i % 2 === 0 ? LONG_AN : TAY_NINH), parent: 'VN' })));
+    const plans = await sql.query<{ generic_plans: string; custom_plans: string }>(
+      `SELECT generic_plans::text, custom_plans::text FROM pg_prepared_statements WHERE statement LIKE '%WHERE u.code = $1 AND%'`,
+    );
+    // PostgreSQL plans a prepared statement for its values five times, then compares the generic
+    // plan's cost with theirs: calls 6 and 7 ran the generic plan, planned once.
+    expect(plans).toEqual([{ generic_plans: '2', custom_plans: '5' }]);
+  });
+
+  it('answers several codes of one date in one statement (the ANY form), each code its own unit', async () => {
+    const loaders = createUnitLoaders(sql);
+    const [longAn, tayNinhOld, none] = await Promise.all(['80|2025-06-30', '72|2025-06-30', '99999|2025-06-30'].map((k) => loaders.unitByCode.load(k)));
+    expect([longAn!.name, tayNinhOld!.name, tayNinhOld!.validTo, none]).toEqual(['Tỉnh Long An', 'Tỉnh Tây Ninh', '2025-06-30', null]);
+    const many = await sql.query<{ calls: string }>(`SELECT (generic_plans + custom_plans)::text AS calls FROM pg_prepared_statements WHERE statement LIKE '%WHERE u.code = ANY($1::text[])%'`);
+    expect(many).toEqual([{ calls: '1' }]);
+  });
+});
