@@ -316,6 +316,11 @@ describe('a second feed: the national histogram names its sources exactly', () =
       expect([codes(one.fromRollups), codes(one.fromDossiers)]).toEqual([expected, expected]);
       expect(table(one.fromRollups)).toEqual(table(one.fromDossiers));
     }
+    // By unit kind in today's units, from the same rows: the one kind here, the same numbers and sources.
+    const kinds = await sourced({ measures: TIMES, groupBy: ['PERIOD', 'UNIT_KIND'], period: { from: '2025-04', to: '2025-06' }, unitView: 'CURRENT_UNITS' });
+    expect(table(kinds.fromRollups)).toEqual(table(all.fromRollups));
+    expect(table(kinds.fromDossiers)).toEqual(table(all.fromDossiers));
+    expect([codes(kinds.fromRollups), codes(kinds.fromDossiers)]).toEqual([['feed', 'feed2'], ['feed', 'feed2']]);
     // A unit kind filter applies to the sources too: no commune has a dossier.
     const communes = await sourced({ measures: TIMES, groupBy: ['PERIOD'], period: { from: '2025-04', to: '2025-06' }, filter: { unitKinds: ['COMMUNE'] } });
     expect([table(communes.fromRollups), codes(communes.fromRollups), codes(communes.fromDossiers)]).toEqual([[], [], []]);
