@@ -1,6 +1,7 @@
 import { Pool } from 'pg';
 import { Database } from '../../src/db/database';
 import { Sql } from '../../src/db/sql';
+import { createProcedureLoaders } from '../../src/procedures/procedure.loader';
 import { createUnitLoaders } from '../../src/units/unit.loader';
 import { createTestDatabase } from '../support/harness';
 
@@ -53,5 +54,28 @@ describe('unit lookups as prepared statements', () => {
     expect([longAn!.name, tayNinhOld!.name, tayNinhOld!.validTo, none]).toEqual(['Tỉnh Long An', 'Tỉnh Tây Ninh', '2025-06-30', null]);
     const many = await sql.query<{ calls: string }>(`SELECT (generic_plans + custom_plans)::text AS calls FROM pg_prepared_statements WHERE statement LIKE '%WHERE u.code = ANY($1::text[])%'`);
     expect(many).toEqual([{ calls: '1' }]);
+  });
+
+  it('reads one sector by id with the one-id statement (planned once), two with the ANY form', async () => {
+    // Sectors come with a sync; two written here, under the reference data's run.
+    const [a, b] = await db.sql.query<{ id: number; code: string; name: string }>(
+      `INSERT INTO sector (source_id, run_id, code, name)
+       SELECT r.source_id, r.id, v.code, v.name FROM (SELECT source_id, id FROM ingest_run ORDER BY id LIMIT 1) r,
+         (VALUES ('T01', 'Lĩnh vực một'), ('T02', 'Lĩnh vực hai')) v(code, name)
+       ORDER BY v.code RETURNING id, code, name`,
+    );
+    expect([a.code, b.code]).toEqual(['T01', 'T02']);
+    for (let i = 0; i < 7; i++) {
+      const sector = await createProcedureLoaders(sql).sectorById.load(a.id);
+      expect([sector!.id, sector!.code, sector!.name]).toEqual([a.id, a.code, a.name]);
+    }
+    const two = createProcedureLoaders(sql).sectorById;
+    expect((await Promise.all([two.load(b.id), two.load(a.id)])).map((s) => s!.code)).toEqual([b.code, a.code]);
+    const plans = await sql.query<{ form: string; generic_plans: string; custom_plans: string }>(
+      `SELECT CASE WHEN statement LIKE '%= ANY($1::int[])' THEN 'many' ELSE 'one' END AS form, generic_plans::text, custom_plans::text
+       FROM pg_prepared_statements WHERE statement LIKE '%FROM sector s WHERE s.id%' ORDER BY 1`,
+    );
+    // Seven single-id calls: five custom plans, then the generic one twice; the two-id batch once, planned for its values.
+    expect(plans).toEqual([{ form: 'many', generic_plans: '0', custom_plans: '1' }, { form: 'one', generic_plans: '2', custom_plans: '5' }]);
   });
 });
