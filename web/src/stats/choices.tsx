@@ -30,13 +30,16 @@ function joinPeriod(year: string, grain: Grain, part: string): string {
   return year;
 }
 
-function years(): string[] {
+/** Decision 766/QĐ-TTg dates from June 2022: the index has no earlier period. */
+const INDEX766_FIRST_YEAR = 2022;
+
+function years(first: number): string[] {
   const last = new Date().getFullYear();
-  return Array.from({ length: last - FIRST_YEAR + 1 }, (_, i) => String(last - i));
+  return Array.from({ length: last - first + 1 }, (_, i) => String(last - i));
 }
 
 /** The flow's period: year, quarter or month. */
-function PeriodChoice({ state, t, navigate }: ChoicesProps) {
+function PeriodChoice({ state, t, navigate, firstYear = FIRST_YEAR }: ChoicesProps & { firstYear?: number }) {
   const { year, grain, part } = splitPeriod(effectivePeriod(state));
   const set = (y: string, g: Grain, p: string) => navigate({ period: joinPeriod(y, g, p), sector: undefined });
   return (
@@ -53,7 +56,7 @@ function PeriodChoice({ state, t, navigate }: ChoicesProps) {
       <label>
         {t.year}
         <select value={year} onChange={(e) => set(e.target.value, grain, part)}>
-          {years().map((y) => <option key={y} value={y}>{y}</option>)}
+          {years(firstYear).map((y) => <option key={y} value={y}>{y}</option>)}
         </select>
       </label>
       {grain !== 'year' && (
@@ -114,6 +117,15 @@ export function Choices(props: ChoicesProps) {
   if (state.view === 'plans') {
     return (
       <form className="dvc-choices" aria-label={t.choices} onSubmit={(e) => e.preventDefault()}>
+        <TierChoice state={state} t={t} change={change} />
+      </form>
+    );
+  }
+  // The 766 index: a month, quarter or year from the decision's, of the provinces or the ministries.
+  if (state.view === 'index766') {
+    return (
+      <form className="dvc-choices" aria-label={t.choices} onSubmit={(e) => e.preventDefault()}>
+        <PeriodChoice {...props} firstYear={INDEX766_FIRST_YEAR} />
         <TierChoice state={state} t={t} change={change} />
       </form>
     );

@@ -281,3 +281,59 @@ export function plansQuery(s: PageState): ViewQuery {
   const year = s.planYear ?? Number((date ?? new Date().toISOString()).slice(0, 4));
   return { query: PLANS_QUERY, variables: cleanVariables({ year, asOf: date, kinds: [s.tier] }) };
 }
+
+export interface Index766Group {
+  code: string;
+  name: string;
+  maxPoints: number;
+  points: number;
+  coveredMaxPoints: number;
+  fullyComputed: boolean;
+  publishedPoints: number | null;
+  differencePoints: number | null;
+}
+export interface Index766Unit {
+  rank: number | null;
+  unit: UnitRef;
+  total: number;
+  coveredMaxPoints: number;
+  published: { total: number; rank: number | null; differencePoints: number; source: { code: string } } | null;
+  groups: Index766Group[];
+}
+export interface Index766 {
+  index766: {
+    units: Index766Unit[];
+    tier: string;
+    period: { label: string; start: string; end: string };
+    supportedMaxPoints: number;
+    weightsConfirmed: boolean;
+    notSupported: { group: string; criterion: string; name: string; maxPoints: number; reason: string }[];
+    sources: SourceRef[];
+  };
+}
+
+/** Units first: the export's rows (each group's columns numbered in the decision's order, groups.0 … groups.4). */
+export const INDEX766_QUERY = `query Index766($tier: UnitKind!, $period: String!) {
+  index766(tier: $tier, period: $period) {
+    units {
+      rank
+      unit { id code name validFrom validTo }
+      total coveredMaxPoints
+      published { total rank differencePoints source { code } }
+      groups { code name maxPoints points coveredMaxPoints fullyComputed publishedPoints differencePoints }
+    }
+    tier
+    period { label start end }
+    supportedMaxPoints weightsConfirmed
+    notSupported { group criterion name maxPoints reason }
+    sources { code kind }
+  }
+}`;
+
+/** The Decision 766 index of the tier for the view's month, quarter or year. */
+export function index766Query(s: PageState): ViewQuery {
+  return { query: INDEX766_QUERY, variables: { tier: s.tier, period: effectivePeriod(s) } };
+}
+
+/** What the index is scored from (filings, service levels) and set beside (the portal's scores): the page's live refresh listens for these. */
+export const INDEX766_FACT_KINDS = ['FILING_STAT', 'SERVICE_LEVEL', 'PUBLISHED_INDEX_SCORE'];

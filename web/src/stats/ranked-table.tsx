@@ -1,7 +1,8 @@
-import { Suspense, useMemo, useState } from 'react';
+import { Suspense } from 'react';
 import type { Formats } from './format';
 import type { Labels } from './labels';
 import type { TargetCompliance, UnitCompliance } from './queries';
+import { SortHeader, useSortedRows } from './sorting';
 import { StatusBadge } from './status';
 import { StateLink } from './state-link';
 import type { PageState } from './url-state';
@@ -11,19 +12,13 @@ export type SparkPoints = Map<string, { label: string; value: number | null }[]>
 
 type SortKey = 'rank' | 'name' | 'value' | 'gap';
 
-const pick = (key: SortKey, u: UnitCompliance) => (key === 'rank' ? u.rank : key === 'value' ? u.value : u.gapPoints);
-
-/** Units without a value (or gap) sort last whichever the direction: they are not "lowest". */
-function sortUnits(units: UnitCompliance[], key: SortKey, descending: boolean, locale: string): UnitCompliance[] {
-  const sign = descending ? -1 : 1;
-  return [...units].sort((a, b) => {
-    if (key === 'name') return sign * a.unit.name.localeCompare(b.unit.name, locale);
-    const x = pick(key, a);
-    const y = pick(key, b);
-    if (x === null || y === null) return Number(x === null) - Number(y === null) || a.unit.code.localeCompare(b.unit.code);
-    return sign * (x - y || a.unit.code.localeCompare(b.unit.code));
-  });
-}
+const SORTING = {
+  nameKey: 'name' as SortKey,
+  name: (u: UnitCompliance) => u.unit.name,
+  code: (u: UnitCompliance) => u.unit.code,
+  figure: (key: SortKey, u: UnitCompliance) => (key === 'rank' ? u.rank : key === 'value' ? u.value : u.gapPoints),
+  descendingFirst: (key: SortKey) => key === 'value',
+};
 
 /**
  * When the unit closed or opened within the view (as reported over a period spanning the merger,
@@ -33,19 +28,6 @@ function lifeNote(u: UnitCompliance, data: TargetCompliance, t: Labels, f: Forma
   if (u.unit.validTo && u.unit.validTo < data.asOf) return t.untilDate(f.date(u.unit.validTo));
   if (u.unit.validFrom && data.from && u.unit.validFrom > `${data.from}-01`) return t.fromDate(f.date(u.unit.validFrom));
   return null;
-}
-
-/** A column header that sorts: a button inside the th, aria-sort on the th. */
-function SortHeader({ label, k, sort, onSort }: { label: string; k: SortKey; sort: { key: SortKey; descending: boolean }; onSort: (k: SortKey) => void }) {
-  const active = sort.key === k;
-  return (
-    <th scope="col" aria-sort={active ? (sort.descending ? 'descending' : 'ascending') : 'none'}>
-      <button type="button" className="dvc-sort" onClick={() => onSort(k)}>
-        {label}
-        <span aria-hidden="true">{active ? (sort.descending ? ' ▼' : ' ▲') : ' ↕'}</span>
-      </button>
-    </th>
-  );
 }
 
 interface RankedTableProps {
@@ -60,10 +42,7 @@ interface RankedTableProps {
 
 /** Every unit of the tier: rank, value with numerator and denominator, the primary target's status and gap, other targets, trend. */
 export function RankedTable({ data, state, t, f, caption, sparks, navigate }: RankedTableProps) {
-  const [sort, setSort] = useState<{ key: SortKey; descending: boolean }>({ key: 'rank', descending: false });
-  const locale = state.lang === 'vi' ? 'vi' : 'en';
-  const rows = useMemo(() => sortUnits(data.units, sort.key, sort.descending, locale), [data.units, sort, locale]);
-  const onSort = (key: SortKey) => setSort((s) => ({ key, descending: s.key === key ? !s.descending : key === 'value' }));
+  const { sorted: rows, sort, onSort } = useSortedRows(data.units, { key: 'rank', descending: false }, SORTING, state.lang);
   // Judgments against the other targets in force, when the indicator has several.
   // (Targets not in force are never judged, so never shown as missed: they stay in the summary's list.)
   const others = data.targets.map((tt, i) => ({ code: tt.target.code, inForce: tt.inForce, i })).filter((o) => o.inForce && o.code !== data.primaryTarget?.code);

@@ -11,23 +11,25 @@ import { useLiveRefresh } from './live';
 import { MapView } from './map-view';
 import { PlansView } from './plans-view';
 import {
-  effectivePeriod, Freshness, freshnessQuery, Plans, plansQuery, rankedTableQuery, TargetCompliance, Trend, trendQuery, UnitRef,
+  effectivePeriod, Freshness, freshnessQuery, Index766, INDEX766_FACT_KINDS, index766Query, Plans, plansQuery, rankedTableQuery, TargetCompliance, Trend, trendQuery, UnitRef,
 } from './queries';
+import { Index766View } from './index766-view';
 import { RankedTable } from './ranked-table';
 import { ShareLinks } from './share-links';
 import { Summary } from './summary';
 import { pointsByUnit, TrendView } from './trend-view';
 import { StateLink } from './state-link';
-import { INDICATORS, PageState, parseState, PERIOD_PATTERN, useUrlState, View, VIEWS } from './url-state';
+import { INDICATORS, isIndicatorView, PageState, parseState, PERIOD_PATTERN, useUrlState, View, VIEWS } from './url-state';
 
 /** The queries a state of the page runs, each with whether its view needs it. */
 function pageQueries(state: PageState) {
   const trend = trendQuery(state);
   return {
-    table: { view: rankedTableQuery(state), wanted: state.view !== 'plans' || state.unit !== undefined },
-    trend: { view: trend, wanted: trend !== null && state.view !== 'plans' },
+    table: { view: rankedTableQuery(state), wanted: isIndicatorView(state.view) || state.unit !== undefined },
+    trend: { view: trend, wanted: trend !== null && isIndicatorView(state.view) },
     fresh: { view: freshnessQuery(), wanted: true },
     plans: { view: plansQuery(state), wanted: state.view === 'plans' },
+    index766: { view: index766Query(state), wanted: state.view === 'index766' },
   };
 }
 
@@ -55,11 +57,11 @@ export default function StatsPage() {
   );
 }
 
-const VIEW_LABELS: Record<View, keyof Labels> = { table: 'viewTable', map: 'viewMap', trend: 'viewTrend', plans: 'viewPlans' };
+const VIEW_LABELS: Record<View, keyof Labels> = { table: 'viewTable', map: 'viewMap', trend: 'viewTrend', plans: 'viewPlans', index766: 'viewIndex766' };
 
-/** "2025", "Quý 2/2024", "Tháng 05/2024", or "tính đến 31/12/2021" for a stock. */
+/** "2025", "Quý 2/2024", "Tháng 05/2024", or "tính đến 31/12/2021" for a stock (the 766 index is always of a period). */
 function whenText(state: PageState, t: Labels, date: (iso: string) => string, answeredAsOf?: string): string {
-  if (!INDICATORS[state.indicator].flow) {
+  if (state.view !== 'index766' && !INDICATORS[state.indicator].flow) {
     const asOf = state.asOf ?? answeredAsOf;
     return t.asOfLabel(asOf ? date(asOf) : t.asOfToday);
   }
@@ -86,7 +88,7 @@ function Page() {
   const [state, navigate] = useUrlState();
   const t = LABELS[state.lang];
   const f = useMemo(() => formats(state.lang, LABELS[state.lang].none), [state.lang]);
-  useLiveRefresh(state.indicator);
+  useLiveRefresh(state.view === 'index766' ? { kinds: INDEX766_FACT_KINDS } : { indicators: [state.indicator] });
   const { generation, version } = useContext(RefreshContext);
 
   useEffect(() => {
@@ -104,6 +106,8 @@ function Page() {
   const fresh = useGql<Freshness>(queries.fresh.view.query, queries.fresh.view.variables);
   const plansView = queries.plans.view;
   const plans = useGql<Plans>(plansView.query, queries.plans.wanted ? plansView.variables : null);
+  const indexView = queries.index766.view;
+  const index766 = useGql<Index766>(indexView.query, queries.index766.wanted ? indexView.variables : null);
 
   const tc = table.data?.targetCompliance;
   const indicatorName = t.indicators[state.indicator];
@@ -118,9 +122,11 @@ function Page() {
     map: t.mapTitle(indicatorName, when),
     trend: t.viewHeading(indicatorName, trendYears(trendView?.variables)),
     plans: t.plansTitle(plans.data?.planCompliance.year ?? (plansView.variables.year as number), f.date(plans.data?.planCompliance.asOf ?? (plansView.variables.asOf as string | undefined))),
+    index766: t.index766Title(when),
   }[state.view];
-  const shared = state.view === 'plans' ? plansView : state.view === 'trend' ? trendView : tableView;
-  const main = state.view === 'plans' ? plans : state.view === 'trend' ? trend : table;
+  const shared = { plans: plansView, trend: trendView, index766: indexView, table: tableView, map: tableView }[state.view];
+  const main = { plans, trend, index766, table, map: table }[state.view];
+  const viewSources = { trend: trend.data?.aggregate.sources, index766: index766.data?.index766.sources, plans: tc?.sources, table: tc?.sources, map: tc?.sources }[state.view];
 
   return (
     <div className="dvc-stats" lang={state.lang} data-live-generation={generation} data-data-version={version}>
@@ -152,7 +158,7 @@ function Page() {
             </StateLink>
           ))}
         </nav>
-        <div className="dvc-layout">
+        <div className={state.view === 'index766' ? 'dvc-layout dvc-wide' : 'dvc-layout'}>
         <div className="dvc-primary">
         <section className="dvc-view" aria-labelledby="dvc-view-h" data-view={state.view}>
           <h2 id="dvc-view-h">{viewTitle}</h2>
@@ -180,13 +186,19 @@ function Page() {
               <FirstViewMark />
             </>
           )}
+          {state.view === 'index766' && index766.data && (
+            <>
+              <Index766View data={index766.data} state={state} t={t} f={f} when={when} />
+              <FirstViewMark />
+            </>
+          )}
           {shared && <ShareLinks view={shared} t={t} name={viewTitle} />}
         </section>
-        {state.unit && (tc || table.error) && <DrillDown state={state} unit={unit} t={t} f={f} indicatorName={indicatorName} navigate={navigate} />}
+        {state.unit && state.view !== 'index766' && (tc || table.error) && <DrillDown state={state} unit={unit} t={t} f={f} indicatorName={indicatorName} navigate={navigate} />}
         </div>
         <div className="dvc-aside">
-          {state.view !== 'plans' && tc && <Summary data={tc} t={t} f={f} />}
-          <FreshnessPanel data={fresh.data} viewSources={state.view === 'trend' ? trend.data?.aggregate.sources : tc?.sources} t={t} f={f} />
+          {isIndicatorView(state.view) && tc && <Summary data={tc} t={t} f={f} />}
+          <FreshnessPanel data={fresh.data} viewSources={viewSources} t={t} f={f} />
         </div>
         </div>
       </main>

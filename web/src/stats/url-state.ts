@@ -2,11 +2,11 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 
 /**
  * The page's state lives in the query string (every view is a shareable URL; back and forward
- * work): `view`, `indicator`, `period` (flows) or `asOf` (stocks), `levels`, `unitView`, `tier`,
+ * work): `view`, `indicator`, `period` (flows and the 766 index) or `asOf` (stocks), `levels`, `unitView`, `tier`,
  * `unit` (drill-down), `sector` (drill-down into procedures), `planYear`, `lang`. Enum values are
  * written in lower case; anything unreadable falls back to its default.
  */
-export type View = 'table' | 'map' | 'trend' | 'plans';
+export type View = 'table' | 'map' | 'trend' | 'plans' | 'index766';
 export type Lang = 'vi' | 'en';
 export type Indicator =
   | 'LEVEL4_SHARE' | 'LEVEL34_SHARE' | 'DVCQG_INTEGRATION' | 'ONLINE_DOSSIER_RATE' | 'ON_TIME_RATE'
@@ -35,7 +35,9 @@ export const INDICATORS: Record<Indicator, IndicatorInfo> = {
   PLAN_ISSUED: { flow: false, levels: false, measure: null },
 };
 
-export const VIEWS: View[] = ['table', 'map', 'trend', 'plans'];
+export const VIEWS: View[] = ['table', 'map', 'trend', 'plans', 'index766'];
+/** The views of the chosen indicator (the ranked table's query, the trends, the summary); plans and the 766 index have their own. */
+export const isIndicatorView = (v: View) => v === 'table' || v === 'map' || v === 'trend';
 export const LEVEL_VIEWS: LevelView[] = ['MAPPED_TO_DECREE42', 'MAPPED_TO_DECREE43', 'DECREE42', 'DECREE43'];
 
 export interface PageState {

@@ -7,3 +7,4 @@ import { lazy } from 'react';
 export const TileMap = lazy(() => import('./map/tile-map').then((m) => ({ default: m.TileMap })));
 export const Sparkline = lazy(() => import('./charts/sparkline').then((m) => ({ default: m.Sparkline })));
 export const TrendChart = lazy(() => import('./charts/trend-chart').then((m) => ({ default: m.TrendChart })));
+export const IndexChart = lazy(() => import('./charts/index-chart').then((m) => ({ default: m.IndexChart })));

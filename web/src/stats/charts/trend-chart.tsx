@@ -1,5 +1,5 @@
-import { useEffect, useRef, useState } from 'react';
-import { HEIGHT, LABELS, Lang, TrendSeries, TrendTarget, valueFormat } from './trend-text';
+import { PlotFigure } from './plot-figure';
+import { LABELS, Lang, TrendSeries, TrendTarget, valueFormat } from './trend-text';
 
 export type { TrendSeries } from './trend-text';
 
@@ -42,57 +42,25 @@ function FiguresTable({ series, targets, title, fmt, lang }: { series: TrendSeri
 
 /**
  * Trends of several series (the nation, a unit) over months, quarters or years, with the targets
- * as labelled dashed lines and the province merger as a rule. Observable Plot is loaded only when
- * a chart is shown (its own chunk), so the page's first view does not wait for it; it draws into a
- * div this component owns. A hidden table holds every figure for screen readers, and stays the
- * fallback when Plot cannot load.
+ * as labelled dashed lines and the province merger as a rule, drawn by Observable Plot
+ * (plot-figure.tsx). A hidden table holds every figure for screen readers, and stays the fallback
+ * when Plot cannot load.
  */
 export function TrendChart(props: {
   series: TrendSeries[]; targets?: TrendTarget[]; percent: boolean; title: string;
   mergerDate?: string; lang: 'vi' | 'en';
 }) {
   const { series, targets = [], percent, title, mergerDate, lang } = props;
-  const host = useRef<HTMLDivElement>(null);
-  const [state, setState] = useState<'loading' | 'drawn' | 'failed'>('loading');
-  const [width, setWidth] = useState(0);
   const fmt = valueFormat(lang, percent);
-
-  // The chart follows its container's width.
-  useEffect(() => {
-    const el = host.current;
-    if (!el) return undefined;
-    setWidth(el.clientWidth);
-    const observer = new ResizeObserver(([entry]) => setWidth(Math.round(entry.contentRect.width)));
-    observer.observe(el);
-    return () => observer.disconnect();
-  }, []);
-
-  // Plot's data must not change identity on each render for this to draw once per change: the key is the content.
-  const key = JSON.stringify([series, targets, percent, title, mergerDate, lang]);
-  useEffect(() => {
-    const el = host.current;
-    if (!el || width === 0) return undefined;
-    let cancelled = false;
-    import('./plot-draw')
-      .then(({ draw }) => {
-        if (cancelled) return;
-        el.replaceChildren(draw({ series, targets, percent, title, mergerDate, lang }, width));
-        setState('drawn');
-      })
-      .catch(() => {
-        if (!cancelled) setState('failed');
-      });
-    return () => {
-      cancelled = true;
-    };
-  }, [key, width]);
-
   return (
-    <figure className="dvc-trend-chart" style={{ margin: '0.5rem 0', position: 'relative' }}>
-      <figcaption style={{ fontWeight: 600, marginBottom: '0.3rem' }}>{title}</figcaption>
-      {state !== 'drawn' && <p role="status" style={{ color: '#4a4f57', fontSize: '0.9rem' }}>{state === 'failed' ? LABELS[lang].failed : LABELS[lang].loading}</p>}
-      <div ref={host} style={{ width: '100%', minHeight: HEIGHT }} />
+    <PlotFigure
+      className="dvc-trend-chart"
+      title={title}
+      lang={lang}
+      drawKey={JSON.stringify([series, targets, percent, title, mergerDate, lang])}
+      draw={async (width) => (await import('./plot-draw')).draw({ series, targets, percent, title, mergerDate, lang }, width)}
+    >
       <FiguresTable series={series} targets={targets} title={title} fmt={fmt} lang={lang} />
-    </figure>
+    </PlotFigure>
   );
 }
