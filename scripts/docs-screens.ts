@@ -8,11 +8,13 @@ import { startGatewayChild } from '../bench/gateway-child.runner';
 
 /**
  * `npm run docs:screens`: a PNG of each view of the explorer (the statistics page's table, map,
- * trend, drill-down and plans, and GraphiQL) into docs/screens/, for the README. The compiled
- * gateway runs on the default world (the bundled simulator, first sync done) as a child process
- * on loopback; headless Chromium (bench/browser) with every other request blocked, 1280x800.
+ * trend, drill-down, plans and Decision 766 index, and GraphiQL) into docs/screens/, for the
+ * README. The compiled gateway runs on the default world (the bundled simulator, first sync
+ * done) as a child process on loopback; headless Chromium (bench/browser) with every other
+ * request blocked, 1280x800.
  *
- *   npm run docs:screens
+ *   npm run docs:screens                         (every screen)
+ *   npm run docs:screens -- stats-index766.png   (only the files named)
  */
 const ROOT = path.resolve(__dirname, '..', '..');
 const OUT = path.join(ROOT, 'docs', 'screens');
@@ -38,6 +40,7 @@ const SCREENS: Screen[] = [
   { file: 'stats-trend.png', url: '/?view=trend&indicator=online_dossier_rate&period=2025&unitView=current_units&unit=80', ready: '.dvc-trend svg', scrollTo: '.dvc-tabs' },
   { file: 'stats-drill-down.png', url: '/?indicator=online_dossier_rate&period=2025&unitView=current_units&unit=96', ready: 'table[data-table=sectors] tbody tr', scrollTo: '.dvc-drill' },
   { file: 'stats-plans.png', url: '/?view=plans&asOf=2021-09-30&planYear=2021', ready: 'table[data-table=plans] tbody tr', scrollTo: '.dvc-tabs' },
+  { file: 'stats-index766.png', url: '/?view=index766&period=2025-Q4', ready: '.dvc-index-chart svg[role=img]', scrollTo: '.dvc-tabs' },
   { file: 'stats-english.png', url: '/?indicator=online_dossier_rate&period=2025&lang=en', ready: 'table[data-table=ranked] .dvc-spark svg' },
   {
     file: 'graphiql.png', url: '/graphiql', ready: '.graphiql-container .graphiql-query-editor .monaco-editor',
@@ -64,6 +67,9 @@ async function shoot(page: Page, origin: string, screen: Screen): Promise<void> 
 }
 
 async function main(): Promise<void> {
+  const only = process.argv.slice(2);
+  const unknown = only.filter((f) => !SCREENS.some((s) => s.file === f));
+  if (unknown.length) throw new Error(`no screen ${unknown.join(', ')} (screens: ${SCREENS.map((s) => s.file).join(', ')})`);
   fs.mkdirSync(OUT, { recursive: true });
   process.stderr.write('docs:screens: starting the gateway on the default world (first sync included)…\n');
   const gateway = await startGatewayChild('screens', { SYNC_SCHEDULES: 'off', RATE_LIMIT_MAX: '0' });
@@ -71,7 +77,7 @@ async function main(): Promise<void> {
   try {
     const page = await browser.newPage();
     await page.setViewport(VIEWPORT);
-    for (const screen of SCREENS) {
+    for (const screen of SCREENS.filter((s) => only.length === 0 || only.includes(s.file))) {
       await shoot(page, gateway.origin, screen);
       const kb = fs.statSync(path.join(OUT, screen.file)).size / 1024;
       process.stderr.write(`docs:screens: docs/screens/${screen.file} (${kb.toFixed(0)} KiB)\n`);

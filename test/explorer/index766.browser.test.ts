@@ -294,8 +294,16 @@ describe('the Decision 766 view of the statistics page', () => {
       }));
       const table = await shownRows(page);
       expect(fromCsv).toEqual(table);
-      // The year 2025 as reported at its end: the 34 provinces.
-      expect(table).toHaveLength(34);
+      // And both are the API's answer to the query the link carries: the year 2025 as reported, the
+      // old provinces (to 30 June) and the new (from 1 July), each row saying which.
+      const { query, variables } = exportRequest(await csvHref(page));
+      const answer = await gql<Answer>(query, variables);
+      expect(table).toEqual(expectedRows(answer.index766.units));
+      expect(table.length).toBeGreaterThan(34);
+      const notes = await page.$$eval('table[data-table=index766] tbody th .dvc-code', (els) => els.map((e) => e.textContent));
+      expect(notes).toContain('(01)');
+      // The reform kept 11 provinces as they were (34 = 11 + 23 new): every other row has a note.
+      expect(notes.filter((n) => n!.includes('đến 30/6/2025')).length + notes.filter((n) => n!.includes('từ 1/7/2025')).length).toBe(table.length - 11);
       await cdp.detach();
     } finally {
       fs.rmSync(downloads, { recursive: true, force: true });

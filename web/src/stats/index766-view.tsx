@@ -3,6 +3,7 @@ import type { IndexChartData } from './charts/index-chart';
 import type { Formats } from './format';
 import type { Labels } from './labels';
 import type { Index766, Index766Group, Index766Unit } from './queries';
+import { codeWithNote, lifeNote } from './ranked-table';
 import { SortHeader, useSortedRows } from './sorting';
 import type { PageState } from './url-state';
 import { IndexChart } from './viz';
@@ -70,12 +71,12 @@ function PublishedCell({ g, t, f }: { g: Index766Group; t: Labels; f: Formats })
 }
 
 /** What the chart draws: the table's units in computed-rank order. */
-function chartData(data: Index766['index766'], t: Labels, f: Formats, state: PageState, when: string): IndexChartData {
+function chartData(data: Index766['index766'], unitCode: (u: Index766Unit) => string, t: Labels, f: Formats, state: PageState, when: string): IndexChartData {
   // The legend names the groups with computed points somewhere: a group computed nowhere has no bar (the table says "not computed").
   const groups = (data.units[0]?.groups ?? []).filter((g) => data.units.some((u) => !noneComputed(u.groups.find((x) => x.code === g.code)!))).map((g) => g.name);
   return {
     units: data.units.map((u) => ({
-      label: `${u.unit.name} (${u.unit.code})`,
+      label: `${u.unit.name} (${unitCode(u)})`,
       groups: u.groups.map((g) => ({ name: g.name, points: noneComputed(g) ? null : g.points })),
       published: u.published?.total ?? null,
     })),
@@ -96,6 +97,8 @@ export function Index766View({ data, state, t, f, when }: { data: Index766; stat
   const groupLang = state.lang === 'vi' ? undefined : 'vi';
   const reasonLang = state.lang === 'en' ? undefined : 'en';
   const unsupportedPoints = index.notSupported.reduce((s, c) => s + c.maxPoints, 0);
+  // A year or quarter spanning the merger lists the old provinces (to 30 June 2025) and the new: each says when.
+  const unitCode = (u: Index766Unit) => codeWithNote(u.unit, lifeNote(u.unit, index.period.start, index.period.end, t, f));
   return (
     <div className="dvc-index766">
       <p className="dvc-hint">{t.index766Reading}</p>
@@ -129,7 +132,7 @@ export function Index766View({ data, state, t, f, when }: { data: Index766; stat
             {sorted.map((u) => (
               <tr key={u.unit.id} data-unit={u.unit.code}>
                 <td className="dvc-num" data-rank={u.rank ?? ''}>{u.rank ?? t.none}</td>
-                <th scope="row">{u.unit.name} <span className="dvc-code">({u.unit.code})</span></th>
+                <th scope="row">{u.unit.name} <span className="dvc-code">({unitCode(u)})</span></th>
                 <td className="dvc-num" data-total={u.coveredMaxPoints === 0 ? '' : u.total}>
                   {u.coveredMaxPoints === 0 ? t.none : <>{f.score(u.total)}<span className="dvc-code">/{f.count(u.coveredMaxPoints)}</span></>}
                 </td>
@@ -146,7 +149,7 @@ export function Index766View({ data, state, t, f, when }: { data: Index766; stat
         </table>
       </div>
       <Suspense fallback={<p role="status">{t.loading}</p>}>
-        {index.units.length > 0 && <IndexChart data={chartData(index, t, f, state, when)} />}
+        {index.units.length > 0 && <IndexChart data={chartData(index, unitCode, t, f, state, when)} />}
         <p className="dvc-hint"><span aria-hidden="true">◆ </span>{t.publishedDiamond}</p>
       </Suspense>
       {index.notSupported.length > 0 && (

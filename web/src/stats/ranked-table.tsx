@@ -1,7 +1,7 @@
 import { Suspense } from 'react';
 import type { Formats } from './format';
 import type { Labels } from './labels';
-import type { TargetCompliance, UnitCompliance } from './queries';
+import type { TargetCompliance, UnitCompliance, UnitRef } from './queries';
 import { SortHeader, useSortedRows } from './sorting';
 import { StatusBadge } from './status';
 import { StateLink } from './state-link';
@@ -22,12 +22,18 @@ const SORTING = {
 
 /**
  * When the unit closed or opened within the view (as reported over a period spanning the merger,
- * old and new Phú Thọ both hold code 25): its dates, so the two rows are told apart.
+ * old and new Phú Thọ both hold code 25): its dates, so the two rows are told apart. `from` is the
+ * view's first day (none for a stock), `to` its last.
  */
-function lifeNote(u: UnitCompliance, data: TargetCompliance, t: Labels, f: Formats): string | null {
-  if (u.unit.validTo && u.unit.validTo < data.asOf) return t.untilDate(f.date(u.unit.validTo));
-  if (u.unit.validFrom && data.from && u.unit.validFrom > `${data.from}-01`) return t.fromDate(f.date(u.unit.validFrom));
+export function lifeNote(unit: UnitRef, from: string | null, to: string, t: Labels, f: Formats): string | null {
+  if (unit.validTo && unit.validTo < to) return t.untilDate(f.date(unit.validTo));
+  if (unit.validFrom && from && unit.validFrom > from) return t.fromDate(f.date(unit.validFrom));
   return null;
+}
+
+/** "25" or "25, đến 30/6/2025": the code in a row's name, with its life note. */
+export function codeWithNote(unit: UnitRef, note: string | null): string {
+  return note ? `${unit.code}, ${note}` : unit.code;
 }
 
 interface RankedTableProps {
@@ -72,7 +78,7 @@ export function RankedTable({ data, state, t, f, caption, sparks, navigate }: Ra
               <td className="dvc-num">{u.rank ?? t.none}</td>
               <th scope="row">
                 <StateLink state={state} patch={{ unit: u.unit.code, sector: undefined }} navigate={navigate}>{u.unit.name}</StateLink>
-                <span className="dvc-code"> ({u.unit.code}{lifeNote(u, data, t, f) && `, ${lifeNote(u, data, t, f)}`})</span>
+                <span className="dvc-code"> ({codeWithNote(u.unit, lifeNote(u.unit, data.from && `${data.from}-01`, data.asOf, t, f))})</span>
                 {u.includesPartialMerges && <span className="dvc-note" title={t.partialMerge}> *<span className="dvc-sr">{t.partialMerge}</span></span>}
               </th>
               <td className="dvc-num" data-value={u.value ?? ''}>{f.percent(u.value)}</td>
