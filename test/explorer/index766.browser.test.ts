@@ -1,16 +1,13 @@
 /// <reference lib="dom" />
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { Page } from 'puppeteer-core';
-import { freePort } from '../../src/common/free-port';
 import { indexScores } from '../../src/simulator/index766-scores';
 import { agencyCounts } from '../../src/simulator/published-report';
 import { monthIndex } from '../../src/simulator/calendar.util';
 import { resolvePeriod, Period } from '../../src/simulator/statistics.aggregator';
 import { SimulatedWorld } from '../../src/simulator/world.model';
-import { AxeViolation, launchLoopbackBrowser, LoopbackBrowser, runAxe } from '../../bench/browser/loopback-browser';
-import { createSyncKey, GatewayProcess, stopCluster, tempDir } from '../resilience/gateway-process';
+import { runAxe } from '../../bench/browser/loopback-browser';
+import { createSyncKey } from '../resilience/gateway-process';
+import { csvRecords, DefaultWorld, download, seriousOrCritical, startDefaultWorld } from './stats-page.harness';
 
 /**
  * The statistics page's Decision 766 view (web/src/stats/index766-view.tsx) in a real browser
@@ -23,63 +20,23 @@ import { createSyncKey, GatewayProcess, stopCluster, tempDir } from '../resilien
  */
 jest.setTimeout(300_000);
 
-const DIST_WEB = path.join(__dirname, '..', '..', 'dist', 'web');
-
-let dir: string;
-let pgPort: number;
-let gateway: GatewayProcess;
-let browser: LoopbackBrowser;
-let base: string;
+let world: DefaultWorld;
+let gql: DefaultWorld['gql'];
+let provincesOn: DefaultWorld['provincesOn'];
+let exportRequest: DefaultWorld['exportRequest'];
 
 beforeAll(async () => {
-  if (!fs.existsSync(path.join(DIST_WEB, 'index.html'))) throw new Error('dist/web is not built: run `node web/scripts/web-build.js`');
-  dir = tempDir('dvc-index766-');
-  pgPort = await freePort();
-  // The default world whatever the shell says (as the statistics page's test): schedules off, no rate limit for the page's bursts.
-  const defaults = { DATABASE_URL: '', SIMULATOR_URL: '', SOURCES_FILE: '', SYNC_ON_START: '' };
-  const env = { ...defaults, DATA_DIR: `${dir}/pg`, EMBEDDED_PG_PORT: String(pgPort), SYNC_SCHEDULES: 'off', RATE_LIMIT_MAX: '0' };
-  gateway = await GatewayProcess.start(env, { timeoutMs: 240_000 });
-  base = `http://127.0.0.1:${gateway.port}`;
-  browser = await launchLoopbackBrowser();
+  world = await startDefaultWorld('dvc-index766-');
+  ({ gql, provincesOn, exportRequest } = world);
 }, 300_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await gateway?.stop();
-  if (dir) {
-    await stopCluster(`${dir}/pg`);
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-}, 60_000);
-
-async function gql<T>(query: string, variables: Record<string, unknown> = {}, key?: string): Promise<T> {
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
-  if (key) headers.authorization = `Bearer ${key}`;
-  const res = await fetch(`${base}/graphql`, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
-  const body = (await res.json()) as { data?: T; errors?: unknown[] };
-  if (body.errors) throw new Error(`GraphQL errors: ${JSON.stringify(body.errors)}`);
-  return body.data as T;
-}
-
-async function provincesOn(date: string): Promise<string[]> {
-  const data = await gql<{ units: { nodes: { code: string }[] } }>(
-    'query ($d: LocalDate) { units(filter: { kind: PROVINCE, validAt: $d }, first: 500) { nodes { code } } }', { d: date },
-  );
-  return data.units.nodes.map((n) => n.code).sort();
-}
-
-function exportRequest(href: string): { query: string; variables: Record<string, unknown> } {
-  const u = new URL(href, base);
-  return { query: u.searchParams.get('query')!, variables: JSON.parse(u.searchParams.get('variables')!) as Record<string, unknown> };
-}
-
-const seriousOrCritical = (vs: AxeViolation[]) => vs.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+afterAll(() => world?.stop(), 60_000);
 
 async function openPage(search: string): Promise<Page> {
-  const page = await browser.newPage();
+  const page = await world.browser.newPage();
   await page.setViewport({ width: 1280, height: 900 });
   await page.setBypassCSP(true); // axe-core is injected as a script, for the test only
-  await page.goto(`${base}/${search}`, { waitUntil: 'domcontentloaded' });
+  await page.goto(`${world.base}/${search}`, { waitUntil: 'domcontentloaded' });
   await page.waitForFunction(() => document.documentElement.dataset.firstView === 'complete', { timeout: 60_000 });
   await page.waitForSelector('table[data-table=index766] tbody tr', { timeout: 60_000 });
   return page;
@@ -136,27 +93,6 @@ function expectedRows(units: Unit[]): ShownRow[] {
     difference: s(u.published?.differencePoints),
     publishedRank: s(u.published?.rank),
   }));
-}
-
-/** A minimal RFC 4180 reader (quotes, doubled quotes, CRLF), enough for the export. */
-function parseCsv(csv: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = '';
-  let quoted = false;
-  for (let i = 0; i < csv.length; i++) {
-    const c = csv[i];
-    if (quoted) {
-      if (c === '"' && csv[i + 1] === '"') (cell += '"'), i++;
-      else if (c === '"') quoted = false;
-      else cell += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') row.push(cell), (cell = '');
-    else if (c === '\n') row.push(cell.replace(/\r$/, '')), rows.push(row), (row = []), (cell = '');
-    else cell += c;
-  }
-  if (cell !== '' || row.length) rows.push([...row, cell]);
-  return rows;
 }
 
 describe('the Decision 766 view of the statistics page', () => {
@@ -259,55 +195,42 @@ describe('the Decision 766 view of the statistics page', () => {
 
   it('downloads the view as CSV (a real download) whose rows are the table\'s', async () => {
     const page = await openPage('?view=index766&period=2025');
-    const downloads = fs.mkdtempSync(path.join(os.tmpdir(), 'dvc-downloads-'));
-    try {
-      const cdp = await browser.browser.target().createCDPSession();
-      await cdp.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: downloads, eventsEnabled: true });
-      const done = new Promise<void>((resolve) => cdp.on('Browser.downloadProgress', (e: { state: string }) => e.state === 'completed' && resolve()));
-      await page.click('[data-view] a[data-export=csv]');
-      await done;
-      const [file] = fs.readdirSync(downloads);
-      expect(file).toMatch(/^Index766-\d{4}-\d{2}-\d{2}\.csv$/);
-      const csv = fs.readFileSync(path.join(downloads, file), 'utf8');
-      expect(csv.charCodeAt(0)).toBe(0xfeff);
-      const [header, ...records] = parseCsv(csv.slice(1)).filter((r) => r.length > 1);
-      const cell = (r: string[], name: string) => {
-        const i = header.indexOf(name);
-        if (i < 0) throw new Error(`no column ${name} in ${header.join(',')}`);
-        return r[i];
-      };
-      const fromCsv: ShownRow[] = records.map((r) => ({
-        code: cell(r, 'unit.code'),
-        rank: cell(r, 'rank'),
-        groups: [0, 1, 2, 3, 4].map((i) => {
-          const covered = Number(cell(r, `groups.${i}.coveredMaxPoints`));
-          return {
-            computed: covered === 0 ? 'none' : cell(r, `groups.${i}.fullyComputed`) === 'true' ? 'full' : 'partial',
-            points: covered === 0 ? '' : cell(r, `groups.${i}.points`),
-            published: cell(r, `groups.${i}.publishedPoints`),
-          };
-        }),
-        total: Number(cell(r, 'coveredMaxPoints')) === 0 ? '' : cell(r, 'total'),
-        publishedTotal: cell(r, 'published.total'),
-        difference: cell(r, 'published.differencePoints'),
-        publishedRank: cell(r, 'published.rank'),
-      }));
-      const table = await shownRows(page);
-      expect(fromCsv).toEqual(table);
-      // And both are the API's answer to the query the link carries: the year 2025 as reported, the
-      // old provinces (to 30 June) and the new (from 1 July), each row saying which.
-      const { query, variables } = exportRequest(await csvHref(page));
-      const answer = await gql<Answer>(query, variables);
-      expect(table).toEqual(expectedRows(answer.index766.units));
-      expect(table.length).toBeGreaterThan(34);
-      const notes = await page.$$eval('table[data-table=index766] tbody th .dvc-code', (els) => els.map((e) => e.textContent));
-      expect(notes).toContain('(01)');
-      // The reform kept 11 provinces as they were (34 = 11 + 23 new): every other row has a note.
-      expect(notes.filter((n) => n!.includes('đến 30/6/2025')).length + notes.filter((n) => n!.includes('từ 1/7/2025')).length).toBe(table.length - 11);
-      await cdp.detach();
-    } finally {
-      fs.rmSync(downloads, { recursive: true, force: true });
-    }
+    const { file, text } = await download(world, page, '[data-view] a[data-export=csv]');
+    expect(file).toMatch(/^Index766-\d{4}-\d{2}-\d{2}\.csv$/);
+    const { header, records } = csvRecords(text);
+    const cell = (r: string[], name: string) => {
+      const i = header.indexOf(name);
+      if (i < 0) throw new Error(`no column ${name} in ${header.join(',')}`);
+      return r[i];
+    };
+    const fromCsv: ShownRow[] = records.map((r) => ({
+      code: cell(r, 'unit.code'),
+      rank: cell(r, 'rank'),
+      groups: [0, 1, 2, 3, 4].map((i) => {
+        const covered = Number(cell(r, `groups.${i}.coveredMaxPoints`));
+        return {
+          computed: covered === 0 ? 'none' : cell(r, `groups.${i}.fullyComputed`) === 'true' ? 'full' : 'partial',
+          points: covered === 0 ? '' : cell(r, `groups.${i}.points`),
+          published: cell(r, `groups.${i}.publishedPoints`),
+        };
+      }),
+      total: Number(cell(r, 'coveredMaxPoints')) === 0 ? '' : cell(r, 'total'),
+      publishedTotal: cell(r, 'published.total'),
+      difference: cell(r, 'published.differencePoints'),
+      publishedRank: cell(r, 'published.rank'),
+    }));
+    const table = await shownRows(page);
+    expect(fromCsv).toEqual(table);
+    // And both are the API's answer to the query the link carries: the year 2025 as reported, the
+    // old provinces (to 30 June) and the new (from 1 July), each row saying which.
+    const { query, variables } = exportRequest(await csvHref(page));
+    const answer = await gql<Answer>(query, variables);
+    expect(table).toEqual(expectedRows(answer.index766.units));
+    expect(table.length).toBeGreaterThan(34);
+    const notes = await page.$$eval('table[data-table=index766] tbody th .dvc-code', (els) => els.map((e) => e.textContent));
+    expect(notes).toContain('(01)');
+    // The reform kept 11 provinces as they were (34 = 11 + 23 new): every other row has a note.
+    expect(notes.filter((n) => n!.includes('đến 30/6/2025')).length + notes.filter((n) => n!.includes('từ 1/7/2025')).length).toBe(table.length - 11);
     await page.close();
   });
 
@@ -316,7 +239,7 @@ describe('the Decision 766 view of the statistics page', () => {
     const page = await openPage('?view=index766&period=2024-06');
     const hanoi = () => page.$eval('table[data-table=index766] tr[data-unit="01"] [data-published-total]', (td) => td.getAttribute('data-published-total'));
     expect(await hanoi()).toBe('');
-    const key = await createSyncKey(`${dir}/pg`, pgPort);
+    const key = await createSyncKey(`${world.dir}/pg`, world.pgPort);
     const push = `mutation Push($batch: IngestBatchInput!) { ingest(batch: $batch) { publishedIndexScores { inserted updated } } }`;
     // The page subscribes once its script runs; a push made before the gateway holds the subscription
     // would go unheard, so each round pushes a new value and waits for it: the page must show the last.
@@ -348,7 +271,7 @@ describe('the Decision 766 view of the statistics page', () => {
   });
 
   it('asked nothing of the outside world and logged no error', () => {
-    expect(browser.blocked).toEqual([]);
-    expect(browser.errors).toEqual([]);
+    expect(world.browser.blocked).toEqual([]);
+    expect(world.browser.errors).toEqual([]);
   });
 });

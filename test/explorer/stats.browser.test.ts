@@ -1,11 +1,7 @@
 /// <reference lib="dom" />
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { Page } from 'puppeteer-core';
-import { freePort } from '../../src/common/free-port';
-import { AxeViolation, launchLoopbackBrowser, LoopbackBrowser, runAxe } from '../../bench/browser/loopback-browser';
-import { GatewayProcess, stopCluster, tempDir } from '../resilience/gateway-process';
+import { runAxe } from '../../bench/browser/loopback-browser';
+import { csvRecords, DefaultWorld, download, seriousOrCritical, startDefaultWorld } from './stats-page.harness';
 
 /**
  * The statistics page (web/src/stats) in a real browser (Debian's Chromium, headless), against the
@@ -16,64 +12,25 @@ import { GatewayProcess, stopCluster, tempDir } from '../resilience/gateway-proc
  */
 jest.setTimeout(300_000);
 
-const DIST_WEB = path.join(__dirname, '..', '..', 'dist', 'web');
-
-let dir: string;
-let gateway: GatewayProcess;
-let browser: LoopbackBrowser;
-let base: string;
+let world: DefaultWorld;
+let gql: DefaultWorld['gql'];
+let provincesOn: DefaultWorld['provincesOn'];
+let exportRequest: DefaultWorld['exportRequest'];
 
 beforeAll(async () => {
-  if (!fs.existsSync(path.join(DIST_WEB, 'index.html'))) throw new Error('dist/web is not built: run `npm test` (its pretest builds it) or `npm run build`');
-  dir = tempDir('dvc-stats-');
-  // The default world whatever the shell says (as the docs test): schedules off, no rate limit for the page's bursts.
-  const defaults = { DATABASE_URL: '', SIMULATOR_URL: '', SOURCES_FILE: '', SYNC_ON_START: '' };
-  const env = { ...defaults, DATA_DIR: `${dir}/pg`, EMBEDDED_PG_PORT: String(await freePort()), SYNC_SCHEDULES: 'off', RATE_LIMIT_MAX: '0' };
-  gateway = await GatewayProcess.start(env, { timeoutMs: 240_000 });
-  base = `http://127.0.0.1:${gateway.port}`;
-  browser = await launchLoopbackBrowser();
+  world = await startDefaultWorld('dvc-stats-');
+  ({ gql, provincesOn, exportRequest } = world);
 }, 300_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await gateway?.stop();
-  if (dir) {
-    await stopCluster(`${dir}/pg`);
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-}, 60_000);
-
-/** POST /graphql with variables; any error fails the test. */
-async function gql<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
-  const res = await fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
-  const body = (await res.json()) as { data?: T; errors?: unknown[] };
-  if (body.errors) throw new Error(`GraphQL errors: ${JSON.stringify(body.errors)}`);
-  return body.data as T;
-}
-
-/** Province codes in the unit catalogue on a date (the independent count of "every province"). */
-async function provincesOn(date: string): Promise<string[]> {
-  const data = await gql<{ units: { nodes: { code: string }[] } }>(
-    'query ($d: LocalDate) { units(filter: { kind: PROVINCE, validAt: $d }, first: 500) { nodes { code } } }', { d: date },
-  );
-  return data.units.nodes.map((n) => n.code).sort();
-}
-
-/** The query and variables a download link of the page carries (`export.csv?query=&variables=`). */
-function exportRequest(href: string): { query: string; variables: Record<string, unknown> } {
-  const u = new URL(href, base);
-  return { query: u.searchParams.get('query')!, variables: JSON.parse(u.searchParams.get('variables')!) as Record<string, unknown> };
-}
-
-const seriousOrCritical = (vs: AxeViolation[]) => vs.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+afterAll(() => world?.stop(), 60_000);
 
 /** Opens a URL of the page and waits for its first view (the mark the first-view bench waits on too). */
 async function openPage(search: string): Promise<{ page: Page; firstViewMs: number }> {
-  const page = await browser.newPage();
+  const page = await world.browser.newPage();
   await page.setViewport({ width: 1280, height: 800 });
   // axe-core is injected as a script: allowed past the page's Content-Security-Policy, for the test only.
   await page.setBypassCSP(true);
-  await page.goto(`${base}/${search}`, { waitUntil: 'domcontentloaded' });
+  await page.goto(`${world.base}/${search}`, { waitUntil: 'domcontentloaded' });
   await page.waitForFunction(() => document.documentElement.dataset.firstView === 'complete', { timeout: 60_000 });
   const firstViewMs = await page.evaluate(() => performance.getEntriesByName('dvc:first-view', 'mark').length === 1 ? performance.getEntriesByName('dvc:first-view')[0].startTime : -1);
   return { page, firstViewMs };
@@ -93,27 +50,6 @@ const text = (v: number | null) => (v === null ? '' : String(v));
 
 interface Compliance {
   targetCompliance: { asOf: string; units: { unit: { code: string }; value: number | null; numerator: number | null; denominator: number | null; status: string }[]; counts: { met: number; missed: number } };
-}
-
-/** A minimal RFC 4180 reader (quotes, doubled quotes, CRLF), enough for the export. */
-function parseCsv(csv: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = '';
-  let quoted = false;
-  for (let i = 0; i < csv.length; i++) {
-    const c = csv[i];
-    if (quoted) {
-      if (c === '"' && csv[i + 1] === '"') (cell += '"'), i++;
-      else if (c === '"') quoted = false;
-      else cell += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') row.push(cell), (cell = '');
-    else if (c === '\n') row.push(cell.replace(/\r$/, '')), rows.push(row), (row = []), (cell = '');
-    else cell += c;
-  }
-  if (cell !== '' || row.length) rows.push([...row, cell]);
-  return rows;
 }
 
 describe('the statistics page at /', () => {
@@ -215,30 +151,17 @@ describe('the statistics page at /', () => {
 
   it('downloads the view as CSV (a real download) with the numbers of the GraphQL answer', async () => {
     const { page } = await openPage('?indicator=level4_share&asOf=2021-12-31&levels=mapped_to_decree43');
-    const downloads = fs.mkdtempSync(path.join(os.tmpdir(), 'dvc-downloads-'));
-    try {
-      const cdp = await browser.browser.target().createCDPSession();
-      await cdp.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: downloads, eventsEnabled: true });
-      const done = new Promise<void>((resolve) => cdp.on('Browser.downloadProgress', (e: { state: string }) => e.state === 'completed' && resolve()));
-      await page.click('[data-view] a[data-export=csv]');
-      await done;
-      const [file] = fs.readdirSync(downloads);
-      expect(file).toMatch(/^RankedTable-\d{4}-\d{2}-\d{2}\.csv$/);
-      const csv = fs.readFileSync(path.join(downloads, file), 'utf8');
-      expect(csv.charCodeAt(0)).toBe(0xfeff);
-      const [header, ...records] = parseCsv(csv.slice(1)).filter((r) => r.length > 1);
-      const col = (name: string) => header.indexOf(name);
-      for (const name of ['unit.code', 'value', 'numerator', 'denominator', 'status', 'rank']) expect(col(name)).toBeGreaterThanOrEqual(0);
+    const { file, text: csv } = await download(world, page, '[data-view] a[data-export=csv]');
+    expect(file).toMatch(/^RankedTable-\d{4}-\d{2}-\d{2}\.csv$/);
+    const { header, records } = csvRecords(csv);
+    const col = (name: string) => header.indexOf(name);
+    for (const name of ['unit.code', 'value', 'numerator', 'denominator', 'status', 'rank']) expect(col(name)).toBeGreaterThanOrEqual(0);
 
-      const { query, variables } = exportRequest(await page.$eval('[data-view] a[data-export=csv]', (a) => a.getAttribute('href')!));
-      const answer = await gql<Compliance>(query, variables);
-      expect(records.map((r) => ({ code: r[col('unit.code')], value: r[col('value')], numerator: r[col('numerator')], denominator: r[col('denominator')], status: r[col('status')] })))
-        .toEqual(answer.targetCompliance.units.map((u) => ({ code: u.unit.code, value: text(u.value), numerator: text(u.numerator), denominator: text(u.denominator), status: u.status })));
-      expect(records).toHaveLength(63);
-      await cdp.detach();
-    } finally {
-      fs.rmSync(downloads, { recursive: true, force: true });
-    }
+    const { query, variables } = exportRequest(await page.$eval('[data-view] a[data-export=csv]', (a) => a.getAttribute('href')!));
+    const answer = await gql<Compliance>(query, variables);
+    expect(records.map((r) => ({ code: r[col('unit.code')], value: r[col('value')], numerator: r[col('numerator')], denominator: r[col('denominator')], status: r[col('status')] })))
+      .toEqual(answer.targetCompliance.units.map((u) => ({ code: u.unit.code, value: text(u.value), numerator: text(u.numerator), denominator: text(u.denominator), status: u.status })));
+    expect(records).toHaveLength(63);
     await page.close();
   });
 
@@ -269,7 +192,7 @@ describe('the statistics page at /', () => {
   });
 
   it('asked nothing of the outside world and logged no error', () => {
-    expect(browser.blocked).toEqual([]);
-    expect(browser.errors).toEqual([]);
+    expect(world.browser.blocked).toEqual([]);
+    expect(world.browser.errors).toEqual([]);
   });
 });
