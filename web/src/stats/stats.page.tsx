@@ -1,5 +1,5 @@
 import './stats.page.css';
-import { useCallback, useContext, useEffect, useMemo, useState } from 'react';
+import { lazy, Suspense, useCallback, useContext, useEffect, useMemo, useState } from 'react';
 import { Choices } from './choices';
 import { DrillDown } from './drill-down';
 import { FirstViewMark } from './first-view';
@@ -13,13 +13,15 @@ import { PlansView } from './plans-view';
 import {
   effectivePeriod, Freshness, freshnessQuery, Index766, INDEX766_FACT_KINDS, index766Query, Plans, plansQuery, rankedTableQuery, TargetCompliance, Trend, trendQuery, UnitRef,
 } from './queries';
-import { Index766View } from './index766-view';
 import { RankedTable } from './ranked-table';
 import { ShareLinks } from './share-links';
 import { Summary } from './summary';
 import { pointsByUnit, TrendView } from './trend-view';
 import { StateLink } from './state-link';
 import { INDICATORS, isIndicatorView, PageState, parseState, PERIOD_PATTERN, useUrlState, View, VIEWS } from './url-state';
+
+/** The 766 index view, a chunk of its own: the first view (the ranked table) does not carry it. */
+const Index766View = lazy(() => import('./index766-view').then((m) => ({ default: m.Index766View })));
 
 /** The queries a state of the page runs, each with whether its view needs it. */
 function pageQueries(state: PageState) {
@@ -187,10 +189,10 @@ function Page() {
             </>
           )}
           {state.view === 'index766' && index766.data && (
-            <>
+            <Suspense fallback={<p role="status">{t.loading}</p>}>
               <Index766View data={index766.data} state={state} t={t} f={f} when={when} />
               <FirstViewMark />
-            </>
+            </Suspense>
           )}
           {shared && <ShareLinks view={shared} t={t} name={viewTitle} />}
         </section>

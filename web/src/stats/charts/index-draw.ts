@@ -1,5 +1,5 @@
-import { IndexChartData, indexChartHeight, MARGINS } from './index-chart';
 import { barX, dot, plot, ruleX, text } from '@observablehq/plot';
+import { IndexChartData, indexChartHeight, MARGINS } from './index-chart';
 import { quietMarks } from './plot-quiet';
 import { SERIES_COLOURS } from './trend-text';
 
@@ -9,8 +9,6 @@ import { SERIES_COLOURS } from './trend-text';
  * published total as a diamond on the same 0–100 scale, and a rule where the computed part ends
  * (the criteria the gateway can compute are worth `computedMax` of the 100 points).
  */
-
-
 export function draw(d: IndexChartData, width: number): SVGSVGElement | HTMLElement {
   const segments = d.units.flatMap((u) => u.groups.filter((g) => g.points !== null && g.points > 0).map((g) => ({ unit: u.label, group: g.name, points: g.points as number })));
   const published = d.units.filter((u) => u.published !== null).map((u) => ({ unit: u.label, total: u.published as number }));
