@@ -82,6 +82,21 @@ describe('response cache', () => {
     expect((await post(gw.app.url, FIGURE, { unit: '75' })).headers.get('x-cache')).toBe('MISS');
   });
 
+  it('keeps the exports\' answers in Apollo\'s layer (they do not pass the front cache): a repeated export runs no SQL, nor does the same read through /graphql', async () => {
+    const exportUrl = `${gw.app.url.replace(/\/graphql$/, '')}/export.json?query=${encodeURIComponent(FIGURE)}&variables=${encodeURIComponent(JSON.stringify({ unit: '77' }))}`;
+    const first = await fetch(exportUrl);
+    expect(first.status).toBe(200);
+    const body = await first.text();
+    queryCounter.reset(true);
+    const again = await fetch(exportUrl);
+    expect(await again.text()).toBe(body);
+    expect(queryCounter.statements).toEqual([]);
+    // The same operation through /graphql: a miss of the front cache, answered from Apollo's layer.
+    const graphql = await post(gw.app.url, FIGURE, { unit: '77' });
+    expect(graphql.headers.get('x-cache')).toBe('HIT');
+    expect(queryCounter.statements).toEqual([]);
+  });
+
   it('runs identical reads that miss at the same time once: one MISS, the others share its answer', async () => {
     const answers = await Promise.all(Array.from({ length: 8 }, () => post(gw.app.url, FIGURE, { unit: '95' })));
     const marks = answers.map((a) => a.headers.get('x-cache')).sort();
