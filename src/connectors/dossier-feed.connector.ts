@@ -130,7 +130,7 @@ function addDossier(dossiers: DossierStage, session: IngestSession, d: FeedDossi
   const resolved = d.TrangThaiHoSo === 4 ? dayOf(d.NgayTra) : 0;
   const flags = flagsOf(d, resolved, due);
   if (typeof flags === 'string') return session.problem(`dossier ${d.MaHoSo}`, flags);
-  dossiers.add(d.MaHoSo, d.MaXa || d.MaHuyen || d.MaTinh, d.MaTTHC, received, due === 0 ? null : due, resolved === 0 ? null : resolved, d.NgayCapNhat, flags);
+  dossiers.add(d.MaHoSo, d.MaXa || d.MaHuyen || d.MaTinh, d.MaTTHC, received, due === 0 ? null : due, resolved === 0 ? null : resolved, digitsOf(d.NgayCapNhat), flags);
 }
 
 /**
@@ -162,6 +162,13 @@ function isTimestamp(s: unknown): s is string {
     if (c < 48 || c > 57) return false;
   }
   return true;
+}
+
+/** The number a checked `yyyyMMddHHmmss` spells (14 digits: an exact double). */
+function digitsOf(s: string): number {
+  let v = 0;
+  for (let i = 0; i < s.length; i++) v = v * 10 + (s.charCodeAt(i) - 48);
+  return v;
 }
 
 /** Days in each month of a common year (February's leap day is added below). */

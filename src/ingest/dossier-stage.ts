@@ -5,25 +5,13 @@ import { Sql, SqlClient } from '../db/sql';
 import { queryCounter } from '../db/query-counter';
 import { UnitCodeIndex } from '../units/unit-validity';
 import { BloomFilter } from './bloom.filter';
-import { CopyRowsBuffer } from './copy-rows.buffer';
+import { BinaryCopyRows } from './binary-copy.rows';
 import { CodeResolver, isoDay } from './code-resolver';
 import { createFactStage, FactTable, FILING_TABLE, UpsertCounts } from './fact-upsert';
 import { MAX_PROBLEMS, ProblemKind } from './ingest-problems';
+import { COUNTED, countSql, DossierFlag, MonthlyCounts } from './monthly-counts';
 
-/**
- * A stored dossier's flags (the dossier table's `flags` column): the channel in the two low bits,
- * then one bit per fact the monthly statistics count. A connector maps its format to these.
- */
-export const DossierFlag = {
-  IN_PERSON: 1,
-  ONLINE: 2,
-  POSTAL: 3,
-  RESOLVED_ON_TIME: 1 << 2,
-  RESOLVED_LATE: 1 << 3,
-  FEE: 1 << 4,
-  PAID_ONLINE: 1 << 5,
-  SYNCED: 1 << 6,
-} as const;
+export { DossierFlag };
 
 /** What the dossier stage needs of its session (kept narrow: the session owns the transaction, problems and fact writes). */
 export interface DossierHost {
@@ -44,17 +32,17 @@ const DOSSIER_COLUMNS = `source_id, ${STAGED_COLUMNS}`;
 const STORED_VALUES = ['unit_id', 'procedure_id', 'month', 'flags', 'received_on', 'due_on', 'resolved_on'];
 const storedValues = (alias: string) => STORED_VALUES.map((c) => `${alias}.${c}`).join(', ');
 
-/** Staged dossiers per COPY statement (about a page's worth waits in memory). */
+/** Rows per COPY statement of a stage written in slices, staged dossiers or counted groups (about a page's worth waits in memory). */
 const STAGE_BATCH = 5000;
 
 /**
- * Streams ready-made COPY rows (PostgreSQL's text format: it parses faster than CSV) into a
- * table; resolves once the server has them all, so the caller may reuse the bytes.
+ * Streams ready-made rows in binary COPY format (BinaryCopyRows: the server parses nothing) into
+ * a table; resolves once the server has them all, so the caller may reuse the bytes.
  */
-async function copyBytes(tx: SqlClient, table: string, columns: string, rows: CopyRowsBuffer, freeze = false): Promise<void> {
+async function copyBytes(tx: SqlClient, table: string, columns: string, rows: BinaryCopyRows, freeze = false): Promise<void> {
   if (rows.length === 0) return;
   queryCounter.record(`COPY ${table}`);
-  await pipeline(Readable.from([rows.bytes()]), tx.client.query(copyFrom(`COPY ${table} (${columns}) FROM STDIN${freeze ? ' WITH (FREEZE)' : ''}`)));
+  await pipeline(Readable.from([rows.bytes()]), tx.client.query(copyFrom(`COPY ${table} (${columns}) FROM STDIN WITH (FORMAT binary${freeze ? ', FREEZE' : ''})`)));
 }
 
 /** Name of a feed's partition of the dossier table (DDL cannot take parameters: the id is checked to be an integer). */
@@ -87,14 +75,19 @@ export async function ensureDossierPartition(sql: Pick<Sql, 'query'>, sourceId: 
 export class DossierStage {
   private bloom: BloomFilter | undefined;
   private expected = 0;
-  /** Rows for the partition itself (source_id first) and for the upsert's stage (without it), as COPY bytes. */
-  private readonly directRows = new CopyRowsBuffer(1 << 19);
-  private readonly stagedRows = new CopyRowsBuffer(1 << 12);
+  /** Rows for the partition itself (source_id first) and for the upsert's stage (without it), as binary COPY bytes. */
+  private readonly directRows = new BinaryCopyRows(1 << 19);
+  private readonly stagedRows = new BinaryCopyRows(1 << 12);
   /** Dossiers whose unit missed the index (told apart asynchronously, at the next flush). */
   private misses: { code: string; unitCode: string; day: number }[] = [];
   private extraMisses = 0;
   private direct = 0;
   private staged = 0;
+  /**
+   * A first load's monthly statistics of the rows COPYed straight into the partition, counted as
+   * they stream (null otherwise, or once the groups pass MonthlyCounts' cap: then SQL counts).
+   */
+  private counted: MonthlyCounts | null;
 
   private constructor(
     private readonly host: DossierHost,
@@ -105,7 +98,9 @@ export class DossierStage {
     private readonly sourceId: number,
     private readonly firstLoad: boolean,
     private readonly full: boolean,
-  ) {}
+  ) {
+    this.counted = firstLoad ? new MonthlyCounts() : null;
+  }
 
   static async open(host: DossierHost, resolver: CodeResolver, sourceId: number, full: boolean): Promise<DossierStage> {
     const tx = host.tx;
@@ -131,11 +126,11 @@ export class DossierStage {
   /**
    * One dossier: its number, unit code (read at the receipt day), procedure code, its days as
    * yyyymmdd in Asia/Ho_Chi_Minh (received; due and resolved, or null), last modification as
-   * yyyyMMddHHmmss, and DossierFlag bits. The days are valid calendar days (the connector checks
+   * the number yyyyMMddHHmmss, and DossierFlag bits. The days are valid calendar days (the connector checks
    * them). A dossier whose codes do not resolve is a problem of the run (reported at the next
    * flush, with why).
    */
-  add(code: string, unitCode: string, procedureCode: string, receivedDay: number, dueDay: number | null, resolvedDay: number | null, modified: string, flags: number): void {
+  add(code: string, unitCode: string, procedureCode: string, receivedDay: number, dueDay: number | null, resolvedDay: number | null, modified: number, flags: number): void {
     const unit = this.units.atDay(unitCode, receivedDay);
     if (unit === undefined) return this.miss(code, unitCode, receivedDay);
     const procedure = this.procedures.get(procedureCode);
@@ -145,12 +140,17 @@ export class DossierStage {
     const bloom = this.firstLoad ? (this.bloom ??= new BloomFilter(Math.max(this.expected, 1))) : undefined;
     const direct = bloom !== undefined && !bloom.add(code);
     const rows = direct ? this.directRows : this.stagedRows;
+    // The columns' order and exact types (DOSSIER_COLUMNS, STAGED_COLUMNS): binary COPY converts nothing.
     if (direct) {
-      rows.int(this.sourceId).tab();
+      rows.row(10).int4(this.sourceId);
       this.direct += 1;
-    } else this.staged += 1;
-    rows.text(code).tab().int(unit).tab().int(procedure).tab().monthOf(receivedDay).tab().ascii(modified).tab().int(flags).tab();
-    rows.day(receivedDay).tab().dayOrNull(dueDay).tab().dayOrNull(resolvedDay).end();
+      if (this.counted && !this.counted.add(unit, procedure, receivedDay, flags)) this.counted = null;
+    } else {
+      rows.row(9);
+      this.staged += 1;
+    }
+    rows.text(code).int4(unit).int4(procedure).monthOf(receivedDay).int8(modified).int2(flags);
+    rows.date(receivedDay).dateOrNull(dueDay).dateOrNull(resolvedDay);
   }
 
   private miss(code: string, unitCode: string, day: number): void {
@@ -180,7 +180,7 @@ export class DossierStage {
    * written once the run has a problem.
    */
   async flush(): Promise<void> {
-    // The rows are bytes outside the JS heap (CopyRowsBuffer): nothing of the page lives on
+    // The rows are bytes outside the JS heap (BinaryCopyRows): nothing of the page lives on
     // across the awaits (rows kept as strings past an await were promoted to the old generation,
     // which doubled the time in GC: bench:sync).
     if (this.misses.length > 0 || this.extraMisses > 0) {
@@ -222,7 +222,10 @@ export class DossierStage {
 
     // Staged dossiers: keep each one's latest version; note the groups they leave and enter (a
     // change of days alone leaves the monthly statistics as they were: no group to recompute).
-    const touched = this.firstLoad || this.full ? null : 'feed_touched';
+    // Every group is recomputed on a full re-read, and on a first load not counted as it streamed;
+    // a counted first load recomputes only the groups its staged dossiers touch.
+    const counted = this.firstLoad ? this.counted : null;
+    const touched = (this.firstLoad && !counted) || (this.full && !this.firstLoad) ? null : 'feed_touched';
     if (this.staged > 0) {
       await tx.query(`CREATE TEMP TABLE stg_latest ON COMMIT DROP AS SELECT DISTINCT ON (code) * FROM stg_dossier ORDER BY code, modified DESC`);
       if (touched) {
@@ -245,9 +248,12 @@ export class DossierStage {
     }
 
     if (this.firstLoad && this.direct + this.staged > 0) await this.listRollupCells();
+    // (The touched groups exist only if dossiers were staged.)
+    const recount = this.staged > 0 ? touched : null;
     let groups = 0;
-    if (touched === null ? this.direct + this.staged > 0 : this.staged > 0) groups = await this.recomputeGroups(touched);
-    return { firstLoad: this.firstLoad, copiedDirect: this.direct, staged: this.staged, groupsRecomputed: groups };
+    if (touched === null || counted ? this.direct + this.staged > 0 : this.staged > 0) groups = await this.recomputeGroups(recount, counted);
+    this.counted = null;
+    return { firstLoad: this.firstLoad, copiedDirect: this.direct, staged: this.staged, groupsRecomputed: groups, countedWhileStreaming: counted !== null };
   }
 
   /**
@@ -272,19 +278,34 @@ export class DossierStage {
     );
   }
 
-  /** The touched groups' monthly statistics (every group when `touched` is null), as one GROUP BY, applied as filing facts. */
-  private async recomputeGroups(touched: string | null): Promise<number> {
+  /**
+   * Monthly statistics applied as filing facts: the groups counted while streaming (`counted`),
+   * with the `touched` groups recomputed from the partition; without counts, the touched groups
+   * (every group when `touched` is null) as one GROUP BY.
+   */
+  private async recomputeGroups(touched: string | null, counted: MonthlyCounts | null): Promise<number> {
     const tx = this.host.tx;
     const partition = this.partition;
-    const F = DossierFlag;
     const tmp = await createFactStage(tx, FILING_TABLE);
+    const cols = `month, unit_id, procedure_id, ${COUNTED.join(', ')}`;
+    if (counted) {
+      // The partition's rows were counted as they were COPYed: no GROUP BY reads them back.
+      // Written in filing_stat's key order (unit, month, procedure), a slice at a time (one
+      // buffer for a province's groups would hold megabytes while the COPY runs).
+      const order = counted.sorted();
+      for (let from = 0; from < order.length; from += STAGE_BATCH) {
+        this.directRows.clear();
+        counted.write(this.directRows, order, from, Math.min(from + STAGE_BATCH, order.length));
+        await copyBytes(tx, tmp, cols, this.directRows);
+      }
+      this.directRows.clear();
+      // Staged dossiers replaced or joined counted ones: their groups are counted again, from the partition.
+      if (touched) await tx.query(`DELETE FROM ${tmp} t USING ${touched} g WHERE t.month = g.month AND t.unit_id = g.unit_id AND t.procedure_id = g.procedure_id`);
+      else return this.applyGroups(tmp);
+    }
     // Written in filing_stat's key order (unit, month, procedure), so the fact upsert reads them in
     // that order and fills the key's index leaf after leaf instead of at random places.
-    const counts = `count(d.code), count(d.code) FILTER (WHERE d.flags & 3 = ${F.ONLINE}), count(d.code) FILTER (WHERE d.flags & 3 = ${F.POSTAL}),
-      count(d.code) FILTER (WHERE d.flags & ${F.RESOLVED_ON_TIME} <> 0), count(d.code) FILTER (WHERE d.flags & ${F.RESOLVED_LATE} <> 0),
-      count(d.code) FILTER (WHERE d.flags & ${F.FEE} <> 0), count(d.code) FILTER (WHERE d.flags & ${F.PAID_ONLINE} <> 0),
-      count(d.code) FILTER (WHERE d.flags & ${F.SYNCED} <> 0)`;
-    const cols = 'month, unit_id, procedure_id, received, received_online, received_postal, resolved_on_time, resolved_late, with_fee, paid_online, synced_national';
+    const counts = countSql('d');
     await tx.query(
       touched
         ? `INSERT INTO ${tmp} (${cols})
@@ -294,7 +315,12 @@ export class DossierStage {
            GROUP BY g.month, g.unit_id, g.procedure_id ORDER BY g.unit_id, g.month, g.procedure_id`
         : `INSERT INTO ${tmp} (${cols}) SELECT d.month, d.unit_id, d.procedure_id, ${counts} FROM ${partition} d GROUP BY 1, 2, 3 ORDER BY 2, 1, 3`,
     );
-    const groups = Number((await tx.query<{ n: string }>(`SELECT count(*) AS n FROM ${tmp}`))[0].n);
+    return this.applyGroups(tmp);
+  }
+
+  /** Applies the staged groups as filing facts; returns how many groups there were. */
+  private async applyGroups(tmp: string): Promise<number> {
+    const groups = Number((await this.host.tx.query<{ n: string }>(`SELECT count(*) AS n FROM ${tmp}`))[0].n);
     await this.host.applyFacts(FILING_TABLE, tmp);
     return groups;
   }

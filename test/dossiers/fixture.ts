@@ -51,7 +51,7 @@ export async function ingestDossiers(db: Database, sourceId: number, dossiers: F
     const stage = await session.dossiers();
     stage.expect(dossiers.length);
     for (const d of dossiers) {
-      stage.add(d.code, d.unit, d.procedure, day(d.received), d.due === null ? null : day(d.due), d.resolved === null ? null : day(d.resolved), modified, flagsOf(d));
+      stage.add(d.code, d.unit, d.procedure, day(d.received), d.due === null ? null : day(d.due), d.resolved === null ? null : day(d.resolved), Number(modified), flagsOf(d));
     }
     await stage.flush();
     return await session.commit();
