@@ -7,7 +7,7 @@ import { resolvePeriod, Period } from '../../src/simulator/statistics.aggregator
 import { SimulatedWorld } from '../../src/simulator/world.model';
 import { runAxe } from '../../bench/browser/loopback-browser';
 import { createSyncKey } from '../resilience/gateway-process';
-import { csvRecords, DefaultWorld, download, seriousOrCritical, startDefaultWorld } from './stats-page.harness';
+import { csvRecords, download, seriousOrCritical, suiteWorld } from './stats-page.harness';
 
 /**
  * The statistics page's Decision 766 view (web/src/stats/index766-view.tsx) in a real browser
@@ -20,23 +20,14 @@ import { csvRecords, DefaultWorld, download, seriousOrCritical, startDefaultWorl
  */
 jest.setTimeout(300_000);
 
-let world: DefaultWorld;
-let gql: DefaultWorld['gql'];
-let provincesOn: DefaultWorld['provincesOn'];
-let exportRequest: DefaultWorld['exportRequest'];
-
-beforeAll(async () => {
-  world = await startDefaultWorld('dvc-index766-');
-  ({ gql, provincesOn, exportRequest } = world);
-}, 300_000);
-
-afterAll(() => world?.stop(), 60_000);
+const suite = suiteWorld('dvc-index766-');
+const { gql, provincesOn, exportRequest } = suite;
 
 async function openPage(search: string): Promise<Page> {
-  const page = await world.browser.newPage();
+  const page = await suite.world.browser.newPage();
   await page.setViewport({ width: 1280, height: 900 });
   await page.setBypassCSP(true); // axe-core is injected as a script, for the test only
-  await page.goto(`${world.base}/${search}`, { waitUntil: 'domcontentloaded' });
+  await page.goto(`${suite.world.base}/${search}`, { waitUntil: 'domcontentloaded' });
   await page.waitForFunction(() => document.documentElement.dataset.firstView === 'complete', { timeout: 60_000 });
   await page.waitForSelector('table[data-table=index766] tbody tr', { timeout: 60_000 });
   return page;
@@ -195,7 +186,7 @@ describe('the Decision 766 view of the statistics page', () => {
 
   it('downloads the view as CSV (a real download) whose rows are the table\'s', async () => {
     const page = await openPage('?view=index766&period=2025');
-    const { file, text } = await download(world, page, '[data-view] a[data-export=csv]');
+    const { file, text } = await download(suite.world, page, '[data-view] a[data-export=csv]');
     expect(file).toMatch(/^Index766-\d{4}-\d{2}-\d{2}\.csv$/);
     const { header, records } = csvRecords(text);
     const cell = (r: string[], name: string) => {
@@ -239,7 +230,7 @@ describe('the Decision 766 view of the statistics page', () => {
     const page = await openPage('?view=index766&period=2024-06');
     const hanoi = () => page.$eval('table[data-table=index766] tr[data-unit="01"] [data-published-total]', (td) => td.getAttribute('data-published-total'));
     expect(await hanoi()).toBe('');
-    const key = await createSyncKey(`${world.dir}/pg`, world.pgPort);
+    const key = await createSyncKey(`${suite.world.dir}/pg`, suite.world.pgPort);
     const push = `mutation Push($batch: IngestBatchInput!) { ingest(batch: $batch) { publishedIndexScores { inserted updated } } }`;
     // The page subscribes once its script runs; a push made before the gateway holds the subscription
     // would go unheard, so each round pushes a new value and waits for it: the page must show the last.
@@ -271,7 +262,7 @@ describe('the Decision 766 view of the statistics page', () => {
   });
 
   it('asked nothing of the outside world and logged no error', () => {
-    expect(world.browser.blocked).toEqual([]);
-    expect(world.browser.errors).toEqual([]);
+    expect(suite.world.browser.blocked).toEqual([]);
+    expect(suite.world.browser.errors).toEqual([]);
   });
 });

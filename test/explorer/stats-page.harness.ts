@@ -125,3 +125,27 @@ export function csvRecords(text: string): { header: string[]; records: string[][
   const [header, ...records] = parseCsv(text.slice(1)).filter((r) => r.length > 1);
   return { header, records };
 }
+
+/**
+ * The default world for a test file: started before its tests, stopped after them. The functions
+ * are usable from the tests (not at the file's top level, where the world is not started yet).
+ */
+export function suiteWorld(prefix: string): Pick<DefaultWorld, 'gql' | 'provincesOn' | 'exportRequest'> & { readonly world: DefaultWorld } {
+  let started: DefaultWorld | undefined;
+  beforeAll(async () => {
+    started = await startDefaultWorld(prefix);
+  }, 300_000);
+  afterAll(() => started?.stop(), 60_000);
+  const world = () => {
+    if (!started) throw new Error('the default world is not started (use it inside a test)');
+    return started;
+  };
+  return {
+    get world() {
+      return world();
+    },
+    gql: <T>(query: string, variables?: Record<string, unknown>, key?: string) => world().gql<T>(query, variables, key),
+    provincesOn: (date) => world().provincesOn(date),
+    exportRequest: (href) => world().exportRequest(href),
+  };
+}

@@ -1,7 +1,7 @@
 /// <reference lib="dom" />
 import type { Page } from 'puppeteer-core';
 import { runAxe } from '../../bench/browser/loopback-browser';
-import { csvRecords, DefaultWorld, download, seriousOrCritical, startDefaultWorld } from './stats-page.harness';
+import { csvRecords, download, seriousOrCritical, suiteWorld } from './stats-page.harness';
 
 /**
  * The statistics page (web/src/stats) in a real browser (Debian's Chromium, headless), against the
@@ -12,25 +12,16 @@ import { csvRecords, DefaultWorld, download, seriousOrCritical, startDefaultWorl
  */
 jest.setTimeout(300_000);
 
-let world: DefaultWorld;
-let gql: DefaultWorld['gql'];
-let provincesOn: DefaultWorld['provincesOn'];
-let exportRequest: DefaultWorld['exportRequest'];
-
-beforeAll(async () => {
-  world = await startDefaultWorld('dvc-stats-');
-  ({ gql, provincesOn, exportRequest } = world);
-}, 300_000);
-
-afterAll(() => world?.stop(), 60_000);
+const suite = suiteWorld('dvc-stats-');
+const { gql, provincesOn, exportRequest } = suite;
 
 /** Opens a URL of the page and waits for its first view (the mark the first-view bench waits on too). */
 async function openPage(search: string): Promise<{ page: Page; firstViewMs: number }> {
-  const page = await world.browser.newPage();
+  const page = await suite.world.browser.newPage();
   await page.setViewport({ width: 1280, height: 800 });
   // axe-core is injected as a script: allowed past the page's Content-Security-Policy, for the test only.
   await page.setBypassCSP(true);
-  await page.goto(`${world.base}/${search}`, { waitUntil: 'domcontentloaded' });
+  await page.goto(`${suite.world.base}/${search}`, { waitUntil: 'domcontentloaded' });
   await page.waitForFunction(() => document.documentElement.dataset.firstView === 'complete', { timeout: 60_000 });
   const firstViewMs = await page.evaluate(() => performance.getEntriesByName('dvc:first-view', 'mark').length === 1 ? performance.getEntriesByName('dvc:first-view')[0].startTime : -1);
   return { page, firstViewMs };
@@ -151,7 +142,7 @@ describe('the statistics page at /', () => {
 
   it('downloads the view as CSV (a real download) with the numbers of the GraphQL answer', async () => {
     const { page } = await openPage('?indicator=level4_share&asOf=2021-12-31&levels=mapped_to_decree43');
-    const { file, text: csv } = await download(world, page, '[data-view] a[data-export=csv]');
+    const { file, text: csv } = await download(suite.world, page, '[data-view] a[data-export=csv]');
     expect(file).toMatch(/^RankedTable-\d{4}-\d{2}-\d{2}\.csv$/);
     const { header, records } = csvRecords(csv);
     const col = (name: string) => header.indexOf(name);
@@ -192,7 +183,7 @@ describe('the statistics page at /', () => {
   });
 
   it('asked nothing of the outside world and logged no error', () => {
-    expect(world.browser.blocked).toEqual([]);
-    expect(world.browser.errors).toEqual([]);
+    expect(suite.world.browser.blocked).toEqual([]);
+    expect(suite.world.browser.errors).toEqual([]);
   });
 });

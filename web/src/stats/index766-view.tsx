@@ -1,6 +1,7 @@
 import { Suspense } from 'react';
 import type { IndexChartData } from './charts/index-chart';
 import type { Formats } from './format';
+import { INDEX766_LABELS, Index766Labels } from './index766-labels';
 import type { Labels } from './labels';
 import type { Index766, Index766Group, Index766Unit } from './queries';
 import { codeWithNote, lifeNote } from './ranked-table';
@@ -44,9 +45,9 @@ const SORTING = {
 };
 
 /** A group's computed points: the figure, marked * when only part of the group is computed, or "not computed". */
-function ComputedCell({ g, t, f }: { g: Index766Group; t: Labels; f: Formats }) {
-  if (noneComputed(g)) return <td className="dvc-num dvc-not-computed" data-computed="none">{t.notComputed}</td>;
-  const partial = t.partlyComputed(f.count(g.coveredMaxPoints), f.count(g.maxPoints));
+function ComputedCell({ g, l, f }: { g: Index766Group; l: Index766Labels; f: Formats }) {
+  if (noneComputed(g)) return <td className="dvc-num dvc-not-computed" data-computed="none">{l.notComputed}</td>;
+  const partial = l.partlyComputed(f.count(g.coveredMaxPoints), f.count(g.maxPoints));
   return (
     <td className="dvc-num" data-points={g.points} data-computed={g.fullyComputed ? 'full' : 'partial'}>
       {f.score(g.points)}
@@ -56,14 +57,14 @@ function ComputedCell({ g, t, f }: { g: Index766Group; t: Labels; f: Formats }) 
 }
 
 /** A group's published points, with Δ when the group is computed in full and the portal says otherwise (a like-for-like difference). */
-function PublishedCell({ g, t, f }: { g: Index766Group; t: Labels; f: Formats }) {
+function PublishedCell({ g, l, f }: { g: Index766Group; l: Index766Labels; f: Formats }) {
   const real = g.fullyComputed && g.differencePoints !== null && g.differencePoints !== 0;
   return (
     <td className="dvc-num dvc-published" data-published={g.publishedPoints ?? ''}>
       {f.score(g.publishedPoints)}
       {real && (
-        <span className="dvc-diff" data-difference={g.differencePoints!} title={t.differenceOfGroup(f.signedScore(g.differencePoints))}>
-          {' '}Δ {f.signedScore(g.differencePoints)}<span className="dvc-sr"> ({t.differenceOfGroup(f.signedScore(g.differencePoints))})</span>
+        <span className="dvc-diff" data-difference={g.differencePoints!} title={l.differenceOfGroup(f.signedScore(g.differencePoints))}>
+          {' '}Δ {f.signedScore(g.differencePoints)}<span className="dvc-sr"> ({l.differenceOfGroup(f.signedScore(g.differencePoints))})</span>
         </span>
       )}
     </td>
@@ -71,7 +72,7 @@ function PublishedCell({ g, t, f }: { g: Index766Group; t: Labels; f: Formats })
 }
 
 /** What the chart draws: the table's units in computed-rank order. */
-function chartData(data: Index766['index766'], unitCode: (u: Index766Unit) => string, t: Labels, f: Formats, state: PageState, when: string): IndexChartData {
+function chartData(data: Index766['index766'], unitCode: (u: Index766Unit) => string, l: Index766Labels, f: Formats, state: PageState, when: string): IndexChartData {
   // The legend names the groups with computed points somewhere: a group computed nowhere has no bar (the table says "not computed").
   const groups = (data.units[0]?.groups ?? []).filter((g) => data.units.some((u) => !noneComputed(u.groups.find((x) => x.code === g.code)!))).map((g) => g.name);
   return {
@@ -82,16 +83,17 @@ function chartData(data: Index766['index766'], unitCode: (u: Index766Unit) => st
     })),
     groups,
     computedMax: data.supportedMaxPoints,
-    title: t.index766Chart(when),
-    description: t.index766ChartDescription(data.units.length, f.count(data.supportedMaxPoints)),
-    computedMaxLabel: t.computedMaxLine(f.count(data.supportedMaxPoints)),
-    failed: t.chartFailed,
+    title: l.index766Chart(when),
+    description: l.index766ChartDescription(data.units.length, f.count(data.supportedMaxPoints)),
+    computedMaxLabel: l.computedMaxLine(f.count(data.supportedMaxPoints)),
+    failed: l.chartFailed,
     lang: state.lang,
   };
 }
 
 export function Index766View({ data, state, t, f, when }: { data: Index766; state: PageState; t: Labels; f: Formats; when: string }) {
   const index = data.index766;
+  const l = INDEX766_LABELS[state.lang];
   const { sorted, sort, onSort } = useSortedRows(index.units, { key: 'rank', descending: false }, SORTING, state.lang);
   const groups = index.units[0]?.groups ?? [];
   const groupLang = state.lang === 'vi' ? undefined : 'vi';
@@ -101,30 +103,30 @@ export function Index766View({ data, state, t, f, when }: { data: Index766; stat
   const unitCode = (u: Index766Unit) => codeWithNote(u.unit, lifeNote(u.unit, index.period.start, index.period.end, t, f));
   return (
     <div className="dvc-index766">
-      <p className="dvc-hint">{t.index766Reading}</p>
-      {!index.weightsConfirmed && <p className="dvc-hint">{t.provisionalWeights}</p>}
+      <p className="dvc-hint">{l.index766Reading}</p>
+      {!index.weightsConfirmed && <p className="dvc-hint">{l.provisionalWeights}</p>}
       <div className="dvc-table-wrap">
         <table className="dvc-table dvc-index-table" data-table="index766">
-          <caption>{t.index766Caption(index.units.length, index.supportedMaxPoints)}</caption>
+          <caption>{l.index766Caption(index.units.length, index.supportedMaxPoints)}</caption>
           <thead>
             <tr>
               <SortHeader label={t.rank} k="rank" sort={sort} onSort={onSort} rowSpan={2} />
               <SortHeader label={t.unit} k="name" sort={sort} onSort={onSort} rowSpan={2} />
-              <th scope="colgroup" colSpan={3} className="dvc-group-h">{t.total766}</th>
-              <SortHeader label={t.publishedRank} k="publishedRank" sort={sort} onSort={onSort} rowSpan={2} />
+              <th scope="colgroup" colSpan={3} className="dvc-group-h">{l.total766}</th>
+              <SortHeader label={l.publishedRank} k="publishedRank" sort={sort} onSort={onSort} rowSpan={2} />
               {groups.map((g) => (
                 <th key={g.code} scope="colgroup" colSpan={2} className="dvc-group-h" data-group={g.code}>
-                  <span lang={groupLang}>{g.name}</span> <span className="dvc-code">({t.groupMax(f.count(g.maxPoints))})</span>
+                  <span lang={groupLang}>{g.name}</span> <span className="dvc-code">({l.groupMax(f.count(g.maxPoints))})</span>
                 </th>
               ))}
             </tr>
             <tr>
-              <SortHeader label={t.computed} k="total" sort={sort} onSort={onSort} />
-              <SortHeader label={t.publishedScore} k="published" sort={sort} onSort={onSort} />
-              <SortHeader label={t.differencePoints} k="difference" sort={sort} onSort={onSort} />
+              <SortHeader label={l.computed} k="total" sort={sort} onSort={onSort} />
+              <SortHeader label={l.publishedScore} k="published" sort={sort} onSort={onSort} />
+              <SortHeader label={l.differencePoints} k="difference" sort={sort} onSort={onSort} />
               {groups.flatMap((g) => [
-                <SortHeader key={`c:${g.code}`} label={t.computed} k={`c:${g.code}`} sort={sort} onSort={onSort} />,
-                <SortHeader key={`p:${g.code}`} label={t.publishedScore} k={`p:${g.code}`} sort={sort} onSort={onSort} />,
+                <SortHeader key={`c:${g.code}`} label={l.computed} k={`c:${g.code}`} sort={sort} onSort={onSort} />,
+                <SortHeader key={`p:${g.code}`} label={l.publishedScore} k={`p:${g.code}`} sort={sort} onSort={onSort} />,
               ])}
             </tr>
           </thead>
@@ -140,8 +142,8 @@ export function Index766View({ data, state, t, f, when }: { data: Index766; stat
                 <td className="dvc-num" data-difference-total={u.published?.differencePoints ?? ''}>{f.signedScore(u.published?.differencePoints)}</td>
                 <td className="dvc-num" data-published-rank={u.published?.rank ?? ''}>{u.published?.rank ?? t.none}</td>
                 {u.groups.map((g) => [
-                  <ComputedCell key={`c:${g.code}`} g={g} t={t} f={f} />,
-                  <PublishedCell key={`p:${g.code}`} g={g} t={t} f={f} />,
+                  <ComputedCell key={`c:${g.code}`} g={g} l={l} f={f} />,
+                  <PublishedCell key={`p:${g.code}`} g={g} l={l} f={f} />,
                 ])}
               </tr>
             ))}
@@ -149,19 +151,19 @@ export function Index766View({ data, state, t, f, when }: { data: Index766; stat
         </table>
       </div>
       <Suspense fallback={<p role="status">{t.loading}</p>}>
-        {index.units.length > 0 && <IndexChart data={chartData(index, unitCode, t, f, state, when)} />}
-        <p className="dvc-hint"><span aria-hidden="true">◆ </span>{t.publishedDiamond}</p>
+        {index.units.length > 0 && <IndexChart data={chartData(index, unitCode, l, f, state, when)} />}
+        <p className="dvc-hint"><span aria-hidden="true">◆ </span>{l.publishedDiamond}</p>
       </Suspense>
       {index.notSupported.length > 0 && (
         <div className="dvc-table-wrap">
           <table className="dvc-table" data-table="index766-not-supported">
-            <caption>{t.notSupportedCaption(f.count(unsupportedPoints))}</caption>
+            <caption>{l.notSupportedCaption(f.count(unsupportedPoints))}</caption>
             <thead>
               <tr>
-                <th scope="col">{t.criterion}</th>
-                <th scope="col">{t.group}</th>
-                <th scope="col" className="dvc-num">{t.maxPoints}</th>
-                <th scope="col">{t.reason}</th>
+                <th scope="col">{l.criterion}</th>
+                <th scope="col">{l.group}</th>
+                <th scope="col" className="dvc-num">{l.maxPoints}</th>
+                <th scope="col">{l.reason}</th>
               </tr>
             </thead>
             <tbody>
