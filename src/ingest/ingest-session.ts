@@ -515,6 +515,11 @@ export class IngestSession implements DossierHost {
       `UPDATE ingest_run SET status = 'succeeded', finished_at = clock_timestamp(), rows_read = $2, rows_written = $3, detail = coalesce(detail, '{}'::jsonb) || $4::jsonb WHERE id = $1`,
       [this.runId, this.rowsRead, rowsWritten, JSON.stringify({ ...opts.detail, ...dossierDetail, facts: { ...r } })],
     );
+    // Committed synchronously, though a sync alone could lose its last commit after a crash (its
+    // feed position commits with its data, so a lost commit is read again): the data version
+    // could not. A commit is heard (NOTIFY) before its WAL is flushed under synchronous_commit=off;
+    // answers cached under the version it made would be served again once the next commit, after
+    // the crash, reuses that number for other data (src/cache/data-version.ts).
     await this.tx.query('COMMIT');
     this.finish();
     this.opts.metrics?.ingest(this.opts.kind, 'accepted', this.rowsRead);
