@@ -87,6 +87,6 @@ export class Index766 {
   @Field(() => Float, { description: 'Points the criteria the gateway computes are worth (of 100).' }) supportedMaxPoints!: number;
   @Field(() => [Index766Unsupported], { description: 'The criteria returned NOT_SUPPORTED, with the reason.' }) notSupported!: Index766Unsupported[];
   @Field({ description: 'Whether every criterion\'s points were confirmed from the decision (false: some are the gateway\'s provisional split; see pointsConfirmed).' }) weightsConfirmed!: boolean;
-  @Field(() => [Index766Unit], { description: 'Every unit of the tier existing at the end of the period, by rank (units without a computed criterion last), then code.' }) units!: Index766Unit[];
+  @Field(() => [Index766Unit], { description: 'The units of the tier as reported in the period: for a period spanning the 1 July 2025 merger, both those closed on 30 June and those opened on 1 July, each scored on its own part of the period. By rank (units without a computed criterion last), then code.' }) units!: Index766Unit[];
   @Field(() => [Source], { description: 'Sources whose facts fed the computed criteria.' }) sources!: Source[];
 }
