@@ -85,13 +85,21 @@ export class Sql {
      * a session the NOTIFYs of its own transaction at their COMMIT, before the COMMIT's answer
      * (measured on PostgreSQL 18: the event precedes the resolved promise, in a transaction and in
      * autocommit alike), so whoever listens through onNotification() hears a write committed through
-     * this pool before the writer's await returns, whatever code wrote it.
+     * this pool before the writer's await returns, whatever code wrote it. Only a connection's own
+     * NOTIFYs are passed on: another process's commit reaches every idle connection too, each in its
+     * own time, and hearing it again after the process's listener had made one version read cost
+     * another (CI counted 3 reads for 2); other processes are the listener's
+     * (src/db/notification-listener.ts).
      */
     listen: readonly string[] = [],
   ) {
     if (!listen.length) return;
     pool.on('connect', (client) => {
-      client.on('notification', (n) => this.hearers.get(n.channel)?.forEach((fn) => fn()));
+      // The backend's pid, from its BackendKeyData (node-postgres keeps it untyped as processID).
+      const own = () => (client as unknown as { processID?: number }).processID;
+      client.on('notification', (n) => {
+        if (n.processId === own()) this.hearers.get(n.channel)?.forEach((fn) => fn());
+      });
       // Queued ahead of the statement the connection was opened for. A failure here is the
       // connection's, reported by its error handler and seen by that statement.
       for (const channel of listen) client.query(`LISTEN ${channel}`).catch(() => undefined);

@@ -1,7 +1,6 @@
 import { Client } from 'pg';
 import { DataVersion, UNWATCHED_TABLES } from '../../src/cache/data-version';
 import { Database } from '../../src/db/database';
-import { Sql } from '../../src/db/sql';
 import { LISTENER_APPLICATION_NAME, NotificationListener } from '../../src/db/notification-listener';
 import { closeAbandonedRuns } from '../../src/provenance/abandoned-run.service';
 import { createLogger } from '../../src/server/logger';
@@ -27,14 +26,6 @@ async function until(ok: () => boolean): Promise<void> {
 }
 
 const now = async () => BigInt((await version.readNow()).version);
-
-/**
- * A DataVersion that hears other processes' commits through the watch only: on a Sql of its own
- * over the same pool, it is not among those the pool's connections tell (db.sql's). The tests of
- * the watch count version reads exactly; the pool's connections also hear a commit made elsewhere,
- * each when it is next idle, and one heard after the watch would add a read (CI saw 3 for 2).
- */
-const watchOnly = () => new DataVersion(new Sql(db.sql.pool, db.health));
 
 /** The process's listener, as startApp makes it (short waits: the tests below reconnect). */
 const listenerOf = () => new NotificationListener({ url: db.url, health: db.health, log: createLogger('silent'), retryMinMs: 50, retryMaxMs: 1000 });
@@ -127,7 +118,7 @@ describe('data version', () => {
   });
 
   it('is kept in memory between commits while it listens: a commit, a version the client has seen, or a local write reads it anew', async () => {
-    const watched = watchOnly();
+    const watched = new DataVersion(db.sql);
     const listener = listenerOf();
     watched.watch(listener);
     const c = await client();
@@ -207,7 +198,7 @@ describe('data version', () => {
   });
 
   it('shares the one listening connection, forgets the version when it is lost, and keeps it again once the listener is back', async () => {
-    const watched = watchOnly();
+    const watched = new DataVersion(db.sql);
     const listener = listenerOf();
     watched.watch(listener);
     const heard: string[] = [];
