@@ -24,6 +24,8 @@ import {
  * alike; the ratios are what counts. Beside req/s it prints each server's CPU per request and PostgreSQL's (all three use
  * the gateway's embedded cluster): on a shared machine CPU per request moves less than req/s.
  * Target: the gateway at least 1.2× PostGraphile's req/s on unit by code. READS_SHAPES="unit by code,..." measures only those shapes.
+ * READS_COMPARE='{"COMPILED_READS":"false"}' adds a second gateway process on the same database with
+ * those settings, measured in the same slices: a before/after of a switch in one run.
  */
 const SECONDS = Number(process.env.READS_SECONDS ?? 12);
 const ROUNDS = Number(process.env.READS_ROUNDS ?? 4);
@@ -32,6 +34,10 @@ const CONNECTIONS = Number(process.env.READS_CONNECTIONS ?? 8);
 const TARGET_VS_POSTGRAPHILE = 1.2;
 /** READS_SHAPES: a comma-separated list of shape names to measure (default all), e.g. "unit by code". */
 const ONLY_SHAPES = (process.env.READS_SHAPES ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+/** READS_COMPARE: settings (JSON) of a second gateway on the same database, measured beside the first. */
+const COMPARE: Record<string, string> | undefined = process.env.READS_COMPARE ? (JSON.parse(process.env.READS_COMPARE) as Record<string, string>) : undefined;
+/** The servers measured: the three, and with READS_COMPARE the second gateway (answering the gateway's bodies). */
+type Measured = ServerKind | 'compare';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const PEER_DIR = path.join(ROOT, 'bench', 'peers', 'postgraphile');
@@ -227,14 +233,15 @@ async function slice(server: Server, bodies: string[], seconds: number, gw: Gate
 }
 
 /** The three servers on one shape: a warm-up each, then ROUNDS slices each, taken in turn (rotated per round). */
-async function measureShape(servers: Record<ServerKind, Server>, perServer: Record<ServerKind, string[]>, gw: GatewayChild): Promise<Record<ServerKind, Measurement>> {
-  const kinds: ServerKind[] = ['gateway', 'sql', 'postgraphile'];
-  for (const k of kinds) await load(servers[k].url, perServer[k], WARMUP_SECONDS);
-  const tallies = Object.fromEntries(kinds.map((k) => [k, { answered: 0, failed: 0, duration: 0, serverCpu: 0, postgresCpu: 0 }])) as Record<ServerKind, Tally>;
+async function measureShape(servers: Partial<Record<Measured, Server>>, byKind: Record<ServerKind, string[]>, gw: GatewayChild): Promise<Partial<Record<Measured, Measurement>>> {
+  const kinds = (['gateway', 'sql', 'postgraphile', 'compare'] as Measured[]).filter((k) => servers[k]);
+  const perServer = { ...byKind, compare: byKind.gateway };
+  for (const k of kinds) await load(servers[k]!.url, perServer[k], WARMUP_SECONDS);
+  const tallies = Object.fromEntries(kinds.map((k) => [k, { answered: 0, failed: 0, duration: 0, serverCpu: 0, postgresCpu: 0 }])) as Record<Measured, Tally>;
   for (let round = 0; round < ROUNDS; round++) {
     for (let i = 0; i < kinds.length; i++) {
       const k = kinds[(i + round) % kinds.length];
-      await slice(servers[k], perServer[k], SECONDS / ROUNDS, gw, tallies[k]);
+      await slice(servers[k]!, perServer[k], SECONDS / ROUNDS, gw, tallies[k]);
     }
   }
   const toMeasurement = (t: Tally): Measurement => ({
@@ -243,7 +250,7 @@ async function measureShape(servers: Record<ServerKind, Server>, perServer: Reco
     serverCpuMs: (1000 * t.serverCpu) / Math.max(1, t.answered),
     postgresCpuMs: (1000 * t.postgresCpu) / Math.max(1, t.answered),
   });
-  return { gateway: toMeasurement(tallies.gateway), sql: toMeasurement(tallies.sql), postgraphile: toMeasurement(tallies.postgraphile) };
+  return Object.fromEntries(kinds.map((k) => [k, toMeasurement(tallies[k])]));
 }
 
 function table(rows: string[][]): string {
@@ -254,16 +261,21 @@ function table(rows: string[][]): string {
 const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
 const cpu = (m: Measurement) => `${m.serverCpuMs.toFixed(2)} + ${m.postgresCpuMs.toFixed(2)}`;
 
-function report(results: Map<ReadShape, Record<ServerKind, Measurement>>): boolean {
+type Measured3 = Record<ServerKind, Measurement> & { compare?: Measurement };
+
+function report(results: Map<ReadShape, Measured3>): boolean {
   const rows = [['shape', 'gateway req/s', 'SQL req/s', 'PostGraphile req/s', 'gw/SQL', 'gw/PostGraphile', 'CPU ms/req gw (+pg)', 'SQL (+pg)', 'PostGraphile (+pg)', 'failed']];
+  if (COMPARE) rows[0].push('compared gw req/s', 'gw/compared', 'compared CPU (+pg)');
   for (const [shape, m] of results) {
     rows.push([
       shape.name, m.gateway.reqPerSec.toFixed(0), m.sql.reqPerSec.toFixed(0), m.postgraphile.reqPerSec.toFixed(0),
       ratio(m.gateway.reqPerSec, m.sql.reqPerSec), ratio(m.gateway.reqPerSec, m.postgraphile.reqPerSec),
-      cpu(m.gateway), cpu(m.sql), cpu(m.postgraphile), `${m.gateway.failed}/${m.sql.failed}/${m.postgraphile.failed}`,
+      cpu(m.gateway), cpu(m.sql), cpu(m.postgraphile), `${m.gateway.failed}/${m.sql.failed}/${m.postgraphile.failed}${m.compare ? `/${m.compare.failed}` : ''}`,
     ]);
+    if (m.compare) rows.at(-1)!.push(m.compare.reqPerSec.toFixed(0), ratio(m.gateway.reqPerSec, m.compare.reqPerSec), cpu(m.compare));
   }
   console.log(table(rows));
+  if (COMPARE) console.log(`  compared gw: a second gateway on the same database with ${JSON.stringify(COMPARE)}`);
   for (const shape of results.keys()) console.log(`  ${shape.name}: ${shape.description}`);
   const unit = results.get(UNIT_BY_CODE);
   if (!unit) return ![...results.values()].some((m) => m.gateway.failed + m.sql.failed + m.postgraphile.failed > 0);
@@ -293,6 +305,7 @@ async function main(): Promise<void> {
   console.log(`gateway response cache: ${process.env.RESPONSE_CACHE ?? 'on (the default; RESPONSE_CACHE=off to measure without)'}`);
   const gw = await startGatewayChild('reads', { RATE_LIMIT_MAX: '0', SYNC_SCHEDULES: 'false', ...cache });
   const children: ServerChild[] = [];
+  const stops: (() => Promise<void>)[] = [];
   try {
     const url = databaseUrlOf(gw);
     children.push(await startServerChild(path.join(ROOT, 'dist', 'bench', 'reads', 'sql-baseline.server.js'), ROOT, { DATABASE_URL: url }));
@@ -304,14 +317,23 @@ async function main(): Promise<void> {
     };
     const bodies = await bodiesFor(servers, await procedureCodesOf(url));
     await checkAnswers(servers, bodies);
+    let compare: Server | undefined;
+    if (COMPARE) {
+      // On the gateway's database, loaded already: no sync of its own.
+      const second = await startGatewayChild('reads-compare', { RATE_LIMIT_MAX: '0', SYNC_SCHEDULES: 'false', SYNC_ON_START: 'false', ...cache, ...COMPARE, DATABASE_URL: url });
+      stops.push(() => second.stop());
+      compare = { kind: 'gateway', url: `${second.origin}/graphql`, pid: second.pid };
+      await checkAnswers({ ...servers, gateway: compare }, bodies);
+    }
     console.log(`answers checked: the gateway's equal the SQL baseline's on every request body; PostGraphile answers without errors`);
     console.log(`settings: ${CONNECTIONS} connections, ${WARMUP_SECONDS} s warm-up + ${SECONDS} s per shape and server in ${ROUNDS} slices taken in turn, ${os.cpus().length} CPUs shared by the servers, PostgreSQL and autocannon; all on 127.0.0.1\n`);
-    const results = new Map<ReadShape, Record<ServerKind, Measurement>>();
+    const results = new Map<ReadShape, Measured3>();
     for (const [shape, perServer] of bodies) {
-      if (ONLY_SHAPES.length === 0 || ONLY_SHAPES.includes(shape.name)) results.set(shape, await measureShape(servers, perServer, gw));
+      if (ONLY_SHAPES.length === 0 || ONLY_SHAPES.includes(shape.name)) results.set(shape, (await measureShape({ ...servers, compare }, perServer, gw)) as Measured3);
     }
     if (!report(results)) process.exitCode = 1;
   } finally {
+    for (const stop of stops) await stop();
     for (const c of children) await c.stop();
     await gw.stop();
   }

@@ -72,6 +72,14 @@ export function staticPolicyOf(schema: GraphQLSchema, document: DocumentNode, op
   return policy;
 }
 
+/**
+ * The max-age Apollo's overall cache policy would give an operation of this policy (its
+ * policyIfCacheable): the default for 'default', none (not cacheable) for 'uncached' and 'none'.
+ */
+export function cacheableMaxAge(policy: StaticPolicy, defaultMaxAge: number): number | undefined {
+  return policy === 'default' && defaultMaxAge > 0 ? defaultMaxAge : undefined;
+}
+
 /** Memory the per-operation policies may take (a key and a word each: about 100 bytes for a hash and a name). */
 const POLICIES_BYTES = 1024 * 1024;
 

@@ -115,8 +115,48 @@ const keptBehind = async (ctx: GatewayContext) => !ctx.requestCache?.front && !!
 
 const isPublicRead = (rc: GraphQLRequestContext<GatewayContext>) => rc.operation?.operation === 'query' && !rc.contextValue.caller;
 
+/** What decides a read answer's HTTP caching headers (httpCachingPlugin and the compiled reads' lane, src/server/compiled-reads.ts). */
+export interface ReadAnswer {
+  /** The request's method (only GET answers carry `public, max-age` and an ETag). */
+  method: string | undefined;
+  /** The URL's query string (`?query=…`), the GET request's key. */
+  search: string;
+  /** A query from a caller without an API key. */
+  publicRead: boolean;
+  /** The x-cache mark already set (HIT, COALESCED), if any. */
+  xCache: string | undefined;
+  /** Whether the answer carries errors. */
+  errors: boolean;
+  /** The operation's cacheable max-age (Apollo's policyIfCacheable), or undefined when not cacheable. */
+  maxAge: number | undefined;
+  /** The request's stamp (read only for a public read). */
+  stamp: DataStamp | undefined;
+  legacyJson: boolean;
+}
+
 /**
- * Cache-Control, ETag and x-cache for reads. A GET read without errors, cacheable (no field of
+ * The one rule for a read answer's caching headers: x-cache for a public read, `no-store` unless a
+ * GET read is kept, else `public, max-age`, the ETag and Vary. `keep`: the front cache may keep the
+ * answer's bytes (a public read without errors, cacheable, with a stamp).
+ */
+export function readCacheHeaders(config: GatewayConfig, a: ReadAnswer): { headers: [string, string][]; keep: boolean } {
+  const headers: [string, string][] = [];
+  if (a.publicRead && a.xCache === undefined) headers.push(['x-cache', 'MISS']);
+  const keep = !!a.stamp && !a.errors && a.maxAge !== undefined;
+  if (a.method !== 'GET' || !keep) {
+    headers.push(['cache-control', 'no-store']);
+    return { headers, keep };
+  }
+  headers.push(
+    ['cache-control', cacheControlOf(config, a.maxAge!)],
+    ['etag', etagOf(a.stamp!, getRequestKey(new URLSearchParams(a.search)), a.legacyJson)],
+    ['vary', VARY],
+  );
+  return { headers, keep };
+}
+
+/**
+ * Cache-Control, ETag and x-cache for reads (readCacheHeaders). A GET read without errors, cacheable (no field of
  * UNCACHED_FIELDS), from a caller without an API key: `public, max-age` and an ETag. Anything
  * else (POST, mutations, errors, key holders' answers, which may show what others do not see):
  * `no-store`, as before the cache. POST stays no-store: browsers and proxies cache only GET, and
@@ -136,28 +176,36 @@ function httpCachingPlugin(config: GatewayConfig, version: DataVersion): ApolloS
             if (after) headers.set(DATA_VERSION_HEADER, after.version);
           }
           const http = rc.request.http;
-          if (isPublicRead(rc) && !headers.has('x-cache')) headers.set('x-cache', rc.metrics.responseCacheHit ? 'HIT' : 'MISS');
           const body = rc.response.body;
-          const policy = rc.overallCachePolicy.policyIfCacheable();
-          const stamp = isPublicRead(rc) ? await rc.contextValue.requestCache?.stamp() : undefined;
-          const keep = !!stamp && body.kind === 'single' && !body.singleResult.errors && !!policy;
+          const publicRead = isPublicRead(rc);
+          const cacheHit = rc.metrics.responseCacheHit ? 'HIT' : undefined;
+          const { headers: set, keep } = readCacheHeaders(config, {
+            method: http?.method,
+            search: http?.search ?? '',
+            publicRead,
+            xCache: headers.get('x-cache') ?? cacheHit,
+            errors: body.kind !== 'single' || !!body.singleResult.errors,
+            maxAge: rc.overallCachePolicy.policyIfCacheable()?.maxAge,
+            stamp: publicRead ? await rc.contextValue.requestCache?.stamp() : undefined,
+            legacyJson: !!rc.contextValue.http?.legacyJson,
+          });
+          if (publicRead && cacheHit && !headers.has('x-cache')) headers.set('x-cache', cacheHit);
           // The front cache keeps the bytes of such an answer, GET or POST, headers included.
           if (keep) rc.contextValue.requestCache!.keep = true;
-          if (http?.method !== 'GET' || !keep) {
-            headers.set('cache-control', 'no-store');
-            return;
-          }
-          headers.set('cache-control', cacheControlOf(config, policy!.maxAge));
-          headers.set('etag', etagOf(stamp!, getRequestKey(new URLSearchParams(http.search)), !!rc.contextValue.http?.legacyJson));
-          headers.set('vary', VARY);
+          for (const [name, value] of set) headers.set(name, value);
         },
       };
     },
   };
 }
 
-/** A leader's answer for its waiters, with its cache policy (maxAge and scope). */
-type Shared = { data: Record<string, unknown>; policy: NonNullable<ReturnType<GraphQLRequestContext<GatewayContext>['overallCachePolicy']['policyIfCacheable']>> } | null;
+/** A leader's answer for its waiters, with its cache policy's max-age. */
+export type SharedRead = { data: Record<string, unknown>; maxAge: number } | null;
+
+/** The leader of an identical read: `done` hands its answer (or null: none to share) to the waiters, once. */
+export interface ReadLeader {
+  done(shared: SharedRead): void;
+}
 
 /**
  * Identical public reads that miss at the same time run once: the first (the leader) runs, the
@@ -166,33 +214,57 @@ type Shared = { data: Record<string, unknown>; policy: NonNullable<ReturnType<Gr
  * cache (query, operation, variables, data version and day): a request that reads the same version
  * would have been served the leader's answer from the cache a moment later anyway. When the leader
  * ends without a cacheable answer (an error, an uncached field), each waiter runs on its own.
+ * One per server, shared by Apollo's plugin and the compiled reads' lane (src/server/compiled-reads.ts).
  */
-function coalescingPlugin(): ApolloServerPlugin<GatewayContext> {
-  const inFlight = new Map<string, Promise<Shared>>();
+export class InFlightReads {
+  private readonly inFlight = new Map<string, Promise<SharedRead>>();
+
+  /** The key of a read: its text, operation name, variables as sent, and stamp. */
+  static keyOf(source: string | undefined, operationName: string | null, variables: Record<string, unknown>, stamp: DataStamp): string {
+    return JSON.stringify([source, operationName, variables, stamp]);
+  }
+
+  /** Either the leader's promised answer (wait for it), or this request becomes the leader. */
+  join(key: string): { waitFor: Promise<SharedRead> } | { leader: ReadLeader } {
+    const pending = this.inFlight.get(key);
+    if (pending) return { waitFor: pending };
+    let resolve!: (shared: SharedRead) => void;
+    this.inFlight.set(key, new Promise<SharedRead>((r) => (resolve = r)));
+    let open = true;
+    return {
+      leader: {
+        done: (shared) => {
+          if (!open) return;
+          open = false;
+          this.inFlight.delete(key);
+          resolve(shared);
+        },
+      },
+    };
+  }
+}
+
+/** Apollo's side of InFlightReads. */
+function coalescingPlugin(reads: InFlightReads): ApolloServerPlugin<GatewayContext> {
   return {
     async requestDidStart() {
-      let leader: { key: string; done: (shared: Shared) => void } | undefined;
-      const finish = (shared: Shared) => {
-        if (!leader) return;
-        inFlight.delete(leader.key);
-        leader.done(shared);
+      let leader: ReadLeader | undefined;
+      const finish = (shared: SharedRead) => {
+        leader?.done(shared);
         leader = undefined;
       };
       return {
         async responseForOperation(rc) {
           const stamp = isPublicRead(rc) ? await rc.contextValue.requestCache?.stamp() : undefined;
           if (!stamp) return null;
-          const key = JSON.stringify([rc.source, rc.operationName ?? null, rc.request.variables ?? {}, stamp]);
-          const pending = inFlight.get(key);
-          if (!pending) {
-            let done!: (shared: Shared) => void;
-            inFlight.set(key, new Promise<Shared>((resolve) => (done = resolve)));
-            leader = { key, done };
+          const joined = reads.join(InFlightReads.keyOf(rc.source, rc.operationName ?? null, rc.request.variables ?? {}, stamp));
+          if ('leader' in joined) {
+            leader = joined.leader;
             return null;
           }
-          const shared = await pending;
+          const shared = await joined.waitFor;
           if (!shared) return null;
-          rc.overallCachePolicy.replace(shared.policy);
+          rc.overallCachePolicy.replace({ maxAge: shared.maxAge, scope: 'PUBLIC' });
           const headers = new HeaderMap([['x-cache', 'COALESCED']]);
           return { body: { kind: 'single', singleResult: { data: shared.data } }, http: { status: undefined, headers } };
         },
@@ -202,7 +274,7 @@ function coalescingPlugin(): ApolloServerPlugin<GatewayContext> {
         async willSendResponse(rc) {
           const body = rc.response.body;
           const policy = rc.overallCachePolicy.policyIfCacheable();
-          finish(body.kind === 'single' && !body.singleResult.errors && body.singleResult.data && policy ? { data: body.singleResult.data, policy } : null);
+          finish(body.kind === 'single' && !body.singleResult.errors && body.singleResult.data && policy ? { data: body.singleResult.data, maxAge: policy.maxAge } : null);
         },
       };
     },
@@ -214,7 +286,7 @@ function coalescingPlugin(): ApolloServerPlugin<GatewayContext> {
  * Apollo's own cache control off: its per-field hook is what that replaces), the response cache,
  * identical misses run once, HTTP caching.
  */
-export function responseCachePlugins(config: GatewayConfig, version: DataVersion): ApolloServerPlugin<GatewayContext>[] {
+export function responseCachePlugins(config: GatewayConfig, version: DataVersion, reads: InFlightReads): ApolloServerPlugin<GatewayContext>[] {
   const cache = new InMemoryLRUCache<string>({ maxSize: config.responseCacheMaxBytes - frontBytes(config), sizeCalculation: sizeOfEntry });
   return [
     ApolloServerPluginCacheControlDisabled(),
@@ -227,7 +299,7 @@ export function responseCachePlugins(config: GatewayConfig, version: DataVersion
       shouldReadFromCache: async ({ contextValue }) => !!(await stampOf(contextValue)),
       shouldWriteToCache: async ({ contextValue }) => keptBehind(contextValue),
     }),
-    coalescingPlugin(),
+    coalescingPlugin(reads),
     httpCachingPlugin(config, version),
   ];
 }

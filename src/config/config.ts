@@ -188,6 +188,15 @@ export class GatewayConfig {
   @IsBoolean()
   compiledQueries = true;
 
+  /**
+   * Whether a query Apollo has answered once runs again through the compiled reads' lane, without
+   * Apollo's per-request pipeline (src/server/compiled-reads.ts; needs COMPILED_QUERIES).
+   * COMPILED_READS=false sends every request through Apollo: the operator's way back, and the
+   * other side of an A/B measurement (test/server/compiled-reads.test.ts compares the two).
+   */
+  @IsBoolean()
+  compiledReads = true;
+
   // --- Response cache and HTTP caching (issue 11; src/cache/, docs/caching.md). ---
 
   /** Whether public read answers are cached in memory and GET answers carry Cache-Control public and an ETag. */
@@ -363,6 +372,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   c.trustProxy = parse.proxies('TRUST_PROXY', env.TRUST_PROXY);
   c.introspection = bool('INTROSPECTION', env.INTROSPECTION, c.introspection);
   c.compiledQueries = bool('COMPILED_QUERIES', env.COMPILED_QUERIES, c.compiledQueries);
+  c.compiledReads = bool('COMPILED_READS', env.COMPILED_READS, c.compiledReads);
   c.landingPage = bool('LANDING_PAGE', env.LANDING_PAGE, c.landingPage);
   c.minYear = int('MIN_YEAR', env.MIN_YEAR, c.minYear);
   c.maxYear = int('MAX_YEAR', env.MAX_YEAR, c.maxYear);

@@ -20,6 +20,8 @@ export interface ObservedRequest {
   cache?: CacheOutcome;
   /** Distinct error codes of the answer (GraphQL errors, and refusals outside Apollo). */
   errors: Set<string>;
+  /** Answered by the compiled reads' lane (src/server/compiled-reads.ts) rather than Apollo: `lane: true` in the access log. */
+  lane?: boolean;
   /** The request's span, and the innermost span open now (statements hang under it); with tracing only. */
   httpSpan?: Span;
   span?: Span;
@@ -120,35 +122,47 @@ export class RequestObserver {
     };
   }
 
+  /**
+   * The operation is resolved: its name and type on the record and, with tracing, its span opened
+   * under the request's (statements then hang under it). Apollo's plugin below and the compiled
+   * reads' lane (src/server/compiled-reads.ts) both report through here and operationEnded.
+   */
+  operationResolved(observed: ObservedRequest, type: OperationType, name: string | undefined): Span | undefined {
+    observed.operation = { name, type };
+    const tracing = this.opts.tracing;
+    if (!tracing || !observed.httpSpan) return undefined;
+    return (observed.span = tracing.startOperation(observed.httpSpan, type, loggableName(name)));
+  }
+
+  /** The operation answered: its errors' codes on the record, and its span (if any) ended. */
+  operationEnded(observed: ObservedRequest, span: Span | undefined, codes: Set<string>): void {
+    for (const c of codes) observed.errors.add(c);
+    if (!span) return;
+    this.opts.tracing!.endOperation(span, [...codes]);
+    observed.span = observed.httpSpan;
+  }
+
   /** The operation's name and type once resolved, its errors' codes, and its span. */
   plugin(): ApolloServerPlugin<GatewayContext> {
-    const tracing = this.opts.tracing;
     return {
       requestDidStart: async () => {
         const observed = this.current();
         if (!observed) return;
         let span: Span | undefined;
         return {
-          async didResolveOperation(rc) {
+          didResolveOperation: async (rc) => {
             // Called without an operation when operationName names none in the document (OPERATION_RESOLUTION_FAILURE).
             if (!rc.operation) return;
-            const type = rc.operation.operation;
-            const name = rc.operationName ?? undefined;
-            observed.operation = { name, type };
-            if (tracing && observed.httpSpan) observed.span = span = tracing.startOperation(observed.httpSpan, type, loggableName(name));
+            span = this.operationResolved(observed, rc.operation.operation, rc.operationName ?? undefined);
           },
-          async willSendResponse(rc) {
+          willSendResponse: async (rc) => {
             // Refused in validation (no operation resolved): the name and type the document says, if it parsed.
             const ast = !observed.operation && rc.document ? getOperationAST(rc.document, rc.request.operationName) : undefined;
             if (ast) observed.operation = { name: ast.name?.value, type: ast.operation };
             const body = rc.response.body;
             const codes = new Set<string>();
             if (body.kind === 'single') for (const e of body.singleResult.errors ?? []) codes.add(typeof e.extensions?.code === 'string' ? e.extensions.code : 'INTERNAL_SERVER_ERROR');
-            for (const c of codes) observed.errors.add(c);
-            if (span) {
-              tracing!.endOperation(span, [...codes]);
-              observed.span = observed.httpSpan;
-            }
+            this.operationEnded(observed, span, codes);
           },
         };
       },
@@ -188,6 +202,7 @@ export class RequestObserver {
       bytes: Number.isFinite(length) ? length : 0,
       key: identity.kind === 'key' ? identity.caller.name : identity.kind === 'invalid' ? '(invalid)' : null,
       ...(cache ? { cache } : {}),
+      ...(o.lane ? { lane: true } : {}),
       ...(o.errors.size > 0 ? { errors: [...o.errors] } : {}),
       ...(aborted ? { aborted: true } : {}),
     }, 'request');

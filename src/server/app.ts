@@ -11,7 +11,7 @@ import { ApiKeyService } from '../auth/api-key.service';
 import { DataVersion } from '../cache/data-version';
 import { RequestCache, requestCacheOf } from '../cache/request-cache';
 import { frontCache } from '../cache/front-cache';
-import { frontBytes, noResponseCachePlugins, notModified, persistedQueryCache, responseCachePlugins } from '../cache/response-cache';
+import { frontBytes, InFlightReads, noResponseCachePlugins, notModified, persistedQueryCache, responseCachePlugins } from '../cache/response-cache';
 import { GatewayConfig } from '../config/config';
 import { BoundedCache } from '../common/bounded-cache';
 import { formatError } from '../common/errors';
@@ -35,6 +35,7 @@ import { answerClientErrorsWithJson, lastResortErrorHandler, notFoundHandler, pr
 import { healthRoute } from './health.route';
 import { httpStatusPlugin } from './http-status.plugin';
 import { Compiled, compiledExecution } from './compiled-execution';
+import { CompiledReads } from './compiled-reads';
 import { createLoaders } from './loaders';
 import { Logger } from './logger';
 import { queryCostPlugin } from './query-cost';
@@ -148,6 +149,11 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   const observer = new RequestObserver({ logger: opts.logger, metrics: services.metrics, tracing, accessLog: config.accessLog });
   if (tracing) for (const sql of [opts.db.sql, ...(reads?.replicas ?? []).map((r) => r.sql)]) sql.observer = tracing.statements;
   app.use(observer.middleware());
+  const queryLimits = { maxCost: config.maxQueryCost, maxDepth: config.maxQueryDepth, maxAliases: config.maxQueryAliases, introspection: config.introspection };
+  // Identical public reads in flight run once, whether Apollo or the compiled reads' lane runs them (src/cache/response-cache.ts).
+  const inFlight = services.dataVersion ? new InFlightReads() : undefined;
+  // Queries Apollo has answered once run again without its per-request pipeline (src/server/compiled-reads.ts).
+  const compiledReads = config.compiledQueries && config.compiledReads ? new CompiledReads({ schema: opts.schema, config, limits: queryLimits, inFlight, observer }) : undefined;
   const apollo = new ApolloServer<GatewayContext>({
     // Queries run compiled (src/server/compiled-execution.ts), through Apollo's gateway interface, its only way to take another executor.
     ...(config.compiledQueries ? { gateway: compiledExecution(opts.schema, opts.compiledQueries) } : { schema: opts.schema }),
@@ -182,14 +188,15 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
       // (src/explorer/), or with LANDING_PAGE=false a JSON 400.
       ApolloServerPluginLandingPageDisabled(),
       // Cost, depth, aliases and introspection are checked after validation, before any resolver (or SQL) runs.
-      queryCostPlugin({ maxCost: config.maxQueryCost, maxDepth: config.maxQueryDepth, maxAliases: config.maxQueryAliases, introspection: config.introspection }),
+      queryCostPlugin(queryLimits),
       bodyLimitPlugin(config.maxQueryBytes),
       inputHygienePlugin(config),
       httpStatusPlugin(),
       observer.plugin(),
       // Off: `cache-control: no-store` on every answer.
-      ...(services.dataVersion ? responseCachePlugins(config, services.dataVersion) : noResponseCachePlugins()),
+      ...(services.dataVersion ? responseCachePlugins(config, services.dataVersion, inFlight!) : noResponseCachePlugins()),
       ...(reads ? [readRoutingPlugin(reads)] : []),
+      ...(compiledReads ? [compiledReads.certifier()] : []),
     ],
   });
   await apollo.start();
@@ -224,6 +231,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     ...(services.dataVersion ? [notModified(config, services.dataVersion), frontCache(services.dataVersion, frontBytes(config))] : []),
     limitQuerySize(sizeLimits),
     observer.reenter(),
+    ...(compiledReads ? [compiledReads.middleware(context)] : []),
     expressMiddleware(apollo, { context }),
   );
   app.use(notFoundHandler());

@@ -92,7 +92,7 @@ type Variables = Record<string, unknown>;
  * request's variables (a null sent there: see checkLiteral). It depends on the document alone, so
  * it is worked out once per parsed document (Apollo hands the same DocumentNode for the same text).
  */
-type LiteralStep = { field: string; reason: string; variable?: undefined } | { field: string; variable: string };
+export type LiteralStep = { field: string; reason: string; variable?: undefined } | { field: string; variable: string };
 
 /** Collects a literal walk's steps; `add` has ProblemList's shape, for checkLeaf. */
 class LiteralSteps {
@@ -140,7 +140,7 @@ function checkLiteral(node: ValueNode, type: GraphQLInputType | undefined, at: s
 }
 
 /** String literals of every argument in the document (field and directive arguments, in fragments too) and of variables' defaults. */
-function literalSteps(schema: GraphQLSchema, document: DocumentNode, years: YearRange): LiteralStep[] {
+export function literalSteps(schema: GraphQLSchema, document: DocumentNode, years: YearRange): LiteralStep[] {
   const typeInfo = new TypeInfo(schema);
   const steps = new LiteralSteps();
   visit(
