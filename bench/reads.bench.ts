@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import { GatewayChild, startGatewayChild } from './gateway-child.runner';
+import { cpuSeconds, databaseUrlOf, postgresCpuSeconds } from './reads/process-cpu';
 import {
   PROCEDURE_BY_CODE, ReadShape, SERVICE_UNITS, SERVICES_OF_UNIT, ServerKind, UNIT_BY_CODE, UNIT_LOOKUPS, UNITS_PAGE, UNITS_PAGE_DATE, UNITS_PAGES,
 } from './reads/read-shapes.definition';
@@ -61,12 +62,6 @@ function ensurePeerInstalled(): void {
   console.log(`installing the PostGraphile peer: npm install --prefix ${path.relative(ROOT, PEER_DIR)}`);
   const res = spawnSync('npm', ['install', '--prefix', PEER_DIR, '--no-audit', '--no-fund'], { stdio: 'inherit', cwd: PEER_DIR });
   if (res.status !== 0) throw new Error('npm install of the PostGraphile peer failed');
-}
-
-/** The gateway child's embedded cluster, as a URL (its random password is kept beside the data folder). */
-function databaseUrlOf(gw: GatewayChild): string {
-  const { password } = JSON.parse(fs.readFileSync(`${gw.dataDir}.credentials.json`, 'utf8')) as { password: string };
-  return `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${gw.env.EMBEDDED_PG_PORT}/dvc_gateway`;
 }
 
 interface ServerChild {
@@ -155,41 +150,6 @@ async function checkAnswers(servers: Record<ServerKind, Server>, bodies: Map<Rea
       }
     }
   }
-}
-
-/** A process's /proc stat fields after the command name (Linux), or undefined when it is gone. */
-function statFields(pid: number): string[] | undefined {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  } catch {
-    return undefined;
-  }
-}
-
-/** Seconds of CPU (user + system) used so far by a process. */
-function cpuSeconds(pid: number): number {
-  const f = statFields(pid);
-  return f ? (Number(f[11]) + Number(f[12])) / 100 : NaN;
-}
-
-/**
- * Seconds of CPU used so far by the embedded PostgreSQL: the postmaster, its live children, and
- * (cutime + cstime) the children it has reaped. Backends come and go with the pools' idle
- * timeouts; counting live processes only (cpuByRole) loses an exited backend's time and can
- * even go backwards.
- */
-function postgresCpuSeconds(gw: GatewayChild): number {
-  const postmaster = Number(fs.readFileSync(path.join(gw.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
-  const own = statFields(postmaster);
-  if (!own) return NaN;
-  let total = (Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14])) / 100;
-  for (const d of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    const f = statFields(Number(d));
-    if (f && Number(f[1]) === postmaster) total += (Number(f[11]) + Number(f[12])) / 100;
-  }
-  return total;
 }
 
 /** autocannon at CONNECTIONS connections for `seconds`, cycling through `bodies`; answers with errors count as failed. */
