@@ -1,4 +1,4 @@
-import { IsDateString, IsOptional, IsString, Length, MaxLength } from 'class-validator';
+import { IsOptional, IsString, Length, MaxLength } from 'class-validator';
 import { Field, ID, InputType } from 'type-graphql';
 import { LocalDateScalar } from '../common/scalars';
 import { UnitKind } from './unit.entity';
@@ -25,7 +25,7 @@ export class UnitFilter {
   @IsOptional() @IsString() @Length(1, 32)
   parentCode?: string;
 
+  /** No class-validator decorator: the LocalDate scalar is the one owner of a date's form. */
   @Field(() => LocalDateScalar, { nullable: true, description: 'Only units that exist on this date.' })
-  @IsOptional() @IsDateString({ strict: true })
   validAt?: string;
 }

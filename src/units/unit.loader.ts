@@ -3,7 +3,7 @@ import { Sql, Statement } from '../db/sql';
 import { LineageType } from './unit-lineage.entity';
 import { readAt } from './unit.entity';
 import { UnitNameSpan } from './unit-name.types';
-import { UnitNode, unitColumnsSql, unitFromRow } from './unit-row.mapper';
+import { renamedSql, UnitNode, unitColumnsSql, unitFromRow } from './unit-row.mapper';
 import { validOnSql } from './unit-validity';
 
 export interface UnitLinkRow {
@@ -43,12 +43,22 @@ export function groupBy<K, V>(rows: readonly V[], keyOf: (v: V) => K): Map<K, V[
 }
 
 /**
- * A unit and its parent in one row. The parent is a LATERAL subquery kept apart by OFFSET 0, so
- * that every plan reaches it by its primary key from the unit found: as a plain join, the generic
- * plan of the one-code statement (below) merged against the whole unit index in id order.
+ * SQL: the name of the unit row `alias` on the date `at`, for a renamed unit only (null for the
+ * others, whose name is their current one): unit_name_at, the rule's one owner, as the unitNameAt
+ * loader asks it.
  */
-const UNIT_AND_PARENT = `SELECT ${unitColumnsSql('u')}, ${unitColumnsSql('p', 'p_')} FROM unit u
-  LEFT JOIN LATERAL (SELECT * FROM unit p WHERE p.id = u.parent_id OFFSET 0) p ON true`;
+const nameOnSql = (alias: string, at: string) => `CASE WHEN ${renamedSql(alias)} THEN unit_name_at(${alias}.id, ${at}) END`;
+
+/**
+ * A unit and its parent in one row, each with its name on the date $2 when renamed (primed into
+ * unitNameAt: a lookup of a renamed unit, such as 46, Huế, costs one statement, not two; the
+ * second, NAME_AT by `= ANY`, was planned on every call). The parent is a LATERAL subquery kept
+ * apart by OFFSET 0, so that every plan reaches it by its primary key from the unit found: as a
+ * plain join, the generic plan of the one-code statement (below) merged against the whole unit
+ * index in id order.
+ */
+const UNIT_AND_PARENT = `SELECT ${unitColumnsSql('u')}, ${nameOnSql('u', '$2::date')} AS name_on, ${unitColumnsSql('p', 'p_')}, ${nameOnSql('p', '$2::date')} AS p_name_on
+  FROM unit u LEFT JOIN LATERAL (SELECT * FROM unit p WHERE p.id = u.parent_id OFFSET 0) p ON true`;
 
 /**
  * The loaders' fixed SQL, each a named prepared statement (db/sql.ts: parsed once per connection,
@@ -98,10 +108,20 @@ export function createUnitLoaders(sql: Sql) {
     return ids.map((id) => byId.get(id));
   });
 
+  /** Key "unitId|date": the name on that date, from unit_name_at (the one owner of the rule). */
+  const unitNameAt = new DataLoader<string, string>(async (keys) => {
+    const result = new Map<string, string>();
+    for (const [date, ids] of byDate(keys)) {
+      const rows = await sql.query<{ id: number; name: string }>(NAME_AT, [date, ids]);
+      for (const r of rows) result.set(`${r.id}|${date}`, r.name);
+    }
+    return keys.map((k) => result.get(k) ?? '');
+  });
+
   /**
    * Key "code|date": the unit holding the code on that date (codes are reused after mergers).
    * Its parent comes in the same statement and is primed into unitById, so `unit(code) { parent }`
-   * costs one statement, not two.
+   * costs one statement, not two; so do their names on that date when renamed (unitNameAt).
    */
   const unitByCode = new DataLoader<string, UnitNode | null>(async (keys) => {
     const found = new Map<string, UnitNode>();
@@ -111,6 +131,8 @@ export function createUnitLoaders(sql: Sql) {
         const unit = unitFromRow(r)!;
         const parent = unitFromRow(r, 'p_');
         if (parent) unitById.prime(parent.id, parent);
+        if (unit.renamed) unitNameAt.prime(`${unit.id}|${date}`, r.name_on as string);
+        if (parent?.renamed) unitNameAt.prime(`${parent.id}|${date}`, r.p_name_on as string);
         if (!found.has(`${unit.code}|${date}`)) found.set(`${unit.code}|${date}`, unit);
       }
     }
@@ -135,16 +157,6 @@ export function createUnitLoaders(sql: Sql) {
       const grouped = groupBy(rows, (r) => r.self);
       return ids.map((id) => (grouped.get(id) ?? []).map((r) => ({ unit: readAt(byId.get(r.other)!, r.named_on), type: r.type, effectiveOn: r.effective_on })));
     });
-
-  /** Key "unitId|date": the name on that date, from unit_name_at (the one owner of the rule). */
-  const unitNameAt = new DataLoader<string, string>(async (keys) => {
-    const result = new Map<string, string>();
-    for (const [date, ids] of byDate(keys)) {
-      const rows = await sql.query<{ id: number; name: string }>(NAME_AT, [date, ids]);
-      for (const r of rows) result.set(`${r.id}|${date}`, r.name);
-    }
-    return keys.map((k) => result.get(k) ?? '');
-  });
 
   /** Every name of a unit, oldest first: its former names, then the current one from the day after the last rename. */
   const unitNames = new DataLoader<number, UnitNameSpan[]>(async (ids) => {

@@ -1,4 +1,4 @@
-import { IsDateString, IsOptional, IsString, Length } from 'class-validator';
+import { IsString, Length } from 'class-validator';
 import { GraphQLResolveInfo } from 'graphql';
 import { Args, ArgsType, Ctx, Field, FieldResolver, Info, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import { Connection, PageArgs } from '../common/pagination';
@@ -34,6 +34,7 @@ class UnitsArgs extends PageArgs {
   filter?: UnitFilter;
 }
 
+/** `at` has no class-validator decorator: the LocalDate scalar is the one owner of a date's form (a bad date never reaches a resolver). */
 @ArgsType()
 class UnitArgs {
   @Field()
@@ -41,7 +42,6 @@ class UnitArgs {
   code!: string;
 
   @Field(() => LocalDateScalar, { nullable: true, description: 'Which unit held the code on this date (default today).' })
-  @IsOptional() @IsDateString({ strict: true })
   at?: string;
 }
 

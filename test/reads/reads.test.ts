@@ -35,12 +35,16 @@ async function counted(query: string, variables: Record<string, unknown>) {
 }
 
 describe('unit by code', () => {
-  it('reads a renamed unit as named on the date, its parent in the same statement', async () => {
+  it('reads a renamed unit as named on the date, its parent and that name in the same statement', async () => {
     const huế2021 = await counted(UNIT, { code: '46', at: '2021-06-01' });
     expect(huế2021.data.unit).toMatchObject({ code: '46', name: 'Tỉnh Thừa Thiên Huế', kind: 'PROVINCE', validFrom: null, validTo: null, parent: { code: 'VN', name: 'Việt Nam' } });
-    // The unit with its parent (1) and the name of 46 on that date (1: it has former names).
-    expect({ statements: huế2021.statements, sql: huế2021.sql }).toMatchObject({ statements: 2 });
-    expect((await counted(UNIT, { code: '46', at: '2025-02-01' })).data.unit.name).toBe('Thành phố Huế');
+    // One statement: the unit, its parent, and the name of 46 on that date (it has former names).
+    expect({ statements: huế2021.statements, sql: huế2021.sql }).toMatchObject({ statements: 1 });
+    const huế2025 = await counted(UNIT, { code: '46', at: '2025-02-01' });
+    expect([huế2025.data.unit.name, huế2025.statements]).toEqual(['Thành phố Huế', 1]);
+    // Its name on another date than the lookup's is asked of unit_name_at (one more statement).
+    const other = await counted(`{ unit(code: "46", at: "2025-02-01") { name nameAt(date: "2024-12-31") } }`, {});
+    expect([other.data.unit, other.statements]).toEqual([{ name: 'Thành phố Huế', nameAt: 'Tỉnh Thừa Thiên Huế' }, 2]);
   });
 
   it('tells which unit held a reused code on a date, in one statement', async () => {
