@@ -1,6 +1,6 @@
 import { Cursor } from '@mikro-orm/core';
 import { GraphQLResolveInfo } from 'graphql';
-import type { Sql } from '../db/sql';
+import { Sql, SqlText, Statement } from '../db/sql';
 import { decodeCursorKeys, fitsColumnType } from './paginate';
 import { ConnectionResult, PageArgs, selects } from './pagination';
 
@@ -47,6 +47,15 @@ export interface SqlPageQuery {
   from: string;
   where: SqlConditions;
   keys: PageKey[];
+  /**
+   * Sent as a named prepared statement (db/sql.ts, Statement), planned once per connection when
+   * PostgreSQL settles on a generic plan. The text is made of fixed fragments, one per filter
+   * given, every value a parameter, so a list has at most 2^filters texts; opt in only where a
+   * generic plan cannot go wrong for some values (a unique key, a small table). Measured on
+   * procedure by code, one connection: 142 µs of PostgreSQL CPU unprepared with its sector read
+   * apart, 38 µs prepared with the sector joined.
+   */
+  prepared?: boolean;
 }
 
 /** Rows after the cursor: the keys as a row compare greater (all keys ascending, none null). */
@@ -64,12 +73,13 @@ export async function paginateSql<R extends Record<string, unknown>, T>(
   toNode: (row: R) => T,
 ): Promise<ConnectionResult<T>> {
   // The total of the whole list, as findByCursor counts it: without the cursor's condition.
-  const countStatement: [string, unknown[]] | undefined = selects(info, 'totalCount') ? [`SELECT count(*)::int AS n FROM ${q.from} WHERE ${q.where.sql}`, [...q.where.params]] : undefined;
+  const text = (sql: string): SqlText => (q.prepared ? new Statement(sql) : sql);
+  const countStatement: [SqlText, unknown[]] | undefined = selects(info, 'totalCount') ? [text(`SELECT count(*)::int AS n FROM ${q.from} WHERE ${q.where.sql}`), [...q.where.params]] : undefined;
   // `after: null` (what a client sends for the first page, e.g. a null endCursor fed back) is the first page.
   if (page.after !== undefined && page.after !== null) afterCursor(q, page.after);
   const limit = q.where.param(page.first + 1);
   const [rows, count] = await Promise.all([
-    sql.query<R>(`SELECT ${q.select} FROM ${q.from} WHERE ${q.where.sql} ORDER BY ${q.keys.map((k) => k.sql).join(', ')} LIMIT ${limit}`, q.where.params),
+    sql.query<R>(text(`SELECT ${q.select} FROM ${q.from} WHERE ${q.where.sql} ORDER BY ${q.keys.map((k) => k.sql).join(', ')} LIMIT ${limit}`), q.where.params),
     countStatement ? sql.query<{ n: number }>(...countStatement) : undefined,
   ]);
   const nodes = rows.slice(0, page.first);

@@ -13,11 +13,13 @@ export interface SourcedNode {
   updatedAt: Date;
 }
 
-/** SQL: the provenance columns of the row `alias`. */
-export const sourcedColumnsSql = (alias: string) => `${alias}.source_id, ${alias}.run_id, ${alias}.updated_at`;
+/** SQL: the provenance columns of the row `alias`, each output name prefixed by `as` (none: the column's own). */
+export const sourcedColumnsSql = (alias: string, as = '') => (as
+  ? `${alias}.source_id AS "${as}source_id", ${alias}.run_id AS "${as}run_id", ${alias}.updated_at AS "${as}updated_at"`
+  : `${alias}.source_id, ${alias}.run_id, ${alias}.updated_at`);
 
-export function sourcedFromRow(row: Record<string, unknown>): SourcedNode {
-  return { source: { id: row.source_id as number }, run: { id: row.run_id as number }, updatedAt: row.updated_at as Date };
+export function sourcedFromRow(row: Record<string, unknown>, as = ''): SourcedNode {
+  return { source: { id: row[`${as}source_id`] as number }, run: { id: row[`${as}run_id`] as number }, updatedAt: row[`${as}updated_at`] as Date };
 }
 
 /** provenanceOf takes the entity type; it reads only source.id, run.id and updatedAt, which a SourcedNode has. */
@@ -49,8 +51,14 @@ export interface SectorNode extends SourcedNode {
   name: string;
 }
 
-export const SECTOR_COLUMNS = `s.id, s.code, s.name, ${sourcedColumnsSql('s')}`;
+/** SQL: the columns of a SectorNode from the sector row `alias`, each output name prefixed by `as` (to read a procedure and its sector in one row). */
+export const sectorColumnsSql = (alias: string, as = '') => (as
+  ? `${alias}.id AS "${as}id", ${alias}.code AS "${as}code", ${alias}.name AS "${as}name", ${sourcedColumnsSql(alias, as)}`
+  : `${alias}.id, ${alias}.code, ${alias}.name, ${sourcedColumnsSql(alias)}`);
 
-export function sectorFromRow(row: Record<string, unknown>): SectorNode {
-  return { id: row.id as number, code: row.code as string, name: row.name as string, ...sourcedFromRow(row) };
+export const SECTOR_COLUMNS = sectorColumnsSql('s');
+
+/** A row read with sectorColumnsSql(alias, as) to a SectorNode. */
+export function sectorFromRow(row: Record<string, unknown>, as = ''): SectorNode {
+  return { id: row[`${as}id`] as number, code: row[`${as}code`] as string, name: row[`${as}name`] as string, ...sourcedFromRow(row, as) };
 }

@@ -26,6 +26,8 @@ const SECTORS_BY_IDS = byIdsStatement(`SELECT ${SECTOR_COLUMNS} FROM sector s WH
 export function createProcedureLoaders(sql: Sql) {
   return {
     procedureById: rowsByIdLoader<ProcedureNode>(sql, PROCEDURES_BY_IDS, procedureFromRow),
-    sectorById: rowsByIdLoader<SectorNode>(sql, SECTORS_BY_IDS, sectorFromRow),
+    sectorById: rowsByIdLoader<SectorNode>(sql, SECTORS_BY_IDS, (row) => sectorFromRow(row)),
   };
 }
+
+export type ProcedureLoaders = ReturnType<typeof createProcedureLoaders>;

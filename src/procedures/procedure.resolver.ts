@@ -6,7 +6,7 @@ import { GatewayContext } from '../server/context';
 import { Procedure } from './procedure.entity';
 import { asSourced, ProcedureNode } from './procedure-row.mapper';
 import { ProcedureFilter } from './procedure.inputs';
-import { ProcedureService } from './procedure.service';
+import { ProcedureReadService, ProcedureService } from './procedure.service';
 import { Sector } from './sector.entity';
 
 @ObjectType()
@@ -22,12 +22,12 @@ class ProceduresArgs extends PageArgs {
 export class ProcedureResolver {
   @Query(() => ProcedureConnection, { description: 'The procedure catalogue, ordered by code.' })
   procedures(@Args() { filter, ...page }: ProceduresArgs, @Ctx() ctx: GatewayContext, @Info() info: GraphQLResolveInfo) {
-    return new ProcedureService(ctx.em, ctx.sql).list(filter ?? {}, page, info);
+    return new ProcedureReadService(ctx.sql, ctx.loaders).list(filter ?? {}, page, info);
   }
 
   @Query(() => [Sector], { description: 'All sectors, ordered by code.' })
   sectors(@Ctx() ctx: GatewayContext) {
-    return new ProcedureService(ctx.em, ctx.sql).sectors();
+    return new ProcedureService(ctx.em).sectors();
   }
 
   @FieldResolver(() => Sector)

@@ -93,3 +93,41 @@ describe('units page', () => {
     expect(nodes.find((u: { code: string }) => u.code === '46').name).toBe('Thành phố Huế');
   });
 });
+
+describe('procedure by code', () => {
+  const PROCEDURES = `query ($code: String, $first: Int) {
+  procedures(filter: { code: $code }, first: $first) { nodes { id code name tier essential eligibleFullOnline sector { code name } } }
+}`;
+
+  /** Two sectors and three procedures, written here under the reference data's run (the catalogue comes with a sync). */
+  beforeAll(async () => {
+    await gw.db.sql.query(
+      `WITH r AS (SELECT source_id, id FROM ingest_run ORDER BY id LIMIT 1),
+         s AS (INSERT INTO sector (source_id, run_id, code, name) SELECT r.source_id, r.id, v.code, v.name FROM r, (VALUES ('P01', 'Hộ tịch'), ('P02', 'Đất đai')) v(code, name) RETURNING id, code, source_id, run_id)
+       INSERT INTO procedure (source_id, run_id, code, name, sector_id, tier, essential)
+       SELECT s.source_id, s.run_id, v.code, v.name, s.id, v.tier::procedure_tier, v.essential
+       FROM s JOIN (VALUES ('9.000002', 'Đăng ký khai sinh', 'P01', 'commune', true), ('9.000001', 'Đăng ký kết hôn', 'P01', 'commune', false),
+                           ('9.000003', 'Cấp giấy chứng nhận', 'P02', 'district', false)) v(code, name, sector, tier, essential) ON v.sector = s.code`,
+    );
+  });
+
+  it('reads a procedure with its sector in one statement', async () => {
+    const one = await counted(PROCEDURES, { code: '9.000003', first: 1 });
+    expect(one.data.procedures.nodes).toEqual([
+      { id: expect.any(String), code: '9.000003', name: 'Cấp giấy chứng nhận', tier: 'DISTRICT', essential: false, eligibleFullOnline: true, sector: { code: 'P02', name: 'Đất đai' } },
+    ]);
+    expect({ statements: one.statements, sql: one.sql }).toMatchObject({ statements: 1 });
+    expect((await counted(PROCEDURES, { code: 'no such code', first: 1 })).data.procedures.nodes).toEqual([]);
+  });
+
+  it('pages procedures in code order, two sharing a sector, each with its own sector, in one statement', async () => {
+    const page = await counted(`{ procedures(first: 500) { nodes { code sector { code name } } } }`, {});
+    const ours = page.data.procedures.nodes.filter((p: { code: string }) => p.code.startsWith('9.'));
+    expect(ours).toEqual([
+      { code: '9.000001', sector: { code: 'P01', name: 'Hộ tịch' } },
+      { code: '9.000002', sector: { code: 'P01', name: 'Hộ tịch' } },
+      { code: '9.000003', sector: { code: 'P02', name: 'Đất đai' } },
+    ]);
+    expect(page.statements).toBe(1);
+  });
+});

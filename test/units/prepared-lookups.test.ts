@@ -1,7 +1,10 @@
+import { GraphQLResolveInfo } from 'graphql';
 import { Pool } from 'pg';
+import { queryCounter } from '../../src/db/query-counter';
 import { Database } from '../../src/db/database';
 import { Sql } from '../../src/db/sql';
 import { createProcedureLoaders } from '../../src/procedures/procedure.loader';
+import { ProcedureReadService } from '../../src/procedures/procedure.service';
 import { createUnitLoaders } from '../../src/units/unit.loader';
 import { createTestDatabase } from '../support/harness';
 
@@ -77,5 +80,31 @@ describe('unit lookups as prepared statements', () => {
     );
     // Seven single-id calls: five custom plans, then the generic one twice; the two-id batch once, planned for its values.
     expect(plans).toEqual([{ form: 'many', generic_plans: '0', custom_plans: '1' }, { form: 'one', generic_plans: '2', custom_plans: '5' }]);
+  });
+
+  it('pages procedures by code through one prepared statement with their sectors (primed: no sector lookup), planned five times, then generic', async () => {
+    const [sector] = await db.sql.query<{ id: number }>(
+      `INSERT INTO sector (source_id, run_id, code, name) SELECT source_id, id, 'T10', 'Lĩnh vực mười' FROM ingest_run ORDER BY id LIMIT 1 RETURNING id`,
+    );
+    await db.sql.query(
+      `INSERT INTO procedure (source_id, run_id, code, name, sector_id, tier)
+       SELECT r.source_id, r.id, v.code, v.name, $1, 'province' FROM (SELECT source_id, id FROM ingest_run ORDER BY id LIMIT 1) r,
+         (VALUES ('8.000001', 'Thủ tục một'), ('8.000002', 'Thủ tục hai')) v(code, name)`,
+      [sector.id],
+    );
+    const info = { fieldNodes: [] } as unknown as GraphQLResolveInfo;
+    const seen = [];
+    for (let i = 0; i < 7; i++) {
+      const loaders = createProcedureLoaders(sql);
+      queryCounter.reset();
+      const page = await new ProcedureReadService(sql, loaders).list({ code: i % 2 === 0 ? '8.000001' : '8.000002' }, { first: 1 }, info);
+      const sectorOf = await loaders.sectorById.load(page.nodes[0].sector.id);
+      seen.push([page.nodes.map((p) => p.name), sectorOf!.name, queryCounter.total]);
+    }
+    expect(seen).toEqual([0, 1, 2, 3, 4, 5, 6].map((i) => [[i % 2 === 0 ? 'Thủ tục một' : 'Thủ tục hai'], 'Lĩnh vực mười', 1]));
+    const plans = await sql.query<{ generic_plans: string; custom_plans: string }>(
+      `SELECT generic_plans::text, custom_plans::text FROM pg_prepared_statements WHERE statement LIKE '%FROM procedure p JOIN sector s ON s.id = p.sector_id WHERE (p.code = $1)%'`,
+    );
+    expect(plans).toEqual([{ generic_plans: '2', custom_plans: '5' }]);
   });
 });
