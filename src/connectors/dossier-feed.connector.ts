@@ -3,7 +3,11 @@ import { DossierFlag, DossierStage } from '../ingest/dossier-stage';
 import { MAX_PROBLEMS } from '../ingest/ingest-problems';
 import { IngestSession } from '../ingest/ingest-session';
 import { Connector, ConnectorContext, ConnectorResult, intOption } from './connector';
+import { FeedPageDecoder } from './feed-page.decoder';
 import { TransientError } from './http.client';
+
+// Bound once: under jest a global lookup (Math) in a hot loop goes through the vm context (see src/simulator/ascii.writer.ts).
+const { floor } = Math;
 
 /** A feed position: dossiers strictly after (NgayCapNhat, MaHoSo); id null: from NgayCapNhat on. */
 interface Position {
@@ -82,15 +86,27 @@ export class DossierFeedConnector implements Connector {
       raw.catch(() => undefined); // awaited (and rethrown) when its turn comes
       return raw;
     };
+    // Pages of the common form are decoded straight into columns (FeedPageDecoder), others parsed as JSON.
+    const decoded = new DecodedPage();
     const pageAt = (at: Position | null, label: string, prefetched: Promise<Buffer> | null) =>
-      http.retry(label, async (attempt) => parsePage(attempt === 1 && prefetched ? await prefetched : await fetchRaw(at, label), at, label));
+      http.retry(label, async (attempt): Promise<FeedPage | DecodedPage> => {
+        const body = attempt === 1 && prefetched ? await prefetched : await fetchRaw(at, label);
+        return decoded.read(body, at) ? decoded : parsePage(body, at, label);
+      });
 
     let read = 0;
+    let decodedPages = 0;
     let total: number | undefined;
     let label = `dossier page ${++pageNo}`;
     let prefetched: Promise<Buffer> | null = fetchRaw(pos, label);
     // Everything a page gives goes to the dossier stage here, so the page itself is unreachable once read (see fetchRaw).
-    const take = (page: FeedPage): { count: number; last: Position | null } => {
+    const take = (page: FeedPage | DecodedPage): { count: number; last: Position | null } => {
+      if (page instanceof DecodedPage) {
+        decodedPages += 1;
+        total ??= page.totalElements as number | undefined;
+        dossiers.expect(Math.max(page.count, total ?? 0));
+        return { count: page.count, last: page.addTo(dossiers) ?? pos };
+      }
       const count = page.content.length;
       total ??= page.totalElements;
       dossiers.expect(Math.max(count, total ?? 0));
@@ -100,8 +116,11 @@ export class DossierFeedConnector implements Connector {
     while (prefetched) {
       const { count, last }: { count: number; last: Position | null } = await pageAt(pos, label, prefetched).then(take);
       // Ask for the next page before writing this one: the upstream works while we do.
-      label = `dossier page ${++pageNo}`;
-      prefetched = count < size ? null : fetchRaw(last, label);
+      if (count < size) prefetched = null;
+      else {
+        label = `dossier page ${++pageNo}`;
+        prefetched = fetchRaw(last, label);
+      }
       await dossiers.flush();
       read += count;
       session.rowsRead = read;
@@ -111,7 +130,7 @@ export class DossierFeedConnector implements Connector {
     }
 
     const state = pos ? { modifiedFrom: pos.t, afterId: pos.id } : {};
-    return { state, detail: { pages: pageNo, dossiers: read, cursor: state } };
+    return { state, detail: { pages: pageNo, decodedPages, dossiers: read, cursor: state } };
   }
 }
 
@@ -128,29 +147,88 @@ function addDossier(dossiers: DossierStage, session: IngestSession, d: FeedDossi
   const due = d.NgayHenTra == null ? 0 : dayOf(d.NgayHenTra);
   if (due === 0 && d.NgayHenTra != null) return session.problem(`dossier ${d.MaHoSo}`, `NgayHenTra must be yyyyMMddHHmmss, got ${JSON.stringify(d.NgayHenTra)}`);
   const resolved = d.TrangThaiHoSo === 4 ? dayOf(d.NgayTra) : 0;
-  const flags = flagsOf(d, resolved, due);
+  // (Compared only once both are checked timestamps: fixed-width strings compare as instants.)
+  const flags = flagsOf(d.HinhThuc, d.TrangThaiHoSo, resolved, due, (d.NgayTra as string) <= (d.NgayHenTra as string), d.PhiLePhi, d.ThanhToanTrucTuyen, d.DongBoDVCQG);
+  if (flags === null) return session.problem(`dossier ${d.MaHoSo}`, `NgayTra must be yyyyMMddHHmmss on a resolved dossier (TrangThaiHoSo 4), got ${JSON.stringify(d.NgayTra)}`);
   if (typeof flags === 'string') return session.problem(`dossier ${d.MaHoSo}`, flags);
   dossiers.add(d.MaHoSo, d.MaXa || d.MaHuyen || d.MaTinh, d.MaTTHC, received, due === 0 ? null : due, resolved === 0 ? null : resolved, digitsOf(d.NgayCapNhat), flags);
 }
 
 /**
- * A dossier's DossierFlag bits, or why its fields make no sense, given its resolved and due days
- * (0: none or not a timestamp). No closure per dossier: this runs millions of times (bench:sync).
+ * A page decoded by FeedPageDecoder, checked by the same rules as addDossier (dayOf's calendar,
+ * flagsOf) before any of its dossiers is added: a page with a dossier those rules refuse is read
+ * again as JSON, so addDossier reports the problem in its words.
  */
-function flagsOf(d: FeedDossier, resolvedDay: number, dueDay: number): number | string {
-  if (d.HinhThuc !== 1 && d.HinhThuc !== 2 && d.HinhThuc !== 3) return `HinhThuc must be 1, 2 or 3, got ${JSON.stringify(d.HinhThuc)}`;
-  let flags: number = d.HinhThuc; // 1 in person, 2 online, 3 postal: DossierFlag's channel values
-  if (d.TrangThaiHoSo === 4) {
-    if (resolvedDay === 0) return `NgayTra must be yyyyMMddHHmmss on a resolved dossier (TrangThaiHoSo 4), got ${JSON.stringify(d.NgayTra)}`;
-    if (dueDay === 0) return 'NgayHenTra is required on a resolved dossier (TrangThaiHoSo 4)';
-    // Both are checked timestamps: fixed-width strings compare as instants.
-    flags |= (d.NgayTra as string) <= (d.NgayHenTra as string) ? DossierFlag.RESOLVED_ON_TIME : DossierFlag.RESOLVED_LATE;
-  } else if (d.TrangThaiHoSo !== 1 && d.TrangThaiHoSo !== 2 && d.TrangThaiHoSo !== 3) {
-    return `TrangThaiHoSo must be 1 to 4, got ${JSON.stringify(d.TrangThaiHoSo)}`;
+class DecodedPage {
+  private readonly decoder = new FeedPageDecoder();
+  private days = new Int32Array(0);
+  private flags = new Int32Array(0);
+
+  get count(): number {
+    return this.decoder.count;
   }
-  if (d.PhiLePhi > 0) flags |= DossierFlag.FEE;
-  if (d.ThanhToanTrucTuyen === 1) flags |= DossierFlag.PAID_ONLINE;
-  if (d.DongBoDVCQG === 1) flags |= DossierFlag.SYNCED;
+
+  get totalElements(): unknown {
+    return this.decoder.totalElements;
+  }
+
+  /** Decodes and checks `body`; false: parse it as JSON. */
+  read(body: Buffer, at: Position | null): boolean {
+    const dec = this.decoder;
+    if (!dec.decode(body, at)) return false;
+    if (this.flags.length < dec.count) {
+      this.days = new Int32Array(dec.count * 3);
+      this.flags = new Int32Array(dec.count);
+    }
+    const days = this.days;
+    for (let i = 0; i < dec.count; i++) {
+      const received = calendarDay(floor(dec.received[i] / 1e6));
+      const due = dec.due[i] === 0 ? 0 : calendarDay(floor(dec.due[i] / 1e6));
+      const resolved = dec.status[i] === 4 ? calendarDay(floor(dec.resolved[i] / 1e6)) : 0;
+      if (received === 0 || (due === 0 && dec.due[i] !== 0)) return false;
+      const flags = flagsOf(dec.hinhThuc[i], dec.status[i], resolved, due, dec.resolved[i] <= dec.due[i], dec.fee[i], dec.paid[i], dec.synced[i]);
+      if (typeof flags !== 'number') return false;
+      days[i * 3] = received;
+      days[i * 3 + 1] = due;
+      days[i * 3 + 2] = resolved;
+      this.flags[i] = flags;
+    }
+    return true;
+  }
+
+  /** Adds the page's dossiers (all checked by read); returns the position after the last one, null if none. */
+  addTo(dossiers: DossierStage): Position | null {
+    const dec = this.decoder;
+    const days = this.days;
+    for (let i = 0; i < dec.count; i++) {
+      const due = days[i * 3 + 1];
+      const resolved = days[i * 3 + 2];
+      dossiers.add(dec.codes[i], dec.units[i], dec.procedures[i], days[i * 3], due === 0 ? null : due, resolved === 0 ? null : resolved, dec.modified[i], this.flags[i]);
+    }
+    return dec.count > 0 ? { t: dec.lastModified, id: dec.codes[dec.count - 1] } : null;
+  }
+}
+
+/**
+ * A dossier's DossierFlag bits, or why its fields make no sense (null: NgayTra is no timestamp on a
+ * resolved dossier), given its resolved and due days
+ * (0: none or not a timestamp) and whether it was resolved by its due instant (read only when both
+ * are timestamps). Plain arguments, no closure per dossier: this runs millions of times
+ * (bench:sync), for the JSON path and the decoded one alike.
+ */
+function flagsOf(hinhThuc: number, status: number, resolvedDay: number, dueDay: number, onTime: boolean, fee: number, paid: number, synced: number): number | string | null {
+  if (hinhThuc !== 1 && hinhThuc !== 2 && hinhThuc !== 3) return `HinhThuc must be 1, 2 or 3, got ${JSON.stringify(hinhThuc)}`;
+  let flags: number = hinhThuc; // 1 in person, 2 online, 3 postal: DossierFlag's channel values
+  if (status === 4) {
+    if (resolvedDay === 0) return null; // the caller names NgayTra's value
+    if (dueDay === 0) return 'NgayHenTra is required on a resolved dossier (TrangThaiHoSo 4)';
+    flags |= onTime ? DossierFlag.RESOLVED_ON_TIME : DossierFlag.RESOLVED_LATE;
+  } else if (status !== 1 && status !== 2 && status !== 3) {
+    return `TrangThaiHoSo must be 1 to 4, got ${JSON.stringify(status)}`;
+  }
+  if (fee > 0) flags |= DossierFlag.FEE;
+  if (paid === 1) flags |= DossierFlag.PAID_ONLINE;
+  if (synced === 1) flags |= DossierFlag.SYNCED;
   return flags;
 }
 
@@ -176,15 +254,19 @@ const MONTH_DAYS = [0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 /**
  * The calendar day yyyymmdd of a `yyyyMMddHHmmss` timestamp, read from its digits without a
- * string per call; 0 when it is not such a timestamp or its date is no calendar day (a month 13
- * or a 30 February would otherwise fail the whole COPY with no field named).
+ * string per call; 0 when it is not such a timestamp or its date is no calendar day.
  */
 function dayOf(s: unknown): number {
   if (!isTimestamp(s)) return 0;
   let day = 0;
   for (let i = 0; i < 8; i++) day = day * 10 + (s.charCodeAt(i) - 48);
-  const y = Math.floor(day / 10000);
-  const m = Math.floor(day / 100) % 100;
+  return calendarDay(day);
+}
+
+/** `day` (yyyymmdd) if it is a calendar day, else 0 (a month 13 or a 30 February would otherwise fail the whole COPY with no field named). */
+function calendarDay(day: number): number {
+  const y = floor(day / 10000);
+  const m = floor(day / 100) % 100;
   const dd = day % 100;
   if (y < 1 || m < 1 || m > 12 || dd < 1) return 0;
   const leap = m === 2 && y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 1 : 0;

@@ -97,7 +97,9 @@ export const dossiersRoute: RouteHandler = (ctx, req, params) => {
   if (!(page >= 0)) return badRequest('page must be an integer >= 0');
   if (!(size >= 1 && size <= MAX_SIZE)) return badRequest(`size must be an integer 1..${MAX_SIZE}`);
 
-  const out = new AsciiWriter(Math.min(size, 1000) * 420 + 512);
+  // Room for the whole page at once (a dossier is about 370 bytes): growing from a fifth of a
+  // 5,000-dossier page copied 2.9 MB per 1.9 MB page, 4% of the simulator's CPU in bench:sync.
+  const out = new AsciiWriter(size * 420 + 512);
   out.ascii('{"content":[');
   const result = ctx.world.feed.page(province, { from, to, offset: page * size, size }, out);
   const next = result.last ?? from;
