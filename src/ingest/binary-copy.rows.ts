@@ -60,6 +60,24 @@ export class BinaryCopyRows {
     return this.buf.subarray(0, this.at + 2);
   }
 
+  /**
+   * The rows written since the last clear(), without header or trailer, as a copy: the pieces of
+   * a COPY streamed in several writes (streamStart(), these, streamEnd()).
+   */
+  rowBytes(): Buffer {
+    return Buffer.from(this.buf.subarray(HEADER.length, this.at));
+  }
+
+  /** The header a COPY stream of rowBytes() pieces begins with. */
+  static streamStart(): Buffer {
+    return Buffer.from(HEADER);
+  }
+
+  /** The trailer it ends with. */
+  static streamEnd(): Buffer {
+    return Buffer.from([0xff, 0xff]);
+  }
+
   clear(): void {
     this.at = HEADER.length;
     this.rows = 0;

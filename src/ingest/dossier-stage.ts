@@ -7,7 +7,7 @@ import { UnitCodeIndex } from '../units/unit-validity';
 import { BloomFilter } from './bloom.filter';
 import { BinaryCopyRows } from './binary-copy.rows';
 import { CodeResolver, isoDay } from './code-resolver';
-import { createFactStage, FactTable, FILING_TABLE, UpsertCounts } from './fact-upsert';
+import { createFactStage, FactRowChunks, FactTable, FILING_TABLE, UpsertCounts } from './fact-upsert';
 import { MAX_PROBLEMS, ProblemKind } from './ingest-problems';
 import { COUNTED, countSql, DossierFlag, MonthlyCounts } from './monthly-counts';
 
@@ -20,6 +20,8 @@ export interface DossierHost {
   problem(field: string, reason: string, kind?: ProblemKind): void;
   assertValid(): void;
   applyFacts(spec: FactTable, tmp: string): Promise<UpsertCounts>;
+  /** Writes fact rows straight into the table when their groups have no facts yet (copyFreshFacts); null: nothing written. */
+  copyFreshFacts(spec: FactTable, groups: readonly number[], chunks: FactRowChunks): Promise<UpsertCounts | null>;
 }
 
 const STAGED_COLUMNS = 'code, unit_id, procedure_id, month, modified, flags, received_on, due_on, resolved_on';
@@ -88,6 +90,8 @@ export class DossierStage {
    * they stream (null otherwise, or once the groups pass MonthlyCounts' cap: then SQL counts).
    */
   private counted: MonthlyCounts | null;
+  /** Whether the counted groups went straight into filing_stat (copyFreshFacts), for the run's detail. */
+  private factsCopied = false;
 
   private constructor(
     private readonly host: DossierHost,
@@ -253,7 +257,7 @@ export class DossierStage {
     let groups = 0;
     if (touched === null || counted ? this.direct + this.staged > 0 : this.staged > 0) groups = await this.recomputeGroups(recount, counted);
     this.counted = null;
-    return { firstLoad: this.firstLoad, copiedDirect: this.direct, staged: this.staged, groupsRecomputed: groups, countedWhileStreaming: counted !== null };
+    return { firstLoad: this.firstLoad, copiedDirect: this.direct, staged: this.staged, groupsRecomputed: groups, countedWhileStreaming: counted !== null, factsCopied: this.factsCopied };
   }
 
   /**
@@ -286,22 +290,32 @@ export class DossierStage {
   private async recomputeGroups(touched: string | null, counted: MonthlyCounts | null): Promise<number> {
     const tx = this.host.tx;
     const partition = this.partition;
-    const tmp = await createFactStage(tx, FILING_TABLE);
     const cols = `month, unit_id, procedure_id, ${COUNTED.join(', ')}`;
+    let copied = 0;
+    let order: Int32Array | null = null;
     if (counted) {
-      // The partition's rows were counted as they were COPYed: no GROUP BY reads them back.
+      // Staged dossiers replaced or joined counted ones: their groups are left out here and counted again, from the partition.
+      order = touched ? await this.withoutTouched(counted, touched) : counted.sorted();
+      // The partition's rows were counted as they were COPYed: no GROUP BY reads them back, and
+      // groups no fact has yet (a first load, as a rule) go straight into filing_stat.
+      const direct = await this.host.copyFreshFacts(FILING_TABLE, counted.unitIds(), (top, run) => this.countedChunks(counted, order!, { top, sourceId: run.sourceId, runId: run.runId }));
+      if (direct) {
+        copied = order.length;
+        this.factsCopied = true;
+        if (!touched) return copied;
+      }
+    }
+    const tmp = await createFactStage(tx, FILING_TABLE);
+    if (counted && order && !copied) {
       // Written in filing_stat's key order (unit, month, procedure), a slice at a time (one
       // buffer for a province's groups would hold megabytes while the COPY runs).
-      const order = counted.sorted();
       for (let from = 0; from < order.length; from += STAGE_BATCH) {
         this.directRows.clear();
         counted.write(this.directRows, order, from, Math.min(from + STAGE_BATCH, order.length));
         await copyBytes(tx, tmp, cols, this.directRows);
       }
       this.directRows.clear();
-      // Staged dossiers replaced or joined counted ones: their groups are counted again, from the partition.
-      if (touched) await tx.query(`DELETE FROM ${tmp} t USING ${touched} g WHERE t.month = g.month AND t.unit_id = g.unit_id AND t.procedure_id = g.procedure_id`);
-      else return this.applyGroups(tmp);
+      if (!touched) return this.applyGroups(tmp);
     }
     // Written in filing_stat's key order (unit, month, procedure), so the fact upsert reads them in
     // that order and fills the key's index leaf after leaf instead of at random places.
@@ -315,7 +329,33 @@ export class DossierStage {
            GROUP BY g.month, g.unit_id, g.procedure_id ORDER BY g.unit_id, g.month, g.procedure_id`
         : `INSERT INTO ${tmp} (${cols}) SELECT d.month, d.unit_id, d.procedure_id, ${counts} FROM ${partition} d GROUP BY 1, 2, 3 ORDER BY 2, 1, 3`,
     );
-    return this.applyGroups(tmp);
+    return copied + (await this.applyGroups(tmp));
+  }
+
+  /** The counted groups in filing_stat's key order, less the `touched` ones (a few hundred at most: the staged dossiers' groups). */
+  private async withoutTouched(counted: MonthlyCounts, touched: string): Promise<Int32Array> {
+    const rows = await this.host.tx.query<{ m: number; u: number; p: number }>(
+      `SELECT DISTINCT to_char(month, 'YYYYMMDD')::int AS m, unit_id AS u, procedure_id AS p FROM ${touched}`,
+    );
+    const drop = new Set<number>();
+    for (const r of rows) {
+      const g = counted.find(r.u, r.p, r.m);
+      if (g >= 0) drop.add(g);
+    }
+    const order = counted.sorted();
+    return drop.size === 0 ? order : order.filter((g) => !drop.has(g));
+  }
+
+  /** A COPY stream of the counted groups `order` as fact rows (header, slices of rows, trailer), for copyFreshFacts. */
+  private *countedChunks(counted: MonthlyCounts, order: Int32Array, tail: { top: ReadonlyMap<number, number>; sourceId: number; runId: number }): Iterable<Buffer> {
+    yield BinaryCopyRows.streamStart();
+    const rows = new BinaryCopyRows(1 << 16);
+    for (let from = 0; from < order.length; from += STAGE_BATCH) {
+      rows.clear();
+      counted.write(rows, order, from, Math.min(from + STAGE_BATCH, order.length), tail);
+      yield rows.rowBytes();
+    }
+    yield BinaryCopyRows.streamEnd();
   }
 
   /** Applies the staged groups as filing facts; returns how many groups there were. */

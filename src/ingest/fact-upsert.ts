@@ -223,6 +223,43 @@ export async function applyFactStage(tx: SqlClient, spec: FactTable, tmp: string
   return result;
 }
 
+/** Rows of a fact table in binary COPY format (see copyFreshFacts), a slice at a time. */
+export type FactRowChunks = (top: ReadonlyMap<number, number>, run: RunContext) => Iterable<Buffer>;
+
+/**
+ * Writes fact rows straight into `spec`'s table with one binary COPY, if no fact of their groups
+ * (the `groups` values of spec.group, which is also the top-level unit's column) exists yet: the
+ * fresh case of applyFactStage (nothing to compare, every row new), without the temporary table
+ * and the INSERT ... SELECT from it. Returns null, having written nothing, when some group has
+ * facts: the caller stages the rows and applies them with applyFactStage.
+ *
+ * `chunks` writes the rows, columns keys, values, then the top-level unit (from `top`, by the
+ * row's unit; NULL if unknown, which fails on NOT NULL as the staged insert's LEFT JOIN would),
+ * source and run. The caller holds lockFactScope for the groups, which keeps "fresh" true until commit.
+ *
+ * Why (bench:sync, 2 provinces, 155,525 fact rows): the facts' backend CPU fell from 914 ms
+ * (COPY into the stage 151, DELETE of the recounted groups 90, INSERT ... SELECT 673) to 583 ms
+ * (this COPY 522, the recounted groups 61). What remains is mostly filing_stat's key index: the
+ * same rows COPYed into a copy of the table without it cost 370 ms instead of 870.
+ */
+export async function copyFreshFacts(tx: SqlClient, spec: FactTable, groups: readonly number[], chunks: FactRowChunks, run: RunContext): Promise<UpsertCounts | null> {
+  const top = spec.topUnit;
+  if (!top || top.unitColumn !== spec.group) throw new Error(`copyFreshFacts: ${spec.table} is not grouped by its top-level unit's column`);
+  if (groups.length === 0) return { inserted: 0, updated: 0, corrected: 0, outranked: 0 };
+  // One index probe per group, as applyFactStage's fresh check.
+  const [{ fresh }] = await tx.query<{ fresh: boolean }>(
+    `SELECT NOT EXISTS (SELECT 1 FROM unnest($1::int[]) d(g) CROSS JOIN LATERAL (SELECT 1 FROM ${spec.table} f WHERE f.${spec.group} = d.g LIMIT 1) hit) AS fresh`,
+    [groups],
+  );
+  if (!fresh) return null;
+  const tops = await tx.query<{ unit_id: number; l1_id: number }>('SELECT unit_id, l1_id FROM unit_map WHERE unit_id = ANY($1::int[])', [groups]);
+  const columns = [...spec.keys, ...spec.values].map((c) => c.column).concat(top.column, 'source_id', 'run_id');
+  queryCounter.record(`COPY ${spec.table}`);
+  const copy = tx.client.query(copyFrom(`COPY ${spec.table} (${columns.join(', ')}) FROM STDIN WITH (FORMAT binary)`));
+  await pipeline(Readable.from(chunks(new Map(tops.map((r) => [r.unit_id, r.l1_id])), run)), copy);
+  return { inserted: Number(copy.rowCount), updated: 0, corrected: 0, outranked: 0 };
+}
+
 export const FILING_TABLE: FactTable = {
   table: 'filing_stat',
   factType: FactType.FILING_STAT,

@@ -13,7 +13,7 @@ import { Batch, batchSize, FilingRow, PlanRow, ProcedureRow, PublishedIndexScore
 import { isDate, validateBatch } from './batch.validator';
 import { CodeResolver, isRestricted, UnitScope } from './code-resolver';
 import { DossierHost, DossierStage } from './dossier-stage';
-import { applyFactStage, copyRows, createFactStage, FactScope, FactTable, FILING_TABLE, lockFactScope, PLAN_TABLE, RunContext, SERVICE_LEVEL_TABLE, UpsertCounts } from './fact-upsert';
+import { applyFactStage, copyFreshFacts, copyRows, createFactStage, FactRowChunks, FactScope, FactTable, FILING_TABLE, lockFactScope, PLAN_TABLE, RunContext, SERVICE_LEVEL_TABLE, UpsertCounts } from './fact-upsert';
 import { BatchRejected, MAX_PROBLEMS, ProblemKind, ProblemList } from './ingest-problems';
 import { refreshInRun } from './rollup-refresh';
 
@@ -445,6 +445,14 @@ export class IngestSession implements DossierHost {
     await this.lockScope();
     const counts = await applyFactStage(this.tx, spec, tmp, this.run, { keepMissing: keepMissing ? [...keepMissing] : undefined });
     add(this.result[RESULT_OF.get(spec)!], counts);
+    return counts;
+  }
+
+  /** Writes fact rows straight into a fact table if none of their groups has facts yet (see copyFreshFacts); null: nothing written. */
+  async copyFreshFacts(spec: FactTable, groups: readonly number[], chunks: FactRowChunks): Promise<UpsertCounts | null> {
+    await this.lockScope();
+    const counts = await copyFreshFacts(this.tx, spec, groups, chunks, this.run);
+    if (counts) add(this.result[RESULT_OF.get(spec)!], counts);
     return counts;
   }
 

@@ -53,6 +53,14 @@ export function countSql(alias: string): string {
  */
 export const MAX_GROUPS = 1 << 17;
 
+/** A group's hash, for the slots. */
+function groupHash(unitId: number, procedureId: number, month: number): number {
+  let h = imul(unitId, 0x9e3779b1) ^ imul(procedureId, 0x85ebca6b) ^ imul(month, 0xc2b2ae35);
+  h ^= h >>> 15;
+  h = imul(h, 0x2c1b3c6d);
+  return h ^ (h >>> 13);
+}
+
 /**
  * A feed's monthly filing statistics counted while its dossiers stream in, one group per
  * (unit, month, procedure): on a first load the dossier stage COPYs these groups into the fact
@@ -85,10 +93,7 @@ export class MonthlyCounts {
    */
   add(unitId: number, procedureId: number, receivedDay: number, flags: number): boolean {
     const month = receivedDay - (receivedDay % 100) + 1;
-    let h = imul(unitId, 0x9e3779b1) ^ imul(procedureId, 0x85ebca6b) ^ imul(month, 0xc2b2ae35);
-    h ^= h >>> 15;
-    h = imul(h, 0x2c1b3c6d);
-    h ^= h >>> 13;
+    const h = groupHash(unitId, procedureId, month);
     const slots = this.slots;
     const mask = slots.length - 1;
     let at = h & mask;
@@ -143,10 +148,7 @@ export class MonthlyCounts {
     const unitId = this.units[g];
     const procedureId = this.procedures[g];
     const month = this.months[g];
-    let h = imul(unitId, 0x9e3779b1) ^ imul(procedureId, 0x85ebca6b) ^ imul(month, 0xc2b2ae35);
-    h ^= h >>> 15;
-    h = imul(h, 0x2c1b3c6d);
-    h ^= h >>> 13;
+    const h = groupHash(unitId, procedureId, month);
     const mask = this.slots.length - 1;
     let at = h & mask;
     while (this.slots[at] !== 0) at = (at + 1) & mask;
@@ -164,16 +166,39 @@ export class MonthlyCounts {
     return order.sort((a, b) => units[a] - units[b] || months[a] - months[b] || procedures[a] - procedures[b]);
   }
 
+  /** The distinct units of the groups. */
+  unitIds(): number[] {
+    return [...new Set(this.units.subarray(0, this.size))];
+  }
+
+  /** The group of (unit, procedure, month yyyymm01), or -1. */
+  find(unitId: number, procedureId: number, month: number): number {
+    const mask = this.slots.length - 1;
+    for (let at = groupHash(unitId, procedureId, month) & mask; ; at = (at + 1) & mask) {
+      const s = this.slots[at];
+      if (s === 0) return -1;
+      if (this.units[s - 1] === unitId && this.procedures[s - 1] === procedureId && this.months[s - 1] === month) return s - 1;
+    }
+  }
+
   /**
    * The groups `order[from]` up to `order[to - 1]` as binary COPY rows of the fact stage's
-   * columns `month, unit_id, procedure_id,` then COUNTED.
+   * columns `month, unit_id, procedure_id,` then COUNTED; with `tail`, then the top-level unit of
+   * the group's unit (NULL if `tail.top` has none), the source and the run (a direct COPY into
+   * the fact table: copyFreshFacts).
    */
-  write(rows: BinaryCopyRows, order: Int32Array, from: number, to: number): void {
+  write(rows: BinaryCopyRows, order: Int32Array, from: number, to: number, tail?: { top: ReadonlyMap<number, number>; sourceId: number; runId: number }): void {
     const c = this.counts;
     for (let i = from; i < to; i++) {
       const g = order[i];
-      rows.row(3 + WIDTH).date(this.months[g]).int4(this.units[g]).int4(this.procedures[g]);
+      rows.row(3 + WIDTH + (tail ? 3 : 0)).date(this.months[g]).int4(this.units[g]).int4(this.procedures[g]);
       for (let k = 0; k < WIDTH; k++) rows.int4(c[g * WIDTH + k]);
+      if (tail) {
+        const top = tail.top.get(this.units[g]);
+        if (top === undefined) rows.nul();
+        else rows.int4(top);
+        rows.int4(tail.sourceId).int4(tail.runId);
+      }
     }
   }
 }

@@ -107,4 +107,24 @@ describe('monthly statistics counted while streaming', () => {
     expect(counts.add(1, 1, 20250201, F.ONLINE)).toBe(false);
     expect(counts.groups).toBe(MAX_GROUPS);
   });
+
+  it('finds a group by unit, procedure and month, and writes fact rows with their top-level unit, source and run', async () => {
+    const counts = new MonthlyCounts();
+    counts.add(7, 3, 20250302, F.ONLINE);
+    counts.add(7, 3, 20250331, F.IN_PERSON);
+    counts.add(9, 3, 20250405, F.POSTAL);
+    expect(counts.find(7, 3, 20250301)).toBe(0);
+    expect(counts.find(9, 3, 20250401)).toBe(1);
+    expect(counts.find(9, 3, 20250301)).toBe(-1);
+    expect(counts.unitIds().sort()).toEqual([7, 9]);
+    const rows = new BinaryCopyRows(16);
+    // Unit 9 has no top-level unit known: NULL, which filing_stat refuses.
+    counts.write(rows, counts.sorted(), 0, 2, { top: new Map([[7, 70]]), sourceId: 5, runId: 11 });
+    await db.sql.transaction(async (tx) => {
+      await tx.query(`CREATE TEMP TABLE facts (month date, unit_id int, procedure_id int, ${COUNTED.map((c) => `${c} int`).join(', ')}, l1_id int, source_id int, run_id int) ON COMMIT DROP`);
+      await pipeline(Readable.from([rows.bytes()]), tx.client.query(copyFrom(`COPY facts FROM STDIN (FORMAT binary)`)));
+      const got = await tx.query<{ r: string }>(`SELECT concat_ws(',', to_char(month, 'YYYY-MM'), unit_id, procedure_id, received, received_online, received_postal, coalesce(l1_id::text, 'null'), source_id, run_id) AS r FROM facts ORDER BY unit_id`);
+      expect(got.map((g) => g.r)).toEqual(['2025-03,7,3,2,1,0,70,5,11', '2025-04,9,3,1,0,1,null,5,11']);
+    });
+  });
 });

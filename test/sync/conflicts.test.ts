@@ -34,6 +34,9 @@ describe('conflicts: two sources report the same fact', () => {
   });
 
   it('agreeing sources write nothing twice and record no conflict', async () => {
+    // The feed's first load found the portal's facts for its units: no straight COPY, the staged apply compared them.
+    const [first] = await w.db.sql.query<{ detail: { firstLoad: boolean; factsCopied: boolean } }>('SELECT detail FROM ingest_run WHERE source_id = $1 ORDER BY id LIMIT 1', [await sourceId(w.db, 'igate-80')]);
+    expect(first.detail).toMatchObject({ firstLoad: true, factsCopied: false });
     expect(await factCounts(w.db)).toMatchObject({ fact_revision: 0 });
     // The export has the same figures, without the "synced to DVCQG" column: the portal's figure stays.
     const synced = async () => Number((await w.db.sql.query<{ n: string }>(`SELECT sum(synced_national) AS n FROM filing_stat WHERE month >= '2024-01-01'`))[0].n);

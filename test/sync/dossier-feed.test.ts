@@ -30,7 +30,9 @@ describe('dossier feed connector (iGate style)', () => {
     expect(await provinceFilings(w.db, '80')).toEqual(truth);
     // A first load counts the monthly statistics as the dossiers stream: no GROUP BY over the partition.
     const [first] = await w.db.sql.query<{ detail: Record<string, unknown> }>('SELECT detail FROM ingest_run WHERE id = $1', [outcome.runId]);
-    expect(first.detail).toMatchObject({ firstLoad: true, countedWhileStreaming: true, groupsRecomputed: truth.size });
+    expect(first.detail).toMatchObject({ firstLoad: true, countedWhileStreaming: true, groupsRecomputed: truth.size, factsCopied: true });
+    // Every page was decoded from its bytes (FeedPageDecoder), none needed JSON.parse.
+    expect(first.detail.decodedPages).toBe(first.detail.pages);
     // Code 80 is old Long An until June 2025 and the new Tây Ninh from July.
     const names = await w.db.sql.query<{ month: string; name: string }>(
       `SELECT DISTINCT to_char(f.month, 'YYYY-MM') AS month, u.name FROM filing_stat f JOIN unit u ON u.id = f.unit_id
@@ -112,11 +114,13 @@ describe('dossier feed connector (iGate style)', () => {
     // One row per dossier in its latest version, statistics exactly as the feed now says (correction included).
     expect(await dossierCount('igate-72')).toBe(w.sim.world.feed.total('72'));
     expect(await provinceFilings(w.db, '72')).toEqual(await feedTruth(w.sim, '72'));
-    const [run] = await w.db.sql.query<{ detail: { http: { retries: number; faults: string[] }; staged: number; countedWhileStreaming: boolean } }>('SELECT detail FROM ingest_run WHERE id = $1', [outcome.runId]);
+    const [run] = await w.db.sql.query<{ detail: { http: { retries: number; faults: string[] }; staged: number; countedWhileStreaming: boolean; factsCopied: boolean } }>('SELECT detail FROM ingest_run WHERE id = $1', [outcome.runId]);
     // Counted while streaming, the staged dossiers' groups (the repeated page, the correction) counted again from the partition.
     expect(run.detail.countedWhileStreaming).toBe(true);
     expect(run.detail.http.faults.join('\n')).toMatch(/served twice[\s\S]*malformed JSON[\s\S]*HTTP 503[\s\S]*fetch failed[\s\S]*within 1500 ms[\s\S]*HTTP 502/);
     expect(run.detail.staged).toBeGreaterThanOrEqual(1); // the corrected dossier went through the upsert
+    // The counted groups went straight into filing_stat, the staged ones' groups recounted after.
+    expect(run.detail.factsCopied).toBe(true);
   });
 
   it('a run that fails part-way writes nothing: data, dossiers and cursor stay as they were, and the source says why', async () => {
