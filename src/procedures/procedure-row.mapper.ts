@@ -35,13 +35,19 @@ export interface ProcedureNode extends SourcedNode {
   essential: boolean;
 }
 
-export const PROCEDURE_COLUMNS = `p.id, p.code, p.name, p.sector_id, p.tier, p.eligible_full_online, p.essential, ${sourcedColumnsSql('p')}`;
+/** SQL: the columns of a ProcedureNode from the procedure row `alias`, each output name prefixed by `as` (to read a procedure beside another row). */
+export const procedureColumnsSql = (alias: string, as = '') => (as
+  ? ['id', 'code', 'name', 'sector_id', 'tier', 'eligible_full_online', 'essential'].map((c) => `${alias}.${c} AS "${as}${c}"`).join(', ') + `, ${sourcedColumnsSql(alias, as)}`
+  : `${alias}.id, ${alias}.code, ${alias}.name, ${alias}.sector_id, ${alias}.tier, ${alias}.eligible_full_online, ${alias}.essential, ${sourcedColumnsSql(alias)}`);
 
-export function procedureFromRow(row: Record<string, unknown>): ProcedureNode {
+export const PROCEDURE_COLUMNS = procedureColumnsSql('p');
+
+/** A row read with procedureColumnsSql(alias, as) to a ProcedureNode. */
+export function procedureFromRow(row: Record<string, unknown>, as = ''): ProcedureNode {
   return {
-    id: row.id as number, code: row.code as string, name: row.name as string, sector: { id: row.sector_id as number },
-    tier: row.tier as ProcedureTier, eligibleFullOnline: row.eligible_full_online as boolean, essential: row.essential as boolean,
-    ...sourcedFromRow(row),
+    id: row[`${as}id`] as number, code: row[`${as}code`] as string, name: row[`${as}name`] as string, sector: { id: row[`${as}sector_id`] as number },
+    tier: row[`${as}tier`] as ProcedureTier, eligibleFullOnline: row[`${as}eligible_full_online`] as boolean, essential: row[`${as}essential`] as boolean,
+    ...sourcedFromRow(row, as),
   };
 }
 

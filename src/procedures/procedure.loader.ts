@@ -25,7 +25,7 @@ const SECTORS_BY_IDS = byIdsStatement(`SELECT ${SECTOR_COLUMNS} FROM sector s WH
 
 export function createProcedureLoaders(sql: Sql) {
   return {
-    procedureById: rowsByIdLoader<ProcedureNode>(sql, PROCEDURES_BY_IDS, procedureFromRow),
+    procedureById: rowsByIdLoader<ProcedureNode>(sql, PROCEDURES_BY_IDS, (row) => procedureFromRow(row)),
     sectorById: rowsByIdLoader<SectorNode>(sql, SECTORS_BY_IDS, (row) => sectorFromRow(row)),
   };
 }

@@ -18,7 +18,8 @@ import { createUnitLoaders } from '../units/unit.loader';
 export function createLoaders(em: EntityManager | (() => EntityManager), sql: Sql) {
   const forkEm = typeof em === 'function' ? em : () => em;
   // Two calls: Object.assign's typings stop at four sources.
-  const bySql = Object.assign({}, createUnitLoaders(sql), createProcedureLoaders(sql), createServiceLoaders(sql));
+  const procedures = createProcedureLoaders(sql);
+  const bySql = Object.assign({}, createUnitLoaders(sql), procedures, createServiceLoaders(sql, procedures));
   return Object.assign(bySql, createProvenanceLoaders(forkEm), createSourceLoaders(forkEm));
 }
 

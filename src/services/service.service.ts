@@ -3,18 +3,20 @@ import { today } from '../common/calendar';
 import { ConnectionResult, PageArgs } from '../common/pagination';
 import { paginateSql, SqlConditions } from '../common/sql-page';
 import { Sql } from '../db/sql';
+import type { ProcedureLoaders } from '../procedures/procedure.loader';
 import { UnitLoaders } from '../units/unit.loader';
 import { UnitReadService } from '../units/unit-read.service';
 import { ServiceFilter } from './service.inputs';
-import { SERVICE_COLUMNS, serviceFromRow, ServiceNode } from './service-row.mapper';
+import { SERVICE_AND_PROCEDURE, serviceWithProcedure } from './service.loader';
+import { ServiceNode } from './service-row.mapper';
 
 export class ServiceService {
   constructor(
     private readonly sql: Sql,
-    private readonly loaders: Pick<UnitLoaders, 'unitByCode'>,
+    private readonly loaders: Pick<UnitLoaders, 'unitByCode'> & Pick<ProcedureLoaders, 'procedureById'>,
   ) {}
 
-  /** Services (unit × procedure) filtered and paged by id, in plain SQL (service-row.mapper.ts). */
+  /** Services (unit × procedure) filtered and paged by id, in plain SQL (service-row.mapper.ts), each with its procedure (primed into procedureById). */
   async list(filter: ServiceFilter, page: PageArgs, info: GraphQLResolveInfo): Promise<ConnectionResult<ServiceNode>> {
     const where = new SqlConditions();
     if (filter.unitCode) {
@@ -25,6 +27,7 @@ export class ServiceService {
     if (filter.sectorCode) {
       where.and(`s.procedure_id IN (SELECT p.id FROM procedure p JOIN sector sc ON sc.id = p.sector_id WHERE sc.code = ${where.param(filter.sectorCode)})`);
     }
-    return paginateSql(this.sql, { select: SERVICE_COLUMNS, from: 'service s', where, keys: [{ sql: 's.id', type: 'integer', as: 'id' }] }, page, info, serviceFromRow);
+    const from = 'service s JOIN procedure p ON p.id = s.procedure_id';
+    return paginateSql(this.sql, { select: SERVICE_AND_PROCEDURE, from, where, keys: [{ sql: 's.id', type: 'integer', as: 'id' }] }, page, info, serviceWithProcedure(this.loaders));
   }
 }
