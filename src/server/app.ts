@@ -36,6 +36,7 @@ import { healthRoute } from './health.route';
 import { httpStatusPlugin } from './http-status.plugin';
 import { Compiled, compiledExecution } from './compiled-execution';
 import { CompiledReads } from './compiled-reads';
+import { straightChain } from './straight-chain';
 import { createLoaders } from './loaders';
 import { Logger } from './logger';
 import { queryCostPlugin } from './query-cost';
@@ -118,7 +119,9 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   app.set('etag', false);
   // The client's address (rate-limit key) from X-Forwarded-For only when the hop that sent it is a listed proxy (TRUST_PROXY).
   if (opts.config.trustProxy.length > 0) app.set('trust proxy', opts.config.trustProxy);
-  const server = http.createServer(app);
+  // Set once the routes are: an exact POST /graphql takes the straight chain (straight-chain.ts), the rest Express.
+  let handle: http.RequestListener = app;
+  const server = http.createServer((req, res) => handle(req, res));
   const { config } = opts;
   const services = opts.services ?? new ServiceRegistry();
   const reads = opts.db.reads;
@@ -217,8 +220,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   // Exports run through the same Apollo server, behind the same guards (and rate-limit allowance) as /graphql.
   app.use(['/export.csv', '/export.json', '/export'], refuseWhileStarting(() => opts.isReady?.() ?? true), identifyCaller(keys), rateLimiter.middleware, refuseInvalidKey(), limitQuerySize(sizeLimits), ...routing);
   app.use(exportRouter({ apollo, context, views: new SavedViews(), config, logger: opts.logger }));
-  app.use(
-    '/graphql',
+  const graphqlChain: express.RequestHandler[] = [
     refuseWhileStarting(() => opts.isReady?.() ?? true),
     onlyGetAndPost(),
     identifyCaller(keys),
@@ -233,13 +235,18 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     observer.reenter(),
     ...(compiledReads ? [compiledReads.middleware(context)] : []),
     expressMiddleware(apollo, { context }),
-  );
-  app.use(notFoundHandler());
-  app.use(lastResortErrorHandler(opts.logger));
+  ];
+  app.use('/graphql', ...graphqlChain);
+  const notFound = notFoundHandler();
+  const lastResort = lastResortErrorHandler(opts.logger);
+  app.use(notFound);
+  app.use(lastResort);
+  const straight = straightChain(app, [observer.middleware(), ...graphqlChain], lastResort, notFound);
+  handle = (req, res) => (req.method === 'POST' && req.url === '/graphql' ? straight(req, res) : app(req, res));
   answerClientErrorsWithJson(server);
   // Requests with `Expect: 100-continue` go through the app like any other: readJsonBody sends the
   // 100 once the body is wanted, so a refused upload (too large, bad key, rate limited) is never sent.
-  server.on('checkContinue', (req, res) => app(req, res));
+  server.on('checkContinue', (req, res) => handle(req, res));
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
