@@ -86,7 +86,11 @@ const LINKS = {
   successors: linksSql('predecessor_id', 'successor_id', 'effective_on'),
 };
 
-const NAME_AT = new Statement('SELECT id, unit_name_at(id, $1::date) AS name FROM unit WHERE id = ANY($2::int[])');
+/** One unit has its own `= $2` form: the ANY form is planned on every call (procedure.loader.ts, byIdsStatement). */
+const NAME_AT = {
+  one: new Statement('SELECT id, unit_name_at(id, $1::date) AS name FROM unit WHERE id = $2'),
+  many: new Statement('SELECT id, unit_name_at(id, $1::date) AS name FROM unit WHERE id = ANY($2::int[])'),
+};
 
 const NAMES = new Statement(
   `SELECT unit_id, name, to_char(valid_from, 'YYYY-MM-DD') AS valid_from, to_char(valid_to, 'YYYY-MM-DD') AS valid_to FROM (
@@ -112,7 +116,7 @@ export function createUnitLoaders(sql: Sql) {
   const unitNameAt = new DataLoader<string, string>(async (keys) => {
     const result = new Map<string, string>();
     for (const [date, ids] of byDate(keys)) {
-      const rows = await sql.query<{ id: number; name: string }>(NAME_AT, [date, ids]);
+      const rows = await sql.query<{ id: number; name: string }>(ids.length === 1 ? NAME_AT.one : NAME_AT.many, [date, ids.length === 1 ? ids[0] : ids]);
       for (const r of rows) result.set(`${r.id}|${date}`, r.name);
     }
     return keys.map((k) => result.get(k) ?? '');

@@ -123,4 +123,19 @@ describe('unit lookups as prepared statements', () => {
     );
     expect(plan.map((r) => r['QUERY PLAN']).join('\n')).toMatch(/Index Scan using unit_code_valid_from_unique/);
   });
+
+  it('asks one unit\'s name on a date with the one-id statement (planned once), two with the ANY form', async () => {
+    const [huế] = await sql.query<{ id: number }>(`SELECT id FROM unit WHERE code = '46'`);
+    const names = [];
+    for (let i = 0; i < 7; i++) names.push(await createUnitLoaders(sql).unitNameAt.load(`${huế.id}|${i % 2 === 0 ? '2024-12-31' : '2025-01-01'}`));
+    expect(names).toEqual([0, 1, 2, 3, 4, 5, 6].map((i) => (i % 2 === 0 ? 'Tỉnh Thừa Thiên Huế' : 'Thành phố Huế')));
+    const [vn] = await sql.query<{ id: number }>(`SELECT id FROM unit WHERE code = 'VN'`);
+    const both = createUnitLoaders(sql).unitNameAt;
+    expect(await Promise.all([both.load(`${huế.id}|2024-06-01`), both.load(`${vn.id}|2024-06-01`)])).toEqual(['Tỉnh Thừa Thiên Huế', 'Việt Nam']);
+    const plans = await sql.query<{ form: string; generic_plans: string; custom_plans: string }>(
+      `SELECT CASE WHEN statement LIKE '%= ANY($2::int[])' THEN 'many' ELSE 'one' END AS form, generic_plans::text, custom_plans::text
+       FROM pg_prepared_statements WHERE statement LIKE 'SELECT id, unit_name_at(id, $1::date)%' ORDER BY 1`,
+    );
+    expect(plans).toEqual([{ form: 'many', generic_plans: '0', custom_plans: '1' }, { form: 'one', generic_plans: '2', custom_plans: '5' }]);
+  });
 });
