@@ -104,6 +104,10 @@ describe('dossier feed page decoder', () => {
     const { MaHuyen: _h, NgayHenTra: _d, ...fewer } = { ...first, TrangThaiHoSo: 1 };
     expect(decodeChecked(dec, one(fewer))?.rows[0][4]).toBe(0);
     expect(decodeChecked(dec, one(first, '}'))?.total).toBeUndefined();
+    // Keys in another order from one dossier to the next (the decoder guesses each key from the last dossier's order).
+    const [a, b, c] = (JSON.parse(body).content as Record<string, unknown>[]).slice(1, 4);
+    const mixed = [a, Object.fromEntries(Object.entries(b).reverse()), c].map((d) => JSON.stringify(d)).join(',');
+    expect(decodeChecked(dec, Buffer.from(`{"content":[${mixed}],"totalElements":3}`))?.rows).toHaveLength(3);
     expect(decodeChecked(dec, Buffer.from('{"content":[],"totalElements":0}'))?.rows).toEqual([]);
     // Declined: each of these the JSON path reads (or refuses) in its own words.
     const declined: [string, Buffer][] = [
