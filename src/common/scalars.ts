@@ -1,8 +1,22 @@
 import { GraphQLScalarType, Kind } from 'graphql';
 import { GraphQLDateTimeISO, GraphQLJSONObject, GraphQLLocalDate } from 'graphql-scalars';
 
-/** Calendar date `YYYY-MM-DD` (validity dates, as-of dates, plan dates). */
-export const LocalDateScalar = GraphQLLocalDate;
+const LOCAL_DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * Calendar date `YYYY-MM-DD` (validity dates, as-of dates, plan dates): graphql-scalars' LocalDate
+ * for what clients send (its checks and its messages), but answers are written without checking
+ * each date again. Every date the gateway answers was read from a PostgreSQL `date` (formatted
+ * by to_char), valid by construction; graphql-scalars' serialize built a Date and an ISO string
+ * for each one, to compare them: 1.6% of a unit lookup's CPU profile through the compiled reads'
+ * lane (two dates and a parent per answer; a 50-unit page has a hundred). A string of another
+ * shape, or anything else, still goes through graphql-scalars' serialize.
+ */
+export const LocalDateScalar = new GraphQLScalarType<string, string>({
+  ...GraphQLLocalDate.toConfig(),
+  serialize: (value) => (typeof value === 'string' && LOCAL_DATE.test(value) ? value : (GraphQLLocalDate.serialize(value) as string)),
+});
+
 /** Instants (ingest runs, provenance), ISO 8601 in UTC. */
 export const DateTimeScalar = GraphQLDateTimeISO;
 export const JSONObjectScalar = GraphQLJSONObject;
