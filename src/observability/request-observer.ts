@@ -82,15 +82,32 @@ export interface RequestObserverOptions {
  * Request ids, the access log, the request metrics and the request and operation spans, for one
  * HTTP app. The request's record lives on res.locals and, for code that has no `res` (Apollo's
  * formatError, SQL statements), in an AsyncLocalStorage owned by this object, not a module.
+ *
+ * The AsyncLocalStorage is entered only with tracing, where a statement needs the span open in
+ * its request. Entered once, Node 20 runs a JavaScript hook at the creation of every promise of the
+ * process, for good: no other code of the gateway's read path enters one. Without tracing, Apollo's
+ * plugin finds the record in the context, and an internal error's log line its request id by the
+ * error (requestIdOf).
  */
 export class RequestObserver {
   private readonly scope = new AsyncLocalStorage<ObservedRequest>();
+  /** Whether requests run inside the scope (with tracing only). */
+  private readonly scoped: boolean;
+  /** The request id of each error an operation met, for formatError's log line (Apollo hands it the error, not the request). */
+  private readonly errorRequests = new WeakMap<object, string>();
 
-  constructor(private readonly opts: RequestObserverOptions) {}
+  constructor(private readonly opts: RequestObserverOptions) {
+    this.scoped = !!opts.tracing;
+  }
 
-  /** The record of the request whose code is running now. */
+  /** The record of the request whose code is running now (with tracing; undefined otherwise). */
   current(): ObservedRequest | undefined {
-    return this.scope.getStore();
+    return this.scoped ? this.scope.getStore() : undefined;
+  }
+
+  /** The id of the request an error of an operation belongs to (for the 'request failed' log line). */
+  requestIdOf(error: unknown): string | undefined {
+    return (error !== null && typeof error === 'object' ? this.errorRequests.get(error) : undefined) ?? this.current()?.id;
   }
 
   /** First in the chain: the request id (echoed in X-Request-Id), the clock, the span; the rest once the answer is sent. */
@@ -106,7 +123,8 @@ export class RequestObserver {
       res.locals[LOCALS_KEY] = observed;
       // 'close' comes once the answer is sent, and also when the client went away first.
       res.once('close', () => this.answered(req, res, observed, route, path));
-      this.scope.run(observed, next);
+      if (this.scoped) this.scope.run(observed, next);
+      else next();
     };
   }
 
@@ -117,7 +135,7 @@ export class RequestObserver {
   reenter(): express.RequestHandler {
     return (_req, res, next) => {
       const observed = observedOf(res);
-      if (!observed || this.scope.getStore() === observed) return next();
+      if (!this.scoped || !observed || this.scope.getStore() === observed) return next();
       this.scope.run(observed, next);
     };
   }
@@ -145,11 +163,14 @@ export class RequestObserver {
   /** The operation's name and type once resolved, its errors' codes, and its span. */
   plugin(): ApolloServerPlugin<GatewayContext> {
     return {
-      requestDidStart: async () => {
-        const observed = this.current();
+      requestDidStart: async (rc) => {
+        const observed = rc.contextValue.http?.observed ?? this.current();
         if (!observed) return;
         let span: Span | undefined;
         return {
+          didEncounterErrors: async ({ errors }) => {
+            for (const e of errors) this.errorRequests.set(e, observed.id);
+          },
           didResolveOperation: async (rc) => {
             // Called without an operation when operationName names none in the document (OPERATION_RESOLUTION_FAILURE).
             if (!rc.operation) return;

@@ -76,16 +76,18 @@ export interface AppOptions {
 export function contextFactory(opts: AppOptions, services = opts.services ?? new ServiceRegistry()) {
   return async ({ req, res }: { req: express.Request; res: express.Response }): Promise<GatewayContext> => {
     let em: EntityManager | undefined;
+    const observed = observedOf(res);
     const forkEm = () => (em ??= opts.db.orm.em.fork());
     const version = services.dataVersion;
     // With read replicas, reads go where the request was routed (src/db/read-router.ts).
     const route = requestRouteOf(res);
     const sql = route ? new RoutedSql(route) : opts.db.sql;
     const context: Omit<GatewayContext, 'em'> & LazyEm = {
-      requestId: observedOf(res)?.id,
+      requestId: observed?.id,
       forkEm, sql, loaders: createLoaders(forkEm, sql), caller: callerOf(res), config: opts.config, services,
       requestCache: version ? requestCacheOf(req, res, version) : undefined,
       http: {
+        observed,
         bodyBytes: bodyBytesOf(res),
         legacyJson: !prefersGraphqlResponseJson(req),
       },
@@ -178,7 +180,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     stopOnTerminationSignals: false,
     // Automatic persisted queries (on: dashboards send a hash by GET, which HTTP caches can keep), in a cache of their own bounded in bytes.
     persistedQueries: { cache: persistedQueryCache(config) },
-    formatError: (formatted, error) => formatError(formatted, error, (e) => opts.logger.error({ err: e, requestId: observer.current()?.id }, 'request failed')),
+    formatError: (formatted, error) => formatError(formatted, error, (e) => opts.logger.error({ err: e, requestId: observer.requestIdOf(error) }, 'request failed')),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: server }),
       // The WebSocket connections too (Apollo's plugin drains only HTTP): closed with 1001, going away.

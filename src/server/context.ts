@@ -4,6 +4,7 @@ import type { RequestCache } from '../cache/request-cache';
 import { GatewayConfig } from '../config/config';
 import type { LiveConnection } from '../live/live-updates.service';
 import { Sql } from '../db/sql';
+import type { ObservedRequest } from '../observability/request-observer';
 import { Loaders } from './loaders';
 import { ServiceRegistry } from './service.registry';
 
@@ -31,6 +32,8 @@ export interface GatewayContext {
 }
 
 export interface RequestFacts {
+  /** The request's record (access log, metrics, spans: src/observability/request-observer.ts). */
+  observed?: ObservedRequest;
   /** Bytes of the request body (0 for GET). */
   bodyBytes: number;
   /** The client reads application/json rather than application/graphql-response+json (GraphQL-over-HTTP status rules differ). */
