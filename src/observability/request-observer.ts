@@ -58,6 +58,17 @@ export function acceptedRequestId(header: string | string[] | undefined): string
   return typeof header === 'string' && SANE_ID.test(header) ? header : undefined;
 }
 
+/**
+ * The request's path: the URL up to its query string, or for anything but an origin-form URL
+ * (`http://host/path`, `*`) Express's req.path (parseurl, whose parse was 0.4% of a lookup's CPU).
+ */
+function pathOf(req: express.Request): string {
+  const url = req.url;
+  if (url.charCodeAt(0) !== 47 /* / */) return req.path;
+  const q = url.indexOf('?');
+  return q < 0 ? url : url.slice(0, q);
+}
+
 /** The fixed list of routes a path is counted under (metrics labels never hold raw paths). */
 export function routeOf(path: string): Route {
   if (path === '/graphql' || path === '/graphql/') return '/graphql';
@@ -116,7 +127,7 @@ export class RequestObserver {
       const id = acceptedRequestId(req.headers['x-request-id']) ?? crypto.randomUUID();
       res.setHeader('x-request-id', id);
       // Read now: a mounted router (app.use('/graphql', ...)) strips its prefix from req.path while it runs.
-      const path = req.path;
+      const path = pathOf(req);
       const route = routeOf(path);
       const observed: ObservedRequest = { id, started: process.hrtime.bigint(), errors: new Set() };
       observed.httpSpan = observed.span = this.opts.tracing?.startHttp(req.method, route, path.slice(0, 200));
@@ -208,7 +219,8 @@ export class RequestObserver {
       if (cache) metrics.cache(cache);
     }
     if (o.httpSpan) tracing?.endHttp(o.httpSpan, status);
-    if (!this.opts.accessLog) return;
+    // The line is built only when it is written (LOG_LEVEL above info writes none).
+    if (!this.opts.accessLog || !this.opts.logger.isLevelEnabled('info')) return;
     const identity = identityOf(res);
     const length = Number(res.getHeader('content-length'));
     // Never the query, variables, body or headers (an Authorization value is a secret): the key's name only.
