@@ -34,7 +34,7 @@ import { checkOperation, measureOperation, OperationMeasure, QueryLimits } from 
  * - the request's record for the access log, metrics and tracing (RequestObserver).
  *
  * Whatever is not that passes on to Apollo, untouched: an uncertified document, a persisted
- * query's hash, extensions, variables or an Accept header Apollo would refuse, a check that fails
+ * query (registered or asked for by its hash), a GET's extensions, variables or an Accept header Apollo would refuse, a check that fails
  * (Apollo then refuses it in its own words), and any answer with errors: a query only reads, so
  * Apollo running it again from the start is safe, and its errors keep their one formatter. The
  * lane thus only ever answers what Apollo would have answered, byte for byte
@@ -77,11 +77,14 @@ const planKey = (text: string, operationName: string | null | undefined) => `${o
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
-/** A POST body or GET URL carrying a query text, no extensions, and variables Apollo would take as an object. */
+/** Extensions the lane may ignore: none, or an object without a persisted query (Apollo registers or looks those up). */
+const withoutPersistedQuery = (extensions: unknown) => extensions === undefined || (isPlainObject(extensions) && !('persistedQuery' in extensions));
+
+/** A POST body or GET URL carrying a query text, no persisted query, and variables Apollo would take as an object. */
 function laneRequestOf(req: express.Request): LaneRequest | undefined {
   if (req.method === 'POST') {
     const body = req.body as Record<string, unknown> | undefined;
-    if (!isPlainObject(body) || typeof body.query !== 'string' || body.extensions !== undefined) return undefined;
+    if (!isPlainObject(body) || typeof body.query !== 'string' || !withoutPersistedQuery(body.extensions)) return undefined;
     const { operationName, variables } = body;
     if (operationName !== undefined && operationName !== null && typeof operationName !== 'string') return undefined;
     if (variables !== undefined && variables !== null && !isPlainObject(variables)) return undefined;
@@ -169,7 +172,8 @@ export class CompiledReads {
       const request = laneRequestOf(req);
       const plan = request && this.plans.get(planKey(request.text, request.operationName));
       if (!request || !plan || !this.passes(plan, request, req, res)) return next();
-      this.answer(plan, request, req, res, context).then((answered) => answered || next(), next);
+      // Anything thrown before the answer went out (the context, the executor) is Apollo's to answer in its words.
+      this.answer(plan, request, req, res, context).then((answered) => answered || next(), (e: unknown) => (res.headersSent ? next(e) : next()));
     };
   }
 

@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import { Database } from '../../src/db/database';
 import { createTestDatabase } from '../support/harness';
 import { ObservedGateway, startObservedGateway } from '../observability/helpers';
@@ -33,7 +34,7 @@ describe('compiled reads lane', () => {
     body: string;
   }
 
-  type Send = { method?: 'GET' | 'POST'; query: string; variables?: Record<string, unknown>; operationName?: string; accept?: string };
+  type Send = { method?: 'GET' | 'POST'; query: string; variables?: Record<string, unknown>; operationName?: string; accept?: string; extensions?: Record<string, unknown> };
 
   const send = async (g: ObservedGateway, r: Send): Promise<Answer> => {
     const headers: Record<string, string> = r.accept ? { accept: r.accept } : {};
@@ -46,7 +47,7 @@ describe('compiled reads lane', () => {
     } else {
       res = await fetch(g.app.url, {
         method: 'POST', headers: { ...headers, 'content-type': 'application/json' },
-        body: JSON.stringify({ query: r.query, variables: r.variables, operationName: r.operationName }),
+        body: JSON.stringify({ query: r.query, variables: r.variables, operationName: r.operationName, extensions: r.extensions }),
       });
     }
     const all: Record<string, string> = {};
@@ -135,6 +136,12 @@ describe('compiled reads lane', () => {
       const bad = await both(lane, apollo, { query: BAD_RANGE, variables: { from: '2024-06', to: '2024-01' } });
       expect(bad.lane).toBe(false);
       expect(bad.answer.body).toMatch(/BAD_USER_INPUT/);
+      // Extensions without a persisted query are the lane's; a persisted query's registration is Apollo's.
+      expect((await both(lane, apollo, { query: UNIT, variables: { code: '92', at: '2024-01-01' }, extensions: { client: { name: 'dashboard' } } })).lane).toBe(true);
+      const sha256Hash = crypto.createHash('sha256').update(UNIT).digest('hex');
+      const registered = await both(lane, apollo, { query: UNIT, variables: { code: '95', at: '2024-01-01' }, extensions: { persistedQuery: { version: 1, sha256Hash } } });
+      expect(registered.lane).toBe(false);
+      expect(JSON.parse(registered.answer.body).data.unit).toMatchObject({ code: '95' });
       // Neither media type accepted: Apollo's 406.
       const unacceptable = await both(lane, apollo, { query: UNIT, variables: { code: '01', at: '2024-01-01' }, accept: 'text/csv' });
       expect(unacceptable.lane).toBe(false);
