@@ -101,7 +101,8 @@ describe('dossier feed page decoder', () => {
     const shuffled = Object.fromEntries(Object.entries(first).reverse());
     expect(decodeChecked(dec, one({ ...shuffled, TenThuTuc: 'Đăng ký khai sinh', Extra: [] }))).toBeNull(); // a nested value: declined
     expect(decodeChecked(dec, one({ ...shuffled, TenThuTuc: 'Đăng ký khai sinh', Ok: true }))?.rows).toHaveLength(1);
-    const { MaHuyen: _h, NgayHenTra: _d, ...fewer } = { ...first, TrangThaiHoSo: 1 };
+    const withStatus: Record<string, unknown> = { ...first, TrangThaiHoSo: 1 };
+    const { MaHuyen: _h, NgayHenTra: _d, ...fewer } = withStatus;
     expect(decodeChecked(dec, one(fewer))?.rows[0][4]).toBe(0);
     expect(decodeChecked(dec, one(first, '}'))?.total).toBeUndefined();
     // Keys in another order from one dossier to the next (the decoder guesses each key from the last dossier's order).
