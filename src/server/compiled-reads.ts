@@ -75,6 +75,13 @@ function sizeOfPlan(key: string, plan: ReadPlan | null): number {
 
 const planKey = (text: string, operationName: string | null | undefined) => `${operationName ?? ''}\n${text}`;
 
+/**
+ * A GraphQL name: what an operation name must be. Any other operationName goes to Apollo (which
+ * refuses it), and none holds the key's newline, so no (name, text) pair can pass for another.
+ */
+const NAME = /^[_A-Za-z][_0-9A-Za-z]*$/;
+const laneOperationName = (name: string | null | undefined) => name === undefined || name === null || name === '' || NAME.test(name);
+
 const isPlainObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /** Extensions the lane may ignore: none, or an object without a persisted query (Apollo registers or looks those up). */
@@ -86,7 +93,7 @@ function laneRequestOf(req: express.Request): LaneRequest | undefined {
     const body = req.body as Record<string, unknown> | undefined;
     if (!isPlainObject(body) || typeof body.query !== 'string' || !withoutPersistedQuery(body.extensions)) return undefined;
     const { operationName, variables } = body;
-    if (operationName !== undefined && operationName !== null && typeof operationName !== 'string') return undefined;
+    if (operationName !== undefined && operationName !== null && (typeof operationName !== 'string' || !laneOperationName(operationName))) return undefined;
     if (variables !== undefined && variables !== null && !isPlainObject(variables)) return undefined;
     return { text: body.query, operationName: operationName ?? undefined, variables: variables ?? {}, search: '' };
   }
@@ -96,6 +103,7 @@ function laneRequestOf(req: express.Request): LaneRequest | undefined {
   const params = new URLSearchParams(search);
   const texts = params.getAll('query');
   if (texts.length !== 1 || params.has('extensions') || params.getAll('operationName').length > 1 || params.getAll('variables').length > 1) return undefined;
+  if (!laneOperationName(params.get('operationName'))) return undefined;
   let variables: Record<string, unknown> = {};
   const raw = params.get('variables');
   if (raw !== null) {

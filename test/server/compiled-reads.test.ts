@@ -136,6 +136,16 @@ describe('compiled reads lane', () => {
       const bad = await both(lane, apollo, { query: BAD_RANGE, variables: { from: '2024-06', to: '2024-01' } });
       expect(bad.lane).toBe(false);
       expect(bad.answer.body).toMatch(/BAD_USER_INPUT/);
+      // An operation name that is no GraphQL name is Apollo's to refuse, whatever text it comes with:
+      // the plan's key joins name and text with a newline, and "\nquery" + "{…}" spells the same key
+      // as "" + "query\n{…}", a document certified just before.
+      const body = '{ unit(code: "01", at: "2024-01-01") { code } }';
+      await both(lane, apollo, { query: `query\n${body}` });
+      // (By GET: the same POST again would be the front cache's.)
+      expect((await both(lane, apollo, { method: 'GET', query: `query\n${body}` })).lane).toBe(true);
+      const odd = await both(lane, apollo, { query: body, operationName: '\nquery' });
+      expect(odd.lane).toBe(false);
+      expect(odd.answer.body).toMatch(/"errors"/);
       // Extensions without a persisted query are the lane's; a persisted query's registration is Apollo's.
       expect((await both(lane, apollo, { query: UNIT, variables: { code: '92', at: '2024-01-01' }, extensions: { client: { name: 'dashboard' } } })).lane).toBe(true);
       const sha256Hash = crypto.createHash('sha256').update(UNIT).digest('hex');
