@@ -154,11 +154,7 @@ export async function applyFactStage(tx: SqlClient, spec: FactTable, tmp: string
   // Fresh groups (a feed's first load, a new province): nothing to compare, so no probe of the
   // fact table per row, twice (diff, then anti-join), which was half the database's work in
   // bench:sync. One probe per distinct group tells; the advisory lock keeps it true until commit.
-  const [{ fresh }] = await tx.query<{ fresh: boolean }>(
-    // (LATERAL ... LIMIT 1: an index probe per group, never a scan of the whole fact table.)
-    `SELECT NOT EXISTS (SELECT 1 FROM (SELECT DISTINCT ${spec.group} AS g FROM ${tmp}) d
-       CROSS JOIN LATERAL (SELECT 1 FROM ${spec.table} f WHERE f.${spec.group} = d.g LIMIT 1) hit) AS fresh`,
-  );
+  const fresh = await noFactsIn(tx, spec, `(SELECT DISTINCT ${spec.group} AS g FROM ${tmp}) d`);
   if (fresh) {
     const inserted = await insertNew('');
     await finish();
@@ -223,6 +219,19 @@ export async function applyFactStage(tx: SqlClient, spec: FactTable, tmp: string
   return result;
 }
 
+/**
+ * Whether no fact of `spec`'s table has any of the groups `groups` lists (a FROM item `d` with a
+ * column `g`): the "fresh" case, where nothing is compared and every row is new (applyFactStage,
+ * copyFreshFacts). LATERAL ... LIMIT 1: an index probe per group, never a scan of the whole fact table.
+ */
+async function noFactsIn(tx: SqlClient, spec: FactTable, groups: string, params: unknown[] = []): Promise<boolean> {
+  const [{ fresh }] = await tx.query<{ fresh: boolean }>(
+    `SELECT NOT EXISTS (SELECT 1 FROM ${groups} CROSS JOIN LATERAL (SELECT 1 FROM ${spec.table} f WHERE f.${spec.group} = d.g LIMIT 1) hit) AS fresh`,
+    params,
+  );
+  return fresh;
+}
+
 /** Rows of a fact table in binary COPY format (see copyFreshFacts), a slice at a time. */
 export type FactRowChunks = (top: ReadonlyMap<number, number>, run: RunContext) => Iterable<Buffer>;
 
@@ -246,12 +255,7 @@ export async function copyFreshFacts(tx: SqlClient, spec: FactTable, groups: rea
   const top = spec.topUnit;
   if (!top || top.unitColumn !== spec.group) throw new Error(`copyFreshFacts: ${spec.table} is not grouped by its top-level unit's column`);
   if (groups.length === 0) return { inserted: 0, updated: 0, corrected: 0, outranked: 0 };
-  // One index probe per group, as applyFactStage's fresh check.
-  const [{ fresh }] = await tx.query<{ fresh: boolean }>(
-    `SELECT NOT EXISTS (SELECT 1 FROM unnest($1::int[]) d(g) CROSS JOIN LATERAL (SELECT 1 FROM ${spec.table} f WHERE f.${spec.group} = d.g LIMIT 1) hit) AS fresh`,
-    [groups],
-  );
-  if (!fresh) return null;
+  if (!(await noFactsIn(tx, spec, 'unnest($1::int[]) d(g)', [groups]))) return null;
   const tops = await tx.query<{ unit_id: number; l1_id: number }>('SELECT unit_id, l1_id FROM unit_map WHERE unit_id = ANY($1::int[])', [groups]);
   const columns = [...spec.keys, ...spec.values].map((c) => c.column).concat(top.column, 'source_id', 'run_id');
   queryCounter.record(`COPY ${spec.table}`);
