@@ -34,7 +34,7 @@ import { GatewayContext } from './context';
 import { answerClientErrorsWithJson, lastResortErrorHandler, notFoundHandler, prefersGraphqlResponseJson } from './error.middleware';
 import { healthRoute } from './health.route';
 import { httpStatusPlugin } from './http-status.plugin';
-import { Compiled, compiledExecution } from './compiled-execution';
+import { Compiled, compiledExecution, compiledQueryCache } from './compiled-execution';
 import { CompiledReads } from './compiled-reads';
 import { straightChain } from './straight-chain';
 import { createLoaders } from './loaders';
@@ -158,10 +158,11 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   // Identical public reads in flight run once, whether Apollo or the compiled reads' lane runs them (src/cache/response-cache.ts).
   const inFlight = services.dataVersion ? new InFlightReads() : undefined;
   // Queries Apollo has answered once run again without its per-request pipeline (src/server/compiled-reads.ts).
-  const compiledReads = config.compiledQueries && config.compiledReads ? new CompiledReads({ schema: opts.schema, config, limits: queryLimits, inFlight, observer }) : undefined;
+  const compiledQueries = opts.compiledQueries ?? compiledQueryCache();
+  const compiledReads = config.compiledQueries && config.compiledReads ? new CompiledReads({ schema: opts.schema, config, limits: queryLimits, compiled: compiledQueries, inFlight, observer }) : undefined;
   const apollo = new ApolloServer<GatewayContext>({
     // Queries run compiled (src/server/compiled-execution.ts), through Apollo's gateway interface, its only way to take another executor.
-    ...(config.compiledQueries ? { gateway: compiledExecution(opts.schema, opts.compiledQueries) } : { schema: opts.schema }),
+    ...(config.compiledQueries ? { gateway: compiledExecution(opts.schema, compiledQueries) } : { schema: opts.schema }),
     // Off, introspection is refused by queryCostPlugin (to callers without a key) in the gateway's
     // own words; Apollo's switch stays on so that key holders may still read the schema.
     introspection: true,

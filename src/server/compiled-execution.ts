@@ -1,5 +1,5 @@
 import type { GatewayExecutionResult, GatewayExecutor, GatewayGraphQLRequestContext, GatewayInterface, GatewaySchemaLoadOrUpdateCallback } from '@apollo/server-gateway-interface';
-import { execute, GraphQLError, GraphQLSchema } from 'graphql';
+import { DocumentNode, execute, GraphQLError, GraphQLSchema } from 'graphql';
 import { CompiledQuery, compileQuery, isCompiledQuery } from 'graphql-jit';
 import { BoundedCache, stringBytes } from '../common/bounded-cache';
 
@@ -74,22 +74,31 @@ export function compiledQueryCache(maxBytes = COMPILED_QUERIES_BYTES): BoundedCa
   return new BoundedCache<string, Compiled>(maxBytes, sizeOfCompiled);
 }
 
+/**
+ * The compiled query of a request Apollo resolved, from `compiled` or compiled now and kept there,
+ * per (query hash, operation name as sent): the hash is of the query text, the document its parse,
+ * so one document per hash. The executor below and the compiled reads' lane
+ * (src/server/compiled-reads.ts, when it certifies a document) share it: each document is compiled once.
+ */
+export function compiledFor(
+  schema: GraphQLSchema, compiled: BoundedCache<string, Compiled>,
+  rc: { queryHash: string; document: DocumentNode; source?: string; request: { operationName?: string | null } },
+): CompiledQuery | null {
+  const key = `${rc.queryHash}\n${rc.request.operationName ?? ''}`;
+  let entry = compiled.get(key);
+  if (entry === undefined) {
+    const result = compileQuery(schema, rc.document, rc.request.operationName ?? undefined);
+    entry = { query: isCompiledQuery(result) ? result : null, textLength: rc.source?.length ?? 0 };
+    compiled.set(key, entry);
+  }
+  return entry.query;
+}
+
 /** The executor: compiled queries, kept per (query hash, operation name) in `compiled`. */
 export function compiledExecutor(schema: GraphQLSchema, compiled = compiledQueryCache()): GatewayExecutor {
-  const compiledFor = (rc: GatewayGraphQLRequestContext): CompiledQuery | null => {
-    // The hash is of the query text, the document its parse: one document per hash.
-    const key = `${rc.queryHash}\n${rc.request.operationName ?? ''}`;
-    let entry = compiled.get(key);
-    if (entry === undefined) {
-      const result = compileQuery(schema, rc.document, rc.request.operationName ?? undefined);
-      entry = { query: isCompiledQuery(result) ? result : null, textLength: rc.source?.length ?? 0 };
-      compiled.set(key, entry);
-    }
-    return entry.query;
-  };
   return async (rc) => {
     if (rc.operation?.operation !== 'query') return graphqlJs(schema, rc);
-    const query = compiledFor(rc);
+    const query = compiledFor(schema, compiled, rc);
     if (!query) return graphqlJs(schema, rc);
     const result = (await query.query(undefined, rc.context, rc.request.variables ?? {})) as GatewayExecutionResult;
     // Refused variables: nothing ran; graphql-js words it (see above).

@@ -1,14 +1,16 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import express from 'express';
 import { DocumentNode, GraphQLSchema, OperationDefinitionNode } from 'graphql';
-import { CompiledQuery, compileQuery, isCompiledQuery } from 'graphql-jit';
+import { CompiledQuery } from 'graphql-jit';
 import { cacheableMaxAge, staticPolicyOf } from '../cache/cache-hints';
+import { DataStamp } from '../cache/data-version';
 import { InFlightReads, readCacheHeaders, ReadLeader, SharedRead } from '../cache/response-cache';
 import { BoundedCache, stringBytes } from '../common/bounded-cache';
 import { GatewayConfig } from '../config/config';
 import { observedOf, RequestObserver } from '../observability/request-observer';
 import { bodyBytesOf } from './body-limit.middleware';
 import { callerOf } from './caller.middleware';
+import { Compiled, compiledFor } from './compiled-execution';
 import { GatewayContext } from './context';
 import { responseMediaType } from './error.middleware';
 import { inputHygieneError, literalSteps, LiteralStep } from './input-hygiene.plugin';
@@ -68,7 +70,7 @@ interface LaneRequest {
 /** Memory the certified documents may take (plans hold the parsed document and the compiled functions). */
 const PLANS_BYTES = 16 * 1024 * 1024;
 
-/** Estimated heap of a plan: as a compiled query (compiled-execution.ts, sizeOfCompiled), plus the document's AST. */
+/** Estimated heap of a plan: as a compiled query (compiled-execution.ts, sizeOfCompiled; the plan keeps its function alive if that cache drops it), plus the document's AST. */
 function sizeOfPlan(key: string, plan: ReadPlan | null): number {
   return stringBytes(key) + (plan ? 60 * plan.textLength + 16 * 1024 : 64);
 }
@@ -131,6 +133,8 @@ export interface CompiledReadsOptions {
   config: GatewayConfig;
   /** The limits Apollo's queryCostPlugin applies (app.ts builds both from the config). */
   limits: QueryLimits;
+  /** The compiled queries Apollo's executor keeps (compiled-execution.ts): a certified document's is taken from there. */
+  compiled: BoundedCache<string, Compiled>;
   /** With the response cache: identical reads in flight, shared with Apollo's plugin (else every answer says `no-store`, as noResponseCachePlugins). */
   inFlight?: InFlightReads;
   observer: RequestObserver;
@@ -153,20 +157,21 @@ export class CompiledReads {
           if (rc.operation?.operation !== 'query' || !rc.source || !rc.document || !rc.request.http) return;
           if (body.kind !== 'single' || body.singleResult.errors) return;
           const key = planKey(rc.source, rc.request.operationName);
-          if (this.plans.get(key) === undefined) this.plans.set(key, this.planFor(rc.source, rc.document, rc.operation, rc.operationName ?? null));
+          if (this.plans.get(key) !== undefined) return;
+          // Apollo's executor compiled it for this very request (compiled-execution.ts): the same function, not a second compilation.
+          const query = compiledFor(this.opts.schema, this.opts.compiled, { queryHash: rc.queryHash, document: rc.document, source: rc.source, request: rc.request });
+          this.plans.set(key, query && this.planFor(rc.source, rc.document, rc.operation, rc.operationName ?? null, query));
         },
       }),
     };
   }
 
-  private planFor(text: string, document: DocumentNode, operation: OperationDefinitionNode, name: string | null): ReadPlan | null {
+  private planFor(text: string, document: DocumentNode, operation: OperationDefinitionNode, name: string | null, query: CompiledQuery): ReadPlan {
     const { schema, config } = this.opts;
-    const compiled = compileQuery(schema, document, operation.name?.value);
-    if (!isCompiledQuery(compiled)) return null;
     // Measured with no variables: if none entered the measure, it holds for any (query-cost.ts).
     const measure = measureOperation(schema, document, operation, {});
     return {
-      document, operation, name, query: compiled,
+      document, operation, name, query,
       steps: literalSteps(schema, document, config),
       measure: measure.readsVariables ? undefined : measure,
       maxAge: cacheableMaxAge(staticPolicyOf(schema, document, operation), config.responseCacheMaxAgeSeconds),
@@ -240,11 +245,10 @@ export class CompiledReads {
 
   private send(
     plan: ReadPlan, request: LaneRequest, req: express.Request, res: express.Response, ctx: GatewayContext,
-    data: Record<string, unknown>, stamp: Awaited<ReturnType<NonNullable<GatewayContext['requestCache']>['stamp']>>, xCache: string | undefined,
+    data: Record<string, unknown>, stamp: DataStamp | undefined, xCache: string | undefined,
   ): void {
     res.statusCode = 200;
     res.setHeader('content-type', responseMediaType(req));
-    if (xCache) res.setHeader('x-cache', xCache);
     if (this.opts.inFlight) {
       const { headers, keep } = readCacheHeaders(this.opts.config, {
         method: req.method, search: request.search, publicRead: !ctx.caller, xCache, errors: false, maxAge: plan.maxAge, stamp, legacyJson: !!ctx.http?.legacyJson,
