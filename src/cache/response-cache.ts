@@ -123,7 +123,7 @@ export interface ReadAnswer {
   search: string;
   /** A query from a caller without an API key. */
   publicRead: boolean;
-  /** The x-cache mark already set (HIT, COALESCED), if any. */
+  /** How a public read was answered, if not by running it (HIT, COALESCED): its x-cache mark, MISS otherwise. */
   xCache: string | undefined;
   /** Whether the answer carries errors. */
   errors: boolean;
@@ -135,13 +135,13 @@ export interface ReadAnswer {
 }
 
 /**
- * The one rule for a read answer's caching headers: x-cache for a public read, `no-store` unless a
+ * The one rule for a read answer's caching headers: x-cache for a public read (MISS unless it was a HIT or COALESCED), `no-store` unless a
  * GET read is kept, else `public, max-age`, the ETag and Vary. `keep`: the front cache may keep the
  * answer's bytes (a public read without errors, cacheable, with a stamp).
  */
 export function readCacheHeaders(config: GatewayConfig, a: ReadAnswer): { headers: [string, string][]; keep: boolean } {
   const headers: [string, string][] = [];
-  if (a.publicRead && a.xCache === undefined) headers.push(['x-cache', 'MISS']);
+  if (a.publicRead) headers.push(['x-cache', a.xCache ?? 'MISS']);
   const keep = !!a.stamp && !a.errors && a.maxAge !== undefined;
   if (a.method !== 'GET' || !keep) {
     headers.push(['cache-control', 'no-store']);
@@ -178,18 +178,17 @@ function httpCachingPlugin(config: GatewayConfig, version: DataVersion): ApolloS
           const http = rc.request.http;
           const body = rc.response.body;
           const publicRead = isPublicRead(rc);
-          const cacheHit = rc.metrics.responseCacheHit ? 'HIT' : undefined;
           const { headers: set, keep } = readCacheHeaders(config, {
             method: http?.method,
             search: http?.search ?? '',
             publicRead,
-            xCache: headers.get('x-cache') ?? cacheHit,
+            // COALESCED (coalescingPlugin), or a hit of Apollo's layer.
+            xCache: headers.get('x-cache') ?? (rc.metrics.responseCacheHit ? 'HIT' : undefined),
             errors: body.kind !== 'single' || !!body.singleResult.errors,
             maxAge: rc.overallCachePolicy.policyIfCacheable()?.maxAge,
             stamp: publicRead ? await rc.contextValue.requestCache?.stamp() : undefined,
             legacyJson: !!rc.contextValue.http?.legacyJson,
           });
-          if (publicRead && cacheHit && !headers.has('x-cache')) headers.set('x-cache', cacheHit);
           // The front cache keeps the bytes of such an answer, GET or POST, headers included.
           if (keep) rc.contextValue.requestCache!.keep = true;
           for (const [name, value] of set) headers.set(name, value);

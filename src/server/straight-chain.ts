@@ -46,8 +46,10 @@ export function straightChain(
         run(() => onError(err, req, res, last), last);
         return;
       }
-      const handler = handlers[i++] ?? notFound;
-      if (i > handlers.length + 1) return last();
+      // The handlers, then not-found (Express's app.use(notFound) after the /graphql mount), then nothing.
+      const handler = i < handlers.length ? handlers[i] : i === handlers.length ? notFound : undefined;
+      i += 1;
+      if (!handler) return last();
       run(() => handler(req, res, next), next);
     };
     next();
