@@ -157,13 +157,27 @@ export class MonthlyCounts {
 
   /**
    * The groups in filing_stat's key order (unit, month, procedure), so the fact insert fills the
-   * key's index leaf after leaf: group numbers, sorted.
+   * key's index leaf after leaf: group numbers, sorted. Three stable counting passes (procedure,
+   * then month, then unit: least significant first) over the ids' ranges; a comparator sort
+   * only when a range is too wide for a count array. Why: the comparator sort was 2.8% of the
+   * gateway's samples in bench:sync (2.57M groups, a closure call per comparison).
    */
   sorted(): Int32Array {
-    const order = new Int32Array(this.size);
-    for (let i = 0; i < order.length; i++) order[i] = i;
-    const { units, months, procedures } = this;
-    return order.sort((a, b) => units[a] - units[b] || months[a] - months[b] || procedures[a] - procedures[b]);
+    const n = this.size;
+    let order = new Int32Array(n);
+    for (let i = 0; i < n; i++) order[i] = i;
+    const keys = [this.procedures, this.months, this.units];
+    const ranges = keys.map((k) => rangeOf(k, n));
+    if (ranges.some((r) => r.max - r.min >= MAX_COUNT_RANGE)) {
+      const { units, months, procedures } = this;
+      return order.sort((a, b) => units[a] - units[b] || months[a] - months[b] || procedures[a] - procedures[b]);
+    }
+    let spare = new Int32Array(n);
+    for (let k = 0; k < keys.length; k++) {
+      countingPass(order, keys[k], ranges[k].min, ranges[k].max - ranges[k].min + 1, spare);
+      [order, spare] = [spare, order];
+    }
+    return order;
   }
 
   /** The distinct units of the groups. */
@@ -189,16 +203,48 @@ export class MonthlyCounts {
    */
   write(rows: BinaryCopyRows, order: Int32Array, from: number, to: number, tail?: { top: ReadonlyMap<number, number>; sourceId: number; runId: number }): void {
     const c = this.counts;
+    // In key order a unit's groups follow each other: its top-level unit is looked up once.
+    let unit = -1;
+    let top: number | undefined;
     for (let i = from; i < to; i++) {
       const g = order[i];
       rows.row(3 + WIDTH + (tail ? 3 : 0)).date(this.months[g]).int4(this.units[g]).int4(this.procedures[g]);
       for (let k = 0; k < WIDTH; k++) rows.int4(c[g * WIDTH + k]);
       if (tail) {
-        const top = tail.top.get(this.units[g]);
+        if (this.units[g] !== unit) {
+          unit = this.units[g];
+          top = tail.top.get(unit);
+        }
         if (top === undefined) rows.nul();
         else rows.int4(top);
         rows.int4(tail.sourceId).int4(tail.runId);
       }
     }
+  }
+}
+
+/** Widest id range a counting pass takes (its count array: 1 MB). */
+const MAX_COUNT_RANGE = 1 << 18;
+
+/** The smallest and largest of the first `n` values of `a` (0 and 0 when n is 0). */
+function rangeOf(a: Int32Array, n: number): { min: number; max: number } {
+  let min = n > 0 ? a[0] : 0;
+  let max = min;
+  for (let i = 1; i < n; i++) {
+    const v = a[i];
+    if (v < min) min = v;
+    else if (v > max) max = v;
+  }
+  return { min, max };
+}
+
+/** One stable counting pass: `order` rearranged by `key[group] - min` (below `range`) into `out`. */
+function countingPass(order: Int32Array, key: Int32Array, min: number, range: number, out: Int32Array): void {
+  const starts = new Int32Array(range + 1);
+  for (let i = 0; i < order.length; i++) starts[key[order[i]] - min + 1] += 1;
+  for (let k = 1; k <= range; k++) starts[k] += starts[k - 1];
+  for (let i = 0; i < order.length; i++) {
+    const g = order[i];
+    out[starts[key[g] - min]++] = g;
   }
 }

@@ -127,4 +127,37 @@ describe('monthly statistics counted while streaming', () => {
       expect(got.map((g) => g.r)).toEqual(['2025-03,7,3,2,1,0,70,5,11', '2025-04,9,3,1,0,1,null,5,11']);
     });
   });
+
+  it('sorts its groups by unit, month, procedure: by counting passes, or by comparison when an id range is too wide', () => {
+    // Deterministic pseudo-random groups (a linear congruential sequence), many of them repeated.
+    const sample = (unitSpread: number, n: number) => {
+      const counts = new MonthlyCounts();
+      let x = 12345;
+      const next = (m: number) => {
+        x = (Math.imul(x, 1103515245) + 12345) >>> 1;
+        return x % m;
+      };
+      for (let i = 0; i < n; i++) counts.add(1 + next(unitSpread), 1 + next(900), 20200101 + next(7) * 10000 + (1 + next(12)) * 100 + 1 + next(28), 1);
+      return counts;
+    };
+    for (const counts of [sample(15_000, 40_000), sample(3_000_000, 5_000), new MonthlyCounts()]) {
+      const order = counts.sorted();
+      expect(order.length).toBe(counts.groups);
+      expect(new Set(order).size).toBe(counts.groups);
+      // Read back through write(): consecutive rows never go down in (unit, month, procedure).
+      const rows = new BinaryCopyRows(16);
+      counts.write(rows, order, 0, order.length);
+      const b = rows.bytes();
+      const keys: [number, number, number][] = [];
+      for (let at = 19, i = 0; i < order.length; i++) {
+        const month = b.readInt32BE(at + 6);
+        const unit = b.readInt32BE(at + 14);
+        const procedure = b.readInt32BE(at + 22);
+        keys.push([unit, month, procedure]);
+        at += 2 + 3 * 8 + COUNTED.length * 8;
+      }
+      const ascending = (a: number[], c: number[]) => a[0] < c[0] || (a[0] === c[0] && (a[1] < c[1] || (a[1] === c[1] && a[2] < c[2])));
+      expect(keys.findIndex((k, i) => i > 0 && !ascending(keys[i - 1], k))).toBe(-1);
+    }
+  });
 });
