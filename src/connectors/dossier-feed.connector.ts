@@ -203,9 +203,11 @@ class DecodedPage {
     for (let i = 0; i < dec.count; i++) {
       const due = days[i * 3 + 1];
       const resolved = days[i * 3 + 2];
-      dossiers.add(dec.codes[i], dec.units[i], dec.procedures[i], days[i * 3], due === 0 ? null : due, resolved === 0 ? null : resolved, dec.modified[i], this.flags[i]);
+      dossiers.addAscii(dec.page, dec.codeStart[i], dec.codeEnd[i], dec.units[i], dec.procedures[i], days[i * 3], due === 0 ? null : due, resolved === 0 ? null : resolved, dec.modified[i], this.flags[i]);
     }
-    return dec.count > 0 ? { t: dec.lastModified, id: dec.codes[dec.count - 1] } : null;
+    const last = dec.count > 0 ? { t: dec.lastModified, id: dec.code(dec.count - 1) } : null;
+    dec.release();
+    return last;
   }
 }
 

@@ -182,6 +182,18 @@ export class BinaryCopyRows {
     return this;
   }
 
+  /** A text field of the ASCII bytes `b[start..end]` (the caller checked them: written as they are). */
+  asciiText(b: Uint8Array, start: number, end: number): this {
+    const n = end - start;
+    this.room(4 + n);
+    this.put32(this.at, n);
+    const out = this.buf;
+    let at = this.at + 4;
+    for (let i = start; i < end; i++) out[at++] = b[i];
+    this.at = at;
+    return this;
+  }
+
   /** The rare text beyond ASCII. */
   private utf8(s: string): this {
     const n = Buffer.byteLength(s, 'utf8');

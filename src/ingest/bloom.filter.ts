@@ -22,9 +22,25 @@ export class BloomFilter {
 
   /** Adds `key`; returns whether it may have been added before. */
   add(key: string): boolean {
-    // FNV-1a, then a murmur3 finaliser for well-mixed bits.
+    // FNV-1a over the key's code units.
     let h = 0x811c9dc5;
     for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+    return this.addHash(h);
+  }
+
+  /**
+   * Adds the ASCII key `b[start..end]`, as add() adds the same text: a key added one way is
+   * "maybe seen" the other way (a run may read one page as JSON, the next decoded).
+   */
+  addAscii(b: Uint8Array, start: number, end: number): boolean {
+    let h = 0x811c9dc5;
+    for (let i = start; i < end; i++) h = Math.imul(h ^ b[i], 0x01000193);
+    return this.addHash(h);
+  }
+
+  private addHash(fnv: number): boolean {
+    // A murmur3 finaliser for well-mixed bits.
+    let h = fnv;
     h ^= h >>> 16;
     h = Math.imul(h, 0x85ebca6b);
     h ^= h >>> 13;

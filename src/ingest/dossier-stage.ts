@@ -34,6 +34,8 @@ const DOSSIER_COLUMNS = `source_id, ${STAGED_COLUMNS}`;
 const STORED_VALUES = ['unit_id', 'procedure_id', 'month', 'flags', 'received_on', 'due_on', 'resolved_on'];
 const storedValues = (alias: string) => STORED_VALUES.map((c) => `${alias}.${c}`).join(', ');
 
+const EMPTY = Buffer.alloc(0);
+
 /** Rows per COPY statement of a stage written in slices, staged dossiers or counted groups (about a page's worth waits in memory). */
 const STAGE_BATCH = 5000;
 
@@ -135,14 +137,27 @@ export class DossierStage {
    * flush, with why).
    */
   add(code: string, unitCode: string, procedureCode: string, receivedDay: number, dueDay: number | null, resolvedDay: number | null, modified: number, flags: number): void {
+    this.put(code, EMPTY, 0, 0, unitCode, procedureCode, receivedDay, dueDay, resolvedDay, modified, flags);
+  }
+
+  /**
+   * add() for a dossier whose number is the ASCII bytes `page[start..end]` (a decoded feed page:
+   * no string is made for it unless it becomes a problem).
+   */
+  addAscii(page: Buffer, start: number, end: number, unitCode: string, procedureCode: string, receivedDay: number, dueDay: number | null, resolvedDay: number | null, modified: number, flags: number): void {
+    this.put(null, page, start, end, unitCode, procedureCode, receivedDay, dueDay, resolvedDay, modified, flags);
+  }
+
+  /** add() and addAscii(): the number is `code`, or when null the ASCII bytes `page[start..end]`. */
+  private put(code: string | null, page: Buffer, start: number, end: number, unitCode: string, procedureCode: string, receivedDay: number, dueDay: number | null, resolvedDay: number | null, modified: number, flags: number): void {
     const unit = this.units.atDay(unitCode, receivedDay);
-    if (unit === undefined) return this.miss(code, unitCode, receivedDay);
+    if (unit === undefined) return this.miss(code ?? page.toString('latin1', start, end), unitCode, receivedDay);
     const procedure = this.procedures.get(procedureCode);
-    if (procedure === undefined) return this.host.problem(`dossier ${code}`, `unknown procedure code ${procedureCode}`);
+    if (procedure === undefined) return this.host.problem(`dossier ${code ?? page.toString('latin1', start, end)}`, `unknown procedure code ${procedureCode}`);
     if (this.host.problemCount > 0 || this.misses.length > 0) return; // the run will be rejected: no row to build
     // Decided first, so each row is built once, with its source_id or without.
     const bloom = this.firstLoad ? (this.bloom ??= new BloomFilter(Math.max(this.expected, 1))) : undefined;
-    const direct = bloom !== undefined && !bloom.add(code);
+    const direct = bloom !== undefined && !(code === null ? bloom.addAscii(page, start, end) : bloom.add(code));
     const rows = direct ? this.directRows : this.stagedRows;
     // The columns' order and exact types (DOSSIER_COLUMNS, STAGED_COLUMNS): binary COPY converts nothing.
     if (direct) {
@@ -153,7 +168,9 @@ export class DossierStage {
       rows.row(9);
       this.staged += 1;
     }
-    rows.text(code).int4(unit).int4(procedure).monthOf(receivedDay).int8(modified).int2(flags);
+    if (code === null) rows.asciiText(page, start, end);
+    else rows.text(code);
+    rows.int4(unit).int4(procedure).monthOf(receivedDay).int8(modified).int2(flags);
     rows.date(receivedDay).dateOrNull(dueDay).dateOrNull(resolvedDay);
   }
 

@@ -38,7 +38,10 @@ describe('binary COPY rows', () => {
       const code = `${codes[k % codes.length]}${k}`;
       const day = days[k % days.length];
       const due = k % 3 === 0 ? null : days[(k + 1) % days.length];
-      rows.row(8).int4(k).text(code).int4(ints[k % ints.length]).int2(smalls[k % smalls.length]).int8(bigs[k % bigs.length]).monthOf(day).date(day).dateOrNull(due);
+      // ASCII codes every other row as bytes of a page (asciiText), the rest as strings.
+      const page = Buffer.from(`["${code}"]`, 'latin1');
+      const withCode = /^[\x00-\x7f]*$/.test(code) && k % 2 === 1 ? rows.row(8).int4(k).asciiText(page, 2, 2 + code.length) : rows.row(8).int4(k).text(code);
+      withCode.int4(ints[k % ints.length]).int2(smalls[k % smalls.length]).int8(bigs[k % bigs.length]).monthOf(day).date(day).dateOrNull(due);
       expected.push([k, code, ints[k % ints.length], smalls[k % smalls.length], String(bigs[k % bigs.length]), `${iso(day).slice(0, 8)}01`, iso(day), due === null ? null : iso(due)]);
     }
     expect(rows.rows).toBe(300);

@@ -32,7 +32,7 @@ function viaDecoder(dec: FeedPageDecoder): { total: unknown; rows: unknown[][]; 
   const rows: unknown[][] = [];
   for (let i = 0; i < dec.count; i++) {
     rows.push([
-      dec.codes[i], dec.units[i], dec.procedures[i], dec.received[i], dec.due[i], dec.resolved[i], dec.modified[i],
+      dec.code(i), dec.units[i], dec.procedures[i], dec.received[i], dec.due[i], dec.resolved[i], dec.modified[i],
       dec.hinhThuc[i], dec.status[i], dec.fee[i], dec.paid[i], dec.synced[i],
     ]);
   }
