@@ -185,9 +185,11 @@ class DecodedPage {
       const received = calendarDay(floor(dec.received[i] / 1e6));
       const due = dec.due[i] === 0 ? 0 : calendarDay(floor(dec.due[i] / 1e6));
       const resolved = dec.status[i] === 4 ? calendarDay(floor(dec.resolved[i] / 1e6)) : 0;
-      if (received === 0 || (due === 0 && dec.due[i] !== 0)) return false;
-      const flags = flagsOf(dec.hinhThuc[i], dec.status[i], resolved, due, dec.resolved[i] <= dec.due[i], dec.fee[i], dec.paid[i], dec.synced[i]);
-      if (typeof flags !== 'number') return false;
+      const flags = received === 0 || (due === 0 && dec.due[i] !== 0) ? null : flagsOf(dec.hinhThuc[i], dec.status[i], resolved, due, dec.resolved[i] <= dec.due[i], dec.fee[i], dec.paid[i], dec.synced[i]);
+      if (typeof flags !== 'number') {
+        dec.release(); // read again as JSON
+        return false;
+      }
       days[i * 3] = received;
       days[i * 3 + 1] = due;
       days[i * 3 + 2] = resolved;

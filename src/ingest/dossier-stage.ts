@@ -239,13 +239,11 @@ export class DossierStage {
     const tx = this.host.tx;
     const partition = this.partition;
     // A first load COPYed into a bare partition: its unique index is built now, in one sorted pass,
-    // by this backend alone: feeds already sync side by side (SYNC_CONCURRENCY), and parallel
-    // workers only added their start-up and coordination (a 110k-row partition: 70 ms of CPU
-    // alone, 87 with two workers, the same wall time).
-    const [{ was }] = await tx.query<{ was: string }>(`SELECT current_setting('max_parallel_maintenance_workers') AS was`);
+    // by this backend alone (for the rest of the transaction, which builds no other index): feeds
+    // already sync side by side (SYNC_CONCURRENCY), and parallel workers only added their start-up
+    // and coordination (a 110k-row partition: 70 ms of CPU alone, 87 with two workers, the same wall time).
     await tx.query(`SELECT set_config('max_parallel_maintenance_workers', '0', true)`);
     await tx.query(`CREATE UNIQUE INDEX IF NOT EXISTS ${partition}_code ON ${partition} (code)`);
-    await tx.query(`SELECT set_config('max_parallel_maintenance_workers', $1, true)`, [was]);
 
     // Staged dossiers: keep each one's latest version; note the groups they leave and enter (a
     // change of days alone leaves the monthly statistics as they were: no group to recompute).
