@@ -94,9 +94,9 @@ for (const [index, [name, field]] of FIELDS.entries()) {
 const enum V {
   Missing = 0,
   Null = 1,
-  /** A string of 14 digits (a timestamp: its number in `ts`). */
+  /** A timestamp field's string of 14 digits (its number in `num`). */
   Timestamp = 2,
-  /** Any other plain string (its bounds in `s0`..`s1`). */
+  /** Any other plain string (its bounds in `s0`..`s1`; a code's hash in `hash`). */
   Text = 3,
   Integer = 4,
   /** true, false, or an unknown field's value: skipped. */
@@ -283,13 +283,13 @@ export class FeedPageDecoder {
         case 0:
           break; // a field the gateway does not read
         case F.MaHoSo:
-          if (kind !== V.Text && kind !== V.Timestamp) return false;
+          if (kind !== V.Text) return false;
           if (!this.ascii || this.s1 === this.s0 || this.s1 - this.s0 > 64) return false;
           code0 = this.s0;
           code1 = this.s1;
           break;
         case F.MaTTHC:
-          if ((kind !== V.Text && kind !== V.Timestamp) || !this.ascii) return false;
+          if (kind !== V.Text || !this.ascii) return false;
           procedure = this.codeCache.get(b, this.s0, this.s1, this.hash);
           break;
         case F.MaTinh:
@@ -297,7 +297,7 @@ export class FeedPageDecoder {
         case F.MaXa:
           // Bounds only: the string is made for the one unit code read (MaXa || MaHuyen || MaTinh).
           if (kind === V.Null && field !== F.MaTinh) break;
-          if ((kind !== V.Text && kind !== V.Timestamp) || !this.ascii) return false;
+          if (kind !== V.Text || !this.ascii) return false;
           if (field === F.MaTinh) {
             tinh0 = this.s0;
             tinh1 = this.s1;
@@ -454,16 +454,17 @@ export class FeedPageDecoder {
 
   /**
    * The value of `field`, read only as far as the field needs: a timestamp field's 14 digits
-   * straight; a code's bytes with their hash (the code cache); MaHoSo's and an unread field's
-   * string, bounds only. Other values, and strings not of the expected form, as value() reads
-   * them. Why (bench:sync): value() hashed and tested every byte of every string for digits,
-   * which made dossier() 17.5% of the gateway's samples.
+   * straight; any other string (a timestamp field's too, when it is not 14 digits: kind Text),
+   * its bounds, with a code's hash for the code cache; values that are no string by value().
+   * Why (bench:sync): every byte of every string used to be hashed and tested for digits, which
+   * made dossier() 17.5% of the gateway's samples.
    */
   private valueOf(field: number): boolean {
     if (this.buf[this.at] !== QUOTE) return this.value();
-    if (field & TIMESTAMP_FIELDS) return this.timestamp() || this.text();
-    if (field & CODE_FIELDS) return this.text();
-    return this.plainText();
+    if (field & TIMESTAMP_FIELDS && this.timestamp()) return true;
+    if (!this.plainText()) return false;
+    if (field & CODE_FIELDS) this.hash = codeHash(this.buf, this.s0, this.s1);
+    return true;
   }
 
   /** `"` + 14 digits + `"`: a timestamp (kind, num, bounds); false, reading nothing, otherwise. */
@@ -508,11 +509,10 @@ export class FeedPageDecoder {
     return true;
   }
 
-  /** One value of the plain form, its kind in `kind` (strings: bounds, ASCII or not; integers and timestamps: `num`). */
+  /** A value that is no string (valueOf reads those), its kind in `kind` (integers: `num`). */
   private value(): boolean {
     const b = this.buf;
     const c = b[this.at];
-    if (c === QUOTE) return this.text();
     if ((c >= ZERO && c <= NINE) || c === MINUS) return this.integer();
     if (c === 0x6e) return this.literal('null', V.Null);
     if (c === 0x74) return this.literal('true', V.Other);
@@ -525,40 +525,6 @@ export class FeedPageDecoder {
     for (let k = 0; k < word.length; k++) if (b[this.at + k] !== word.charCodeAt(k)) return false;
     this.at += word.length;
     this.kind = kind;
-    return true;
-  }
-
-  /** A string without escapes or control characters; a 14-digit one is a timestamp. */
-  private text(): boolean {
-    const b = this.buf;
-    const start = this.at + 1;
-    let i = start;
-    let ascii = true;
-    let digits = true;
-    let num = 0;
-    let h = 0;
-    for (;;) {
-      const c = b[i];
-      if (c === QUOTE) break;
-      if (c === undefined || c === BACKSLASH || c < 0x20) return false;
-      if (c > 0x7e) ascii = false;
-      h = (imul(h, 31) + c) | 0;
-      if (c < ZERO || c > NINE) digits = false;
-      else num = num * 10 + (c - ZERO);
-      i += 1;
-    }
-    this.s0 = start;
-    this.s1 = i;
-    this.hash = h;
-    this.ascii = ascii;
-    this.at = i + 1;
-    if (digits && i - start === 14) {
-      this.kind = V.Timestamp;
-      this.num = num;
-    } else {
-      this.kind = V.Text;
-      this.num = 0;
-    }
     return true;
   }
 
@@ -629,6 +595,13 @@ class CodeCache {
 /** The ASCII text of `b` from `start` to `end`. */
 function latin1(b: Buffer, start: number, end: number): string {
   return b.toString('latin1', start, end);
+}
+
+/** A code's hash for the code cache: `b[start..end]` by the string hash (h * 31 + byte). */
+function codeHash(b: Buffer, start: number, end: number): number {
+  let h = 0;
+  for (let i = start; i < end; i++) h = (imul(h, 31) + b[i]) | 0;
+  return h;
 }
 
 /** Byte order of `b[a0..a1]` against `b[b0..b1]`: negative, 0 or positive (as their ASCII strings compare). */
