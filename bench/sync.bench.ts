@@ -10,6 +10,7 @@ import { loadConfig } from '../src/config/config';
 import { connect, Database } from '../src/db/database';
 import { refreshDeferredRollups } from '../src/ingest/rollup-refresh';
 import { loadReferenceData } from '../src/reference/reference-data.service';
+import { HeapPolicy } from '../src/server/heap-policy';
 import { createLogger } from '../src/server/logger';
 import { SyncService } from '../src/sync/sync.service';
 import { benchDatabase } from './bench-db';
@@ -154,13 +155,14 @@ async function runDatabase(adminUrl: string, name: string, poolSize: number): Pr
   };
 }
 
-async function oneRun(run: number, sim: { url: string; child: ChildProcess }, adminUrl: string, concurrency: number, provincesWanted: string[] | null, tmp: string): Promise<RunResult & { provinces: number; feeds: number }> {
+async function oneRun(run: number, sim: { url: string; child: ChildProcess }, adminUrl: string, concurrency: number, heap: HeapPolicy, provincesWanted: string[] | null, tmp: string): Promise<RunResult & { provinces: number; feeds: number }> {
   const { db, drop } = await runDatabase(adminUrl, `bench_sync_${process.pid}_${run}`, concurrency + 2);
   const sampler = new RssSampler();
   try {
     const postmaster = await postmasterOf(db);
     const { sources, feeds, provinces } = await nationalFeeds(db, sim.url, provincesWanted, Number(process.env.BENCH_PAGE_SIZE ?? 5000));
-    const sync = new SyncService(db.sql, sources, createLogger('warn'), {}, { concurrency });
+    // The gateway's heap policy (main.ts applies it at start-up; a sync run raises it), so the bench's process behaves as the gateway's does.
+    const sync = new SyncService(db.sql, sources, createLogger('warn'), {}, { concurrency, heap });
     const cat = await sync.sync('catalogue');
     if (cat.status !== 'succeeded') throw new Error(`catalogue: ${cat.error}`);
     await db.sql.query('CHECKPOINT');
@@ -240,6 +242,7 @@ async function main(): Promise<void> {
   // The gateway's own limit (SYNC_CONCURRENCY, default 4) decides how many feeds sync at once.
   const concurrency = loadConfig().syncConcurrency;
   const runs = Math.max(1, Number(process.env.BENCH_RUNS ?? 3));
+  const heap = HeapPolicy.forProcess();
   const sim = await startSimulatorProcess();
   // One cluster (or DATABASE_URL's server); each run gets a fresh database of its own on it.
   const { db: admin, cleanup } = await benchDatabase(1);
@@ -253,7 +256,7 @@ async function main(): Promise<void> {
     const provincesWanted = process.env.BENCH_PROVINCES ? process.env.BENCH_PROVINCES.split(',') : null;
     let shape = '';
     for (let run = 1; run <= runs; run++) {
-      const r = await oneRun(run, sim, adminUrl, concurrency, provincesWanted, tmp);
+      const r = await oneRun(run, sim, adminUrl, concurrency, heap, provincesWanted, tmp);
       shape = `provinces: ${r.provinces} (feeds synced ${Math.min(concurrency, r.feeds)} at a time), ${r.dossiers.toLocaleString('en-US')} dossiers, ${r.filings.toLocaleString('en-US')} filing rows written; ${os.cpus().length} CPUs`;
       results.push(r);
       console.log(

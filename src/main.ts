@@ -1,31 +1,12 @@
 import 'reflect-metadata';
-import v8 from 'node:v8';
 import { ConfigError, loadConfig } from './config/config';
 import { Database } from './db/database';
 import { describe, isConnectionError } from './db/database-health';
 import { startGateway } from './gateway';
+import { HeapPolicy } from './server/heap-policy';
 import { createLogger } from './server/logger';
 import { ServiceRegistry } from './server/service.registry';
 import { startFederation, startSyncClient } from './sync/sync.runtime';
-
-/**
- * How far V8 lets its heap grow past what a full collection left alive, in percent, unless the
- * command line says otherwise (`node --heap-growing-percent=N dist/src/main.js`; the flag is not
- * allowed in NODE_OPTIONS). V8's own factor grows the heap up to 4x the live size when the process
- * allocates fast: bench:cache's gateway at 100 connections held 52-72 MB alive in a 190-250 MB
- * heap, 310-370 MB RSS; with 50, 251-254 MB RSS; with 25, 234-239 MB and no more gateway CPU per
- * request than with 50 (8.4 against 8.6 ms without the cache, 0.75 against 0.86 ms with it; one
- * run each at load 15: docs/caching.md, Memory).
- * Unlike a cap (--max-old-space-size) it cannot stop a national first load that needs more: the
- * heap still follows what is alive, it is only collected sooner. V8 reads the flag at every full
- * collection, so setting it at start-up takes effect.
- */
-const HEAP_GROWING_PERCENT = 25;
-
-function limitHeapGrowth(): void {
-  if (process.execArgv.some((a) => a.startsWith('--heap-growing-percent') || a.startsWith('--heap_growing_percent'))) return;
-  v8.setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
-}
 
 async function main(): Promise<void> {
   let config;
@@ -40,10 +21,10 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.logLevel);
   keepRunningThroughDatabaseErrors(logger);
-  limitHeapGrowth();
   // One registry of process-wide services: the server hands it to every request, the federation
   // fills it once the sync service exists (after the server listens, while /health says 503).
   const services = new ServiceRegistry();
+  services.heap = HeapPolicy.forProcess();
   // all, worker: sources from the registry, the portal simulator when they point at it, a first
   // sync, the scheduler. api: only the job queue's sending side, so that an on-demand sync is run
   // by a worker (docs/operations.md, "Running several processes").

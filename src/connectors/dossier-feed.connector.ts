@@ -4,7 +4,7 @@ import { MAX_PROBLEMS } from '../ingest/ingest-problems';
 import { IngestSession } from '../ingest/ingest-session';
 import { Connector, ConnectorContext, ConnectorResult, intOption } from './connector';
 import { FeedPageDecoder } from './feed-page.decoder';
-import { TransientError } from './http.client';
+import { BodyBuffer, TransientError } from './http.client';
 
 // Bound once: under jest a global lookup (Math) in a hot loop goes through the vm context (see src/simulator/ascii.writer.ts).
 const { floor } = Math;
@@ -81,16 +81,19 @@ export class DossierFeedConnector implements Connector {
     const auth = { headers: () => ({ authorization: `Bearer ${token}`, accept: 'application/json' }), reauthenticate: authenticate };
     // Raw bytes only: a prefetched page waits outside the JS heap, and is parsed just before use,
     // so its objects die young (parsing early promoted them and let the heap grow, bench:sync).
-    const fetchRaw = (at: Position | null, label: string) => {
-      const raw = http.fetch(url(at), { label, ...auth }, (body) => body);
+    // Two body buffers, taken in turn: page k is read into bodies[k % 2] (its retries too) while
+    // page k - 1 is decoded from the other; page k + 1 is asked for only once page k is taken.
+    const bodies = [new BodyBuffer(), new BodyBuffer()];
+    const fetchRaw = (at: Position | null, label: string, into: BodyBuffer) => {
+      const raw = http.fetch(url(at), { label, ...auth }, (body) => body, into);
       raw.catch(() => undefined); // awaited (and rethrown) when its turn comes
       return raw;
     };
     // Pages of the common form are decoded straight into columns (FeedPageDecoder), others parsed as JSON.
     const decoded = new DecodedPage();
-    const pageAt = (at: Position | null, label: string, prefetched: Promise<Buffer> | null) =>
+    const pageAt = (at: Position | null, label: string, prefetched: Promise<Buffer> | null, into: BodyBuffer) =>
       http.retry(label, async (attempt): Promise<FeedPage | DecodedPage> => {
-        const body = attempt === 1 && prefetched ? await prefetched : await fetchRaw(at, label);
+        const body = attempt === 1 && prefetched ? await prefetched : await fetchRaw(at, label, into);
         return decoded.read(body, at) ? decoded : parsePage(body, at, label);
       });
 
@@ -98,7 +101,8 @@ export class DossierFeedConnector implements Connector {
     let decodedPages = 0;
     let total: number | undefined;
     let label = `dossier page ${++pageNo}`;
-    let prefetched: Promise<Buffer> | null = fetchRaw(pos, label);
+    let body = bodies[pageNo % 2];
+    let prefetched: Promise<Buffer> | null = fetchRaw(pos, label, body);
     // Everything a page gives goes to the dossier stage here, so the page itself is unreachable once read (see fetchRaw).
     const take = (page: FeedPage | DecodedPage): { count: number; last: Position | null } => {
       if (page instanceof DecodedPage) {
@@ -114,12 +118,13 @@ export class DossierFeedConnector implements Connector {
       return { count, last: count > 0 ? { t: page.content[count - 1].NgayCapNhat, id: page.content[count - 1].MaHoSo } : pos };
     };
     while (prefetched) {
-      const { count, last }: { count: number; last: Position | null } = await pageAt(pos, label, prefetched).then(take);
+      const { count, last }: { count: number; last: Position | null } = await pageAt(pos, label, prefetched, body).then(take);
       // Ask for the next page before writing this one: the upstream works while we do.
       if (count < size) prefetched = null;
       else {
         label = `dossier page ${++pageNo}`;
-        prefetched = fetchRaw(last, label);
+        body = bodies[pageNo % 2];
+        prefetched = fetchRaw(last, label, body);
       }
       await dossiers.flush();
       read += count;

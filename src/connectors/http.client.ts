@@ -46,6 +46,59 @@ export interface HttpStats {
 const RETRY_STATUS = new Set([408, 425, 429, 500, 502, 503, 504]);
 
 /**
+ * A response body's bytes, kept in one buffer that is reused from response to response: the
+ * caller that owns it reads a body before fetching the next one into it.
+ *
+ * Why (bench:sync): a dossier page is about 2 MB. Read with arrayBuffer(), each page was a new
+ * buffer outside the JS heap, and it lived long enough (prefetched, then decoded) to be freed only
+ * by a full collection. V8 counts such memory toward the old generation's limit, so the gateway
+ * ran a full mark about every 100 ms during a sync; their helper threads took 11% of the machine
+ * (perf, national sync). Copied as they arrive into a buffer kept for the run, the chunks die young.
+ */
+/** The largest Content-Length a BodyBuffer takes on trust to size itself (a dossier page is about 2 MB). */
+const PRESIZE_LIMIT = 64 << 20;
+
+export class BodyBuffer {
+  private buf: Buffer;
+  private size = 0;
+
+  constructor(initialBytes = 1 << 16) {
+    this.buf = Buffer.allocUnsafe(initialBytes);
+  }
+
+  /** The body read last (shares memory with the buffer: valid until the next read into it). */
+  get bytes(): Buffer {
+    return this.buf.subarray(0, this.size);
+  }
+
+  /**
+   * Reads a whole body into the buffer, replacing what it held; `expected` (the Content-Length,
+   * 0 if none) sizes the buffer exactly, so two buffers per feed hold two pages, no more.
+   */
+  async readFrom(body: ReadableStream<Uint8Array> | null, expected = 0): Promise<Buffer> {
+    this.size = 0;
+    // Trusted only so far: a header claiming more makes the buffer grow as the bytes come.
+    if (expected > this.buf.length && expected <= PRESIZE_LIMIT) this.buf = Buffer.allocUnsafe(expected);
+    if (!body) return this.bytes;
+    const reader = body.getReader();
+    for (let r = await reader.read(); !r.done; r = await reader.read()) this.append(r.value);
+    return this.bytes;
+  }
+
+  private append(chunk: Uint8Array): void {
+    const end = this.size + chunk.length;
+    if (end > this.buf.length) {
+      // Grown by doubling, kept: a feed's pages are alike in size, so this happens on the first ones only.
+      const next = Buffer.allocUnsafe(Math.max(end, this.buf.length * 2));
+      this.buf.copy(next, 0, 0, this.size);
+      this.buf = next;
+    }
+    this.buf.set(chunk, this.size);
+    this.size = end;
+  }
+}
+
+/**
  * The connectors' HTTP client (Node's fetch, keep-alive): a time limit per attempt, and retries
  * with exponential backoff on transient failures. Bodies are read in full inside the attempt, so
  * a connection that dies mid-body, or a body that does not parse or fails the caller's check
@@ -56,8 +109,11 @@ export class HttpClient {
 
   constructor(private readonly opts: HttpClientOptions = DEFAULT_HTTP) {}
 
-  /** Fetches and returns `read(body, response)`; `read` throws TransientError to have the request repeated. */
-  async fetch<T>(url: string, spec: RequestSpec, read: (body: Buffer, res: Response) => T): Promise<T> {
+  /**
+   * Fetches and returns `read(body, response)`; `read` throws TransientError to have the request
+   * repeated. Given `into`, the body is read into that buffer (see BodyBuffer), and `body` is a view of it.
+   */
+  async fetch<T>(url: string, spec: RequestSpec, read: (body: Buffer, res: Response) => T, into?: BodyBuffer): Promise<T> {
     let reauthenticated = false;
     for (let attempt = 1; ; attempt++) {
       this.stats.requests += 1;
@@ -72,7 +128,7 @@ export class HttpClient {
           signal: AbortSignal.timeout(this.opts.timeoutMs),
         });
         status = res.status;
-        const body = Buffer.from(await res.arrayBuffer());
+        const body = into ? await into.readFrom(res.body, Number(res.headers.get('content-length')) || 0) : Buffer.from(await res.arrayBuffer());
         if (res.ok) return read(body, res);
         const excerpt = body.toString('utf8', 0, Math.min(body.length, 300)).replace(/\s+/g, ' ').trim();
         failure = `HTTP ${res.status}${excerpt ? `: ${excerpt}` : ''}`;

@@ -1,4 +1,5 @@
 import type { DataVersion } from '../cache/data-version';
+import type { HeapPolicy } from './heap-policy';
 import type { LiveUpdates } from '../live/live-updates.service';
 import type { NotificationListener } from '../db/notification-listener';
 import type { Metrics } from '../observability/metrics';
@@ -23,4 +24,6 @@ export class ServiceRegistry {
   live?: LiveUpdates;
   /** The process's Prometheus metrics (src/observability/metrics.ts); absent with METRICS=false. */
   metrics?: Metrics;
+  /** The process's heap growth, raised while a sync runs (absent: V8's own, e.g. in tests). */
+  heap?: HeapPolicy;
 }

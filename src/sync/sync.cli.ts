@@ -10,6 +10,7 @@ import { openDatabase } from '../db/database';
 import { loadReferenceData } from '../reference/reference-data.service';
 import type { RunningSimulator } from '../simulator';
 import { applyRegistry, defaultSourcesFile, needsSimulator, readRegistryFile, RegistryError, resolveSources, runningSimulatorUrl } from '../sources/source-registry.service';
+import { HeapPolicy } from '../server/heap-policy';
 import { SyncOutcome, SyncService } from './sync.service';
 
 /** Progress on a terminal: one bar per source. */
@@ -102,7 +103,7 @@ async function main(argv: string[]): Promise<number> {
     await loadReferenceData(db.sql);
     const sources = resolveSources(entries, vars);
     await applyRegistry(db.sql, sources);
-    const service = new SyncService(db.sql, sources, log, process.env, { concurrency: config.syncConcurrency, years: config });
+    const service = new SyncService(db.sql, sources, log, process.env, { concurrency: config.syncConcurrency, years: config, heap: HeapPolicy.forProcess() });
     const codes = program.args.length > 0 ? program.args : service.ordered().map((s) => s.code);
     const outcomes: SyncOutcome[] = [];
     for (const code of codes) {

@@ -1,5 +1,6 @@
 import { Client } from 'pg';
 import type { Metrics } from '../observability/metrics';
+import type { HeapPolicy } from '../server/heap-policy';
 import { GatewayConfig } from '../config/config';
 import { describe } from '../db/database-health';
 import { Database } from '../db/database';
@@ -68,11 +69,11 @@ export async function startFederation(opts: FederationOptions): Promise<Federati
     // Runs a dead process left RUNNING are closed before the first sync, whose sources they degrade.
     await sweeper.sweep();
     sweeper.start();
-    const sync = new SyncService(opts.db.sql, sources, log, env, { concurrency: opts.config.syncConcurrency, years: opts.config, metrics: opts.services.metrics });
+    const sync = new SyncService(opts.db.sql, sources, log, env, { concurrency: opts.config.syncConcurrency, years: opts.config, metrics: opts.services.metrics, heap: opts.services.heap });
     opts.services.sync = { sync };
     if (opts.config.syncOnStart) {
       const started = Date.now();
-      const outcomes = await firstSync(opts.db, sync, log, { concurrency: opts.config.syncConcurrency, years: opts.config, env, metrics: opts.services.metrics });
+      const outcomes = await firstSync(opts.db, sync, log, { concurrency: opts.config.syncConcurrency, years: opts.config, env, metrics: opts.services.metrics, heap: opts.services.heap });
       for (const o of outcomes.filter((x) => x.status !== 'succeeded')) log.warn({ source: o.code, status: o.status, error: o.error }, 'first sync did not succeed');
       log.info(
         { sources: outcomes.length, succeeded: outcomes.filter((o) => o.status === 'succeeded').length, rowsRead: outcomes.reduce((n, o) => n + o.rowsRead, 0), seconds: (Date.now() - started) / 1000 },
@@ -105,7 +106,7 @@ export async function startFederation(opts: FederationOptions): Promise<Federati
  * scale), while the others wait with /health at 503 "starting". If the lock cannot be taken
  * (the database is down), the sync runs without it: its runs fail cleanly as they did before.
  */
-async function firstSync(db: Database, sync: SyncService, log: Logger, opts: { concurrency: number; years: GatewayConfig; env: NodeJS.ProcessEnv; metrics?: Metrics }): Promise<SyncOutcome[]> {
+async function firstSync(db: Database, sync: SyncService, log: Logger, opts: { concurrency: number; years: GatewayConfig; env: NodeJS.ProcessEnv; metrics?: Metrics; heap?: HeapPolicy }): Promise<SyncOutcome[]> {
   const lock = await takeFirstSyncLock(db.url, log);
   try {
     if (!lock) return await sync.syncAll({ trigger: 'start' });
@@ -121,7 +122,7 @@ async function firstSync(db: Database, sync: SyncService, log: Logger, opts: { c
     log.info({ skipped: [...done].sort(), left: rest.length }, 'start-up sync: the sources another worker synced meanwhile are skipped');
     if (rest.length === 0) return [];
     // A service for the sources left (nothing else runs before the queue starts).
-    return await new SyncService(db.sql, rest, log, opts.env, { concurrency: opts.concurrency, years: opts.years, metrics: opts.metrics }).syncAll({ trigger: 'start' });
+    return await new SyncService(db.sql, rest, log, opts.env, { concurrency: opts.concurrency, years: opts.years, metrics: opts.metrics, heap: opts.heap }).syncAll({ trigger: 'start' });
   } finally {
     await lock?.release();
   }

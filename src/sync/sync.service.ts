@@ -10,6 +10,7 @@ import { BatchRejected } from '../ingest/ingest-problems';
 import { IngestSession, SessionBusy } from '../ingest/ingest-session';
 import { refreshDeferredRollups } from '../ingest/rollup-refresh';
 import type { Metrics } from '../observability/metrics';
+import type { HeapPolicy } from '../server/heap-policy';
 import { Logger } from '../server/logger';
 import { credentialOf, ResolvedSource } from '../sources/source-registry.service';
 
@@ -66,16 +67,18 @@ export class SyncService {
   /** Years accepted in synced dates and months (config MIN_YEAR / MAX_YEAR), for the batch rules every run's rows pass. */
   private readonly years?: YearRange;
   private readonly metrics?: Metrics;
+  private readonly heap?: HeapPolicy;
 
   constructor(
     private readonly sql: Sql,
     readonly sources: ResolvedSource[],
     private readonly log: Logger,
     private readonly env: NodeJS.ProcessEnv = process.env,
-    opts: { concurrency?: number; years?: YearRange; metrics?: Metrics } = {},
+    opts: { concurrency?: number; years?: YearRange; metrics?: Metrics; heap?: HeapPolicy } = {},
   ) {
     this.byCode = new Map(sources.map((s) => [s.code, s]));
     this.metrics = opts.metrics;
+    this.heap = opts.heap;
     this.years = opts.years;
     this.concurrency = Math.max(1, opts.concurrency ?? 1);
     this.limit = pLimit(this.concurrency);
@@ -129,7 +132,8 @@ export class SyncService {
   /** Syncs one source (waiting for a free slot under the concurrency limit first). */
   sync(code: string, opts: SyncRunOptions = {}): Promise<SyncOutcome> {
     if (!this.byCode.has(code)) return Promise.reject(new UnknownSourceError(`no source ${code} in the registry`));
-    return this.limit(() => (this.metrics ? this.metrics.observeSync(code, () => this.run(code, opts)) : this.run(code, opts)));
+    const run = () => (this.heap ? this.heap.during(() => this.run(code, opts)) : this.run(code, opts));
+    return this.limit(() => (this.metrics ? this.metrics.observeSync(code, run) : run()));
   }
 
   private async run(code: string, opts: SyncRunOptions): Promise<SyncOutcome> {

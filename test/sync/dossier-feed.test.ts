@@ -1,3 +1,4 @@
+import { BASE_GROWING_PERCENT, BULK_GROWING_PERCENT, HeapPolicy } from '../../src/server/heap-policy';
 import { createLogger } from '../../src/server/logger';
 import { SyncService } from '../../src/sync/sync.service';
 import { factCounts } from '../support/harness';
@@ -167,6 +168,17 @@ describe('dossier feed connector (iGate style)', () => {
     const other = new SyncService(w.db.sql, w.sources, createLogger('silent'), {}, { concurrency: 1 });
     const [c, d] = await Promise.all([w.sync.sync('igate-80'), other.sync('igate-80')]);
     expect([c.status, d.status].sort()).toEqual(['busy', 'succeeded']);
+  });
+
+  it('raises the heap growth while a run is under way, and lowers it once the run is over', async () => {
+    const applied: number[] = [];
+    const heap = new HeapPolicy((p) => applied.push(p));
+    const seen = new Set<number | null>();
+    const service = new SyncService(w.db.sql, w.sources, createLogger('silent'), {}, { concurrency: 1, heap });
+    const outcome = await service.sync('igate-72', { full: true, onProgress: () => seen.add(heap.current) });
+    expect(outcome.status).toBe('succeeded');
+    expect([...seen]).toEqual([BULK_GROWING_PERCENT]);
+    expect(applied).toEqual([BASE_GROWING_PERCENT, BULK_GROWING_PERCENT, BASE_GROWING_PERCENT]);
   });
 
   it('runs at most SYNC_CONCURRENCY syncs at once in a process; the others wait their turn', async () => {
