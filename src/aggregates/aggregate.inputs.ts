@@ -1,5 +1,5 @@
 import {
-  ArrayMaxSize, ArrayMinSize, ArrayUnique, IsBoolean, IsDateString, IsEnum, IsIn, IsInt, IsNumber, IsOptional, IsString, Length, Matches, Max, Min,
+  ArrayMaxSize, ArrayMinSize, ArrayUnique, IsBoolean, IsEnum, IsIn, IsInt, IsNumber, IsOptional, IsString, Length, Matches, Max, Min,
   ValidateNested,
 } from 'class-validator';
 import { Field, Float, ID, InputType, Int, registerEnumType } from 'type-graphql';
@@ -52,7 +52,6 @@ export class AggregateFilter {
   unitIds?: string[];
 
   @Field(() => LocalDateScalar, { nullable: true, description: 'Date on which `unitCodes` and `provinceCodes` are read (codes are reused after mergers). Default: today.' })
-  @IsOptional() @IsDateString({ strict: true })
   unitsAt?: string;
 
   @Field(() => [String], { nullable: true, description: 'Provinces holding these codes on `unitsAt`.' })
@@ -137,7 +136,6 @@ export class AggregateInput {
   period?: PeriodRange;
 
   @Field(() => LocalDateScalar, { nullable: true, description: 'Date stock measures (service counts, level shares, integration) are taken on. Refused for flow-only queries. Default: the last day of the period, else today.' })
-  @IsOptional() @IsDateString({ strict: true })
   asOf?: string;
 
   @Field(() => LevelView, { nullable: true, description: 'Level taxonomy: required when a measure, dimension or filter reads service levels.' })

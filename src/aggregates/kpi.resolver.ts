@@ -1,4 +1,4 @@
-import { IsDateString, IsEnum, IsInt, IsOptional, IsString, Length, Max, Min, ValidateNested } from 'class-validator';
+import { IsEnum, IsInt, IsOptional, IsString, Length, Max, Min, ValidateNested } from 'class-validator';
 import { Args, ArgsType, Ctx, Field, Int, Query, Resolver } from 'type-graphql';
 import { LocalDateScalar } from '../common/scalars';
 import { Indicator } from '../plans/target.entity';
@@ -21,7 +21,6 @@ export class IndicatorReadArgs {
   period?: PeriodRange;
 
   @Field(() => LocalDateScalar, { nullable: true, description: 'Stock indicators: the date (default: end of period, else today). Refused for flow indicators.' })
-  @IsOptional() @IsDateString({ strict: true })
   asOf?: string;
 
   @Field(() => LevelView, { nullable: true, description: 'Required for indicators reading service levels.' })
@@ -48,7 +47,6 @@ class KpiArgs extends IndicatorReadArgs {
   unitCode: string = 'VN';
 
   @Field(() => LocalDateScalar, { nullable: true, description: "Date the code is read on (codes are reused after mergers). Default: the KPI's date; today with CURRENT_UNITS." })
-  @IsOptional() @IsDateString({ strict: true })
   unitAt?: string;
 
   @Field(() => Int, { defaultValue: 6, description: `Periods in the trend, at most ${MAX_TREND_PERIODS} (0: none).` })

@@ -1,4 +1,4 @@
-import { ArrayMaxSize, ArrayUnique, IsDateString, IsEnum, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { ArrayMaxSize, ArrayUnique, IsEnum, IsInt, IsOptional, Max, Min } from 'class-validator';
 import { Args, ArgsType, Ctx, Field, Int, Query, Resolver } from 'type-graphql';
 import { LocalDateScalar } from '../common/scalars';
 import { GatewayContext } from '../server/context';
@@ -14,7 +14,6 @@ class PlanComplianceArgs {
   year!: number;
 
   @Field(() => LocalDateScalar, { nullable: true, description: 'Default: today.' })
-  @IsOptional() @IsDateString({ strict: true })
   asOf?: string;
 
   @Field(() => [UnitKind], { nullable: true, description: 'Kinds of unit in scope, those existing on asOf. Default: PROVINCE and MINISTRY.' })

@@ -18,7 +18,8 @@ import { ArgumentValidationError } from 'type-graphql';
  * Measured in-process on a unit lookup (bench:execution): class-validator was ~12% of the CPU of
  * one execution (a profile of `unit(code, at)`); see the commit for the before/after.
  *
- * A class whose rules this path does not model (nested validation, IsDefined, validateIf, each,
+ * ValidateNested on a single object (a list's filter) is followed into the object's own class.
+ * A class whose rules this path does not model (nested lists, IsDefined, validateIf, each,
  * groups, `always`, a conditional other than IsOptional) always goes to class-validator.
  */
 
@@ -30,6 +31,8 @@ interface PropertyCheck {
   property: string;
   /** Custom validations of the property, each with the validate function class-validator calls. */
   rules: { metadata: ValidationMetadata; validate: (value: unknown, args: ValidationArguments) => boolean | Promise<boolean> }[];
+  /** ValidateNested (not each): an object value is checked by its own class's rules. */
+  nested: boolean;
 }
 
 /** A class's checks, or null when the class has a rule the fast path does not model. */
@@ -44,28 +47,38 @@ function checksOf(target: Function): ClassChecks {
   const checks: PropertyCheck[] = [];
   for (const [property, all] of Object.entries(grouped)) {
     const rules: PropertyCheck['rules'] = [];
+    let nested = false;
     for (const metadata of all) {
       if (metadata.type === ValidationTypes.WHITELIST) continue;
       if (metadata.each || metadata.validateIf || metadata.always !== undefined || (metadata.groups?.length ?? 0) > 0) return null;
       // IsOptional: a missing value skips the property, as skipMissingProperties does anyway.
       if (metadata.type === ValidationTypes.CONDITIONAL_VALIDATION && metadata.name === 'isOptional') continue;
+      if (metadata.type === ValidationTypes.NESTED_VALIDATION) {
+        nested = true;
+        continue;
+      }
       if (metadata.type !== ValidationTypes.CUSTOM_VALIDATION) return null;
       for (const constraint of storage.getTargetValidatorConstraints(metadata.constraintCls)) {
         const instance = constraint.instance as { validate(value: unknown, args: ValidationArguments): boolean | Promise<boolean> };
         rules.push({ metadata, validate: (value, args) => instance.validate(value, args) });
       }
     }
-    if (rules.length > 0) checks.push({ property, rules });
+    if (rules.length > 0 || nested) checks.push({ property, rules, nested });
   }
   return checks;
 }
 
-/** Whether every rule holds for `object`, or undefined when a rule answered with a promise (class-validator decides). */
-function passes(object: Record<string, unknown>, checks: PropertyCheck[]): boolean | undefined {
-  for (const { property, rules } of checks) {
+/**
+ * Whether every rule holds for `object`, or undefined when a rule answered with a promise
+ * (class-validator decides); `nestedPasses` checks a nested object the same way (false: not known to pass).
+ */
+function passes(object: Record<string, unknown>, checks: PropertyCheck[], nestedPasses: (value: object) => boolean): boolean | undefined {
+  for (const { property, rules, nested } of checks) {
     const value = object[property];
     // skipMissingProperties: null and undefined are not checked (no IsDefined here: checksOf).
     if (value === null || value === undefined) continue;
+    // A nested value that is no single object (a list, a scalar) is class-validator's to word.
+    if (nested && (typeof value !== 'object' || Array.isArray(value) || !nestedPasses(value))) return false;
     for (const { metadata, validate } of rules) {
       const args: ValidationArguments = { targetName: object.constructor?.name, property: metadata.propertyName, object, value, constraints: metadata.constraints };
       const ok = validate(value, args);
@@ -86,7 +99,7 @@ export function argumentValidator(): (value: unknown) => Promise<void> {
       checks = checksOf(target);
       byClass.set(target, checks);
     }
-    return checks !== null && passes(value as Record<string, unknown>, checks) === true;
+    return checks !== null && passes(value as Record<string, unknown>, checks, fastPasses) === true;
   };
   const full = async (value: object) => {
     try {

@@ -1,4 +1,4 @@
-import { IsDateString, IsOptional, IsString, Length } from 'class-validator';
+import { IsOptional, IsString, Length } from 'class-validator';
 import { Field, InputType } from 'type-graphql';
 import { LocalDateScalar } from './scalars';
 
@@ -10,7 +10,6 @@ export abstract class UnitProcedureFilter {
   unitCode?: string;
 
   @Field(() => LocalDateScalar, { nullable: true })
-  @IsOptional() @IsDateString({ strict: true })
   unitAt?: string;
 
   @Field({ nullable: true })

@@ -1,3 +1,4 @@
+import { IsOptional, ValidateNested } from 'class-validator';
 import { GraphQLResolveInfo } from 'graphql';
 import { Args, ArgsType, Ctx, Field, FieldResolver, Info, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import { Connection, PageArgs } from '../common/pagination';
@@ -17,6 +18,7 @@ export class FilingStatConnection extends Connection(FilingStat) {}
 @ArgsType()
 class FilingStatsArgs extends PageArgs {
   @Field(() => FilingStatFilter, { nullable: true })
+  @IsOptional() @ValidateNested()
   filter?: FilingStatFilter;
 }
 

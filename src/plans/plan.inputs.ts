@@ -1,4 +1,4 @@
-import { IsDateString, IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
 import { Field, InputType, Int } from 'type-graphql';
 import { LocalDateScalar } from '../common/scalars';
 import { Indicator } from './target.entity';
@@ -10,7 +10,6 @@ export class PlanFilter {
   unitCode?: string;
 
   @Field(() => LocalDateScalar, { nullable: true })
-  @IsOptional() @IsDateString({ strict: true })
   unitAt?: string;
 
   @Field(() => Int, { nullable: true })

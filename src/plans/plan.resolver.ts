@@ -1,3 +1,4 @@
+import { IsOptional, ValidateNested } from 'class-validator';
 import { GraphQLResolveInfo } from 'graphql';
 import { Args, ArgsType, Ctx, Field, FieldResolver, Info, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import { Connection, PageArgs } from '../common/pagination';
@@ -14,6 +15,7 @@ export class PlanConnection extends Connection(Plan) {}
 @ArgsType()
 class PlansArgs extends PageArgs {
   @Field(() => PlanFilter, { nullable: true })
+  @IsOptional() @ValidateNested()
   filter?: PlanFilter;
 }
 

@@ -1,3 +1,4 @@
+import { IsOptional, ValidateNested } from 'class-validator';
 import { GraphQLResolveInfo } from 'graphql';
 import { Args, ArgsType, Ctx, Field, FieldResolver, Info, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import { Connection, PageArgs } from '../common/pagination';
@@ -15,6 +16,7 @@ export class ProcedureConnection extends Connection(Procedure) {}
 @ArgsType()
 class ProceduresArgs extends PageArgs {
   @Field(() => ProcedureFilter, { nullable: true })
+  @IsOptional() @ValidateNested()
   filter?: ProcedureFilter;
 }
 

@@ -1,4 +1,4 @@
-import { IsDateString, IsEnum, IsNumber, IsOptional, IsString, Length, Max, Min } from 'class-validator';
+import { IsEnum, IsNumber, IsOptional, IsString, Length, Max, Min } from 'class-validator';
 import { Args, ArgsType, Ctx, Field, Float, Query, Resolver } from 'type-graphql';
 import { LocalDateScalar } from '../common/scalars';
 import { IndicatorReadArgs } from '../aggregates/kpi.resolver';
@@ -14,7 +14,6 @@ class PublishedVsComputedArgs extends IndicatorReadArgs {
   unitCode: string = 'VN';
 
   @Field(() => LocalDateScalar, { nullable: true, description: 'Date the code is read on (codes are reused after mergers). Default: asOf, else the last day of period.' })
-  @IsOptional() @IsDateString({ strict: true })
   unitAt?: string;
 
   @Field(() => Indicator, { nullable: true, description: 'Only this indicator (default: every published indicator).' })

@@ -1,3 +1,4 @@
+import { IsOptional, ValidateNested } from 'class-validator';
 import { GraphQLResolveInfo } from 'graphql';
 import { Args, ArgsType, Ctx, Field, FieldResolver, Info, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import { Connection, PageArgs } from '../common/pagination';
@@ -20,6 +21,7 @@ export class ServiceConnection extends Connection(Service) {}
 @ArgsType()
 class ServicesArgs extends PageArgs {
   @Field(() => ServiceFilter, { nullable: true })
+  @IsOptional() @ValidateNested()
   filter?: ServiceFilter;
 }
 

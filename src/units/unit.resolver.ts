@@ -1,4 +1,4 @@
-import { IsString, Length } from 'class-validator';
+import { IsOptional, IsString, Length, ValidateNested } from 'class-validator';
 import { GraphQLResolveInfo } from 'graphql';
 import { Args, ArgsType, Ctx, Field, FieldResolver, Info, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import { Connection, PageArgs } from '../common/pagination';
@@ -31,6 +31,7 @@ export class UnitLink {
 @ArgsType()
 class UnitsArgs extends PageArgs {
   @Field(() => UnitFilter, { nullable: true })
+  @IsOptional() @ValidateNested()
   filter?: UnitFilter;
 }
 

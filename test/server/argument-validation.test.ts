@@ -43,6 +43,12 @@ class WithNested {
   inner?: Inner;
 }
 
+/** A list's arguments: a page and an optional nested filter with rules of its own (UnitsArgs). */
+class WithFilter extends Page {
+  @IsOptional() @ValidateNested()
+  filter?: Inner;
+}
+
 class WithDefined {
   @IsDefined()
   code?: string;
@@ -111,6 +117,11 @@ const CASES: [string, object][] = [
   ['a fraction where an integer is due', make(Lookup, { code: '01', year: 2024.5 })],
   ['a valid nested value', make(WithNested, { inner: make(Inner, { code: 'ab' }) })],
   ['a bad nested value', make(WithNested, { inner: make(Inner, { code: 'a' }) })],
+  ['a nested value that is a list', make(WithNested, { inner: [make(Inner, { code: 'a' })] as unknown as Inner })],
+  ['a nested value that is a string', make(WithNested, { inner: 'ab' as unknown as Inner })],
+  ['an optional filter missing', make(WithFilter, {})],
+  ['a valid optional filter', make(WithFilter, { filter: make(Inner, { code: 'abc' }) })],
+  ['a bad optional filter and a bad page size', make(WithFilter, { first: 0, filter: make(Inner, { code: '' }) })],
   ['IsDefined with the value missing', make(WithDefined, {})],
   ['IsDefined with the value there', make(WithDefined, { code: 'x' })],
   ['ValidateIf off', make(WithCondition, { code: 'ab', kind: 'short' })],
@@ -128,7 +139,8 @@ describe('argument validation', () => {
     const outcomes = await Promise.all(CASES.map(async ([name, value]) => [name, (await byArgumentValidator(value)) === 'ok'] as const));
     expect(outcomes.filter(([, ok]) => !ok).map(([name]) => name)).toEqual([
       'an empty code', 'a code of 33 characters', '33 emoji', 'first 0', 'first 501', 'several wrong at once', 'a number where a string is due',
-      'a string where a boolean is due', 'a fraction where an integer is due', 'a bad nested value', 'IsDefined with the value missing',
+      'a string where a boolean is due', 'a fraction where an integer is due', 'a bad nested value', 'a nested value that is a list',
+      'a nested value that is a string', 'a bad optional filter and a bad page size', 'IsDefined with the value missing',
       'ValidateIf on, refused', 'a rule answering with a promise, refusing',
     ]);
   });
@@ -160,6 +172,24 @@ describe('argument errors over HTTP', () => {
     expect(page.errors?.map((e) => [e.extensions?.code, e.extensions?.validationErrors])).toEqual([
       ['BAD_USER_INPUT', [{ target: { first: 0 }, value: 0, property: 'first', children: [], constraints: { min: 'first must not be less than 1' } }]],
     ]);
+  });
+
+  it('answers a list\'s bad filter with the filter\'s field named (every list with a filter)', async () => {
+    const lists: [string, string][] = [
+      ['units', 'code'], ['procedures', 'code'], ['services', 'unitCode'], ['filingStats', 'procedureCode'], ['plans', 'unitCode'],
+    ];
+    for (const [list, field] of lists) {
+      const answer = await gw.gql(`{ ${list}(filter: { ${field}: "" }) { totalCount } }`);
+      expect([list, answer.errors?.map((e) => [e.extensions?.code, e.path])]).toEqual([list, [['BAD_USER_INPUT', [list]]]]);
+      const [error] = answer.errors?.[0].extensions?.validationErrors as { property: string; children: { property: string; constraints: Record<string, string> }[] }[];
+      expect([list, error.property, error.children.map((c) => [c.property, c.constraints])]).toEqual([
+        list, 'filter', [[field, { isLength: `${field} must be longer than or equal to 1 characters` }]],
+      ]);
+    }
+    // The same filters with a value in range are answered.
+    const ok = await gw.gql('{ units(filter: { code: "80" }) { totalCount } procedures(filter: { code: "x" }) { totalCount } }');
+    expect(ok.errors).toBeUndefined();
+    expect(ok.data).toEqual({ units: { totalCount: 2 }, procedures: { totalCount: 0 } });
   });
 
   it('answers a valid lookup (80 on 2024-01-01 is Long An, on 2025-08-01 Tây Ninh) and a bad date through the scalar', async () => {
