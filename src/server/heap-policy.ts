@@ -15,12 +15,14 @@ export const BASE_GROWING_PERCENT = 25;
  * 2 MB a page, 100 MB/s at national scale), and V8 counts such memory allocated since the last
  * full collection toward the old generation's limit: with a limit close to the live size, the
  * gateway ran a full mark every 100 ms or so, whose helper threads took 11% of the machine
- * (perf, national sync). Measured on the national sync (bench:sync, 6.3M dossiers, one run each,
- * 2 December 2026): V8's own factor 4.12 us of gateway CPU per dossier, peak RSS 241 MB; 200:
- * 2.90 us, 254 MB, over the 250 MB target; 150, with the page buffers sized by Content-Length:
- * 2.96 us, 238 MB. On 8 provinces (1.4M dossiers), 37-71 full collections with V8's factor, 4-5 with 200.
+ * (perf, national sync). Measured on the national sync (bench:sync, 6.3M dossiers, 2 December
+ * 2026): V8's own factor 4.12 us of gateway CPU per dossier, peak RSS 241 MB; 200: 2.90 us,
+ * 254 MB, over the 250 MB target. With the page buffers sized by Content-Length, three runs each:
+ * 150: 2.59-3.07 us, 244-249 MB, too close to it; 100: 3.00-3.24 us, 217-224 MB, sync median
+ * 0.60x COPY; 125: 2.76-4.08 us (the last on a slow spell of the machine), 239-243 MB, 0.63x.
+ * On 8 provinces (1.4M dossiers): 37-71 full collections with V8's factor, 4-5 with 200.
  */
-export const BULK_GROWING_PERCENT = 150;
+export const BULK_GROWING_PERCENT = 125;
 
 /** Whether the command line already chose the factor (the flag is not allowed in NODE_OPTIONS). */
 const setOnCommandLine = (execArgv: readonly string[]) =>
