@@ -33,7 +33,11 @@ describe('HTTP client: bodies read into a reused buffer', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  afterAll(() => new Promise<void>((resolve) => {
+    // The client keeps its connections alive: closed here, so the server stops at once.
+    server.closeAllConnections();
+    server.close(() => resolve());
+  }));
 
   const client = new HttpClient({ timeoutMs: 5000, retries: 0, retryBaseMs: 1, retryMaxMs: 1 });
   const get = (path: string, into: BodyBuffer) => client.fetch(`${base}${path}`, { label: path }, (body) => Buffer.from(body), into);
